@@ -1,0 +1,112 @@
+/**
+ * queryable-state: Flink-compatible queryable state for Node, Deno and Bun.
+ *
+ * This module is the only public entry point; deep imports are not part of the API.
+ * @module
+ */
+
+// core: bytes, ids, key groups, errors
+export { ByteReader, ByteWriter } from "./src/core/bytes.ts";
+export { InvalidArgumentError, QueryableStateError, SerializationError, TruncatedInputError } from "./src/core/errors.ts";
+export { fromHex, toHex } from "./src/core/hex.ts";
+export { AbstractId, JobID, KvStateID } from "./src/core/ids.ts";
+export { murmurHash } from "./src/core/murmur.ts";
+export {
+  computeDefaultMaxParallelism,
+  computeKeyGroupForKeyHash,
+  computeKeyGroupRangeForOperatorIndex,
+  computeOperatorIndexForKeyGroup,
+  DEFAULT_LOWER_BOUND_MAX_PARALLELISM,
+  KeyGroupRange,
+  UPPER_BOUND_MAX_PARALLELISM,
+} from "./src/core/key-groups.ts";
+
+// types: Flink-compatible serializers
+export type { KeySerializer, SerializedType, TypeSerializer } from "./src/types/type-serializer.ts";
+export {
+  booleanSerializer,
+  byteSerializer,
+  charSerializer,
+  doubleSerializer,
+  floatSerializer,
+  intSerializer,
+  longSerializer,
+  shortSerializer,
+} from "./src/types/primitive-serializers.ts";
+export { stringSerializer } from "./src/types/string-serializer.ts";
+export { bytesSerializer } from "./src/types/bytes-serializer.ts";
+export { tupleSerializer } from "./src/types/tuple-serializer.ts";
+export { listSerializer, mapSerializer } from "./src/types/collection-serializers.ts";
+export { VoidNamespace, voidNamespaceSerializer } from "./src/types/void-namespace.ts";
+export { javaBooleanHash, javaDoubleHash, javaFloatHash, javaLongHash, javaStringHash } from "./src/types/java-hash.ts";
+
+// state: value formats
+export {
+  deserializeKeyAndNamespace,
+  deserializeList,
+  deserializeMap,
+  deserializeValue,
+  KEY_NAMESPACE_MAGIC,
+  LIST_DELIMITER,
+  serializeKeyAndNamespace,
+  serializeList,
+  serializeMap,
+  serializeValue,
+} from "./src/state/kv-state-serializer.ts";
+
+// protocol: frames, bodies, failures
+export {
+  DEFAULT_MAX_FRAME_LENGTH,
+  MessageType,
+  messageTypeName,
+  PROTOCOL_VERSION,
+} from "./src/protocol/message-type.ts";
+export type { Frame } from "./src/protocol/frame.ts";
+export { beginFrame, endFrame } from "./src/protocol/frame.ts";
+export { FrameDecoder, type FrameDecoderOptions } from "./src/protocol/frame-decoder.ts";
+export {
+  FrameTooLargeError,
+  InvalidFrameError,
+  ProtocolError,
+  UnknownMessageTypeError,
+  VersionMismatchError,
+} from "./src/protocol/errors.ts";
+export {
+  encodeRequestFrame,
+  encodeResponseFrame,
+  KvStateInternalRequest,
+  KvStateRequest,
+  KvStateResponse,
+  type MessageBody,
+  writeRequestFrame,
+  writeResponseFrame,
+} from "./src/protocol/messages.ts";
+export {
+  decodeFailureBody,
+  decodeFailureError,
+  encodeRequestFailureFrame,
+  encodeServerFailureFrame,
+  javaThrowableOf,
+  writeRequestFailureFrame,
+  writeServerFailureFrame,
+} from "./src/protocol/failure-frames.ts";
+export {
+  BadRequestError,
+  errorFromJavaThrowable,
+  type JavaThrowableInit,
+  RemoteError,
+  UnknownJobManagerError,
+  UnknownKeyGroupLocationError,
+  UnknownKeyOrNamespaceError,
+  UnknownKvStateIdError,
+  UnknownLocationError,
+} from "./src/protocol/remote-errors.ts";
+export {
+  type JavaClassInfo,
+  JavaSerializationError,
+  type JavaStackTraceElement,
+  type JavaThrowable,
+  javaThrowableToString,
+  readJavaThrowable,
+  writeJavaThrowable,
+} from "./src/protocol/java/mod.ts";

@@ -1,0 +1,73 @@
+/** Type names the CLI accepts for keys, values and namespaces, mapped to serializers. */
+import { InvalidArgumentError } from "../core/errors.ts";
+import { fromHex } from "../core/hex.ts";
+import { bytesSerializer } from "../types/bytes-serializer.ts";
+import {
+  booleanSerializer,
+  byteSerializer,
+  charSerializer,
+  doubleSerializer,
+  floatSerializer,
+  intSerializer,
+  longSerializer,
+  shortSerializer,
+} from "../types/primitive-serializers.ts";
+import { stringSerializer } from "../types/string-serializer.ts";
+import type { TypeSerializer } from "../types/type-serializer.ts";
+
+export const TYPE_NAMES = ["int", "long", "string", "boolean", "double", "float", "short", "byte", "char", "bytes"] as const;
+export type TypeName = typeof TYPE_NAMES[number];
+
+const SERIALIZERS: Record<TypeName, TypeSerializer<any>> = { // deno-lint-ignore no-explicit-any
+  int: intSerializer,
+  long: longSerializer,
+  string: stringSerializer,
+  boolean: booleanSerializer,
+  double: doubleSerializer,
+  float: floatSerializer,
+  short: shortSerializer,
+  byte: byteSerializer,
+  char: charSerializer,
+  bytes: bytesSerializer,
+};
+
+/** The serializer for a CLI type name; a clear error lists the valid names. */
+export function serializerForType(name: string): TypeSerializer<unknown> {
+  if (!(TYPE_NAMES as readonly string[]).includes(name)) {
+    throw new InvalidArgumentError(`Unknown type '${name}'. Use one of: ${TYPE_NAMES.join(", ")}.`);
+  }
+  return SERIALIZERS[name as TypeName];
+}
+
+/** Parses command-line text into a value of the named type. */
+export function parseValue(type: string, text: string): unknown {
+  const bad = (why: string) => new InvalidArgumentError(`Cannot read '${text}' as ${type}: ${why}.`);
+  switch (type) {
+    case "int":
+    case "short":
+    case "byte": {
+      if (!/^-?\d+$/.test(text)) throw bad("expected an integer");
+      return Number(text);
+    }
+    case "long":
+      if (!/^-?\d+$/.test(text)) throw bad("expected an integer");
+      return BigInt(text);
+    case "double":
+    case "float": {
+      const n = Number(text);
+      if (text.trim() === "" || (Number.isNaN(n) && text !== "NaN")) throw bad("expected a number");
+      return type === "float" ? Math.fround(n) : n;
+    }
+    case "boolean":
+      if (text !== "true" && text !== "false") throw bad("expected true or false");
+      return text === "true";
+    case "char":
+      if (text.length !== 1) throw bad("expected exactly one character");
+      return text;
+    case "string":
+      return text;
+    case "bytes":
+      return fromHex(text);
+  }
+  throw new InvalidArgumentError(`Unknown type '${type}'. Use one of: ${TYPE_NAMES.join(", ")}.`);
+}

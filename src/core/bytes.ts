@@ -1,0 +1,215 @@
+import { TruncatedInputError } from "./errors.ts";
+
+const EMPTY = new Uint8Array(0);
+const TWO_POW_32 = 0x1_0000_0000;
+
+/**
+ * A growable big-endian byte writer. Reuse one with `reset()` on hot paths: the backing
+ * buffer is kept, so steady-state writes allocate nothing.
+ *
+ * @example
+ * ```ts
+ * const w = new ByteWriter();
+ * w.writeInt32(42); w.writeInt64(-2n);
+ * const bytes = w.toBytes(); // a copy; w.view() returns a view without copying
+ * ```
+ */
+export class ByteWriter {
+  #buf: Uint8Array;
+  #view: DataView;
+  #pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.#buf = new Uint8Array(Math.max(16, initialCapacity));
+    this.#view = new DataView(this.#buf.buffer);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#pos;
+  }
+
+  /** Forget the written bytes, keep the buffer. */
+  reset(): this {
+    this.#pos = 0;
+    return this;
+  }
+
+  /** Make room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.#pos + n;
+    if (need <= this.#buf.length) return;
+    let cap = this.#buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.#buf.subarray(0, this.#pos));
+    this.#buf = next;
+    this.#view = new DataView(next.buffer);
+  }
+
+  writeUint8(v: number): void {
+    this.ensure(1);
+    this.#buf[this.#pos++] = v;
+  }
+  writeInt8(v: number): void {
+    this.writeUint8(v & 0xff);
+  }
+  writeBoolean(v: boolean): void {
+    this.writeUint8(v ? 1 : 0);
+  }
+  writeInt16(v: number): void {
+    this.ensure(2);
+    this.#view.setInt16(this.#pos, v);
+    this.#pos += 2;
+  }
+  writeUint16(v: number): void {
+    this.ensure(2);
+    this.#view.setUint16(this.#pos, v);
+    this.#pos += 2;
+  }
+  writeInt32(v: number): void {
+    this.ensure(4);
+    this.#view.setInt32(this.#pos, v);
+    this.#pos += 4;
+  }
+  writeUint32(v: number): void {
+    this.ensure(4);
+    this.#view.setUint32(this.#pos, v);
+    this.#pos += 4;
+  }
+  /** Writes a Java `long`; accepts any bigint and keeps its low 64 bits, as Java's cast would. */
+  writeInt64(v: bigint): void {
+    this.ensure(8);
+    this.#view.setBigInt64(this.#pos, BigInt.asIntN(64, v));
+    this.#pos += 8;
+  }
+  /** Writes a Java `float`; NaN is written as Java's canonical `7fc00000`. */
+  writeFloat32(v: number): void {
+    this.ensure(4);
+    if (Number.isNaN(v)) this.#view.setUint32(this.#pos, 0x7fc00000);
+    else this.#view.setFloat32(this.#pos, v);
+    this.#pos += 4;
+  }
+  /** Writes a Java `double`; NaN is written as Java's canonical `7ff8000000000000`. */
+  writeFloat64(v: number): void {
+    this.ensure(8);
+    if (Number.isNaN(v)) {
+      this.#view.setUint32(this.#pos, 0x7ff80000);
+      this.#view.setUint32(this.#pos + 4, 0);
+    } else this.#view.setFloat64(this.#pos, v);
+    this.#pos += 8;
+  }
+  writeBytes(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.#buf.set(bytes, this.#pos);
+    this.#pos += bytes.length;
+  }
+  /** Overwrites a big-endian int32 at an earlier position (for back-patched lengths). */
+  patchInt32(at: number, v: number): void {
+    this.#view.setInt32(at, v);
+  }
+
+  /**
+   * For tight encoding loops: call `ensure(max)` first, write into this buffer from
+   * `length`, then `commit(newLength)`. The buffer changes identity when it grows.
+   */
+  get rawBuffer(): Uint8Array {
+    return this.#buf;
+  }
+  /** Sets the written length after direct writes into `rawBuffer`. */
+  commit(newLength: number): void {
+    if (newLength < 0 || newLength > this.#buf.length) {
+      throw new RangeError(`commit(${newLength}) outside buffer of ${this.#buf.length}`);
+    }
+    this.#pos = newLength;
+  }
+
+  /** A view of the written bytes; valid until the next write or reset. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+  /** A copy of the written bytes that the caller owns. */
+  toBytes(): Uint8Array {
+    return this.#buf.slice(0, this.#pos);
+  }
+}
+
+/**
+ * A bounds-checked big-endian reader over one region of bytes. It never reads before
+ * `start` or past `end`: a read that would throws {@link TruncatedInputError}.
+ */
+export class ByteReader {
+  readonly bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #end: number;
+  #pos: number;
+
+  constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
+    if (start < 0 || end > bytes.length || start > end) {
+      throw new RangeError(`Invalid region [${start}, ${end}) of ${bytes.length} byte(s)`);
+    }
+    this.bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#pos = start;
+    this.#end = end;
+  }
+
+  /** Current offset into `bytes`. */
+  get position(): number {
+    return this.#pos;
+  }
+  /** Bytes left before the end of the region. */
+  get remaining(): number {
+    return this.#end - this.#pos;
+  }
+
+  #need(n: number, what: string): number {
+    const at = this.#pos;
+    if (n > this.#end - at) throw new TruncatedInputError(n, this.#end - at, what);
+    this.#pos = at + n;
+    return at;
+  }
+
+  readUint8(): number {
+    return this.bytes[this.#need(1, "byte")];
+  }
+  readInt8(): number {
+    return (this.bytes[this.#need(1, "byte")] << 24) >> 24;
+  }
+  /** Java `readBoolean`: any non-zero byte is true. */
+  readBoolean(): boolean {
+    return this.bytes[this.#need(1, "boolean")] !== 0;
+  }
+  readInt16(): number {
+    return this.#view.getInt16(this.#need(2, "short"));
+  }
+  readUint16(): number {
+    return this.#view.getUint16(this.#need(2, "char"));
+  }
+  readInt32(): number {
+    return this.#view.getInt32(this.#need(4, "int"));
+  }
+  readInt64(): bigint {
+    return this.#view.getBigInt64(this.#need(8, "long"));
+  }
+  /** Reads a long that is known to fit in a double exactly (hi/lo split avoids a bigint). */
+  readInt64AsNumber(): number {
+    const at = this.#need(8, "long");
+    return this.#view.getInt32(at) * TWO_POW_32 + this.#view.getUint32(at + 4);
+  }
+  readFloat32(): number {
+    return this.#view.getFloat32(this.#need(4, "float"));
+  }
+  readFloat64(): number {
+    return this.#view.getFloat64(this.#need(8, "double"));
+  }
+  /** Returns a view (no copy) of the next `n` bytes. */
+  readBytes(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    const at = this.#need(n, `${n}-byte block`);
+    return this.bytes.subarray(at, at + n);
+  }
+  skip(n: number): void {
+    this.#need(n, `${n}-byte block`);
+  }
+}

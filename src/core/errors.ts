@@ -1,0 +1,61 @@
+/**
+ * The root of every error this library throws. Switch on `code`, never on the message:
+ * codes are stable and documented, messages may be improved.
+ *
+ * @example
+ * ```ts
+ * try { deserializeValue(bytes, longSerializer); }
+ * catch (e) { if (e instanceof QueryableStateError && e.code === "TRUNCATED_INPUT") { ... } }
+ * ```
+ */
+export class QueryableStateError extends Error {
+  /** Stable machine-readable identifier of the failure kind. */
+  readonly code: string;
+  /** The Java class Flink uses for this failure on the wire or in its API, when there is one. */
+  get javaClassName(): string | undefined {
+    return (this.constructor as { javaClassName?: string }).javaClassName;
+  }
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Input ended before a value was complete (Java's `EOFException`). */
+export class TruncatedInputError extends QueryableStateError {
+  static readonly javaClassName = "java.io.EOFException";
+  /** Bytes the read needed. */
+  readonly needed: number;
+  /** Bytes that were left. */
+  readonly available: number;
+  constructor(needed: number, available: number, what = "value") {
+    super(
+      "TRUNCATED_INPUT",
+      `Truncated input: reading a ${what} needs ${needed} byte(s) but only ${available} remain. ` +
+        "The bytes were cut short or written with a different serializer.",
+    );
+    this.needed = needed;
+    this.available = available;
+  }
+}
+
+/** An argument is out of its allowed range or malformed (Java's `IllegalArgumentException`). */
+export class InvalidArgumentError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.IllegalArgumentException";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_ARGUMENT", message, options);
+  }
+}
+
+/**
+ * Bytes do not match the serializer used to read them, or a value cannot be written
+ * (Java's `IOException` from Flink's KvStateSerializer).
+ */
+export class SerializationError extends QueryableStateError {
+  static readonly javaClassName = "java.io.IOException";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("SERIALIZATION", message, options);
+  }
+}

@@ -1,0 +1,118 @@
+import { ByteReader, type ByteWriter } from "./bytes.ts";
+import { InvalidArgumentError } from "./errors.ts";
+import { fromHex, toHex } from "./hex.ts";
+
+/**
+ * A 16-byte id as Flink's `AbstractID`: two Java longs, `lowerPart` then `upperPart`
+ * on the wire; the hex form is those 16 bytes in order (32 lower-case hex chars).
+ */
+export abstract class AbstractId {
+  /** Signed 64-bit lower part (Java `long`). */
+  readonly lowerPart: bigint;
+  /** Signed 64-bit upper part (Java `long`). */
+  readonly upperPart: bigint;
+
+  constructor(lowerPart: bigint, upperPart: bigint) {
+    this.lowerPart = BigInt.asIntN(64, lowerPart);
+    this.upperPart = BigInt.asIntN(64, upperPart);
+  }
+
+  /** The 16 wire bytes (lower part, then upper part, big-endian). */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(16);
+    const v = new DataView(out.buffer);
+    v.setBigInt64(0, this.lowerPart);
+    v.setBigInt64(8, this.upperPart);
+    return out;
+  }
+
+  /** Writes the 16 wire bytes. */
+  writeTo(w: ByteWriter): void {
+    w.writeInt64(this.lowerPart);
+    w.writeInt64(this.upperPart);
+  }
+
+  /** 32 lower-case hex characters, identical to Flink's `toString()`. */
+  toString(): string {
+    return toHex(this.toBytes());
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof AbstractId && other.constructor === this.constructor &&
+      other.lowerPart === this.lowerPart && other.upperPart === this.upperPart;
+  }
+
+  /** Java's `AbstractID.hashCode()`. */
+  hashCode(): number {
+    const l = BigInt.asUintN(64, this.lowerPart);
+    const u = BigInt.asUintN(64, this.upperPart);
+    return (Number(l & 0xffffffffn) ^ Number(l >> 32n) ^ Number(u & 0xffffffffn) ^
+      Number(u >> 32n)) | 0;
+  }
+}
+
+type IdClass<T> = { new (lowerPart: bigint, upperPart: bigint): T; readonly kind: string };
+
+function parseHex<T>(cls: IdClass<T>, text: string): T {
+  if (typeof text !== "string" || text.length !== 32) {
+    throw new InvalidArgumentError(
+      `A ${cls.kind} is 32 hex characters (16 bytes), got ${JSON.stringify(text)}.`,
+    );
+  }
+  return fromBytes(cls, fromHex(text));
+}
+
+function fromBytes<T>(cls: IdClass<T>, bytes: Uint8Array): T {
+  if (bytes.length !== 16) {
+    throw new InvalidArgumentError(`A ${cls.kind} is 16 bytes, got ${bytes.length}.`);
+  }
+  const r = new ByteReader(bytes);
+  return new cls(r.readInt64(), r.readInt64());
+}
+
+function randomParts(): [bigint, bigint] {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  const v = new DataView(b.buffer);
+  return [v.getBigInt64(0), v.getBigInt64(8)];
+}
+
+/** Identifies a job. */
+export class JobID extends AbstractId {
+  static readonly kind = "JobID";
+  /** Parses Flink's 32-character hex form. */
+  static fromHex(text: string): JobID {
+    return parseHex(JobID, text);
+  }
+  static fromBytes(bytes: Uint8Array): JobID {
+    return fromBytes(JobID, bytes);
+  }
+  static random(): JobID {
+    return new JobID(...randomParts());
+  }
+  static readFrom(r: ByteReader): JobID {
+    return new JobID(r.readInt64(), r.readInt64());
+  }
+}
+
+/** Identifies one registered KvState instance on a state server. */
+export class KvStateID extends AbstractId {
+  static readonly kind = "KvStateID";
+  /** Parses Flink's 32-character hex form. */
+  static fromHex(text: string): KvStateID {
+    return parseHex(KvStateID, text);
+  }
+  static fromBytes(bytes: Uint8Array): KvStateID {
+    return fromBytes(KvStateID, bytes);
+  }
+  static random(): KvStateID {
+    return new KvStateID(...randomParts());
+  }
+  static readFrom(r: ByteReader): KvStateID {
+    return new KvStateID(r.readInt64(), r.readInt64());
+  }
+}

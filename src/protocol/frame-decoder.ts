@@ -1,0 +1,157 @@
+import { FrameTooLargeError, InvalidFrameError, UnknownMessageTypeError, VersionMismatchError } from "./errors.ts";
+import type { Frame } from "./frame.ts";
+import {
+  DEFAULT_MAX_FRAME_LENGTH,
+  HEADER_LENGTH,
+  type MessageType,
+  PROTOCOL_VERSION,
+  REQUEST_ID_SIZE,
+} from "./message-type.ts";
+
+export interface FrameDecoderOptions {
+  /** Largest accepted frame length (bytes after the 4-byte prefix). @default 64 MiB */
+  maxFrameLength?: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function int32At(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}
+
+/**
+ * Incremental decoder for length-prefixed frames. Feed chunks split anywhere with
+ * `push`, then call `next()` until it returns undefined. Frames that lie wholly inside one
+ * chunk are returned as views (no copy); only a frame split across chunks is assembled
+ * into a buffer of exactly its size.
+ *
+ * A bad length or an oversized frame throws a fatal {@link ProtocolError}: the stream has
+ * lost its framing. A wrong version or unknown type throws a non-fatal one: that frame was
+ * skipped and decoding may go on.
+ *
+ * @example
+ * ```ts
+ * const d = new FrameDecoder();
+ * d.push(chunk);
+ * for (let f = d.next(); f; f = d.next()) handle(f);
+ * ```
+ */
+export class FrameDecoder {
+  readonly maxFrameLength: number;
+  #chunk: Uint8Array = EMPTY;
+  #off = 0;
+  // A frame being assembled across chunks: 4 length bytes first, then the frame.
+  #lenBytes = new Uint8Array(4);
+  #lenFill = 0;
+  #partial: Uint8Array | null = null;
+  #partialFill = 0;
+  #failed: Error | null = null;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const max = options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
+    if (!Number.isInteger(max) || max < HEADER_LENGTH || max > 0x7fffffff) {
+      throw new RangeError(`maxFrameLength must be an integer in [8, 2^31-1], got ${max}`);
+    }
+    this.maxFrameLength = max;
+  }
+
+  /** Bytes received but not yet returned as frames. */
+  get bufferedBytes(): number {
+    return (this.#chunk.length - this.#off) + this.#lenFill + this.#partialFill;
+  }
+
+  /** Adds received bytes. The decoder keeps a reference: do not reuse `chunk`'s memory. */
+  push(chunk: Uint8Array): void {
+    if (this.#failed) throw this.#failed;
+    if (chunk.length === 0) return;
+    if (this.#off < this.#chunk.length) {
+      const rest = this.#chunk.length - this.#off;
+      const joined = new Uint8Array(rest + chunk.length);
+      joined.set(this.#chunk.subarray(this.#off));
+      joined.set(chunk, rest);
+      chunk = joined;
+    }
+    this.#chunk = chunk;
+    this.#off = 0;
+  }
+
+  /** The next complete frame, or undefined when more bytes are needed. */
+  next(): Frame | undefined {
+    if (this.#failed) throw this.#failed;
+    const chunk = this.#chunk;
+    if (this.#partial !== null) {
+      const part = this.#partial;
+      const n = Math.min(part.length - this.#partialFill, chunk.length - this.#off);
+      part.set(chunk.subarray(this.#off, this.#off + n), this.#partialFill);
+      this.#partialFill += n;
+      this.#off += n;
+      if (this.#partialFill < part.length) return undefined;
+      this.#partial = null;
+      this.#partialFill = 0;
+      return this.#parse(part, 0, part.length);
+    }
+    let avail = chunk.length - this.#off;
+    let length: number;
+    if (this.#lenFill === 0 && avail >= 4) {
+      length = int32At(chunk, this.#off);
+      this.#off += 4;
+      avail -= 4;
+    } else {
+      while (this.#lenFill < 4 && avail > 0) {
+        this.#lenBytes[this.#lenFill++] = chunk[this.#off++];
+        avail--;
+      }
+      if (this.#lenFill < 4) return undefined;
+      this.#lenFill = 0;
+      length = int32At(this.#lenBytes, 0);
+    }
+    this.#checkLength(length);
+    if (avail >= length) {
+      const at = this.#off;
+      this.#off += length;
+      return this.#parse(chunk, at, at + length);
+    }
+    const part = new Uint8Array(length);
+    part.set(chunk.subarray(this.#off));
+    this.#off = chunk.length;
+    this.#partial = part;
+    this.#partialFill = avail;
+    return undefined;
+  }
+
+  #checkLength(length: number): void {
+    if (length < HEADER_LENGTH) {
+      this.#failed = new InvalidFrameError(
+        `Invalid frame length ${length}: a frame holds at least ${HEADER_LENGTH} bytes (version and type).`,
+        true,
+      );
+      throw this.#failed;
+    }
+    if (length > this.maxFrameLength) {
+      this.#failed = new FrameTooLargeError(length, this.maxFrameLength);
+      throw this.#failed;
+    }
+  }
+
+  #parse(b: Uint8Array, start: number, end: number): Frame {
+    const version = int32At(b, start);
+    if (version !== PROTOCOL_VERSION) throw new VersionMismatchError(version, PROTOCOL_VERSION);
+    const type = int32At(b, start + 4);
+    if (type < 0 || type > 3) throw new UnknownMessageTypeError(type);
+    let at = start + HEADER_LENGTH;
+    let requestId = -1n;
+    if (type !== 3) {
+      if (end - at < REQUEST_ID_SIZE) {
+        throw new InvalidFrameError(
+          `Frame of type ${type} is ${end - start} bytes, too short for its 8-byte request id.`,
+          false,
+        );
+      }
+      const hi = int32At(b, at);
+      const lo = int32At(b, at + 4) >>> 0;
+      requestId = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+      at += REQUEST_ID_SIZE;
+    }
+    return { type: type as MessageType, requestId, body: b.subarray(at, end) };
+  }
+}

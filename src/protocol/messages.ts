@@ -1,0 +1,148 @@
+/** The three message bodies of the queryable-state protocol, with their exact byte layouts. */
+import { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { TruncatedInputError } from "../core/errors.ts";
+import { JobID, KvStateID } from "../core/ids.ts";
+import { InvalidFrameError } from "./errors.ts";
+import { beginFrame, endFrame } from "./frame.ts";
+import { MessageType } from "./message-type.ts";
+import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
+
+/** A body that can write itself after a frame header. */
+export interface MessageBody {
+  writeTo(w: ByteWriter): void;
+}
+
+function readLength(r: ByteReader, what: string): number {
+  const n = r.readInt32();
+  if (n < 0) {
+    throw new InvalidFrameError(`Negative length for ${what}. This indicates a serialization error.`, false);
+  }
+  return n;
+}
+
+function decodeBody<T>(name: string, body: Uint8Array, read: (r: ByteReader) => T): T {
+  try {
+    return read(new ByteReader(body));
+  } catch (e) {
+    if (e instanceof TruncatedInputError) {
+      throw new InvalidFrameError(`Truncated ${name}: ${e.message}`, false, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/**
+ * A query from a client to a proxy: `[jobId 16][i32 nameLen][UTF-8 name][i32 keyHashCode]
+ * [i32 len][key+namespace]`.
+ */
+export class KvStateRequest implements MessageBody {
+  readonly jobId: JobID;
+  readonly stateName: string;
+  /** Java `hashCode()` of the key; the proxy routes by it. */
+  readonly keyHashCode: number;
+  readonly serializedKeyAndNamespace: Uint8Array;
+  #nameBytes: Uint8Array | undefined;
+
+  constructor(jobId: JobID, stateName: string, keyHashCode: number, serializedKeyAndNamespace: Uint8Array) {
+    this.jobId = jobId;
+    this.stateName = stateName;
+    this.keyHashCode = keyHashCode | 0;
+    this.serializedKeyAndNamespace = serializedKeyAndNamespace;
+  }
+
+  /** The state name as sent (UTF-8, lone surrogates as `?` like Java). */
+  get stateNameBytes(): Uint8Array {
+    return this.#nameBytes ??= encodeUtf8Java(this.stateName);
+  }
+
+  writeTo(w: ByteWriter): void {
+    const name = this.stateNameBytes;
+    this.jobId.writeTo(w);
+    w.writeInt32(name.length);
+    w.writeBytes(name);
+    w.writeInt32(this.keyHashCode);
+    w.writeInt32(this.serializedKeyAndNamespace.length);
+    w.writeBytes(this.serializedKeyAndNamespace);
+  }
+
+  /** Decodes a body; the key bytes are a view into `body`. Trailing bytes are ignored, as in Flink. */
+  static decode(body: Uint8Array): KvStateRequest {
+    return decodeBody("KvStateRequest", body, (r) => {
+      const jobId = JobID.readFrom(r);
+      const name = decodeUtf8(r.readBytes(readLength(r, "state name")));
+      const hash = r.readInt32();
+      const key = r.readBytes(readLength(r, "key and namespace"));
+      return new KvStateRequest(jobId, name, hash, key);
+    });
+  }
+}
+
+/** A query from a proxy to a state server: `[kvStateId 16][i32 len][key+namespace]`. */
+export class KvStateInternalRequest implements MessageBody {
+  readonly kvStateId: KvStateID;
+  readonly serializedKeyAndNamespace: Uint8Array;
+
+  constructor(kvStateId: KvStateID, serializedKeyAndNamespace: Uint8Array) {
+    this.kvStateId = kvStateId;
+    this.serializedKeyAndNamespace = serializedKeyAndNamespace;
+  }
+
+  writeTo(w: ByteWriter): void {
+    this.kvStateId.writeTo(w);
+    w.writeInt32(this.serializedKeyAndNamespace.length);
+    w.writeBytes(this.serializedKeyAndNamespace);
+  }
+
+  static decode(body: Uint8Array): KvStateInternalRequest {
+    return decodeBody("KvStateInternalRequest", body, (r) => {
+      const id = KvStateID.readFrom(r);
+      return new KvStateInternalRequest(id, r.readBytes(readLength(r, "key and namespace")));
+    });
+  }
+}
+
+/** A successful answer: `[i32 len][serialized state]`. */
+export class KvStateResponse implements MessageBody {
+  readonly content: Uint8Array;
+
+  constructor(content: Uint8Array) {
+    this.content = content;
+  }
+
+  writeTo(w: ByteWriter): void {
+    w.writeInt32(this.content.length);
+    w.writeBytes(this.content);
+  }
+
+  static decode(body: Uint8Array): KvStateResponse {
+    return decodeBody("KvStateResponse", body, (r) => new KvStateResponse(r.readBytes(readLength(r, "state content"))));
+  }
+}
+
+/** Appends a whole REQUEST frame to `w`. */
+export function writeRequestFrame(w: ByteWriter, requestId: bigint, body: MessageBody): void {
+  const start = beginFrame(w, MessageType.REQUEST, requestId);
+  body.writeTo(w);
+  endFrame(w, start);
+}
+
+/** Appends a whole REQUEST_RESULT frame to `w`. */
+export function writeResponseFrame(w: ByteWriter, requestId: bigint, body: MessageBody): void {
+  const start = beginFrame(w, MessageType.REQUEST_RESULT, requestId);
+  body.writeTo(w);
+  endFrame(w, start);
+}
+
+/** A REQUEST frame as a fresh byte array. */
+export function encodeRequestFrame(requestId: bigint, body: MessageBody): Uint8Array {
+  const w = new ByteWriter(64);
+  writeRequestFrame(w, requestId, body);
+  return w.view();
+}
+
+/** A REQUEST_RESULT frame as a fresh byte array. */
+export function encodeResponseFrame(requestId: bigint, body: MessageBody): Uint8Array {
+  const w = new ByteWriter(64);
+  writeResponseFrame(w, requestId, body);
+  return w.view();
+}

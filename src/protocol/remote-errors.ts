@@ -1,0 +1,165 @@
+/**
+ * Errors that crossed the wire as Java-serialized Throwables, mapped to classes of ours
+ * with stable codes. Unknown Java classes become a generic {@link RemoteError} that keeps
+ * the class name and message.
+ */
+import { QueryableStateError } from "../core/errors.ts";
+import type { JavaClassInfo, JavaThrowable } from "./java/mod.ts";
+
+/** The fields of a Java Throwable needed to describe or re-send it. */
+export interface JavaThrowableInit {
+  readonly className: string;
+  readonly message: string | null;
+  readonly cause?: JavaThrowableInit | null;
+  readonly classChain?: readonly JavaClassInfo[];
+}
+
+const PKG = "org.apache.flink.queryablestate";
+
+/** A failure reported by the remote side (server or proxy). */
+export class RemoteError extends QueryableStateError {
+  static readonly javaClassName: string = "java.lang.Throwable";
+  /** The remote Java class, e.g. `java.lang.RuntimeException`. */
+  readonly remoteClassName: string;
+  /** The remote `detailMessage` exactly as sent (may be null). */
+  readonly remoteMessage: string | null;
+  /** The remote class chain when it came from the wire. */
+  readonly classChain: readonly JavaClassInfo[] | undefined;
+
+  constructor(
+    remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
+    options: { cause?: unknown; code?: string } = {},
+  ) {
+    const text = remote.message === null ? remote.className : `${remote.className}: ${remote.message}`;
+    super(options.code ?? "REMOTE", text, { cause: options.cause });
+    this.remoteClassName = remote.className;
+    this.remoteMessage = remote.message;
+    this.classChain = remote.classChain;
+  }
+
+  override get javaClassName(): string {
+    return this.remoteClassName;
+  }
+
+  /** The Throwable to send on the wire for this error (same class, same message). */
+  toJavaThrowable(): JavaThrowableInit {
+    const cause = this.cause instanceof RemoteError ? this.cause.toJavaThrowable() : null;
+    return { className: this.remoteClassName, message: this.remoteMessage, cause, classChain: this.classChain };
+  }
+}
+
+type RemoteErrorClass = {
+  new (remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options?: { cause?: unknown }): RemoteError;
+  readonly javaClassName: string;
+};
+
+function remoteClass(code: string, javaClassName: string, base: typeof RemoteError = RemoteError): RemoteErrorClass {
+  const cls = class extends base {
+    static override readonly javaClassName: string = javaClassName;
+    constructor(
+      remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
+      options: { cause?: unknown } = {},
+    ) {
+      super(remote, { ...options, code });
+    }
+  };
+  return cls;
+}
+
+/** Flink's `BadRequestException`: the request was understood but cannot be answered. */
+export class BadRequestError extends RemoteError {
+  static override readonly javaClassName: string = `${PKG}.network.BadRequestException`;
+  constructor(remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options: { cause?: unknown; code?: string } = {}) {
+    super(remote, { code: "BAD_REQUEST", ...options });
+  }
+  /** The error a server sends, e.g. `BadRequestError.create("Queryable State Server", "NULL returned ...")`. */
+  static create(serverName: string, message: string): BadRequestError {
+    return new BadRequestError({ className: BadRequestError.javaClassName, message: `${serverName} : ${message}` });
+  }
+}
+
+function badRequestSubclass(code: string, simpleName: string, text: string) {
+  const javaClassName = `${PKG}.exceptions.${simpleName}`;
+  return class extends BadRequestError {
+    static override readonly javaClassName: string = javaClassName;
+    constructor(remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options: { cause?: unknown } = {}) {
+      super(remote, { ...options, code });
+    }
+    /** The error as a server named `serverName` sends it. */
+    static forServer(serverName: string, detail?: string): BadRequestError {
+      return new this({ className: javaClassName, message: `${serverName} : ${detail ?? text}` });
+    }
+  };
+}
+
+/** No value for that key and namespace (code `UNKNOWN_KEY_OR_NAMESPACE`). Check the key, its type, and that the job has processed it. */
+export class UnknownKeyOrNamespaceError extends badRequestSubclass(
+  "UNKNOWN_KEY_OR_NAMESPACE",
+  "UnknownKeyOrNamespaceException",
+  "No state for the specified key/namespace.",
+) {}
+
+/** The state server has no state under that KvStateID (code `UNKNOWN_KV_STATE_ID`); the location is stale. */
+export class UnknownKvStateIdError extends badRequestSubclass(
+  "UNKNOWN_KV_STATE_ID",
+  "UnknownKvStateIdException",
+  "No registered state.",
+) {
+  /** As the state server sends it: `"<server> : No registered state with ID <hex>."`. */
+  static forId(serverName: string, kvStateId: { toString(): string }): BadRequestError {
+    return this.forServer(serverName, `No registered state with ID ${kvStateId}.`);
+  }
+}
+
+/** No state server is registered for the key's key group (code `UNKNOWN_KEY_GROUP_LOCATION`). */
+export class UnknownKeyGroupLocationError extends badRequestSubclass(
+  "UNKNOWN_KEY_GROUP_LOCATION",
+  "UnknownKvStateKeyGroupLocationException",
+  "Unknown key-group location.",
+) {}
+
+/** The proxy could not find where the state lives: the job or state name is unknown or not ready (code `UNKNOWN_LOCATION`). */
+export class UnknownLocationError extends remoteClass("UNKNOWN_LOCATION", `${PKG}.exceptions.UnknownLocationException`) {
+  /** Flink's text for a state that cannot be located. */
+  static forState(stateName: string, jobId: { toString(): string }): UnknownLocationError {
+    return new UnknownLocationError({
+      className: UnknownLocationError.javaClassName,
+      message: `Could not retrieve location of state=${stateName} of job=${jobId}. ` +
+        "Potential reasons are: i) the state is not ready, or ii) the job does not exist.",
+    });
+  }
+}
+
+/** The proxy has no coordinator to ask (code `UNKNOWN_JOB_MANAGER`). */
+export class UnknownJobManagerError extends remoteClass("UNKNOWN_JOB_MANAGER", `${PKG}.exceptions.UnknownJobManagerException`) {
+  static create(): UnknownJobManagerError {
+    return new UnknownJobManagerError({
+      className: UnknownJobManagerError.javaClassName,
+      message: "Unknown JobManager. Either the JobManager has not registered yet or has lost leadership.",
+    });
+  }
+}
+
+const BY_CLASS = new Map<string, RemoteErrorClass>([
+  [BadRequestError.javaClassName, BadRequestError as unknown as RemoteErrorClass],
+  [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError as unknown as RemoteErrorClass],
+  [UnknownKvStateIdError.javaClassName, UnknownKvStateIdError as unknown as RemoteErrorClass],
+  [UnknownKeyGroupLocationError.javaClassName, UnknownKeyGroupLocationError as unknown as RemoteErrorClass],
+  [UnknownLocationError.javaClassName, UnknownLocationError],
+  [UnknownJobManagerError.javaClassName, UnknownJobManagerError],
+]);
+
+/** Maps a decoded Java Throwable (and its cause chain) to our error classes. */
+export function errorFromJavaThrowable(t: JavaThrowable | JavaThrowableInit, depth = 0): RemoteError {
+  const cause = t.cause && depth < 32 ? errorFromJavaThrowable(t.cause, depth + 1) : undefined;
+  let cls = BY_CLASS.get(t.className);
+  if (cls === undefined && t.classChain) {
+    // An unknown subclass of a known Flink exception keeps the known meaning.
+    for (const c of t.classChain) {
+      cls = BY_CLASS.get(c.name);
+      if (cls) break;
+    }
+  }
+  const remote = { className: t.className, message: t.message, classChain: t.classChain };
+  return cls ? new cls(remote, { cause }) : new RemoteError(remote, { cause });
+}

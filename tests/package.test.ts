@@ -1,0 +1,27 @@
+// Proves the npm artifact built by tsup works: ESM `import` and CJS `require` of dist/.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { describe, test } from "node:test";
+
+const dist = new URL("../dist/", import.meta.url);
+const built = existsSync(new URL("mod.js", dist)) && existsSync(new URL("mod.cjs", dist));
+
+describe("npm package (dist/)", () => {
+  test("dist/ was built (npm test builds it first)", () => {
+    assert.ok(built, "run `npm run build` before the tests");
+  });
+
+  test("ESM import and CJS require expose the same API", async () => {
+    const esm = await import(new URL("mod.js", dist).href);
+    const cjs = createRequire(import.meta.url)("../dist/mod.cjs");
+    for (const api of [esm, cjs]) {
+      assert.equal(api.murmurHash(42), 1134849565);
+      const w = new api.ByteWriter();
+      api.stringSerializer.serialize("😀", w);
+      assert.equal(api.toHex(w.view()), "03bdb00380bc03");
+      assert.equal(api.JobID.fromHex("0102030405060708090a0b0c0d0e0f10").toString(), "0102030405060708090a0b0c0d0e0f10");
+    }
+    assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).filter((k) => k !== "default" && k !== "__esModule").sort());
+  });
+});

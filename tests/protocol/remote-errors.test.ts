@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import {
+  BadRequestError,
+  decodeFailureBody,
+  decodeFailureError,
+  encodeRequestFailureFrame,
+  encodeServerFailureFrame,
+  errorFromJavaThrowable,
+  FrameDecoder,
+  javaThrowableOf,
+  JobID,
+  KvStateID,
+  MessageType,
+  QueryableStateError,
+  RemoteError,
+  UnknownJobManagerError,
+  UnknownKeyGroupLocationError,
+  UnknownKeyOrNamespaceError,
+  UnknownKvStateIdError,
+  UnknownLocationError,
+} from "../../mod.ts";
+
+function body(frame: Uint8Array) {
+  const d = new FrameDecoder();
+  d.push(frame);
+  return d.next()!;
+}
+
+describe("remote errors", () => {
+  test("each Flink exception maps to its class and code, and survives a round trip on the wire", () => {
+    const cases: [RemoteError, string, string][] = [
+      [UnknownKeyOrNamespaceError.forServer("Queryable State Server"), "UNKNOWN_KEY_OR_NAMESPACE", "Queryable State Server : No state for the specified key/namespace."],
+      [UnknownKvStateIdError.forId("Queryable State Server", new KvStateID(1n, 2n)), "UNKNOWN_KV_STATE_ID", "Queryable State Server : No registered state with ID 00000000000000010000000000000002."],
+      [UnknownKeyGroupLocationError.forServer("Queryable State Proxy Server"), "UNKNOWN_KEY_GROUP_LOCATION", "Queryable State Proxy Server : Unknown key-group location."],
+      [UnknownLocationError.forState("query-name", new JobID(1n, 2n)), "UNKNOWN_LOCATION", "Could not retrieve location of state=query-name of job=00000000000000010000000000000002. Potential reasons are: i) the state is not ready, or ii) the job does not exist."],
+      [UnknownJobManagerError.create(), "UNKNOWN_JOB_MANAGER", "Unknown JobManager. Either the JobManager has not registered yet or has lost leadership."],
+      [BadRequestError.create("Queryable State Server", "NULL returned for request with ID 5."), "BAD_REQUEST", "Queryable State Server : NULL returned for request with ID 5."],
+    ];
+    for (const [error, code, message] of cases) {
+      assert.equal(error.code, code);
+      assert.equal(error.remoteMessage, message);
+      assert.ok(error instanceof QueryableStateError);
+      const f = body(encodeRequestFailureFrame(11n, javaThrowableOf(error)));
+      assert.equal(f.type, MessageType.REQUEST_FAILURE);
+      assert.equal(f.requestId, 11n);
+      const back = decodeFailureError(f.body);
+      assert.equal(back.constructor, error.constructor);
+      assert.equal(back.code, code);
+      assert.equal(back.remoteMessage, message);
+      assert.equal(back.javaClassName, error.javaClassName);
+    }
+    assert.ok(UnknownKeyOrNamespaceError.forServer("s") instanceof BadRequestError, "keeps Flink's hierarchy");
+  });
+
+  test("unknown Java classes become RemoteError keeping class, message and cause", () => {
+    const f = body(encodeServerFailureFrame({
+      className: "java.lang.RuntimeException",
+      message: "outer",
+      cause: { className: "java.lang.IllegalStateException", message: "inner" },
+    }));
+    assert.equal(f.type, MessageType.SERVER_FAILURE);
+    const e = decodeFailureError(f.body);
+    assert.equal(e.code, "REMOTE");
+    assert.equal(e.remoteClassName, "java.lang.RuntimeException");
+    assert.equal(e.message, "java.lang.RuntimeException: outer");
+    assert.ok(e.cause instanceof RemoteError);
+    assert.equal((e.cause as RemoteError).remoteClassName, "java.lang.IllegalStateException");
+    const t = decodeFailureBody(f.body);
+    assert.equal(t.cause?.message, "inner");
+  });
+
+  test("an unknown subclass of a known Flink exception keeps its meaning", () => {
+    const e = errorFromJavaThrowable({
+      className: "com.example.MyMissingKey",
+      message: "gone",
+      classChain: [
+        { name: "com.example.MyMissingKey", serialVersionUID: 7n },
+        { name: UnknownKeyOrNamespaceError.javaClassName, serialVersionUID: 1n },
+        { name: "org.apache.flink.queryablestate.network.BadRequestException", serialVersionUID: 3458743952407632903n },
+        { name: "java.lang.Exception", serialVersionUID: -3387516993124229948n },
+        { name: "java.lang.Throwable", serialVersionUID: -3042686055658047285n },
+      ],
+    });
+    assert.equal(e.code, "UNKNOWN_KEY_OR_NAMESPACE");
+    assert.equal(e.remoteClassName, "com.example.MyMissingKey");
+    const f = body(encodeRequestFailureFrame(1n, e.toJavaThrowable()));
+    assert.equal(decodeFailureBody(f.body).classChain[0].serialVersionUID, 7n, "re-sent with its own chain");
+  });
+
+  test("local errors are sent as RuntimeException with their text", () => {
+    const t = javaThrowableOf(new TypeError("bad"));
+    assert.deepEqual(t, { className: "java.lang.RuntimeException", message: "TypeError: bad" });
+    assert.equal(javaThrowableOf("x").message, "x");
+  });
+});

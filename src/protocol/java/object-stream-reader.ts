@@ -162,7 +162,8 @@ export function isStackOverflow(e: unknown): boolean {
 
 /**
  * Reads items from one Java serialization stream. Call {@link readStreamHeader} once,
- * then {@link readObject} for each top-level object.
+ * then {@link readObject} for each top-level object. After an error the reader's position
+ * and handle table are undefined: discard it.
  */
 export class ObjectStreamReader {
   readonly #in: ByteReader;

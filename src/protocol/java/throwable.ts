@@ -58,9 +58,10 @@ const EMPTY: readonly never[] = Object.freeze([]);
 export function readJavaThrowable(stream: Uint8Array, options?: ObjectStreamReaderOptions): JavaThrowable {
   const reader = new ObjectStreamReader(stream, options);
   reader.readStreamHeader();
+  const at = reader.position;
   const top = reader.readObject();
   if (!isJavaObject(top) || !isInstanceOf(top.classDesc, THROWABLE_CLASS_NAME)) {
-    throw new JavaSerializationError(`the stream holds ${describe(top)}, not a java.lang.Throwable`, 0);
+    throw new JavaSerializationError(`the stream holds ${describe(top)}, not a java.lang.Throwable`, at);
   }
   try {
     return new ThrowableConverter(reader.maxDepth, reader.maxHandles).convert(top, 0);
@@ -204,10 +205,13 @@ class ThrowableConverter {
 
   #suppressed(obj: JavaObject, depth: number): readonly JavaThrowable[] {
     const list = fieldOf(obj, THROWABLE_CLASS_NAME, "suppressedExceptions");
+    const elements = listElements(list, 0);
+    // Charge every element looked at, not only those kept: one shared list of junk must
+    // not be rescanned for free by every exception that references it.
+    this.#spend(elements.length);
     const result: JavaThrowable[] = [];
-    for (const e of listElements(list, 0)) {
+    for (const e of elements) {
       if (!isThrowable(e) || e === obj || this.#inProgress.has(e)) continue;
-      this.#spend(1);
       result.push(this.convert(e, depth + 1));
     }
     return result.length === 0 ? EMPTY : Object.freeze(result);

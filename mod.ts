@@ -110,3 +110,50 @@ export {
   readJavaThrowable,
   writeJavaThrowable,
 } from "./src/protocol/java/mod.ts";
+
+// state: the registry a state server serves
+export {
+  type KvState,
+  type KvStateRegistration,
+  KvStateRegistry,
+  type KvStateRegistryListener,
+} from "./src/state/kv-state-registry.ts";
+
+// transport: the runtime-agnostic socket interface and the runtime's adapter
+export {
+  type ClientTlsOptions,
+  type Conn,
+  type ConnectOptions,
+  type Endpoint,
+  type Listener,
+  type ListenOptions,
+  type ServerTlsOptions,
+  type Transport,
+  TransportError,
+  type TransportErrorCode,
+} from "./src/net/transport.ts";
+export { availableTransports, defaultTransport, detectRuntime, loadTransport, type RuntimeName } from "./src/transport/detect.ts";
+
+// net: generic server and client
+export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
+export { type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
+export type { RequestStats } from "./src/net/stats.ts";
+export { parsePortRange } from "./src/net/port-range.ts";
+export {
+  ClientClosedError,
+  ConnectError,
+  ConnectionClosedError,
+  RequestAbortedError,
+  RequestTimeoutError,
+  ServerFailureError,
+  ServerStartError,
+} from "./src/net/errors.ts";
+
+// server: the KvState server
+export {
+  KV_STATE_SERVER_NAME,
+  KvStateServer,
+  type KvStateServerOptions,
+  kvStateRequestHandler,
+  StateLookupError,
+} from "./src/server/kv-state-server.ts";

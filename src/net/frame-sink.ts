@@ -1,0 +1,115 @@
+import { ByteWriter } from "../core/bytes.ts";
+import type { Conn } from "./transport.ts";
+
+/** Largest slice handed to the transport at once (Flink's 32 KiB write high-water mark). */
+export const WRITE_CHUNK_SIZE = 32 * 1024;
+const KEEP_BATCH_CAPACITY = 256 * 1024;
+
+/**
+ * Outbound side of one connection. Frames are appended to a batch (`writer`) and flushed
+ * together once per microtask turn, so under load many small frames share one write while
+ * an idle request is not delayed. Large batches go out in 32 KiB slices; when the transport
+ * pushes back the sink stops writing until it drains and tells the owner, which stops
+ * reading, so nothing is buffered without bound.
+ */
+export class FrameSink {
+  readonly #conn: Conn;
+  readonly #onChange: () => void;
+  #batch = new ByteWriter(4096);
+  #queue: Uint8Array[] = [];
+  #queueOffset = 0;
+  #queuedBytes = 0;
+  #scheduled = false;
+  #blocked = false;
+  #closed = false;
+
+  /** `onChange` runs whenever `blocked` or `pendingBytes` may have changed after a flush or drain. */
+  constructor(conn: Conn, onChange: () => void = () => {}) {
+    this.#conn = conn;
+    this.#onChange = onChange;
+  }
+
+  /** Append whole frames here, then call {@link commit}. */
+  get writer(): ByteWriter {
+    return this.#batch;
+  }
+
+  /** Bytes accepted but not yet handed to the transport. */
+  get pendingBytes(): number {
+    return this.#batch.length + this.#queuedBytes - this.#queueOffset;
+  }
+
+  /** True while the transport is backed up. */
+  get blocked(): boolean {
+    return this.#blocked;
+  }
+
+  /** Schedules a flush of the batch at the end of this microtask turn. */
+  commit(): void {
+    if (this.#scheduled || this.#closed) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#flush);
+  }
+
+  /** Hands the batch to the transport now (e.g. before closing). */
+  flushNow(): void {
+    this.#flush();
+  }
+
+  /** Resolves when every accepted byte was handed to the transport (or the sink closed). */
+  async drained(): Promise<void> {
+    this.#flush();
+    while (!this.#closed && this.pendingBytes > 0) await this.#conn.waitForDrain();
+  }
+
+  /** Drops everything pending; later writes are ignored. */
+  close(): void {
+    this.#closed = true;
+    this.#queue = [];
+    this.#batch = new ByteWriter(16);
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#closed || this.#batch.length === 0) return;
+    let bytes: Uint8Array;
+    if (this.#batch.length > KEEP_BATCH_CAPACITY) {
+      bytes = this.#batch.view(); // hand over the big buffer itself; start a fresh one
+      this.#batch = new ByteWriter(4096);
+    } else {
+      bytes = this.#batch.toBytes(); // the transport may keep a reference: never reuse it
+      this.#batch.reset();
+    }
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    this.#pump();
+    this.#onChange();
+  };
+
+  #pump(): void {
+    while (!this.#blocked && !this.#closed && this.#queue.length > 0) {
+      const head = this.#queue[0];
+      const end = Math.min(head.length, this.#queueOffset + WRITE_CHUNK_SIZE);
+      const slice = this.#queueOffset === 0 && end === head.length ? head : head.subarray(this.#queueOffset, end);
+      const ok = this.#conn.write(slice);
+      if (end === head.length) {
+        this.#queue.shift();
+        this.#queuedBytes -= head.length;
+        this.#queueOffset = 0;
+      } else this.#queueOffset = end;
+      if (!ok) this.#block();
+    }
+  }
+
+  #block(): void {
+    this.#blocked = true;
+    this.#conn.waitForDrain().then(() => {
+      this.#blocked = false;
+      if (this.#closed) return;
+      this.#pump();
+      this.#onChange();
+    }, () => {
+      // The connection failed; its close handling fails whatever was pending.
+    });
+  }
+}

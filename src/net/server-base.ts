@@ -1,0 +1,332 @@
+/**
+ * The generic request/response server under both the KvState server and the proxy (Flink's
+ * AbstractServerBase + AbstractServerHandler, without thread pools): binds a port or a port
+ * range, decodes frames, runs many requests per connection concurrently, answers each by its
+ * request id, applies backpressure and shuts down gracefully.
+ */
+import { ByteWriter } from "../core/bytes.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
+import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
+import { FrameDecoder } from "../protocol/frame-decoder.ts";
+import { MessageType, messageTypeName } from "../protocol/message-type.ts";
+import { type MessageBody, writeResponseFrame } from "../protocol/messages.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { BadRequestError } from "../protocol/remote-errors.ts";
+import { defaultTransport } from "../transport/detect.ts";
+import { ServerStartError } from "./errors.ts";
+import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
+import { FrameSink } from "./frame-sink.ts";
+import { parsePortRange } from "./port-range.ts";
+import { type RequestStats, StatsCounter } from "./stats.ts";
+import { type Conn, type Endpoint, type Listener, type ServerTlsOptions, type Transport, TransportError } from "./transport.ts";
+
+/** Decodes and answers one kind of request. */
+export interface RequestHandler<Req> {
+  /** Decodes a REQUEST body; throwing makes the frame a SERVER_FAILURE. */
+  decode(body: Uint8Array): Req;
+  /**
+   * Answers a request. Return (or resolve) the response body; throw (or reject) to fail it:
+   * a {@link BadRequestError} is sent as itself, anything else wrapped as Flink does.
+   * Returning null is reported as Flink's "NULL returned" BadRequestException.
+   */
+  handle(requestId: bigint, request: Req): MessageBody | null | Promise<MessageBody | null>;
+}
+
+export interface ServerOptions {
+  /** Address to bind. @default "127.0.0.1" */
+  host?: string;
+  /** Port, list or range ("9067-9070,9080": the first free one wins); 0 = ephemeral. @default 0 */
+  port?: number | string | readonly number[];
+  /** Transport to use. @default the current runtime's */
+  transport?: Transport;
+  /** Serve TLS instead of plaintext. */
+  tls?: ServerTlsOptions;
+  /** Largest accepted frame. @default 64 MiB */
+  maxFrameLength?: number;
+  /** Requests one connection may have in flight before the server stops reading from it. @default 1024 */
+  maxInFlightPerConnection?: number;
+  /** How long close() waits for in-flight requests before cutting connections. @default 5000 */
+  shutdownTimeoutMs?: number;
+}
+
+/** Answers waiting to be written beyond which a connection stops reading requests. */
+const MAX_PENDING_OUTPUT = 1024 * 1024;
+
+/** A running server's connection (internal). */
+class ServerConnection<Req> {
+  readonly #server: ServerBase<Req>;
+  readonly conn: Conn;
+  readonly #decoder: FrameDecoder;
+  readonly #sink: FrameSink;
+  #inFlight = 0;
+  #readPaused = false;
+  #open = true;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number) {
+    this.#server = server;
+    this.conn = conn;
+    this.#decoder = new FrameDecoder({ maxFrameLength });
+    this.#sink = new FrameSink(conn, () => this.#updateReading());
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.conn.onData((chunk) => this.#onData(chunk));
+    this.conn.closed.then(() => this.#onClosed());
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (!this.#open) return;
+    try {
+      this.#decoder.push(chunk);
+    } catch (e) {
+      this.#protocolFailure(e);
+      return;
+    }
+    this.#process();
+  }
+
+  /**
+   * Handles buffered frames until none is left or the connection must stop: answers piling
+   * up unread (or too many requests in flight) leave the rest in the decoder and pause
+   * reading, so a peer that does not read cannot make us buffer without bound.
+   */
+  #process(): void {
+    const d = this.#decoder;
+    try {
+      while (this.#open && !this.#mustPause()) {
+        const f = d.next();
+        if (f === undefined) break;
+        if (f.type === MessageType.REQUEST) this.#onRequest(f.requestId, f.body);
+        else {
+          writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)));
+          this.#sink.commit();
+        }
+      }
+    } catch (e) {
+      this.#protocolFailure(e);
+      return;
+    }
+    this.#updateReading();
+  }
+
+  /** Framing lost, wrong version or type, or an undecodable body: tell the peer why, then hang up. */
+  #protocolFailure(e: unknown): void {
+    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
+    this.#sink.flushNow();
+    this.#open = false;
+    void this.conn.close();
+    if (!(e instanceof ProtocolError) && !(e instanceof InvalidArgumentError)) this.#server.reportError(e);
+  }
+
+  #mustPause(): boolean {
+    return this.#sink.blocked || this.#sink.pendingBytes >= MAX_PENDING_OUTPUT || this.#inFlight >= this.#server.maxInFlight;
+  }
+
+  #onRequest(requestId: bigint, body: Uint8Array): void {
+    const request = this.#server.handler.decode(body);
+    const stats = this.#server.counters;
+    stats.requests++;
+    const startedAt = performance.now();
+    let result: MessageBody | null | Promise<MessageBody | null>;
+    try {
+      result = this.#server.handler.handle(requestId, request);
+    } catch (e) {
+      this.#fail(requestId, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      this.#inFlight++;
+      result.then(
+        (r) => this.#settled(requestId, r, undefined, startedAt),
+        (e) => this.#settled(requestId, null, e, startedAt),
+      );
+    } else this.#respond(requestId, result, startedAt);
+  }
+
+  #settled(requestId: bigint, result: MessageBody | null, error: unknown, startedAt: number): void {
+    this.#inFlight--;
+    if (error !== undefined) this.#fail(requestId, error);
+    else this.#respond(requestId, result, startedAt);
+    if (this.#readPaused) this.#updateReading();
+    if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #respond(requestId: bigint, result: MessageBody | null, startedAt: number): void {
+    if (!this.#open) return; // the client is gone: drop the answer
+    if (result === null || result === undefined) {
+      this.#fail(requestId, BadRequestError.create(this.#server.name, `NULL returned for request with ID ${requestId}.`));
+      return;
+    }
+    writeResponseFrame(this.#sink.writer, requestId, result);
+    this.#sink.commit();
+    this.#server.counters.reportSuccess(startedAt, performance.now());
+  }
+
+  #fail(requestId: bigint, e: unknown): void {
+    this.#server.counters.failed++;
+    if (!this.#open) return;
+    writeRequestFailureFrame(this.#sink.writer, requestId, requestFailureThrowable(requestId, e));
+    this.#sink.commit();
+  }
+
+  /** Read only while the peer reads our answers and the in-flight bound is respected. */
+  #updateReading(): void {
+    if (!this.#open) return;
+    const shouldPause = this.#mustPause();
+    if (shouldPause === this.#readPaused) return;
+    this.#readPaused = shouldPause;
+    if (shouldPause) this.conn.pause();
+    else {
+      this.conn.resume();
+      this.#process(); // frames that waited in the decoder
+    }
+  }
+
+  /** Resolves once no request is in flight and all answers were handed to the transport. */
+  async idle(): Promise<void> {
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#sink.drained().catch(() => {});
+  }
+
+  #onClosed(): void {
+    this.#open = false;
+    this.#sink.close();
+    this.#server.connectionClosed(this);
+  }
+}
+
+/**
+ * A request/response server for one {@link RequestHandler}.
+ *
+ * @example
+ * ```ts
+ * const server = new ServerBase("Echo", { decode: (b) => b, handle: (_id, b) => new KvStateResponse(b) });
+ * const { hostname, port } = await server.start();
+ * await server.close();
+ * ```
+ */
+export class ServerBase<Req> implements AsyncDisposable {
+  readonly name: string;
+  readonly handler: RequestHandler<Req>;
+  readonly counters = new StatsCounter();
+  readonly maxInFlight: number;
+  readonly #options: ServerOptions;
+  readonly #ports: number[];
+  readonly #connections = new Set<ServerConnection<Req>>();
+  #listener: Listener | undefined;
+  #state: "new" | "starting" | "running" | "closing" | "closed" = "new";
+  #closing: Promise<void> | undefined;
+  #onError: ((e: unknown) => void) | undefined;
+
+  constructor(name: string, handler: RequestHandler<Req>, options: ServerOptions = {}) {
+    this.name = name;
+    this.handler = handler;
+    this.#options = options;
+    this.#ports = parsePortRange(options.port ?? 0);
+    this.maxInFlight = options.maxInFlightPerConnection ?? 1024;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
+      throw new InvalidArgumentError(`maxInFlightPerConnection must be a positive integer, got ${this.maxInFlight}.`);
+    }
+  }
+
+  /** Called with unexpected internal errors (a bug, not a bad request). @default console.error */
+  set onError(fn: ((e: unknown) => void) | undefined) {
+    this.#onError = fn;
+  }
+
+  /** The bound address, once started. */
+  get address(): Endpoint | undefined {
+    return this.#listener?.addr;
+  }
+
+  /** Flink's KvStateRequestStats: connections, requests, successes, failures, latency. */
+  stats(): RequestStats {
+    return this.counters.snapshot();
+  }
+
+  /** Binds the first free port of the configured ones and starts serving. */
+  async start(): Promise<Endpoint> {
+    if (this.#state !== "new") throw new ServerStartError(`${this.name} was already started; create a new server instead.`);
+    this.#state = "starting";
+    const transport = this.#options.transport ?? await defaultTransport();
+    const hostname = this.#options.host ?? "127.0.0.1";
+    let lastError: unknown;
+    for (const port of this.#ports) {
+      try {
+        this.#listener = await transport.listen({
+          hostname,
+          port,
+          tls: this.#options.tls,
+          onConnection: (conn) => this.#accept(conn),
+        });
+        this.#state = "running";
+        return this.#listener.addr;
+      } catch (e) {
+        lastError = e;
+        if (!(e instanceof TransportError && e.code === "EADDRINUSE")) break;
+      }
+    }
+    this.#state = "closed";
+    if (lastError instanceof TransportError && lastError.code === "EADDRINUSE") {
+      throw new ServerStartError(
+        `Unable to start ${this.name}. All ports in provided range are occupied (${this.#options.port ?? 0} on ${hostname}).`,
+        { cause: lastError },
+      );
+    }
+    throw new ServerStartError(`Unable to start ${this.name} on ${hostname}: ${(lastError as Error)?.message}`, { cause: lastError });
+  }
+
+  #accept(conn: Conn): void {
+    if (this.#state !== "running") {
+      conn.abort();
+      return;
+    }
+    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? 64 * 1024 * 1024);
+    this.#connections.add(c);
+    this.counters.activeConnections++;
+    c.start();
+  }
+
+  /** @internal */
+  connectionClosed(c: ServerConnection<Req>): void {
+    if (this.#connections.delete(c)) this.counters.activeConnections--;
+  }
+
+  /** @internal */
+  reportError(e: unknown): void {
+    (this.#onError ?? console.error)(e);
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (up to `timeoutMs`), sends their answers,
+   * then closes every connection. Idempotent.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.#closing ??= this.#close(options.timeoutMs ?? this.#options.shutdownTimeoutMs ?? 5000);
+    return this.#closing;
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    this.#state = "closing";
+    await this.#listener?.close();
+    const conns = [...this.#connections];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(conns.map((c) => c.idle())), deadline]);
+    // Graceful close waits for the peer's FIN; a client that never hangs up is cut at the deadline.
+    await Promise.race([Promise.all(conns.map((c) => c.conn.close())), deadline]);
+    clearTimeout(timer);
+    for (const c of this.#connections) c.conn.abort(new Error(`${this.name} shut down`));
+    await Promise.all(conns.map((c) => c.conn.closed));
+    this.#state = "closed";
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The KvState server: one per task manager, it answers KvStateInternalRequests against the
+ * states of its {@link KvStateRegistry} (Flink's KvStateServerImpl + KvStateServerHandler).
+ */
+import { QueryableStateError } from "../core/errors.ts";
+import { KvStateInternalRequest, KvStateResponse } from "../protocol/messages.ts";
+import { UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
+import { describeError } from "../net/failures.ts";
+import { type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
+import type { RequestStats } from "../net/stats.ts";
+import type { Endpoint } from "../net/transport.ts";
+import { KvStateRegistry } from "../state/kv-state-registry.ts";
+
+/** The name Flink's state server uses in its messages. */
+export const KV_STATE_SERVER_NAME = "Queryable State Server";
+
+/** A state's lookup threw: the request fails with a message naming the request and the cause. */
+export class StateLookupError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.RuntimeException";
+  constructor(requestId: bigint, cause: unknown) {
+    super("STATE_LOOKUP_FAILED", `Error while processing request with ID ${requestId}. Caused by: ${describeError(cause)}`, { cause });
+  }
+}
+
+/** The request handler of a state server over `registry` (usable without sockets, e.g. in tests). */
+export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME): RequestHandler<KvStateInternalRequest> {
+  const answer = (requestId: bigint, bytes: Uint8Array | null): KvStateResponse => {
+    if (bytes === null || bytes === undefined) throw UnknownKeyOrNamespaceError.forServer(serverName);
+    if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));
+    return new KvStateResponse(bytes);
+  };
+  return {
+    decode: KvStateInternalRequest.decode,
+    handle(requestId, request) {
+      const state = registry.get(request.kvStateId);
+      if (state === undefined) throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
+      let result: Uint8Array | null | Promise<Uint8Array | null>;
+      try {
+        result = state.getSerializedValue(request.serializedKeyAndNamespace);
+      } catch (e) {
+        throw new StateLookupError(requestId, e);
+      }
+      if (result instanceof Promise) {
+        return result.then((bytes) => answer(requestId, bytes), (e) => {
+          throw new StateLookupError(requestId, e);
+        });
+      }
+      return answer(requestId, result);
+    },
+  };
+}
+
+export interface KvStateServerOptions extends ServerOptions {
+  /** The states to serve. @default a new, empty registry */
+  registry?: KvStateRegistry;
+}
+
+/**
+ * Serves the states of a registry to proxies (and to any client speaking the protocol).
+ *
+ * @example
+ * ```ts
+ * const registry = new KvStateRegistry();
+ * const id = registry.register({ getSerializedValue: (keyNs) => lookup(keyNs) });
+ * await using server = new KvStateServer({ registry, port: 0 });
+ * const { hostname, port } = await server.start();
+ * ```
+ */
+export class KvStateServer implements AsyncDisposable {
+  readonly registry: KvStateRegistry;
+  readonly #server: ServerBase<KvStateInternalRequest>;
+
+  constructor(options: KvStateServerOptions = {}) {
+    this.registry = options.registry ?? new KvStateRegistry();
+    this.#server = new ServerBase(KV_STATE_SERVER_NAME, kvStateRequestHandler(this.registry), options);
+  }
+
+  /** Binds and starts serving; resolves with the bound address. */
+  start(): Promise<Endpoint> {
+    return this.#server.start();
+  }
+
+  /** The bound address once started. */
+  get address(): Endpoint | undefined {
+    return this.#server.address;
+  }
+
+  stats(): RequestStats {
+    return this.#server.stats();
+  }
+
+  /** Graceful shutdown: stop accepting, finish in-flight requests (up to `timeoutMs`), close. */
+  close(options?: { timeoutMs?: number }): Promise<void> {
+    return this.#server.close(options);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,72 @@
+import { InvalidArgumentError } from "../core/errors.ts";
+import { KvStateID } from "../core/ids.ts";
+
+/**
+ * What a state server needs from a queryable state: the serialized value for serialized
+ * key+namespace bytes (Flink's formats), or null when there is none. It may answer
+ * asynchronously.
+ */
+export interface KvState {
+  getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+}
+
+/** Describes a registration, for listeners and diagnostics. */
+export interface KvStateRegistration {
+  readonly kvStateId: KvStateID;
+  readonly state: KvState;
+  /** The queryable-state name, when known. */
+  readonly name?: string;
+}
+
+/** Called on every register/unregister (e.g. to tell the coordinator where states live). */
+export type KvStateRegistryListener = (event: "registered" | "unregistered", registration: KvStateRegistration) => void;
+
+/**
+ * The states one task manager serves, by KvStateID (Flink's `KvStateRegistry`). Lookups
+ * are by the id's hex text, which a server can read straight off the wire.
+ */
+export class KvStateRegistry {
+  readonly #states = new Map<string, KvStateRegistration>();
+  readonly #listeners = new Set<KvStateRegistryListener>();
+
+  /** Registers `state` under a new random id (or `id`) and returns the id. */
+  register(state: KvState, options: { name?: string; id?: KvStateID } = {}): KvStateID {
+    if (state === null || typeof state !== "object" || typeof state.getSerializedValue !== "function") {
+      throw new InvalidArgumentError("A KvState needs a getSerializedValue(bytes) method.");
+    }
+    const kvStateId = options.id ?? KvStateID.random();
+    const key = kvStateId.toString();
+    if (this.#states.has(key)) {
+      throw new InvalidArgumentError(`State "${options.name ?? "?"}" (id=${key}) appears registered although it should not.`);
+    }
+    const registration: KvStateRegistration = { kvStateId, state, name: options.name };
+    this.#states.set(key, registration);
+    for (const l of this.#listeners) l("registered", registration);
+    return kvStateId;
+  }
+
+  /** Removes a registration; returns false when the id was not registered. */
+  unregister(kvStateId: KvStateID): boolean {
+    const key = kvStateId.toString();
+    const registration = this.#states.get(key);
+    if (!registration) return false;
+    this.#states.delete(key);
+    for (const l of this.#listeners) l("unregistered", registration);
+    return true;
+  }
+
+  /** The state registered under `kvStateId` (an id or its hex text). */
+  get(kvStateId: KvStateID | string): KvState | undefined {
+    return this.#states.get(typeof kvStateId === "string" ? kvStateId : kvStateId.toString())?.state;
+  }
+
+  get size(): number {
+    return this.#states.size;
+  }
+
+  /** Subscribes to registrations; returns a function that unsubscribes. */
+  addListener(listener: KvStateRegistryListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * {@linkcode Transport} over Bun's native sockets (`Bun.connect`, `Bun.listen`). Bun's globals are declared
+ * structurally below so that this file type-checks without `@types/bun`.
+ *
+ * Bun does not buffer: `socket.write()` takes what fits and returns the count, so the rest waits in this
+ * adapter until the `drain` callback (oven-sh/bun#9682). Half-close is `shutdown()`; Bun's `end()` closes
+ * the whole socket and loses unsent bytes.
+ * @module
+ */
+import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "../net/transport.ts";
+import { TransportError } from "../net/transport.ts";
+
+interface BunSocket {
+  data: BunConn | undefined;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  write(data: Uint8Array): number;
+  shutdown(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay?(on: boolean): boolean;
+}
+interface BunHandler {
+  open(s: BunSocket): void;
+  handshake(s: BunSocket, ok: boolean, authorizationError: Error | null): void;
+  data(s: BunSocket, d: Uint8Array): void;
+  drain(s: BunSocket): void;
+  end(s: BunSocket): void;
+  close(s: BunSocket, error?: Error): void;
+  error(s: BunSocket, error: Error): void;
+}
+interface BunTls {
+  cert?: string | undefined;
+  key?: string | undefined;
+  ca?: string | undefined;
+  serverName?: string | undefined;
+  rejectUnauthorized: boolean;
+  requestCert?: boolean;
+}
+interface BunOptions { hostname: string; port: number; allowHalfOpen: true; tls?: BunTls | undefined; socket: BunHandler }
+interface BunApi {
+  connect(o: BunOptions): Promise<BunSocket>;
+  listen(o: BunOptions): {
+    readonly hostname: string;
+    readonly port: number;
+    stop(closeActive?: boolean): void;
+  };
+}
+const bun = (): BunApi => (globalThis as unknown as { Bun: BunApi }).Bun;
+
+const HIGH_WATER_MARK = 64 * 1024;
+const USE = "use the connection to";
+
+class BunConn implements Conn {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly closed: Promise<TransportError | undefined>;
+  #s: BunSocket;
+  #settle!: (e: TransportError | undefined) => void;
+  #error: TransportError | undefined;
+  #done = false;
+  #receiver: ((chunk: Uint8Array) => void) | undefined;
+  #onEnd: (() => void) | undefined;
+  #paused = false;
+  #held: Uint8Array[] = []; // received before onData() or after pause()
+  #eof = false;
+  #endPending = false;
+  #discard = false;
+  #queue: Uint8Array[] = []; // bytes Bun's write() did not take yet
+  #queued = 0;
+  #finRequested = false;
+  #finDone!: () => void;
+  #finished: Promise<void>;
+  #drainWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(s: BunSocket) {
+    this.#s = s;
+    this.local = { hostname: s.localAddress, port: s.localPort };
+    this.remote = { hostname: s.remoteAddress, port: s.remotePort };
+    this.closed = new Promise((resolve) => (this.#settle = resolve));
+    this.#finished = new Promise((resolve) => (this.#finDone = resolve));
+  }
+
+  onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
+    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
+    this.#receiver = data;
+    this.#onEnd = end;
+    if (this.#paused) return; // the caller paused before: stay paused
+    this.#paused = true;
+    this.resume(); // delivers what arrived before, then reads
+  }
+
+  pause(): void {
+    this.#paused = true;
+    if (!this.#done) this.#s.pause();
+  }
+
+  resume(): void {
+    if (!this.#paused || this.#receiver === undefined) {
+      this.#paused = false;
+      return;
+    }
+    this.#paused = false;
+    while (this.#held.length > 0 && !this.#paused) this.#deliver(this.#held.shift()!);
+    if (this.#paused) return;
+    if (this.#endPending) this.#deliverEnd();
+    if (!this.#done) this.#s.resume();
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#finRequested || this.#done) throw this.#closedError();
+    if (this.#queue.length === 0) {
+      const n = this.#s.write(chunk);
+      if (n < 0) throw this.#closedError(); // the close callback follows
+      if (n < chunk.length) this.#enqueue(chunk.subarray(n));
+    } else this.#enqueue(chunk);
+    return this.#queued < HIGH_WATER_MARK;
+  }
+
+  #enqueue(chunk: Uint8Array): void {
+    this.#queue.push(chunk);
+    this.#queued += chunk.length;
+  }
+
+  get bufferedAmount(): number {
+    return this.#queued;
+  }
+
+  waitForDrain(): Promise<void> {
+    if (this.#done) return Promise.reject(this.#closedError());
+    if (this.#queued === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  closeWrite(): Promise<void> {
+    if (!this.#finRequested && !this.#done) {
+      this.#finRequested = true;
+      if (this.#queue.length === 0) this.#shutdown();
+    }
+    return this.#finished;
+  }
+
+  async close(): Promise<void> {
+    this.#discard = true;
+    this.#held = [];
+    void this.closeWrite();
+    this.#paused = false;
+    if (!this.#done) this.#s.resume(); // drain input until the peer's FIN
+    await this.closed;
+  }
+
+  abort(reason?: unknown): void {
+    if (this.#done) return;
+    this.#error ??= TransportError.create("ABORTED", USE, this.remote, reason);
+    this.#release();
+    this.#s.terminate();
+  }
+
+  setNoDelay(on: boolean): void {
+    this.#s.setNoDelay?.(on);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- called by the socket handler ---
+
+  _data(d: Uint8Array): void {
+    if (this.#discard || this.#done) return;
+    // Bun hands out a fresh Buffer per callback (not reused), so a view is enough.
+    const chunk = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    if (this.#paused || this.#receiver === undefined || this.#held.length > 0) this.#held.push(chunk);
+    else this.#deliver(chunk);
+  }
+
+  _drain(): void {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0]!;
+      const n = this.#s.write(head);
+      if (n < 0) return;
+      this.#queued -= n;
+      if (n < head.length) {
+        this.#queue[0] = head.subarray(n);
+        return;
+      }
+      this.#queue.shift();
+    }
+    for (const w of this.#drainWaiters.splice(0)) w.resolve();
+    if (this.#finRequested) this.#shutdown();
+  }
+
+  _end(): void {
+    if (this.#eof) return;
+    this.#eof = true;
+    this.#deliverEnd();
+  }
+
+  _close(error?: Error): void {
+    if (this.#done) return;
+    if (error !== undefined) this.#error ??= TransportError.from(error, USE, this.remote);
+    // With our side already shut down Bun reports the peer's FIN as close without end.
+    else this._end();
+    this.#release();
+  }
+
+  _error(error: Error): void {
+    this.#error ??= TransportError.from(error, USE, this.remote);
+  }
+
+  #shutdown(): void {
+    this.#s.shutdown();
+    this.#finDone();
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    try {
+      this.#receiver!(chunk);
+    } catch (e) {
+      this.abort(e);
+    }
+  }
+
+  #deliverEnd(): void {
+    if (this.#discard) return;
+    if (this.#paused || this.#receiver === undefined || this.#held.length > 0) {
+      this.#endPending = true;
+      return;
+    }
+    this.#endPending = false;
+    if (this.#onEnd === undefined) {
+      void this.close();
+      return;
+    }
+    try {
+      this.#onEnd();
+    } catch (e) {
+      this.abort(e);
+    }
+  }
+
+  #release(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#queue = [];
+    this.#queued = 0;
+    for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());
+    this.#finDone();
+    this.#settle(this.#error);
+  }
+
+  #closedError(): TransportError {
+    return this.#error ?? TransportError.create("CLOSED", "write to", this.remote);
+  }
+}
+
+/**
+ * Routes Bun's per-listener callbacks to the connection stored in `socket.data`. `ready` runs once the
+ * socket is usable (after the TLS handshake, when `handshake` is given); reading is paused there until
+ * the connection's owner calls onData().
+ */
+function handler(
+  ready: (s: BunSocket) => void,
+  handshake?: (s: BunSocket, ok: boolean, err: Error | null) => boolean,
+): BunHandler {
+  const onReady = (s: BunSocket) => {
+    s.pause(); // not before the handshake: it needs to read
+    ready(s);
+  };
+  return {
+    open(s) {
+      s.data = new BunConn(s);
+      if (handshake === undefined) onReady(s);
+    },
+    handshake(s, ok, err) {
+      if (handshake?.(s, ok, err)) onReady(s);
+    },
+    data: (s, d) => s.data?._data(d),
+    drain: (s) => s.data?._drain(),
+    end: (s) => s.data?._end(),
+    close: (s, e) => s.data?._close(e),
+    error: (s, e) => s.data?._error(e),
+  };
+}
+
+function abortError(signal: AbortSignal, addr: Endpoint): TransportError {
+  const c = TransportError.classify(signal.reason) === "ETIMEDOUT" ? "ETIMEDOUT" : "ABORTED";
+  return TransportError.from(signal.reason, "connect to", addr, c);
+}
+
+function connect(opts: ConnectOptions): Promise<Conn> {
+  const addr: Endpoint = { hostname: opts.hostname, port: opts.port };
+  const { signal, tls } = opts;
+  if (signal?.aborted) return Promise.reject(abortError(signal, addr));
+  return new Promise<Conn>((resolve, reject) => {
+    let settled = false;
+    const finish = (s: BunSocket | undefined, error?: TransportError) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (settled) {
+        if (s !== undefined) s.terminate(); // opened after the caller gave up
+        return;
+      }
+      settled = true;
+      if (error !== undefined || s === undefined) {
+        s?.terminate();
+        reject(error);
+        return;
+      }
+      s.setNoDelay?.(opts.noDelay ?? true);
+      resolve(s.data!);
+    };
+    const onAbort = () => {
+      settled = true;
+      reject(abortError(signal!, addr));
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    // `ok` is false when verification failed and rejectUnauthorized is on (Bun then closes the socket).
+    const onHandshake = tls === undefined ? undefined : (s: BunSocket, ok: boolean, err: Error | null) => {
+      if (!ok) finish(s, TransportError.from(err ?? undefined, "connect to", addr, "TLS"));
+      return ok;
+    };
+    // The tls object must never be empty: Bun treats `tls: {}` as plain TCP.
+    const bunTls: BunTls | undefined = tls && {
+      ca: tls.ca,
+      cert: tls.cert,
+      key: tls.key,
+      serverName: tls.serverName,
+      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    };
+    bun()
+      .connect({ ...addr, allowHalfOpen: true, tls: bunTls, socket: handler((s) => finish(s), onHandshake) })
+      .catch((e: unknown) => {
+        const c = TransportError.classify(e) ?? (tls ? "TLS" : undefined);
+        finish(undefined, TransportError.from(e, "connect to", addr, c));
+      });
+  });
+}
+
+function listen(opts: ListenOptions): Promise<Listener> {
+  const hostname = opts.hostname ?? "0.0.0.0";
+  const { tls } = opts;
+  const deliver = (s: BunSocket) => {
+    const conn = s.data!;
+    s.setNoDelay?.(true);
+    try {
+      opts.onConnection(conn);
+    } catch (e) {
+      conn.abort(e);
+    }
+  };
+  const handshaking = new Set<BunSocket>(); // terminated with the listener, so a silent client cannot leak
+  const onHandshake = tls === undefined ? undefined : (s: BunSocket, ok: boolean, err: Error | null) => {
+    handshaking.delete(s);
+    // Without requestClientCert, `err` only says the client sent no certificate.
+    if (ok && (err === null || !tls.requestClientCert)) return true;
+    s.data?.abort(err);
+    return false;
+  };
+  const bunTls: BunTls | undefined = tls && {
+    cert: tls.cert,
+    key: tls.key,
+    ca: tls.ca,
+    requestCert: tls.requestClientCert ?? false,
+    rejectUnauthorized: tls.requestClientCert ?? false,
+  };
+  let server: ReturnType<BunApi["listen"]>;
+  try {
+    const socket = handler(deliver, onHandshake);
+    if (tls !== undefined) {
+      const { open, close: closed } = socket;
+      socket.open = (s) => {
+        handshaking.add(s);
+        open(s);
+      };
+      socket.close = (s, e) => {
+        handshaking.delete(s);
+        closed(s, e);
+      };
+    }
+    server = bun().listen({ hostname, port: opts.port, allowHalfOpen: true, tls: bunTls, socket });
+  } catch (e) {
+    return Promise.reject(TransportError.from(e, "listen on", { hostname, port: opts.port }));
+  }
+  let stopped = false;
+  const close = () => {
+    if (!stopped) {
+      stopped = true;
+      server.stop(false); // stop accepting; accepted connections stay open
+      for (const s of handshaking) s.terminate();
+    }
+    return Promise.resolve();
+  };
+  return Promise.resolve({ addr: { hostname: server.hostname, port: server.port }, close, [Symbol.asyncDispose]: close });
+}
+
+/** The Bun-native transport. */
+export const bunTransport: Transport = { runtime: "bun", connect, listen };

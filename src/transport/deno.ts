@@ -1,0 +1,416 @@
+/**
+ * {@linkcode Transport} over Deno's native sockets (`Deno.connect`, `Deno.listen`, `Deno.startTls`,
+ * `Deno.connectTls`, `Deno.listenTls`). Deno's globals are declared structurally below so that this file
+ * type-checks without `@types/deno`.
+ * @module
+ */
+import type {
+  Conn,
+  ConnectOptions,
+  Endpoint,
+  Listener,
+  ListenOptions,
+  Transport,
+  TransportErrorCode,
+} from "../net/transport.ts";
+import { TransportError } from "../net/transport.ts";
+
+interface DenoAddr { hostname: string; port: number }
+interface DenoConn {
+  readonly localAddr: DenoAddr;
+  readonly remoteAddr: DenoAddr;
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  setNoDelay?(on?: boolean): void;
+  handshake?(): Promise<unknown>;
+}
+interface DenoListener { readonly addr: DenoAddr; accept(): Promise<DenoConn>; close(): void }
+interface DenoTlsKey { cert: string; key: string }
+interface DenoApi {
+  connect(o: { hostname: string; port: number; transport: "tcp"; signal?: AbortSignal | undefined }): Promise<DenoConn>;
+  startTls(c: DenoConn, o: { hostname: string; caCerts?: string[] | undefined }): Promise<DenoConn>;
+  connectTls(o: { hostname: string; port: number; caCerts?: string[] | undefined } & DenoTlsKey): Promise<DenoConn>;
+  listen(o: { hostname: string; port: number; transport: "tcp" }): DenoListener;
+  listenTls(o: { hostname: string; port: number; transport: "tcp" } & DenoTlsKey): DenoListener;
+}
+const deno = (): DenoApi => (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+const READ_BUFFER = 64 * 1024;
+const HIGH_WATER_MARK = 64 * 1024;
+const USE = "use the connection to";
+
+const BY_NAME: Record<string, TransportErrorCode> = {
+  ConnectionRefused: "ECONNREFUSED",
+  ConnectionReset: "ECONNRESET",
+  ConnectionAborted: "ECONNRESET",
+  BrokenPipe: "EPIPE",
+  TimedOut: "ETIMEDOUT",
+  AddrInUse: "EADDRINUSE",
+  AddrNotAvailable: "EADDRNOTAVAIL",
+  BadResource: "CLOSED",
+  Interrupted: "CLOSED",
+  NotConnected: "CLOSED",
+};
+
+function code(e: unknown, tlsOn = false): TransportErrorCode | undefined {
+  const known = TransportError.classify(e) ?? BY_NAME[(e as { name?: string } | null)?.name ?? ""];
+  if (known !== undefined) return known;
+  if (/lookup address information|dns error/i.test(String((e as { message?: string } | null)?.message))) {
+    return "ENOTFOUND";
+  }
+  return tlsOn ? "TLS" : undefined; // rustls reports InvalidData ("invalid peer certificate: UnknownIssuer")
+}
+
+class DenoTcpConn implements Conn {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  readonly closed: Promise<TransportError | undefined>;
+  #conn: DenoConn;
+  #settle!: (e: TransportError | undefined) => void;
+  #error: TransportError | undefined;
+  #done = false;
+  // Reading: one buffer reused for every read(), chunks are copied out with slice(0, n).
+  #buf = new Uint8Array(READ_BUFFER);
+  #receiver: ((chunk: Uint8Array) => void) | undefined;
+  #onEnd: (() => void) | undefined;
+  #reading = false;
+  #paused = false;
+  #held: Uint8Array[] = [];
+  #eof = false;
+  #endPending = false;
+  #discard = false;
+  // Writing: Deno's write() is async and may be partial, so bytes wait here.
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #writing = false;
+  #finRequested = false;
+  #finSent = false;
+  #finDone!: () => void;
+  #finished: Promise<void>;
+  #drainWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(conn: DenoConn) {
+    this.#conn = conn;
+    this.local = { hostname: conn.localAddr.hostname, port: conn.localAddr.port };
+    this.remote = { hostname: conn.remoteAddr.hostname, port: conn.remoteAddr.port };
+    this.closed = new Promise((resolve) => (this.#settle = resolve));
+    this.#finished = new Promise((resolve) => (this.#finDone = resolve));
+  }
+
+  onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
+    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
+    this.#receiver = data;
+    this.#onEnd = end;
+    void this.#readLoop();
+  }
+
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    while (this.#held.length > 0 && !this.#paused) this.#deliver(this.#held.shift()!);
+    if (this.#paused) return;
+    if (this.#endPending) this.#deliverEnd();
+    if (this.#receiver !== undefined) void this.#readLoop();
+  }
+
+  async #readLoop(): Promise<void> {
+    if (this.#reading) return;
+    this.#reading = true;
+    try {
+      while (!this.#done && !this.#eof && (!this.#paused || this.#discard)) {
+        const n = await this.#conn.read(this.#buf);
+        if (this.#done) return;
+        if (n === null) {
+          this.#eof = true;
+          this.#deliverEnd();
+        } else if (n > 0 && !this.#discard) {
+          const chunk = this.#buf.slice(0, n);
+          if (this.#paused) this.#held.push(chunk); // a read was in flight when pause() came
+          else this.#deliver(chunk);
+        }
+      }
+      if (this.#eof && this.#finSent) this.#release();
+    } catch (e) {
+      this.#release(TransportError.from(e, USE, this.remote, code(e)));
+    } finally {
+      this.#reading = false;
+    }
+  }
+
+  write(chunk: Uint8Array): boolean {
+    if (this.#finRequested || this.#done) throw this.#closedError();
+    if (chunk.length > 0) {
+      this.#queue.push(chunk);
+      this.#queued += chunk.length;
+      if (!this.#writing) void this.#flush();
+    }
+    return this.#queued < HIGH_WATER_MARK;
+  }
+
+  get bufferedAmount(): number {
+    return this.#queued;
+  }
+
+  waitForDrain(): Promise<void> {
+    if (this.#done) return Promise.reject(this.#closedError());
+    if (this.#queued === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  async #flush(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0) {
+        const chunk = this.#takeBatch();
+        for (let off = 0; off < chunk.length;) {
+          off += await this.#conn.write(off === 0 ? chunk : chunk.subarray(off));
+          if (this.#done) return;
+        }
+        this.#queued -= chunk.length;
+      }
+      for (const w of this.#drainWaiters.splice(0)) w.resolve();
+      if (this.#finRequested && !this.#finSent) {
+        await this.#conn.closeWrite();
+        this.#finSent = true;
+        this.#finDone();
+        if (this.#eof) this.#release();
+      }
+    } catch (e) {
+      this.#release(TransportError.from(e, USE, this.remote, code(e)));
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** Coalesces small queued chunks into one write (up to 64 KiB): each write() is a round trip into Rust. */
+  #takeBatch(): Uint8Array {
+    const first = this.#queue.shift()!;
+    if (first.length >= HIGH_WATER_MARK / 4 || this.#queue.length === 0) return first;
+    let size = first.length;
+    let count = 0;
+    while (count < this.#queue.length && size + this.#queue[count]!.length <= HIGH_WATER_MARK) {
+      size += this.#queue[count++]!.length;
+    }
+    if (count === 0) return first;
+    const batch = new Uint8Array(size);
+    batch.set(first, 0);
+    let off = first.length;
+    for (const c of this.#queue.splice(0, count)) {
+      batch.set(c, off);
+      off += c.length;
+    }
+    return batch;
+  }
+
+  closeWrite(): Promise<void> {
+    if (!this.#finRequested && !this.#done) {
+      this.#finRequested = true;
+      if (!this.#writing) void this.#flush();
+    }
+    return this.#finished;
+  }
+
+  async close(): Promise<void> {
+    this.#discard = true;
+    this.#held = [];
+    void this.closeWrite();
+    void this.#readLoop(); // drain input until the peer's FIN, even if paused or never started
+    await this.closed;
+  }
+
+  abort(reason?: unknown): void {
+    this.#release(TransportError.create("ABORTED", USE, this.remote, reason));
+  }
+
+  setNoDelay(on: boolean): void {
+    this.#conn.setNoDelay?.(on);
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #deliver(chunk: Uint8Array): void {
+    try {
+      this.#receiver!(chunk);
+    } catch (e) {
+      this.abort(e);
+    }
+  }
+
+  #deliverEnd(): void {
+    if (this.#discard) return;
+    if (this.#paused || this.#held.length > 0) {
+      this.#endPending = true;
+      return;
+    }
+    this.#endPending = false;
+    if (this.#onEnd === undefined) {
+      void this.close();
+      return;
+    }
+    try {
+      this.#onEnd();
+    } catch (e) {
+      this.abort(e);
+    }
+  }
+
+  #release(error?: TransportError): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#error ??= error;
+    try {
+      this.#conn.close(); // pending read()/write() reject with Interrupted; the loops ignore that
+    } catch { /* already closed */ }
+    this.#queue = [];
+    this.#queued = 0;
+    this.#held = [];
+    for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());
+    this.#finDone();
+    this.#settle(this.#error);
+  }
+
+  #closedError(): TransportError {
+    return this.#error ?? TransportError.create("CLOSED", "write to", this.remote);
+  }
+}
+
+function abortError(signal: AbortSignal, addr: Endpoint): TransportError {
+  const c = TransportError.classify(signal.reason) === "ETIMEDOUT" ? "ETIMEDOUT" : "ABORTED";
+  return TransportError.from(signal.reason, "connect to", addr, c);
+}
+
+async function connect(opts: ConnectOptions): Promise<Conn> {
+  const addr: Endpoint = { hostname: opts.hostname, port: opts.port };
+  const { signal, tls } = opts;
+  if (signal?.aborted) throw abortError(signal, addr);
+  if (tls?.rejectUnauthorized === false) {
+    throw new TransportError(
+      "TLS",
+      `Cannot connect to ${TransportError.formatEndpoint(addr)}: Deno cannot skip certificate verification ` +
+        "per connection. Pass the server's CA as tls.ca, or use the node transport.",
+      { address: addr },
+    );
+  }
+  if (tls?.cert !== undefined && tls.serverName !== undefined) {
+    throw new TransportError(
+      "TLS",
+      `Cannot connect to ${TransportError.formatEndpoint(addr)}: Deno's native TLS cannot combine tls.serverName ` +
+        "with a client certificate. Connect by that name, or use the node transport.",
+      { address: addr },
+    );
+  }
+  let conn: DenoConn | undefined;
+  const onAbort = () => conn?.close(); // interrupts a pending TLS handshake
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const caCerts = tls?.ca === undefined ? undefined : [tls.ca];
+    if (tls?.cert !== undefined) {
+      conn = await deno().connectTls({ ...addr, caCerts, cert: tls.cert, key: tls.key ?? "" });
+    } else {
+      conn = await deno().connect({ ...addr, transport: "tcp", signal });
+      conn.setNoDelay?.(opts.noDelay ?? true);
+      // startTls (not connectTls) so the name to verify may differ from the address dialled.
+      if (tls) conn = await deno().startTls(conn, { hostname: tls.serverName ?? opts.hostname, caCerts });
+    }
+    if (signal?.aborted) throw signal.reason;
+    // connectTls/startTls resolve before the handshake: finish it here so TLS failures surface now.
+    if (tls) await conn.handshake?.();
+    if (signal?.aborted) throw signal.reason;
+  } catch (e) {
+    try {
+      conn?.close();
+    } catch { /* already closed */ }
+    if (signal?.aborted) throw abortError(signal, addr);
+    throw TransportError.from(e, "connect to", addr, code(e, tls !== undefined));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  return new DenoTcpConn(conn);
+}
+
+async function listen(opts: ListenOptions): Promise<Listener> {
+  const hostname = opts.hostname ?? "0.0.0.0";
+  const { tls } = opts;
+  const at: Endpoint = { hostname, port: opts.port };
+  if (tls?.requestClientCert) {
+    throw new TransportError(
+      "TLS",
+      `Cannot listen on ${TransportError.formatEndpoint(at)}: Deno's native TLS listener cannot verify client ` +
+        "certificates. Use the node transport for mutual TLS.",
+      { address: at },
+    );
+  }
+  let listener: DenoListener;
+  try {
+    listener = tls
+      ? deno().listenTls({ hostname, port: opts.port, transport: "tcp", cert: tls.cert, key: tls.key })
+      : deno().listen({ hostname, port: opts.port, transport: "tcp" });
+  } catch (e) {
+    throw TransportError.from(e, "listen on", at, code(e));
+  }
+  let closing = false;
+  const handshaking = new Set<DenoConn>(); // closed with the listener, so a silent client cannot leak
+  const accepted = async (c: DenoConn) => {
+    try {
+      if (tls) {
+        handshaking.add(c);
+        await c.handshake?.();
+        handshaking.delete(c);
+      } else c.setNoDelay?.(true);
+    } catch {
+      handshaking.delete(c);
+      try {
+        c.close(); // failed handshake: the client gets the error, the listener goes on
+      } catch { /* already closed */ }
+      return;
+    }
+    const conn = new DenoTcpConn(c);
+    try {
+      opts.onConnection(conn);
+    } catch (e) {
+      conn.abort(e);
+    }
+  };
+  const acceptLoop = (async () => {
+    while (!closing) {
+      let c: DenoConn;
+      try {
+        c = await listener.accept();
+      } catch {
+        if (closing) return;
+        await new Promise((r) => setTimeout(r, 50)); // e.g. out of file descriptors: back off, retry
+        continue;
+      }
+      void accepted(c);
+    }
+  })();
+  const close = () => {
+    if (!closing) {
+      closing = true;
+      try {
+        listener.close();
+      } catch { /* already closed */ }
+      for (const c of handshaking) {
+        try {
+          c.close();
+        } catch { /* already closed */ }
+      }
+    }
+    // The socket is released only once the pending accept() has been cancelled; until then new
+    // connections would still be queued (and then reset) instead of refused.
+    return acceptLoop;
+  };
+  const addr = { hostname: listener.addr.hostname, port: listener.addr.port };
+  return { addr, close, [Symbol.asyncDispose]: close };
+}
+
+/** The Deno-native transport. */
+export const denoTransport: Transport = { runtime: "deno", connect, listen };

@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import {
+  ClientClosedError,
+  ConnectError,
+  defaultTransport,
+  encodeResponseFrame,
+  FrameDecoder,
+  type Frame,
+  KvStateResponse,
+  KvStateServer,
+  RequestAbortedError,
+  RequestTimeoutError,
+  ServerFailureError,
+  encodeServerFailureFrame,
+  type Listener,
+} from "../../mod.ts";
+import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
+
+/** A scripted server: `onFrame` decides what to write back for each request frame. */
+async function scriptedServer(onFrame: (f: Frame, write: (b: Uint8Array) => void, close: () => void) => void): Promise<Listener> {
+  const t = await defaultTransport();
+  return t.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    onConnection(conn) {
+      const d = new FrameDecoder();
+      conn.onData((chunk) => {
+        d.push(chunk);
+        for (let f = d.next(); f; f = d.next()) onFrame(f, (b) => conn.write(b), () => conn.abort());
+      });
+    },
+  });
+}
+
+describe("Client", () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  test("requests made while connecting wait and go out in order, with ids from 0", async () => {
+    const seen: bigint[] = [];
+    const listener = await scriptedServer((f, write) => {
+      seen.push(f.requestId);
+      write(encodeResponseFrame(f.requestId, new KvStateResponse(new Uint8Array([Number(f.requestId)]))));
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    const answers = await Promise.all([0, 1, 2, 3, 4].map(() => client.sendRequest(listener.addr, keyRequest(0))));
+    assert.deepEqual(answers.map((a) => a.content[0]), [0, 1, 2, 3, 4]);
+    assert.deepEqual(seen, [0n, 1n, 2n, 3n, 4n]);
+  });
+
+  test("answers out of order each complete their own request", async () => {
+    const held: [bigint, (b: Uint8Array) => void][] = [];
+    const listener = await scriptedServer((f, write) => {
+      held.push([f.requestId, write]);
+      if (held.length === 50) {
+        for (const [id, w] of held.reverse()) w(encodeResponseFrame(id, new KvStateResponse(new TextEncoder().encode(`answer-${id}`))));
+      }
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    const answers = await Promise.all(Array.from({ length: 50 }, () => client.sendRequest(listener.addr, keyRequest(0))));
+    answers.forEach((a, i) => assert.equal(new TextDecoder().decode(a.content), `answer-${i}`));
+  });
+
+  test("timeout and abort fail only their request; the late answer is dropped, never given to another", async () => {
+    const writers = new Map<bigint, () => void>();
+    const listener = await scriptedServer((f, write) => {
+      const reply = () => write(encodeResponseFrame(f.requestId, new KvStateResponse(new Uint8Array([Number(f.requestId)]))));
+      if (f.requestId === 2n) reply();
+      else writers.set(f.requestId, reply);
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    const timedOut = client.sendRequest(listener.addr, keyRequest(0), { timeoutMs: 50 });
+    const ac = new AbortController();
+    const aborted = client.sendRequest(listener.addr, keyRequest(0), { signal: ac.signal });
+    await assert.rejects(timedOut, (e: unknown) => e instanceof RequestTimeoutError && e.code === "TIMEOUT");
+    ac.abort(new Error("user gave up"));
+    await assert.rejects(aborted, (e: unknown) => e instanceof RequestAbortedError && e.code === "ABORTED");
+    const third = await client.sendRequest(listener.addr, keyRequest(0));
+    assert.equal(third.content[0], 2);
+    for (const w of writers.values()) w(); // late answers for ids 0 and 1
+    const fourth = client.sendRequest(listener.addr, keyRequest(0));
+    await new Promise((r) => setTimeout(r, 50));
+    writers.get(3n)!();
+    assert.equal((await fourth).content[0], 3, "the late answers were not handed to request 3");
+    await assert.rejects(client.sendRequest(listener.addr, keyRequest(0), { signal: AbortSignal.abort() }), RequestAbortedError);
+  });
+
+  test("a refused connection fails queued requests naming the address; the next request tries again", async () => {
+    const server = await startFixtureServer(5);
+    const addr = server.address!;
+    await server.close();
+    const client = newClient();
+    cleanup.push(() => client.close());
+    const results = await Promise.allSettled([client.sendRequest(addr, keyRequest(1)), client.sendRequest(addr, keyRequest(2))]);
+    for (const r of results) {
+      assert.equal(r.status, "rejected");
+      const e = (r as PromiseRejectedResult).reason;
+      assert.ok(e instanceof ConnectError);
+      assert.equal(e.code, "CONNECT_FAILED");
+      assert.ok(e.message.includes(`127.0.0.1:${addr.port}`));
+    }
+    const again = await startFixtureServer(5, { port: addr.port });
+    cleanup.push(() => again.close());
+    assert.equal(valueOf(await client.sendRequest(addr, keyRequest(3))), "value-3");
+  });
+
+  test("SERVER_FAILURE fails every pending request on that connection with the cause", async () => {
+    let count = 0;
+    const listener = await scriptedServer((_f, write) => {
+      if (++count === 3) write(encodeServerFailureFrame({ className: "java.lang.RuntimeException", message: "server broke" }));
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    const results = await Promise.allSettled([0, 1, 2].map(() => client.sendRequest(listener.addr, keyRequest(0))));
+    for (const r of results) {
+      const e = (r as PromiseRejectedResult).reason;
+      assert.ok(e instanceof ServerFailureError, String(e));
+      assert.ok(e.message.includes("server broke"));
+    }
+    assert.equal(client.stats().failed, 3);
+  });
+
+  test("close() fails pending requests, is idempotent, and later requests are refused", async () => {
+    const server = new KvStateServer();
+    const hang = server.registry.register({ getSerializedValue: () => new Promise(() => {}) });
+    await server.start();
+    cleanup.push(() => server.close({ timeoutMs: 50 }));
+    const client = newClient();
+    const p = client.sendRequest(server.address!, keyRequest(1, hang));
+    await new Promise((r) => setTimeout(r, 30));
+    await client.close();
+    await client.close();
+    await assert.rejects(p, (e: unknown) => e instanceof ClientClosedError && e.code === "CLIENT_CLOSED");
+    await assert.rejects(client.sendRequest(server.address!, keyRequest(1)), ClientClosedError);
+    assert.equal(client.connectionCount, 0);
+  });
+
+  test("many small requests under load still each resolve (batched writes)", async () => {
+    const server = await startFixtureServer(50);
+    const client = newClient();
+    cleanup.push(() => client.close(), () => server.close());
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all(Array.from({ length: 2000 }, (_, i) => client.sendRequest(server.address!, keyRequest(i % 50))));
+      answers.forEach((a, i) => assert.equal(valueOf(a), `value-${i % 50}`));
+    }
+  });
+});

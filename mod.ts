@@ -98,8 +98,10 @@ export {
   UnknownJobManagerError,
   UnknownKeyGroupLocationError,
   UnknownKeyOrNamespaceError,
+  UnknownJobError,
   UnknownKvStateIdError,
   UnknownLocationError,
+  UnknownStateNameError,
 } from "./src/protocol/remote-errors.ts";
 export {
   type JavaClassInfo,
@@ -157,3 +159,22 @@ export {
   kvStateRequestHandler,
   StateLookupError,
 } from "./src/server/kv-state-server.ts";
+
+// state: descriptors of keyed states
+export {
+  type AggregateFunction,
+  type AggregatingStateDescriptor,
+  aggregatingState,
+  type FoldingStateDescriptor,
+  foldingState,
+  type ListStateDescriptor,
+  listState,
+  type MapStateDescriptor,
+  mapState,
+  type ReducingStateDescriptor,
+  reducingState,
+  type StateDescriptor,
+  StateKind,
+  type ValueStateDescriptor,
+  valueState,
+} from "./src/state/descriptors.ts";

@@ -199,7 +199,13 @@ const EXPLAIN: Record<TransportErrorCode, readonly [string, string]> = {
 };
 
 const PASS_THROUGH = new Set<string>([
-  "ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EADDRINUSE", "EADDRNOTAVAIL", "ENOTFOUND",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EADDRINUSE",
+  "EADDRNOTAVAIL",
+  "ENOTFOUND",
 ]);
 /** OpenSSL verification codes and Node/Bun TLS error codes. */
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|CERT_|HOSTNAME_MISMATCH|EPROTO$)/;
@@ -219,7 +225,11 @@ export class TransportError extends QueryableStateError {
   /** The address the failed operation was about (the peer for connections), when known. */
   readonly address: Endpoint | undefined;
 
-  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown; address?: Endpoint | undefined }) {
+  constructor(
+    code: TransportErrorCode,
+    message: string,
+    options?: { cause?: unknown; address?: Endpoint | undefined },
+  ) {
     super(code, message, options);
     this.address = options?.address;
   }

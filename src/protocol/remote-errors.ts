@@ -140,6 +140,12 @@ export class UnknownJobManagerError extends remoteClass("UNKNOWN_JOB_MANAGER", `
   }
 }
 
+/** The job id is not known to the coordinator (code `UNKNOWN_JOB`). Check the job id and that the job runs. */
+export class UnknownJobError extends remoteClass("UNKNOWN_JOB", "org.apache.flink.runtime.messages.FlinkJobNotFoundException") {}
+
+/** The job has no queryable state of that name (code `UNKNOWN_STATE_NAME`). Check the name the job registered. */
+export class UnknownStateNameError extends remoteClass("UNKNOWN_STATE_NAME", "org.apache.flink.runtime.query.UnknownKvStateLocation") {}
+
 const BY_CLASS = new Map<string, RemoteErrorClass>([
   [BadRequestError.javaClassName, BadRequestError as unknown as RemoteErrorClass],
   [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError as unknown as RemoteErrorClass],
@@ -147,7 +153,24 @@ const BY_CLASS = new Map<string, RemoteErrorClass>([
   [UnknownKeyGroupLocationError.javaClassName, UnknownKeyGroupLocationError as unknown as RemoteErrorClass],
   [UnknownLocationError.javaClassName, UnknownLocationError],
   [UnknownJobManagerError.javaClassName, UnknownJobManagerError],
+  [UnknownJobError.javaClassName, UnknownJobError],
+  [UnknownStateNameError.javaClassName, UnknownStateNameError],
 ]);
+
+// Flink's proxy sends most failures as text inside a RuntimeException ("Failed request 1.\n
+// Caused by: <class>: <message>..."), and ours names the reason inside UnknownLocationException:
+// find the innermost known exception class named in the text.
+const NAMED_CLASS = /(?:^|\s|:\s)((?:org\.apache\.flink|java)\.[\w.$]+):/g;
+
+function recognizeText(message: string | null): RemoteErrorClass | undefined {
+  if (message === null) return undefined;
+  let found: RemoteErrorClass | undefined;
+  for (const m of message.matchAll(NAMED_CLASS)) {
+    const cls = BY_CLASS.get(m[1]);
+    if (cls && cls !== BadRequestError as unknown as RemoteErrorClass) found = cls;
+  }
+  return found;
+}
 
 /** Maps a decoded Java Throwable (and its cause chain) to our error classes. */
 export function errorFromJavaThrowable(t: JavaThrowable | JavaThrowableInit, depth = 0): RemoteError {
@@ -160,6 +183,8 @@ export function errorFromJavaThrowable(t: JavaThrowable | JavaThrowableInit, dep
       if (cls) break;
     }
   }
+  if (cls === undefined || cls === UnknownLocationError) cls = recognizeText(t.message) ?? cls;
+  // The remote fields stay as sent, so relaying the error re-sends exactly what came in.
   const remote = { className: t.className, message: t.message, classChain: t.classChain };
   return cls ? new cls(remote, { cause }) : new RemoteError(remote, { cause });
 }

@@ -40,7 +40,13 @@ interface BunTls {
   rejectUnauthorized: boolean;
   requestCert?: boolean;
 }
-interface BunOptions { hostname: string; port: number; allowHalfOpen: true; tls?: BunTls | undefined; socket: BunHandler }
+interface BunOptions {
+  hostname: string;
+  port: number;
+  allowHalfOpen: true;
+  tls?: BunTls | undefined;
+  socket: BunHandler;
+}
 interface BunApi {
   connect(o: BunOptions): Promise<BunSocket>;
   listen(o: BunOptions): {
@@ -393,7 +399,11 @@ function listen(opts: ListenOptions): Promise<Listener> {
     }
     return Promise.resolve();
   };
-  return Promise.resolve({ addr: { hostname: server.hostname, port: server.port }, close, [Symbol.asyncDispose]: close });
+  return Promise.resolve({
+    addr: { hostname: server.hostname, port: server.port },
+    close,
+    [Symbol.asyncDispose]: close,
+  });
 }
 
 /** The Bun-native transport. */

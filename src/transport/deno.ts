@@ -15,7 +15,10 @@ import type {
 } from "../net/transport.ts";
 import { TransportError } from "../net/transport.ts";
 
-interface DenoAddr { hostname: string; port: number }
+interface DenoAddr {
+  hostname: string;
+  port: number;
+}
 interface DenoConn {
   readonly localAddr: DenoAddr;
   readonly remoteAddr: DenoAddr;
@@ -26,8 +29,15 @@ interface DenoConn {
   setNoDelay?(on?: boolean): void;
   handshake?(): Promise<unknown>;
 }
-interface DenoListener { readonly addr: DenoAddr; accept(): Promise<DenoConn>; close(): void }
-interface DenoTlsKey { cert: string; key: string }
+interface DenoListener {
+  readonly addr: DenoAddr;
+  accept(): Promise<DenoConn>;
+  close(): void;
+}
+interface DenoTlsKey {
+  cert: string;
+  key: string;
+}
 interface DenoApi {
   connect(o: { hostname: string; port: number; transport: "tcp"; signal?: AbortSignal | undefined }): Promise<DenoConn>;
   startTls(c: DenoConn, o: { hostname: string; caCerts?: string[] | undefined }): Promise<DenoConn>;
@@ -36,6 +46,13 @@ interface DenoApi {
   listenTls(o: { hostname: string; port: number; transport: "tcp" } & DenoTlsKey): DenoListener;
 }
 const deno = (): DenoApi => (globalThis as unknown as { Deno: DenoApi }).Deno;
+
+/** Deno throws BadResource when closing twice; every caller here only wants the resource gone. */
+function closeQuietly(c: { close(): void } | undefined): void {
+  try {
+    c?.close();
+  } catch { /* already closed */ }
+}
 
 const READ_BUFFER = 64 * 1024;
 const HIGH_WATER_MARK = 64 * 1024;
@@ -266,9 +283,7 @@ class DenoTcpConn implements Conn {
     if (this.#done) return;
     this.#done = true;
     this.#error ??= error;
-    try {
-      this.#conn.close(); // pending read()/write() reject with Interrupted; the loops ignore that
-    } catch { /* already closed */ }
+    closeQuietly(this.#conn); // pending read()/write() reject with Interrupted; the loops ignore that
     this.#queue = [];
     this.#queued = 0;
     this.#held = [];
@@ -308,7 +323,7 @@ async function connect(opts: ConnectOptions): Promise<Conn> {
     );
   }
   let conn: DenoConn | undefined;
-  const onAbort = () => conn?.close(); // interrupts a pending TLS handshake
+  const onAbort = () => closeQuietly(conn); // interrupts a pending TLS handshake
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
     const caCerts = tls?.ca === undefined ? undefined : [tls.ca];
@@ -325,9 +340,7 @@ async function connect(opts: ConnectOptions): Promise<Conn> {
     if (tls) await conn.handshake?.();
     if (signal?.aborted) throw signal.reason;
   } catch (e) {
-    try {
-      conn?.close();
-    } catch { /* already closed */ }
+    closeQuietly(conn);
     if (signal?.aborted) throw abortError(signal, addr);
     throw TransportError.from(e, "connect to", addr, code(e, tls !== undefined));
   } finally {
@@ -367,9 +380,7 @@ async function listen(opts: ListenOptions): Promise<Listener> {
       } else c.setNoDelay?.(true);
     } catch {
       handshaking.delete(c);
-      try {
-        c.close(); // failed handshake: the client gets the error, the listener goes on
-      } catch { /* already closed */ }
+      closeQuietly(c); // failed handshake: the client gets the error, the listener goes on
       return;
     }
     const conn = new DenoTcpConn(c);
@@ -395,14 +406,8 @@ async function listen(opts: ListenOptions): Promise<Listener> {
   const close = () => {
     if (!closing) {
       closing = true;
-      try {
-        listener.close();
-      } catch { /* already closed */ }
-      for (const c of handshaking) {
-        try {
-          c.close();
-        } catch { /* already closed */ }
-      }
+      closeQuietly(listener);
+      for (const c of handshaking) closeQuietly(c);
     }
     // The socket is released only once the pending accept() has been cancelled; until then new
     // connections would still be queued (and then reset) instead of refused.

@@ -3,20 +3,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import type {
-  Conn,
-  ConnectOptions,
-  Listener,
-  ServerTlsOptions,
-  Transport,
-} from "../../src/net/transport.ts";
+import type { Conn, ConnectOptions, Listener, ServerTlsOptions, Transport } from "../../src/net/transport.ts";
 import { TransportError } from "../../src/net/transport.ts";
 import { availableTransports } from "../../src/transport/detect.ts";
 
 const HOST = "127.0.0.1";
 const TIMEOUT = { timeout: 10_000 };
-const fixture = (name: string) =>
-  readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/tls/${name}`, import.meta.url), "utf8");
 const CA = fixture("ca.pem");
 const SERVER_TLS: ServerTlsOptions = {
   cert: fixture("server.pem"),
@@ -416,6 +409,18 @@ for (const t of transports) {
           assert.equal(await c.closed, undefined);
         }
         assert.equal(await (await srv.accepted(1)).closed, undefined);
+      }),
+    );
+
+    test(
+      "a signal timeout cancels a TLS handshake the server never answers",
+      TIMEOUT,
+      scoped(t, async (s) => {
+        const silent = await s.server((conn) => conn.onData(() => {})); // plain TCP: never speaks TLS
+        await assert.rejects(
+          s.connect(silent.port, { tls: { ca: CA }, signal: AbortSignal.timeout(200) }),
+          isTransportError("ETIMEDOUT", `${HOST}:${silent.port}`),
+        );
       }),
     );
 

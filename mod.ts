@@ -138,7 +138,7 @@ export { availableTransports, defaultTransport, detectRuntime, loadTransport, ty
 
 // net: generic server and client
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
-export { type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
+export { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
 export { parsePortRange } from "./src/net/port-range.ts";
 export {
@@ -178,3 +178,15 @@ export {
   type ValueStateDescriptor,
   valueState,
 } from "./src/state/descriptors.ts";
+
+// coordinator, locations and the client proxy
+export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-location.ts";
+export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
+export type { KvStateLocationOracle } from "./src/proxy/location-oracle.ts";
+export {
+  KvStateClientProxy,
+  type KvStateClientProxyOptions,
+  PROXY_CLIENT_NAME,
+  PROXY_SERVER_NAME,
+} from "./src/proxy/kv-state-client-proxy.ts";
+export { Coordinator } from "./src/cluster/coordinator.ts";

@@ -36,7 +36,7 @@ export class ServerFailureError extends QueryableStateError {
 export class RequestTimeoutError extends QueryableStateError {
   readonly timeoutMs: number;
   constructor(what: string, timeoutMs: number) {
-    super("TIMEOUT", `${what} got no answer within ${timeoutMs} ms. Raise timeoutMs, or check the server's load and the network.`);
+    super("TIMEOUT", `${what} got no answer within ${Math.round(timeoutMs)} ms. Raise timeoutMs, or check the server's load and the network.`);
     this.timeoutMs = timeoutMs;
   }
 }

@@ -28,8 +28,8 @@ function chainText(e: unknown): string {
  * (the client can tell them apart); anything else becomes a RuntimeException whose message
  * is `Failed request <id>.\n Caused by: <class>: <message>`, as Flink sends it.
  */
-export function requestFailureThrowable(requestId: bigint, e: unknown): JavaThrowableInit {
-  if (e instanceof BadRequestError) return e.toJavaThrowable();
+export function requestFailureThrowable(requestId: bigint, e: unknown, asIs = false): JavaThrowableInit {
+  if (e instanceof BadRequestError || (asIs && e instanceof RemoteError)) return e.toJavaThrowable();
   return { className: RUNTIME_EXCEPTION, message: `Failed request ${requestId}.\n Caused by: ${chainText(e)}` };
 }
 

@@ -29,7 +29,18 @@ export interface RequestHandler<Req> {
    * a {@link BadRequestError} is sent as itself, anything else wrapped as Flink does.
    * Returning null is reported as Flink's "NULL returned" BadRequestException.
    */
-  handle(requestId: bigint, request: Req): MessageBody | null | Promise<MessageBody | null>;
+  handle(requestId: bigint, request: Req, context: RequestContext): MessageBody | null | Promise<MessageBody | null>;
+  /**
+   * Which failures go on the wire as themselves rather than wrapped in a RuntimeException.
+   * @default BadRequestError and its subclasses, as in Flink
+   */
+  sendAsIs?(error: unknown): boolean;
+}
+
+/** What a handler knows about the request's connection. */
+export interface RequestContext {
+  /** Aborted when the requesting connection closes: stop work nobody will receive. */
+  readonly signal: AbortSignal;
 }
 
 export interface ServerOptions {
@@ -58,6 +69,8 @@ class ServerConnection<Req> {
   readonly conn: Conn;
   readonly #decoder: FrameDecoder;
   readonly #sink: FrameSink;
+  readonly #context: RequestContext;
+  readonly #abort = new AbortController();
   #inFlight = 0;
   #readPaused = false;
   #open = true;
@@ -68,6 +81,7 @@ class ServerConnection<Req> {
     this.conn = conn;
     this.#decoder = new FrameDecoder({ maxFrameLength });
     this.#sink = new FrameSink(conn, () => this.#updateReading());
+    this.#context = { signal: this.#abort.signal };
   }
 
   get inFlight(): number {
@@ -134,7 +148,7 @@ class ServerConnection<Req> {
     const startedAt = performance.now();
     let result: MessageBody | null | Promise<MessageBody | null>;
     try {
-      result = this.#server.handler.handle(requestId, request);
+      result = this.#server.handler.handle(requestId, request, this.#context);
     } catch (e) {
       this.#fail(requestId, e);
       return;
@@ -170,7 +184,8 @@ class ServerConnection<Req> {
   #fail(requestId: bigint, e: unknown): void {
     this.#server.counters.failed++;
     if (!this.#open) return;
-    writeRequestFailureFrame(this.#sink.writer, requestId, requestFailureThrowable(requestId, e));
+    const asIs = this.#server.handler.sendAsIs?.(e) ?? false;
+    writeRequestFailureFrame(this.#sink.writer, requestId, requestFailureThrowable(requestId, e, asIs));
     this.#sink.commit();
   }
 
@@ -195,6 +210,7 @@ class ServerConnection<Req> {
 
   #onClosed(): void {
     this.#open = false;
+    this.#abort.abort(new Error("connection closed"));
     this.#sink.close();
     this.#server.connectionClosed(this);
   }

@@ -75,9 +75,9 @@ function setUp() {
   const states = kvStateRequestHandler(registry);
   return new ServerBase<KvStateInternalRequest>("Queryable State Server", {
     decode: states.decode,
-    handle(requestId, request) {
+    handle(requestId, request, context) {
       const hook = hooks.get(request.kvStateId.toString());
-      return hook ? hook() : states.handle(requestId, request);
+      return hook ? hook() : states.handle(requestId, request, context);
     },
   });
 }

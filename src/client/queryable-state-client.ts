@@ -1,0 +1,273 @@
+/**
+ * Flink's `QueryableStateClient`: sends typed point queries to a client proxy and turns the
+ * answers into read-only states.
+ */
+import { ByteReader } from "../core/bytes.ts";
+import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
+import { JobID } from "../core/ids.ts";
+import { Client } from "../net/client.ts";
+import { ClientClosedError } from "../net/errors.ts";
+import type { RequestStats } from "../net/stats.ts";
+import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
+import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
+import type { StateDescriptor } from "../state/descriptors.ts";
+import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
+import type { TypeSerializer } from "../types/type-serializer.ts";
+import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
+import {
+  ImmutableAggregatingState,
+  ImmutableFoldingState,
+  ImmutableListState,
+  ImmutableMapState,
+  ImmutableReducingState,
+  type ImmutableState,
+  type ImmutableStateFor,
+  ImmutableValueState,
+} from "./immutable-states.ts";
+
+/** The name the client's network layer carries (Flink's). */
+export const QUERYABLE_STATE_CLIENT_NAME = "Queryable State Client";
+
+/** Options of a {@link QueryableStateClient}. */
+export interface QueryableStateClientOptions {
+  /** Transport to use. @default the current runtime's */
+  transport?: Transport;
+  /** Connect to the proxy with TLS. */
+  tls?: ClientTlsOptions;
+  /** Default time a query may wait for its answer; `Infinity` waits as long as the connection lives. @default 10000 */
+  requestTimeoutMs?: number;
+  /** Give up connecting after this long. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Largest accepted response frame in bytes. @default 64 MiB */
+  maxFrameLength?: number;
+}
+
+/** Per-query options of {@link QueryableStateClient.getKvState}. */
+export interface GetKvStateOptions<N = VoidNamespace> {
+  /** The namespace to read (e.g. a window). @default VoidNamespace */
+  namespace?: N;
+  /** Serializer of `namespace`; required with any namespace other than VoidNamespace. */
+  namespaceType?: TypeSerializer<N>;
+  /** Abort the query. */
+  signal?: AbortSignal;
+  /** Overrides the client's `requestTimeoutMs` for this query. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Queries keyed state of running jobs through a queryable-state client proxy.
+ * One instance can be shared by any number of concurrent queries; it keeps one connection
+ * to the proxy and reconnects after a failure.
+ *
+ * Failures reject with typed errors: `UnknownKeyOrNamespaceError` (no value for the key),
+ * `UnknownJobError`, `UnknownStateNameError`, `UnknownLocationError` (from the proxy),
+ * `SerializationError` (the answer does not fit the descriptor), `InvalidArgumentError`
+ * (bad key or arguments, nothing sent), `RequestTimeoutError`, `RequestAbortedError`,
+ * `ConnectError`, `ConnectionClosedError`, `ClientClosedError`.
+ *
+ * @example
+ * ```ts
+ * await using client = new QueryableStateClient("127.0.0.1", 9069);
+ * const state = await client.getKvState(jobId, "query-name", 42n, longSerializer, valueState("sum", longSerializer));
+ * console.log(state.value());
+ * ```
+ */
+export class QueryableStateClient implements AsyncDisposable {
+  /** The proxy's host. */
+  readonly host: string;
+  /** The proxy's port. */
+  readonly port: number;
+  readonly #endpoint: Endpoint;
+  readonly #client: Client<KvStateRequest, KvStateResponse>;
+  #closing: Promise<void> | undefined;
+
+  /** Throws InvalidArgumentError for an empty host or a port outside 0..65535. Connects lazily. */
+  constructor(host: string, port: number, options: QueryableStateClientOptions = {}) {
+    if (typeof host !== "string" || host === "") {
+      throw new InvalidArgumentError(`Remote host must be a non-empty host name or address, got ${JSON.stringify(host)}.`);
+    }
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new InvalidArgumentError(`Remote Port ${String(port)} is out of valid port range [0-65535].`);
+    }
+    this.host = host;
+    this.port = port;
+    this.#endpoint = { hostname: host, port };
+    const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
+      transport: options.transport,
+      tls: options.tls,
+      maxFrameLength: options.maxFrameLength,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: timeout === Infinity ? undefined : timeout,
+    });
+  }
+
+  /**
+   * Queries the state registered as `queryableStateName` in job `jobId` for `key`, and returns
+   * it as the read-only state matching `descriptor`'s kind. `keyType` must be the serializer
+   * the job keys the state by (its Java `hashCode` routes the query).
+   *
+   * @example
+   * ```ts
+   * const counts = await client.getKvState(jobId, "counts", "user-1", stringSerializer,
+   *   mapState("counts", stringSerializer, longSerializer), { timeoutMs: 2000 });
+   * counts.get("clicks");
+   * ```
+   */
+  async getKvState<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: GetKvStateOptions<N> = {},
+  ): Promise<ImmutableStateFor<D>> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    checkDescriptor(descriptor);
+    const { keyHash, keyAndNamespace } = serializeQueryKey(key, keyType, options);
+    const request = new KvStateRequest(job, queryableStateName, keyHash, keyAndNamespace);
+    const response = await this.#client.sendRequest(this.#endpoint, request, { signal: options.signal, timeoutMs: options.timeoutMs });
+    return decodeState(descriptor, response.content, queryableStateName, job) as ImmutableStateFor<D>;
+  }
+
+  /** Request statistics of this client (connections, requests, successes, failures, latency). */
+  stats(): RequestStats {
+    return this.#client.stats();
+  }
+
+  /** Fails queries still waiting with ClientClosedError and closes the connection. Idempotent. */
+  close(): Promise<void> {
+    return this.#closing ??= this.#client.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function toJobId(jobId: JobID | string): JobID {
+  if (jobId instanceof JobID) return jobId;
+  if (typeof jobId === "string") return JobID.fromHex(jobId);
+  throw new InvalidArgumentError(`jobId must be a JobID or its 32-character hex form, got ${String(jobId)}.`);
+}
+
+const KINDS = new Set(["value", "list", "map", "reducing", "aggregating", "folding"]);
+
+function checkDescriptor(d: StateDescriptor): void {
+  if (d === null || typeof d !== "object" || !KINDS.has((d as { kind?: string }).kind as string)) {
+    throw new InvalidArgumentError(
+      "descriptor must be a state descriptor made by valueState, listState, mapState, reducingState, aggregatingState or foldingState.",
+    );
+  }
+}
+
+function isSerializer(s: unknown): s is TypeSerializer<unknown> {
+  return s !== null && typeof s === "object" && typeof (s as TypeSerializer<unknown>).serialize === "function" &&
+    typeof (s as TypeSerializer<unknown>).deserialize === "function";
+}
+
+/** Key+namespace bytes and the key's Java hash; every problem is an InvalidArgumentError. */
+function serializeQueryKey<K, N>(
+  key: K,
+  keyType: TypeSerializer<K>,
+  options: GetKvStateOptions<N>,
+): { keyHash: number; keyAndNamespace: Uint8Array } {
+  if (!isSerializer(keyType)) {
+    throw new InvalidArgumentError(
+      `keyType must be a key serializer such as intSerializer, longSerializer or stringSerializer, got ${describe(keyType)}.`,
+    );
+  }
+  if (typeof keyType.hashCode !== "function") {
+    throw new InvalidArgumentError(
+      `${keyType.name} cannot serialize query keys: the Java hashCode of its values is not value-based, so the proxy could not route the query. Key the state by a type with a value-based hash (numbers, strings, tuples of those).`,
+    );
+  }
+  if (key === null || key === undefined) throw new InvalidArgumentError("The key must not be null or undefined.");
+  let namespace: unknown = options.namespace ?? VoidNamespace;
+  let namespaceType: TypeSerializer<unknown> | undefined = options.namespaceType as TypeSerializer<unknown> | undefined;
+  if (namespaceType === undefined) {
+    if (namespace !== VoidNamespace) {
+      throw new InvalidArgumentError("A namespace needs its serializer: pass namespaceType along with namespace.");
+    }
+    namespaceType = voidNamespaceSerializer as TypeSerializer<unknown>;
+  } else if (!isSerializer(namespaceType)) {
+    throw new InvalidArgumentError(`namespaceType must be a serializer, got ${describe(namespaceType)}.`);
+  } else if (options.namespace === undefined) {
+    if (namespaceType !== voidNamespaceSerializer) {
+      throw new InvalidArgumentError("namespaceType was given without a namespace: pass the namespace to read.");
+    }
+    namespace = VoidNamespace;
+  }
+  let keyAndNamespace: Uint8Array;
+  let keyHash: number;
+  try {
+    keyAndNamespace = serializeKeyAndNamespace(key, keyType, namespace, namespaceType);
+    keyHash = keyType.hashCode(key) | 0;
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw e;
+    throw new InvalidArgumentError(
+      `Could not serialize the key ${describe(key)} with ${keyType.name} (or the namespace with ${namespaceType.name}): ${messageOf(e)}`,
+      { cause: e },
+    );
+  }
+  return { keyHash, keyAndNamespace };
+}
+
+/** Builds the immutable state; any decoding failure is a SerializationError naming the likely cause. */
+function decodeState(d: StateDescriptor, bytes: Uint8Array, stateName: string, jobId: JobID): ImmutableState {
+  const decoded = (read: () => unknown): unknown => {
+    try {
+      return read();
+    } catch (e) {
+      throw new SerializationError(
+        `Could not decode the value of queryable state '${stateName}' (job ${jobId}) as ${d.kind} state '${d.name}': ` +
+          `${messageOf(e)} The descriptor's serializers probably do not match the ones the state was written with; ` +
+          "use the same value, element or key/value serializers as the job.",
+        { cause: e },
+      );
+    }
+  };
+  switch (d.kind) {
+    case "value":
+      return new ImmutableValueState(decoded(() => readSingle(bytes, d.valueSerializer)));
+    case "list":
+      return new ImmutableListState(decoded(() => deserializeList(bytes, d.elementSerializer)) as unknown[]);
+    case "map":
+      return decoded(() => new ImmutableMapState(deserializeMap(bytes, d.userKeySerializer, d.userValueSerializer)!, d.userKeySerializer)) as ImmutableState;
+    case "reducing":
+      return new ImmutableReducingState(decoded(() => readSingle(bytes, d.valueSerializer)));
+    case "aggregating":
+      // The bytes are the accumulator; the result is computed here, outside the decoding guard,
+      // so an error in user code is not mistaken for a serializer mismatch.
+      return new ImmutableAggregatingState(d.aggregateFunction.getResult(decoded(() => readSingle(bytes, d.accumulatorSerializer))));
+    case "folding":
+      return new ImmutableFoldingState(decoded(() => readSingle(bytes, d.accumulatorSerializer)));
+  }
+}
+
+function readSingle<T>(bytes: Uint8Array, serializer: TypeSerializer<T>): T {
+  const r = new ByteReader(bytes);
+  const value = serializer.deserialize(r);
+  if (r.remaining > 0) throw new SerializationError(`${r.remaining} byte(s) left over after reading one value with ${serializer.name}.`);
+  return value;
+}
+
+function messageOf(e: unknown): string {
+  if (e instanceof QueryableStateError || e instanceof Error) return e.message;
+  return String(e);
+}
+
+function describe(v: unknown): string {
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(describe).join(", ")}]`;
+  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
+  if (v !== null && typeof v === "object" && typeof (v as { name?: unknown }).name === "string") return (v as { name: string }).name;
+  return String(v);
+}

@@ -1,0 +1,194 @@
+/**
+ * The client proxy (Flink's KvStateClientProxyHandler): serves KvStateRequests from
+ * clients, finds which state server holds the key's key group (location cache + coordinator
+ * lookup), forwards a KvStateInternalRequest, and relays the answer. Stale locations and
+ * connection failures trigger a fresh lookup and a bounded, backed-off retry.
+ */
+import { InvalidArgumentError } from "../core/errors.ts";
+import type { JobID } from "../core/ids.ts";
+import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
+import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
+import {
+  RemoteError,
+  UnknownJobError,
+  UnknownKeyGroupLocationError,
+  UnknownKvStateIdError,
+  UnknownLocationError,
+  UnknownStateNameError,
+} from "../protocol/remote-errors.ts";
+import { Client } from "../net/client.ts";
+import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
+import { ServerBase, type ServerOptions } from "../net/server-base.ts";
+import type { RequestStats } from "../net/stats.ts";
+import type { ClientTlsOptions, Endpoint } from "../net/transport.ts";
+import type { KvStateLocation } from "../state/kv-state-location.ts";
+import type { KvStateLocationOracle } from "./location-oracle.ts";
+
+/** The names Flink's proxy uses in its messages. */
+export const PROXY_SERVER_NAME = "Queryable State Proxy Server";
+export const PROXY_CLIENT_NAME = "Queryable State Proxy Client";
+
+export interface KvStateClientProxyOptions extends ServerOptions {
+  /** Where locations are looked up (the coordinator). */
+  oracle: KvStateLocationOracle;
+  /** Tries per request, the first included. @default 8 */
+  maxAttempts?: number;
+  /** Delay before the first retry; doubles per retry up to `retryMaxDelayMs`. @default 10 */
+  retryInitialDelayMs?: number;
+  /** @default 500 */
+  retryMaxDelayMs?: number;
+  /** The proxy answers (or fails) every request within this time, retries included. @default 5000 */
+  requestTimeoutMs?: number;
+  /** TLS for the proxy's connections to state servers. */
+  serverTls?: ClientTlsOptions;
+}
+
+/** Failures that mean "the location may be stale": look it up again and retry. */
+function isRetryable(e: unknown): boolean {
+  return e instanceof UnknownKvStateIdError || e instanceof UnknownKeyGroupLocationError ||
+    e instanceof UnknownLocationError || e instanceof ConnectError || e instanceof ConnectionClosedError ||
+    e instanceof ServerFailureError;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * A client proxy. Start one per task manager (or anywhere that can reach the state servers
+ * and the coordinator).
+ *
+ * @example
+ * ```ts
+ * const proxy = new KvStateClientProxy({ oracle: coordinator, port: 0 });
+ * const { port } = await proxy.start();
+ * ```
+ */
+export class KvStateClientProxy implements AsyncDisposable {
+  readonly #oracle: KvStateLocationOracle;
+  readonly #client: Client<KvStateInternalRequest, KvStateResponse>;
+  readonly #server: ServerBase<KvStateRequest>;
+  readonly #cache = new Map<string, Promise<KvStateLocation>>();
+  readonly #maxAttempts: number;
+  readonly #initialDelay: number;
+  readonly #maxDelay: number;
+  readonly #timeoutMs: number;
+
+  constructor(options: KvStateClientProxyOptions) {
+    if (!options?.oracle) throw new InvalidArgumentError("KvStateClientProxy needs an oracle (the coordinator) to look locations up.");
+    this.#oracle = options.oracle;
+    this.#maxAttempts = positive("maxAttempts", options.maxAttempts ?? 8);
+    this.#initialDelay = positive("retryInitialDelayMs", options.retryInitialDelayMs ?? 10);
+    this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
+    this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
+    this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
+      transport: options.transport,
+      tls: options.serverTls,
+      maxFrameLength: options.maxFrameLength,
+    });
+    this.#server = new ServerBase(PROXY_SERVER_NAME, {
+      decode: KvStateRequest.decode,
+      handle: (_id, request, context) => this.#execute(request, context.signal),
+      // Our location failures go as UnknownLocationException, a class Flink's client knows.
+      sendAsIs: (e) => e instanceof UnknownLocationError,
+    }, options);
+  }
+
+  start(): Promise<Endpoint> {
+    return this.#server.start();
+  }
+
+  get address(): Endpoint | undefined {
+    return this.#server.address;
+  }
+
+  /** Requests served by the proxy. */
+  stats(): RequestStats {
+    return this.#server.stats();
+  }
+
+  /** Requests the proxy forwarded to state servers (retries included). */
+  forwardingStats(): RequestStats {
+    return this.#client.stats();
+  }
+
+  async #execute(request: KvStateRequest, signal: AbortSignal): Promise<KvStateResponse> {
+    const deadline = performance.now() + this.#timeoutMs;
+    let force = false;
+    for (let attempt = 1;; attempt++) {
+      try {
+        const location = await this.#lookup(request.jobId, request.stateName, force);
+        const keyGroup = computeKeyGroupForKeyHash(request.keyHashCode, location.numKeyGroups);
+        const address = location.getKvStateServerAddress(keyGroup);
+        const kvStateId = location.getKvStateID(keyGroup);
+        if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
+        return await this.#client.sendRequest(
+          address,
+          new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace),
+          { timeoutMs: remaining, signal },
+        );
+      } catch (e) {
+        if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
+        const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
+        if (!isRetryable(e) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) throw locationFailure(e, request);
+        await sleep(delay, signal);
+        force = true;
+      }
+    }
+  }
+
+  /** A cached location unless `force`; a failed lookup is never cached. */
+  #lookup(jobId: JobID, name: string, force: boolean): Promise<KvStateLocation> {
+    const key = `${jobId}/${name}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined && !force) return cached;
+    const lookup = this.#oracle.requestKvStateLocation(jobId, name);
+    this.#cache.set(key, lookup);
+    lookup.catch(() => {
+      if (this.#cache.get(key) === lookup) this.#cache.delete(key);
+    });
+    return lookup;
+  }
+
+  /** Stops serving (in-flight requests finish within the timeout) and closes the forwarding client. */
+  async close(options?: { timeoutMs?: number }): Promise<void> {
+    await this.#server.close(options);
+    await this.#client.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Unknown job or state name: sent as Flink's UnknownLocationException (which Flink's Java
+ * client can deserialize, unlike flink-runtime's classes), naming the reason in its text;
+ * our client recognises the reason again from that text.
+ */
+function locationFailure(e: unknown, request: KvStateRequest): unknown {
+  if (!(e instanceof UnknownJobError || e instanceof UnknownStateNameError)) return e;
+  const base = UnknownLocationError.forState(request.stateName, request.jobId);
+  return new UnknownLocationError({
+    className: UnknownLocationError.javaClassName,
+    message: `${base.remoteMessage}\n Caused by: ${(e as RemoteError).remoteClassName}: ${(e as RemoteError).remoteMessage}`,
+  });
+}
+
+function positive(name: string, v: number): number {
+  if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new InvalidArgumentError(`${name} must be a positive number, got ${v}.`);
+  return v;
+}

@@ -1,0 +1,13 @@
+import type { JobID } from "../core/ids.ts";
+import type { KvStateLocation } from "../state/kv-state-location.ts";
+
+/**
+ * Where a proxy asks for state locations (Flink's KvStateLocationOracle, the job manager's
+ * role). Asynchronous, so a networked coordinator can implement it too.
+ *
+ * Implementations reject with UnknownJobError for a job they do not know and with
+ * UnknownStateNameError for a name the job has not registered.
+ */
+export interface KvStateLocationOracle {
+  requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal }): Promise<KvStateLocation>;
+}

@@ -1,0 +1,83 @@
+/** Errors of the keyed state backend. */
+import { QueryableStateError } from "../core/errors.ts";
+import type { KeyGroupRange } from "../core/key-groups.ts";
+import type { StateKind } from "./descriptors.ts";
+
+/** A short, readable rendering of a key for messages (strings quoted, bigints with `n`, bytes in hex). */
+export function describeKey(key: unknown): string {
+  let s: string;
+  if (typeof key === "bigint") s = `${key}n`;
+  else if (typeof key === "string") s = JSON.stringify(key);
+  else if (key instanceof Uint8Array) s = `bytes[${Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("")}${key.length > 32 ? "…" : ""}]`;
+  else if (Array.isArray(key)) s = `(${key.map(describeKey).join(", ")})`;
+  else s = String(key);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/**
+ * A key was set as current key on a backend that does not own its key group (code
+ * `KEY_GROUP_OUT_OF_RANGE`). The record was routed to the wrong subtask, or the key's
+ * hash is not deterministic.
+ */
+export class KeyGroupOutOfRangeError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.IllegalArgumentException";
+  readonly key: unknown;
+  readonly keyGroup: number;
+  readonly keyGroupRange: KeyGroupRange;
+  constructor(key: unknown, keyGroup: number, keyGroupRange: KeyGroupRange, numberOfKeyGroups: number) {
+    super(
+      "KEY_GROUP_OUT_OF_RANGE",
+      `Key ${describeKey(key)} is in key group ${keyGroup} (of ${numberOfKeyGroups}), which is not in this backend's ` +
+        `key group range [${keyGroupRange.startKeyGroup}, ${keyGroupRange.endKeyGroup}]. Send the record to the subtask ` +
+        "that owns that key group (computeOperatorIndexForKeyGroup), and make sure the key's hashCode is deterministic.",
+    );
+    this.key = key;
+    this.keyGroup = keyGroup;
+    this.keyGroupRange = keyGroupRange;
+  }
+}
+
+/** A state name was requested with a different kind than it was created with (code `STATE_KIND_MISMATCH`). */
+export class StateKindMismatchError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.IllegalStateException";
+  readonly stateName: string;
+  readonly existingKind: StateKind;
+  readonly requestedKind: StateKind;
+  constructor(stateName: string, existingKind: StateKind, requestedKind: StateKind) {
+    super(
+      "STATE_KIND_MISMATCH",
+      `State '${stateName}' already exists as a ${existingKind} state; it cannot be used as a ${requestedKind} state. ` +
+        "Give each state its own name, or use the same kind of descriptor for it.",
+    );
+    this.stateName = stateName;
+    this.existingKind = existingKind;
+    this.requestedKind = requestedKind;
+  }
+}
+
+/** Two states of one backend use the same queryable-state name (code `DUPLICATE_QUERYABLE_STATE_NAME`). */
+export class DuplicateQueryableStateNameError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.IllegalStateException";
+  readonly queryableStateName: string;
+  constructor(queryableStateName: string, existingState: string, newState: string) {
+    super(
+      "DUPLICATE_QUERYABLE_STATE_NAME",
+      `Queryable state name '${queryableStateName}' is already used by state '${existingState}', so state '${newState}' ` +
+        "cannot use it too. Give each queryable state its own queryable name.",
+    );
+    this.queryableStateName = queryableStateName;
+  }
+}
+
+/** A state was read or written before `setCurrentKey` (code `NO_CURRENT_KEY`). */
+export class NoCurrentKeyError extends QueryableStateError {
+  static readonly javaClassName = "java.lang.NullPointerException";
+  readonly stateName: string;
+  constructor(stateName: string) {
+    super(
+      "NO_CURRENT_KEY",
+      `State '${stateName}' was accessed with no current key. Call backend.setCurrentKey(key) before reading or writing keyed state.`,
+    );
+    this.stateName = stateName;
+  }
+}

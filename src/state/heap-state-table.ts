@@ -1,0 +1,161 @@
+/**
+ * The storage every heap state shares: one entry per serialized key+namespace, so a query
+ * finds its value from the request bytes without deserializing the key.
+ */
+import { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
+import type { TypeSerializer } from "../types/type-serializer.ts";
+import type { StateKind } from "./descriptors.ts";
+
+const CHUNK = 4096;
+const MAX_KEPT_SCRATCH = 64 * 1024;
+
+/**
+ * A string with one char per byte (latin1), usable as a Map key. Distinct bytes give
+ * distinct strings, so it identifies serialized key+namespace bytes exactly.
+ */
+export function bytesToId(bytes: Uint8Array): string {
+  if (bytes.length <= CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  let s = "";
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    s += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
+  }
+  return s;
+}
+
+/** What a state needs from its backend: which key and namespace are current. */
+export interface KeyContext {
+  /** The id (see {@link bytesToId}) of the current key+namespace bytes; throws when no key is set. */
+  currentId(stateName: string): string;
+  readonly currentKey: unknown;
+  readonly currentNamespace: unknown;
+}
+
+interface Entry<S> {
+  readonly key: unknown;
+  readonly namespace: unknown;
+  value: S;
+  /** Serialized value, computed by the first query after a change; never mutated once set. */
+  bytes: Uint8Array | undefined;
+}
+
+/**
+ * Copies a value through its serializer when it is an object, so a shared template (a
+ * default or initial value) is never mutated through a state. Primitives are immutable.
+ */
+export function copyValue<T>(value: T, serializer: TypeSerializer<T>): T {
+  if (value === null || typeof value !== "object") return value;
+  const w = new ByteWriter(serializer.length > 0 ? serializer.length : 64);
+  serializer.serialize(value, w);
+  return serializer.deserialize(new ByteReader(w.view()));
+}
+
+/**
+ * Base of the heap states: the entry table of one state, the current entry, and the
+ * KvState query. `S` is what is stored per key (a value, an array, a map store).
+ *
+ * Subclasses mutate a stored value only through {@link changed} or {@link store}, which drop
+ * the cached bytes; a query serializes into a fresh array, so bytes handed out earlier are
+ * never changed by later updates.
+ */
+export abstract class HeapState<S> {
+  readonly name: string;
+  abstract readonly kind: StateKind;
+  protected readonly ctx: KeyContext;
+  readonly #table = new Map<string, Entry<S>>();
+  #scratch: ByteWriter | undefined;
+
+  constructor(name: string, ctx: KeyContext) {
+    this.name = name;
+    this.ctx = ctx;
+  }
+
+  /** The current key's entry, if it has a value. */
+  protected entry(): Entry<S> | undefined {
+    return this.#table.get(this.ctx.currentId(this.name));
+  }
+
+  /** Stores `value` for the current key (null/undefined removes it). */
+  protected store(value: S | null | undefined): void {
+    const id = this.ctx.currentId(this.name);
+    if (value === null || value === undefined) {
+      this.#table.delete(id);
+      return;
+    }
+    const e = this.#table.get(id);
+    if (e !== undefined) {
+      e.value = value;
+      e.bytes = undefined;
+    } else {
+      this.#table.set(id, { key: this.ctx.currentKey, namespace: this.ctx.currentNamespace, value, bytes: undefined });
+    }
+  }
+
+  /**
+   * Stores `fn(current)` for the current key, starting from `initial()` when it has no value.
+   * `fn` may mutate the current value in place (accumulators often do): if it then throws,
+   * the cached bytes are dropped so queries never serve bytes of a value that has changed.
+   */
+  protected transform(initial: () => S, fn: (current: S) => S | null | undefined): void {
+    const e = this.entry();
+    try {
+      this.store(fn(e === undefined ? initial() : e.value));
+    } catch (err) {
+      if (e !== undefined) e.bytes = undefined;
+      throw err;
+    }
+  }
+
+  /** Call after mutating `e.value` in place. */
+  protected changed(e: Entry<S>): void {
+    e.bytes = undefined;
+  }
+
+  clear(): void {
+    this.#table.delete(this.ctx.currentId(this.name));
+  }
+
+  /** The query format of a stored value; null when it is empty (an empty list or map). */
+  protected abstract serialize(value: S): Uint8Array | null;
+
+  /**
+   * The serialized value for serialized key+namespace bytes, or null when there is none.
+   * Bytes of keys outside this backend's key groups, of other namespaces or of other key
+   * types simply match no entry. The returned array is shared with later queries: read it only.
+   */
+  getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null {
+    if (!(serializedKeyAndNamespace instanceof Uint8Array)) {
+      throw new InvalidArgumentError(`getSerializedValue of state '${this.name}' needs a Uint8Array, got ${typeof serializedKeyAndNamespace}.`);
+    }
+    const e = this.#table.get(bytesToId(serializedKeyAndNamespace));
+    if (e === undefined) return null;
+    if (e.bytes !== undefined) return e.bytes;
+    const bytes = this.serialize(e.value);
+    if (bytes !== null) e.bytes = bytes;
+    return bytes;
+  }
+
+  /** Runs `write` on a reused writer and returns a copy of what it wrote. */
+  protected written(write: (w: ByteWriter) => void): Uint8Array {
+    const w = (this.#scratch ??= new ByteWriter(64)).reset();
+    write(w);
+    const bytes = w.toBytes();
+    // Do not keep a buffer sized for one huge value alive for the state's lifetime.
+    if (w.rawBuffer.length > MAX_KEPT_SCRATCH) this.#scratch = undefined;
+    return bytes;
+  }
+
+  /** Number of (key, namespace) pairs with a value. */
+  get size(): number {
+    return this.#table.size;
+  }
+
+  /** Keys with a value, in `namespace` (compared with Object.is) or in any namespace when omitted. */
+  keys(namespace?: unknown): unknown[] {
+    const out: unknown[] = [];
+    for (const e of this.#table.values()) {
+      if (namespace === undefined || Object.is(e.namespace, namespace)) out.push(e.key);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Heap states that store one value per key: value, reducing, aggregating (the accumulator)
+ * and folding (the accumulator). Queries answer with the stored value's serializer bytes.
+ */
+import type {
+  AggregatingStateDescriptor,
+  FoldingStateDescriptor,
+  ReducingStateDescriptor,
+  ValueStateDescriptor,
+} from "./descriptors.ts";
+import { copyValue, HeapState, type KeyContext } from "./heap-state-table.ts";
+import type { AggregatingState, FoldingState, ReducingState, ValueState } from "./keyed-states.ts";
+import type { TypeSerializer } from "../types/type-serializer.ts";
+
+abstract class HeapSingleValueState<S> extends HeapState<S> {
+  readonly #serializer: TypeSerializer<S>;
+
+  constructor(name: string, ctx: KeyContext, serializer: TypeSerializer<S>) {
+    super(name, ctx);
+    this.#serializer = serializer;
+  }
+
+  protected serialize(value: S): Uint8Array {
+    return this.written((w) => this.#serializer.serialize(value, w));
+  }
+}
+
+/** Flink's HeapValueState. */
+export class HeapValueState<V> extends HeapSingleValueState<V> implements ValueState<V> {
+  readonly kind = "value" as const;
+  readonly descriptor: ValueStateDescriptor<V>;
+
+  constructor(descriptor: ValueStateDescriptor<V>, ctx: KeyContext) {
+    super(descriptor.name, ctx, descriptor.valueSerializer);
+    this.descriptor = descriptor;
+  }
+
+  value(): V | undefined {
+    const e = this.entry();
+    if (e !== undefined) return e.value;
+    // As Flink: the default is a local answer only; a query for this key still finds nothing.
+    const d = this.descriptor.defaultValue;
+    return d === undefined ? undefined : copyValue(d, this.descriptor.valueSerializer);
+  }
+
+  update(value: V | null | undefined): void {
+    this.store(value);
+  }
+}
+
+/** Flink's HeapReducingState. */
+export class HeapReducingState<T> extends HeapSingleValueState<T> implements ReducingState<T> {
+  readonly kind = "reducing" as const;
+  readonly descriptor: ReducingStateDescriptor<T>;
+
+  constructor(descriptor: ReducingStateDescriptor<T>, ctx: KeyContext) {
+    super(descriptor.name, ctx, descriptor.valueSerializer);
+    this.descriptor = descriptor;
+  }
+
+  get(): T | undefined {
+    return this.entry()?.value;
+  }
+
+  add(value: T | null | undefined): void {
+    if (value === null || value === undefined) return this.clear();
+    const e = this.entry();
+    if (e === undefined) this.store(value);
+    else this.transform(() => value, (current) => this.descriptor.reduce(current, value));
+  }
+}
+
+/** Flink's HeapAggregatingState: stores (and serves) the accumulator, reads give the result. */
+export class HeapAggregatingState<IN, ACC, OUT> extends HeapSingleValueState<ACC> implements AggregatingState<IN, OUT> {
+  readonly kind = "aggregating" as const;
+  readonly descriptor: AggregatingStateDescriptor<IN, ACC, OUT>;
+
+  constructor(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>, ctx: KeyContext) {
+    super(descriptor.name, ctx, descriptor.accumulatorSerializer);
+    this.descriptor = descriptor;
+  }
+
+  get(): OUT | undefined {
+    const e = this.entry();
+    return e === undefined ? undefined : this.descriptor.aggregateFunction.getResult(e.value);
+  }
+
+  add(value: IN | null | undefined): void {
+    if (value === null || value === undefined) return this.clear();
+    const f = this.descriptor.aggregateFunction;
+    this.transform(() => f.createAccumulator(), (acc) => f.add(value, acc));
+  }
+}
+
+/** Flink's HeapFoldingState: folds from (a copy of) the initial value. */
+export class HeapFoldingState<T, ACC> extends HeapSingleValueState<ACC> implements FoldingState<T, ACC> {
+  readonly kind = "folding" as const;
+  readonly descriptor: FoldingStateDescriptor<T, ACC>;
+
+  constructor(descriptor: FoldingStateDescriptor<T, ACC>, ctx: KeyContext) {
+    super(descriptor.name, ctx, descriptor.accumulatorSerializer);
+    this.descriptor = descriptor;
+  }
+
+  get(): ACC | undefined {
+    return this.entry()?.value;
+  }
+
+  add(value: T | null | undefined): void {
+    if (value === null || value === undefined) return this.clear();
+    const d = this.descriptor;
+    this.transform(() => copyValue(d.initialValue, d.accumulatorSerializer), (acc) => d.fold(acc, value));
+  }
+}

@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { after, describe, test } from "node:test";
+import {
+  Client,
+  computeKeyGroupForKeyHash,
+  computeKeyGroupRangeForOperatorIndex,
+  Coordinator,
+  deserializeValue,
+  intSerializer,
+  JobID,
+  type KvState,
+  KvStateClientProxy,
+  type KvStateLocation,
+  KvStateRequest,
+  KvStateResponse,
+  KvStateServer,
+  RemoteError,
+  serializeKeyAndNamespace,
+  serializeValue,
+  stringSerializer,
+  UnknownJobError,
+  UnknownKeyGroupLocationError,
+  UnknownKeyOrNamespaceError,
+  UnknownStateNameError,
+  VoidNamespace,
+  voidNamespaceSerializer,
+} from "../../mod.ts";
+
+const MAX_P = 128;
+
+/** A state answering int keys with `<tag>-<key>` (only keys < 1000). */
+function taggedState(tag: string): KvState {
+  return {
+    getSerializedValue(bytes) {
+      const key = new DataView(bytes.buffer, bytes.byteOffset).getInt32(0);
+      return key < 1000 ? serializeValue(`${tag}-${key}`, stringSerializer) : null;
+    },
+  };
+}
+
+function request(jobId: JobID, name: string, key: number): KvStateRequest {
+  return new KvStateRequest(jobId, name, intSerializer.hashCode(key), serializeKeyAndNamespace(key, intSerializer, VoidNamespace, voidNamespaceSerializer));
+}
+
+const text = (r: KvStateResponse) => deserializeValue(r.content, stringSerializer);
+
+describe("KvStateClientProxy", () => {
+  const cleanup: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const c of cleanup.reverse()) await c();
+  });
+
+  async function setUp(proxyOptions = {}) {
+    const coordinator = new Coordinator();
+    let lookups = 0;
+    const oracle = {
+      requestKvStateLocation(jobId: JobID, name: string): Promise<KvStateLocation> {
+        lookups++;
+        return coordinator.requestKvStateLocation(jobId, name);
+      },
+    };
+    const servers = [new KvStateServer(), new KvStateServer()];
+    for (const s of servers) await s.start();
+    const proxy = new KvStateClientProxy({ oracle, ...proxyOptions });
+    await proxy.start();
+    const client = new Client("Test Client", KvStateResponse.decode, { requestTimeoutMs: 10_000 });
+    cleanup.push(() => client.close(), () => proxy.close({ timeoutMs: 200 }), ...servers.map((s) => () => s.close({ timeoutMs: 200 })));
+    const jobId = JobID.random();
+    coordinator.registerJob(jobId, new Map([["op", MAX_P]]));
+    const ranges = [0, 1].map((i) => computeKeyGroupRangeForOperatorIndex(MAX_P, 2, i));
+    const ids = servers.map((s, i) => s.registry.register(taggedState(`tm${i}`)));
+    ranges.forEach((r, i) => coordinator.notifyKvStateRegistered(jobId, "op", r, "counts", ids[i], servers[i].address!));
+    const send = (key: number, name = "counts", job = jobId) => client.sendRequest(proxy.address!, request(job, name, key));
+    return { coordinator, servers, proxy, client, jobId, ranges, ids, send, lookups: () => lookups };
+  }
+
+  test("routes each key to the server owning its key group, with one cached lookup", async () => {
+    const { send, lookups, ranges } = await setUp();
+    const keys = Array.from({ length: 200 }, (_, i) => i);
+    const answers = await Promise.all(keys.map((k) => send(k)));
+    answers.forEach((a, k) => {
+      const kg = computeKeyGroupForKeyHash(intSerializer.hashCode(k), MAX_P);
+      const owner = ranges.findIndex((r) => r.contains(kg));
+      assert.equal(text(a), `tm${owner}-${k}`);
+    });
+    assert.equal(lookups(), 1);
+  });
+
+  test("a missing key fails with UnknownKeyOrNamespaceError, relayed unchanged", async () => {
+    const { send } = await setUp();
+    await assert.rejects(send(5000), (e: unknown) => e instanceof UnknownKeyOrNamespaceError && e.remoteMessage === "Queryable State Server : No state for the specified key/namespace.");
+  });
+
+  test("unknown job and unknown state name give their errors quickly, and failed lookups are not cached", async () => {
+    const { send, coordinator, ids, servers, ranges } = await setUp();
+    const other = JobID.random();
+    const started = Date.now();
+    await assert.rejects(send(1, "counts", other), (e: unknown) => {
+      assert.ok(e instanceof UnknownJobError, String(e));
+      assert.equal((e as RemoteError).remoteClassName, "org.apache.flink.queryablestate.exceptions.UnknownLocationException");
+      assert.ok((e as RemoteError).remoteMessage!.includes(`Could not find Flink job (${other})`));
+      return true;
+    });
+    await assert.rejects(send(1, "wrong-name"), (e: unknown) => e instanceof UnknownStateNameError && /No KvStateLocation found for KvState instance with name 'wrong-name'/.test(e.message));
+    assert.ok(Date.now() - started < 2000, "no retries for unknown names");
+    coordinator.registerJob(other, new Map([["op", MAX_P]]));
+    ranges.forEach((r, i) => coordinator.notifyKvStateRegistered(other, "op", r, "counts", ids[i], servers[i].address!));
+    assert.match(text(await send(1, "counts", other))!, /^tm\d-1$/);
+  });
+
+  test("a stale location (state moved to another server under a new id) is refreshed through the retry path", async () => {
+    const { send, coordinator, servers, ids, jobId, ranges, proxy, lookups } = await setUp();
+    const key = Array.from({ length: 100 }, (_, i) => i).find((k) => ranges[0].contains(computeKeyGroupForKeyHash(k, MAX_P)))!;
+    assert.equal(text(await send(key)), `tm0-${key}`);
+    // Relocate subtask 0 from server 0 to server 1.
+    servers[0].registry.unregister(ids[0]);
+    const moved = servers[1].registry.register(taggedState("moved"));
+    coordinator.notifyKvStateRegistered(jobId, "op", ranges[0], "counts", moved, servers[1].address!);
+    const before = proxy.forwardingStats().requests;
+    assert.equal(text(await send(key)), `moved-${key}`);
+    assert.equal(proxy.forwardingStats().requests - before, 2, "one stale attempt, one retry");
+    assert.equal(lookups(), 2);
+  });
+
+  test("a dead server address: bounded retries, then a failure within the proxy's timeout", async () => {
+    const { send, servers } = await setUp({ maxAttempts: 4, retryInitialDelayMs: 5 });
+    await servers[0].close();
+    await servers[1].close();
+    const started = Date.now();
+    await assert.rejects(send(1), (e: unknown) => {
+      assert.ok(e instanceof RemoteError, String(e));
+      assert.match(e.remoteMessage!, /Could not connect to 127\.0\.0\.1:\d+/);
+      return true;
+    });
+    assert.ok(Date.now() - started < 3000);
+  });
+
+  test("an unregistered key group fails with UnknownKeyGroupLocationError after retries", async () => {
+    const { send, coordinator, jobId, ranges } = await setUp({ maxAttempts: 3, retryInitialDelayMs: 1 });
+    coordinator.notifyKvStateUnregistered(jobId, "op", ranges[1], "counts");
+    const key = Array.from({ length: 100 }, (_, i) => i).find((k) => ranges[1].contains(computeKeyGroupForKeyHash(k, MAX_P)))!;
+    await assert.rejects(send(key), (e: unknown) => e instanceof UnknownKeyGroupLocationError && e.remoteMessage === "Queryable State Proxy Server : Unknown key-group location.");
+  });
+
+  test("the proxy's own timeout bounds a request whose state never answers", async () => {
+    const { coordinator, servers, send, jobId, ranges } = await setUp({ requestTimeoutMs: 200 });
+    const hang = servers[0].registry.register({ getSerializedValue: () => new Promise(() => {}) });
+    coordinator.notifyKvStateRegistered(jobId, "op", ranges[0], "counts", hang, servers[0].address!);
+    coordinator.notifyKvStateRegistered(jobId, "op", ranges[1], "counts", hang, servers[0].address!);
+    const started = Date.now();
+    await assert.rejects(send(1), (e: unknown) => e instanceof RemoteError && /no answer within 200 ms/.test(e.remoteMessage!));
+    assert.ok(Date.now() - started < 2000);
+  });
+});

@@ -1,0 +1,88 @@
+import type { JobID } from "../core/ids.ts";
+import type {
+  AggregatingStateDescriptor,
+  FoldingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from "../state/descriptors.ts";
+import type {
+  AggregatingState,
+  FoldingState,
+  ListState,
+  MapState,
+  ReducingState,
+  ValueState,
+} from "../state/keyed-states.ts";
+import type { KeySerializer } from "../types/type-serializer.ts";
+
+/** The state object a descriptor gives inside a step. */
+export type StateFor<D> = D extends ValueStateDescriptor<infer V> ? ValueState<V>
+  : D extends ListStateDescriptor<infer T> ? ListState<T>
+  : D extends MapStateDescriptor<infer UK, infer UV> ? MapState<UK, UV>
+  : D extends ReducingStateDescriptor<infer T> ? ReducingState<T>
+  : D extends AggregatingStateDescriptor<infer IN, infer _ACC, infer OUT> ? AggregatingState<IN, OUT>
+  : D extends FoldingStateDescriptor<infer T, infer ACC> ? FoldingState<T, ACC>
+  : never;
+
+/** What a step sees while processing one record. */
+export interface StepContext<K> {
+  /** The record's key. */
+  readonly key: K;
+  /** The subtask processing the record (0-based). */
+  readonly subtask: number;
+  /** This key's state for `descriptor` (created on first use; queryable ones are registered then). */
+  state<D extends StateDescriptor>(descriptor: D): StateFor<D>;
+}
+
+/** One stateful operator of a keyed job. Every record goes through every step, in order. */
+export interface KeyedStep<T, K> {
+  /** Unique within the job; used as the operator (job vertex) id. */
+  readonly name: string;
+  /** States to create (and register, when queryable) as soon as the job starts. */
+  readonly states?: readonly StateDescriptor[];
+  process(record: T, context: StepContext<K>): void | Promise<void>;
+}
+
+/** A source: an (async) iterable, or a function making one when the job starts. */
+export type Source<T> = AsyncIterable<T> | Iterable<T> | (() => AsyncIterable<T> | Iterable<T>);
+
+/**
+ * A keyed job: parallel sources, keyBy, then stateful steps. Each record goes to the subtask
+ * owning its key's key group, as Flink routes it.
+ *
+ * @example
+ * ```ts
+ * const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
+ * cluster.submit({
+ *   sources: [events()],
+ *   keyBy: (e: Event) => e.user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "count", states: [counts], process: (_e, ctx) => ctx.state(counts).add(1n) }],
+ * });
+ * ```
+ */
+export interface KeyedJob<T, K> {
+  /** For messages and listings. @default "keyed job" */
+  readonly name?: string;
+  /** @default a random id */
+  readonly jobId?: JobID;
+  /** Subtasks per step. @default the number of task managers */
+  readonly parallelism?: number;
+  /** Number of key groups. @default computeDefaultMaxParallelism(parallelism) */
+  readonly maxParallelism?: number;
+  readonly sources: readonly Source<T>[];
+  readonly keyBy: (record: T) => K;
+  readonly keyType: KeySerializer<K>;
+  readonly steps: readonly KeyedStep<T, K>[];
+}
+
+/** Lifecycle of a submitted job. */
+export const JobStatus = {
+  RUNNING: "RUNNING",
+  CANCELED: "CANCELED",
+  FAILED: "FAILED",
+} as const;
+export type JobStatus = typeof JobStatus[keyof typeof JobStatus];

@@ -1,0 +1,81 @@
+/**
+ * LocalCluster: a coordinator and N task managers (each a KvState server plus a client
+ * proxy) in one process, on loopback ephemeral ports by default — the embedded default for
+ * demos and tests.
+ */
+import { InvalidArgumentError } from "../core/errors.ts";
+import type { Endpoint } from "../net/transport.ts";
+import { Coordinator } from "./coordinator.ts";
+import type { KeyedJob } from "./job.ts";
+import { JobClient } from "./running-job.ts";
+import { TaskManager, type TaskManagerOptions } from "./task-manager.ts";
+
+export interface LocalClusterOptions extends TaskManagerOptions {
+  /** @default 2 */
+  taskManagers?: number;
+}
+
+/**
+ * @example
+ * ```ts
+ * await using cluster = await LocalCluster.start({ taskManagers: 2 });
+ * const job = cluster.submit({ sources, keyBy, keyType, steps });
+ * const client = new QueryableStateClient(cluster.proxyAddresses[0].hostname, cluster.proxyAddresses[0].port);
+ * ```
+ */
+export class LocalCluster implements AsyncDisposable {
+  readonly coordinator = new Coordinator();
+  readonly taskManagers: readonly TaskManager[];
+  readonly #jobs = new Set<JobClient<any, any>>(); // deno-lint-ignore no-explicit-any
+  #closed = false;
+
+  private constructor(taskManagers: TaskManager[]) {
+    this.taskManagers = taskManagers;
+  }
+
+  /** Starts the coordinator and the task managers. */
+  static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
+    const n = options.taskManagers ?? 2;
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`taskManagers must be a positive integer, got ${n}.`);
+    const cluster = new LocalCluster([]);
+    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, cluster.coordinator, options));
+    (cluster as { taskManagers: readonly TaskManager[] }).taskManagers = tms;
+    try {
+      for (const tm of tms) await tm.start();
+    } catch (e) {
+      await Promise.allSettled(tms.map((tm) => tm.close({ timeoutMs: 100 })));
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** Where clients can send queries: one proxy per task manager. */
+  get proxyAddresses(): Endpoint[] {
+    return this.taskManagers.map((tm) => tm.proxyAddress);
+  }
+
+  /** Jobs submitted and still running. */
+  get jobs(): JobClient<any, any>[] { // deno-lint-ignore no-explicit-any
+    return [...this.#jobs].filter((j) => j.status === "RUNNING");
+  }
+
+  /** Starts a keyed job. Registration failures (e.g. a state name clash) fail the job: see `result`. */
+  submit<T, K>(job: KeyedJob<T, K>): JobClient<T, K> {
+    if (this.#closed) throw new InvalidArgumentError("The cluster is closed; start a new one to submit jobs.");
+    const client = new JobClient(job, this.coordinator, this.taskManagers);
+    this.#jobs.add(client);
+    return client;
+  }
+
+  /** Cancels every job, then stops the task managers. Idempotent. */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#jobs].map((j) => j.cancel()));
+    await Promise.all(this.taskManagers.map((tm) => tm.close({ timeoutMs: options.timeoutMs ?? 1000 })));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

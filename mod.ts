@@ -190,3 +190,35 @@ export {
   PROXY_SERVER_NAME,
 } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator } from "./src/cluster/coordinator.ts";
+
+// client: typed queries over a proxy
+export {
+  type GetKvStateOptions,
+  QUERYABLE_STATE_CLIENT_NAME,
+  QueryableStateClient,
+  type QueryableStateClientOptions,
+} from "./src/client/queryable-state-client.ts";
+export {
+  ImmutableAggregatingState,
+  ImmutableFoldingState,
+  ImmutableListState,
+  ImmutableMapState,
+  ImmutableReducingState,
+  type ImmutableState,
+  type ImmutableStateFor,
+  ImmutableValueState,
+  ReadOnlyStateError,
+} from "./src/client/immutable-states.ts";
+
+// cluster: the embedded LocalCluster and its keyed job runner
+export { LocalCluster, type LocalClusterOptions } from "./src/cluster/local-cluster.ts";
+export { TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export { JobCancelledError, JobClient } from "./src/cluster/running-job.ts";
+export {
+  type KeyedJob,
+  type KeyedStep,
+  JobStatus,
+  type Source,
+  type StateFor,
+  type StepContext,
+} from "./src/cluster/job.ts";

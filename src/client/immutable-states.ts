@@ -143,9 +143,9 @@ export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | nu
       const byBytes = new Map<string, UK>();
       const deduped = new Map<UK, UV | null>();
       for (const [k, v] of map) {
-        const hex = this.#bytesOf(k)!;
-        const first = byBytes.get(hex);
-        if (first === undefined) byBytes.set(hex, k);
+        const hex = this.#bytesOf(k);
+        const first = hex === undefined ? undefined : byBytes.get(hex);
+        if (first === undefined && hex !== undefined) byBytes.set(hex, k);
         deduped.set(first ?? k, v);
       }
       this.#map = deduped;
@@ -170,7 +170,10 @@ export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | nu
     if (hex === undefined) return undefined;
     if (this.#byBytes === undefined) {
       this.#byBytes = new Map();
-      for (const k of this.#map.keys()) this.#byBytes.set(this.#bytesOf(k)!, k);
+      for (const k of this.#map.keys()) {
+        const bytes = this.#bytesOf(k);
+        if (bytes !== undefined) this.#byBytes.set(bytes, k);
+      }
     }
     const found = this.#byBytes.get(hex);
     return found === undefined ? undefined : { key: found };

@@ -189,7 +189,7 @@ function serializeQueryKey<K, N>(
     );
   }
   if (key === null || key === undefined) throw new InvalidArgumentError("The key must not be null or undefined.");
-  let namespace: unknown = options.namespace ?? VoidNamespace;
+  let namespace: unknown = options.namespace === undefined ? VoidNamespace : options.namespace;
   let namespaceType: TypeSerializer<unknown> | undefined = options.namespaceType as TypeSerializer<unknown> | undefined;
   if (namespaceType === undefined) {
     if (namespace !== VoidNamespace) {

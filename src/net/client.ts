@@ -31,7 +31,7 @@ export interface ClientOptions {
   maxFrameLength?: number;
   /** Give up connecting after this long. @default 10000 */
   connectTimeoutMs?: number;
-  /** Default per-request timeout; undefined waits as long as the connection lives. */
+  /** Default per-request timeout; undefined or Infinity waits as long as the connection lives. */
   requestTimeoutMs?: number;
 }
 
@@ -240,7 +240,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
       const c = this.#connectionFor(address);
       const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), id: -1n, done: false };
       this.counters.requests++;
-      if (timeoutMs !== undefined) {
+      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         p.timer = setTimeout(() => {
           c.forget(p);
           this.settle(p, undefined, new RequestTimeoutError(`Request to ${c.label}`, timeoutMs));

@@ -222,3 +222,24 @@ export {
   type StateFor,
   type StepContext,
 } from "./src/cluster/job.ts";
+
+// state: keyed heap backend
+export {
+  HeapKeyedStateBackend,
+  type HeapKeyedStateBackendOptions,
+  type QueryableStateEntry,
+} from "./src/state/keyed-state-backend.ts";
+export type {
+  AggregatingState,
+  FoldingState,
+  ListState,
+  MapState,
+  ReducingState,
+  ValueState,
+} from "./src/state/keyed-states.ts";
+export {
+  DuplicateQueryableStateNameError,
+  KeyGroupOutOfRangeError,
+  NoCurrentKeyError,
+  StateKindMismatchError,
+} from "./src/state/errors.ts";

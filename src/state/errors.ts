@@ -4,7 +4,7 @@ import type { KeyGroupRange } from "../core/key-groups.ts";
 import type { StateKind } from "./descriptors.ts";
 
 /** A short, readable rendering of a key for messages (strings quoted, bigints with `n`, bytes in hex). */
-export function describeKey(key: unknown): string {
+function describeKey(key: unknown): string {
   let s: string;
   if (typeof key === "bigint") s = `${key}n`;
   else if (typeof key === "string") s = JSON.stringify(key);

@@ -145,13 +145,20 @@ export abstract class HeapState<S> {
     return bytes;
   }
 
+  /** Runs `write` on a reused writer and returns the id ({@link bytesToId}) of what it wrote. */
+  protected writtenId(write: (w: ByteWriter) => void): string {
+    const w = (this.#scratch ??= new ByteWriter(64)).reset();
+    write(w);
+    return bytesToId(w.view());
+  }
+
   /** Number of (key, namespace) pairs with a value. */
-  get size(): number {
+  get storedCount(): number {
     return this.#table.size;
   }
 
   /** Keys with a value, in `namespace` (compared with Object.is) or in any namespace when omitted. */
-  keys(namespace?: unknown): unknown[] {
+  storedKeys(namespace?: unknown): unknown[] {
     const out: unknown[] = [];
     for (const e of this.#table.values()) {
       if (namespace === undefined || Object.is(e.namespace, namespace)) out.push(e.key);

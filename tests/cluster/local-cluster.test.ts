@@ -175,7 +175,7 @@ describe("LocalCluster (Flink IT cases)", () => {
       add: (v: Pair, acc: string) => String(BigInt(acc) + v[1]),
       getResult: (acc: string) => acc,
     }, stringSerializer, { queryable: "aggr-queryable" });
-    const folding = foldingState("pumba", "0", (acc: string, v: Pair) => String(BigInt(acc) + v[1]), stringSerializer, { queryable: "pumba" });
+    const folding = foldingState("pumba", "0", (acc: string | null, v: Pair) => String(BigInt(acc ?? "0") + v[1]), stringSerializer, { queryable: "pumba" });
     const list = listState("list", longSerializer, { queryable: "list-queryable" });
     const map = mapState("timon", intSerializer, pairSerializer, { queryable: "timon-queryable" });
     const job = cluster.submit({

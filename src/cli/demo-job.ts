@@ -1,0 +1,69 @@
+/** The demo job `qstate local` and `npm start` run: events counted per user. */
+import type { KeyedJob } from "../cluster/job.ts";
+import { listState, mapState, reducingState, valueState } from "../state/descriptors.ts";
+import { longSerializer } from "../types/primitive-serializers.ts";
+import { stringSerializer } from "../types/string-serializer.ts";
+
+export interface DemoEvent {
+  readonly user: string;
+  readonly type: string;
+}
+
+export const DEMO_USERS = Array.from({ length: 16 }, (_, i) => `user-${i}`);
+const TYPES = ["click", "view", "purchase", "share"];
+
+const str = stringSerializer;
+/** Events per user (reducing sum). */
+export const eventCounts = reducingState("event-counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "event-counts" });
+/** The last event type per user. */
+export const lastEvent = valueState("last-event", str, { queryable: "last-event" });
+/** Events per type, per user. */
+export const eventsByType = mapState("events-by-type", str, longSerializer, { queryable: "events-by-type" });
+/** The last five event types per user. */
+export const recentEvents = listState("recent-events", str, { queryable: "recent-events" });
+
+/** What `qstate local --json` reports about the demo's states. */
+export const DEMO_STATES = [
+  { name: "event-counts", kind: "reducing", keyType: "string", valueType: "long" },
+  { name: "last-event", kind: "value", keyType: "string", valueType: "string" },
+  { name: "events-by-type", kind: "map", keyType: "string", mapKeyType: "string", valueType: "long" },
+  { name: "recent-events", kind: "list", keyType: "string", valueType: "string" },
+];
+
+/** An endless, paced source of random events (about `perSecond` of them). */
+function events(perSecond: number) {
+  return async function* ({ signal }: { signal: AbortSignal }): AsyncGenerator<DemoEvent> {
+    let n = 0;
+    const batch = Math.max(1, Math.round(perSecond / 50));
+    while (!signal.aborted) {
+      for (let i = 0; i < batch; i++) {
+        // Skewed so the counts differ visibly: low user numbers are busier.
+        const u = Math.floor(DEMO_USERS.length * Math.random() ** 2);
+        yield { user: DEMO_USERS[u], type: TYPES[(n++ * 7 + u) % TYPES.length] };
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+}
+
+export function demoJob(options: { parallelism?: number; eventsPerSecond?: number } = {}): KeyedJob<DemoEvent, string> {
+  return {
+    name: "event counts per user",
+    parallelism: options.parallelism,
+    sources: [events(options.eventsPerSecond ?? 400) as unknown as () => AsyncIterable<DemoEvent>],
+    keyBy: (e) => e.user,
+    keyType: stringSerializer as unknown as KeyedJob<DemoEvent, string>["keyType"],
+    steps: [{
+      name: "count-events",
+      states: [eventCounts, lastEvent, eventsByType, recentEvents],
+      process(e, ctx) {
+        ctx.state(eventCounts).add(1n);
+        ctx.state(lastEvent).update(e.type);
+        const byType = ctx.state(eventsByType);
+        byType.put(e.type, (byType.get(e.type) ?? 0n) + 1n);
+        const recent = ctx.state(recentEvents);
+        recent.update([...recent.get(), e.type].slice(-5));
+      },
+    }],
+  };
+}

@@ -1,0 +1,109 @@
+/** `qstate local` and `qstate demo`: an embedded cluster running the demo job. */
+import process from "node:process";
+import { QueryableStateClient } from "../client/queryable-state-client.ts";
+import { LocalCluster } from "../cluster/local-cluster.ts";
+import type { JobClient } from "../cluster/running-job.ts";
+import { stringSerializer } from "../types/string-serializer.ts";
+import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";
+
+const EXAMPLE_KEYS = DEMO_USERS.slice(0, 4);
+
+async function startDemo(taskManagers: number, host: string) {
+  const cluster = await LocalCluster.start({ taskManagers, host });
+  const job = cluster.submit(demoJob());
+  const proxy = cluster.proxyAddresses[0];
+  const client = new QueryableStateClient(proxy.hostname, proxy.port, { requestTimeoutMs: 5000 });
+  // Report only keys that already have values, so whoever reads our output can query them.
+  const until = Date.now() + 10_000;
+  for (const key of EXAMPLE_KEYS) {
+    for (;;) {
+      try {
+        await client.getKvState(job.jobId, "event-counts", key, stringSerializer, eventCounts);
+        break;
+      } catch (e) {
+        if (Date.now() > until) throw e;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+  return { cluster, job, client };
+}
+
+/** Resolves on SIGINT/SIGTERM (or after `seconds`, when given). */
+function untilStopped(seconds?: number): Promise<string> {
+  return new Promise((resolve) => {
+    const done = (why: string) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      clearTimeout(timer);
+      resolve(why);
+    };
+    const onInt = () => done("SIGINT");
+    const onTerm = () => done("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    const timer = seconds === undefined ? undefined : setTimeout(() => done("duration"), seconds * 1000);
+  });
+}
+
+export async function runLocal(o: { taskManagers: number; host: string; json: boolean; seconds?: number }): Promise<void> {
+  const { cluster, job, client } = await startDemo(o.taskManagers, o.host);
+  const proxies = cluster.proxyAddresses.map((a) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`);
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ jobId: job.jobId.toString(), proxies, states: DEMO_STATES, keys: EXAMPLE_KEYS }) + "\n");
+  } else {
+    process.stdout.write(
+      `LocalCluster with ${cluster.taskManagers.length} task manager(s) running "${job.name}"\n` +
+        `  job id:   ${job.jobId}\n  proxies:  ${proxies.join(", ")}\n` +
+        `  states:   ${DEMO_STATES.map((s) => `${s.name} (${s.kind})`).join(", ")}\n` +
+        `  keys:     ${EXAMPLE_KEYS.join(", ")} (string)\n\n` +
+        `Query it, e.g.:\n  qstate get --proxy ${proxies[0]} --job ${job.jobId} --state event-counts --key user-0 --key-type string --value-type long\n` +
+        `Stop with Ctrl-C.\n`,
+    );
+  }
+  await untilStopped(o.seconds);
+  await client.close();
+  await cluster.close();
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
+}
+
+async function snapshot(client: QueryableStateClient, job: JobClient<DemoEvent, string>): Promise<string[][]> {
+  const rows = await Promise.all(DEMO_USERS.map(async (user) => {
+    try {
+      const [count, last] = await Promise.all([
+        client.getKvState(job.jobId, "event-counts", user, stringSerializer, eventCounts),
+        client.getKvState(job.jobId, "last-event", user, stringSerializer, lastEvent),
+      ]);
+      return [user, String(count.get()), String(last.value())];
+    } catch (e) {
+      return [user, "-", (e as { code?: string }).code ?? String(e)];
+    }
+  }));
+  return [["key", "events", "last event"], ...rows];
+}
+
+/** `npm start`: the demo with a table of live query results, refreshed every second. */
+export async function runDemo(o: { taskManagers: number; host: string; seconds?: number }): Promise<void> {
+  const { cluster, job, client } = await startDemo(o.taskManagers, o.host);
+  const tty = process.stdout.isTTY === true;
+  process.stdout.write(`Job ${job.jobId} counts events per user on ${cluster.taskManagers.length} task managers; ` +
+    `each refresh queries ${DEMO_USERS.length * 2} keys through the proxy at ${cluster.proxyAddresses[0].port}. Ctrl-C stops.\n\n`);
+  let stopped = false;
+  const stop = untilStopped(o.seconds).then(() => (stopped = true));
+  let first = true;
+  while (!stopped) {
+    const text = table(await snapshot(client, job));
+    if (tty && !first) process.stdout.write(`\x1b[${DEMO_USERS.length + 1}A`);
+    process.stdout.write(text + "\n" + (tty ? "" : "\n"));
+    first = false;
+    await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
+  }
+  const s = client.stats();
+  process.stdout.write(`\nStopped. ${s.successful} queries answered (mean ${s.averageLatencyMs.toFixed(2)} ms).\n`);
+  await client.close();
+  await cluster.close();
+}

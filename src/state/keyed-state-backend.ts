@@ -1,0 +1,257 @@
+/**
+ * The keyed state of one subtask of one operator, kept on the heap (Flink's
+ * `HeapKeyedStateBackend`), and the KvStates through which it is queried.
+ */
+import { ByteWriter } from "../core/bytes.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
+import { computeKeyGroupForKeyHash, KeyGroupRange, UPPER_BOUND_MAX_PARALLELISM } from "../core/key-groups.ts";
+import type { KeySerializer, TypeSerializer } from "../types/type-serializer.ts";
+import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
+import type {
+  AggregatingStateDescriptor,
+  FoldingStateDescriptor,
+  ListStateDescriptor,
+  MapStateDescriptor,
+  ReducingStateDescriptor,
+  StateDescriptor,
+  ValueStateDescriptor,
+} from "./descriptors.ts";
+import { DuplicateQueryableStateNameError, KeyGroupOutOfRangeError, NoCurrentKeyError, StateKindMismatchError } from "./errors.ts";
+import { HeapListState } from "./heap-list-state.ts";
+import { HeapMapState } from "./heap-map-state.ts";
+import { bytesToId, type HeapState, type KeyContext } from "./heap-state-table.ts";
+import { HeapAggregatingState, HeapFoldingState, HeapReducingState, HeapValueState } from "./heap-value-states.ts";
+import type { AggregatingState, FoldingState, ListState, MapState, ReducingState, ValueState } from "./keyed-states.ts";
+import { KEY_NAMESPACE_MAGIC } from "./kv-state-serializer.ts";
+import type { KvState } from "./kv-state-registry.ts";
+
+/** A state that can be queried from outside, as the backend exposes it for registration. */
+export interface QueryableStateEntry {
+  /** The state's name inside the operator. */
+  readonly name: string;
+  /** The name clients query it by. */
+  readonly queryableStateName: string;
+  readonly descriptor: StateDescriptor;
+  /** Answers queries in Flink's value formats; register it with a KvStateRegistry. */
+  readonly kvState: KvState;
+}
+
+export interface HeapKeyedStateBackendOptions<K> {
+  /** Serializes keys (the bytes queries carry) and gives their Java hashCode (for key groups). */
+  keySerializer: KeySerializer<K>;
+  /** The key groups this subtask owns. */
+  keyGroupRange: KeyGroupRange;
+  /** Total number of key groups, i.e. the operator's max parallelism. */
+  numberOfKeyGroups: number;
+  /** Called once for each queryable state when it is created, e.g. to register its KvState. */
+  onQueryableState?: (entry: QueryableStateEntry) => void;
+}
+
+type AnyHeapState = HeapState<unknown> & { readonly kind: StateDescriptor["kind"] };
+
+/**
+ * Keyed state of one subtask. Set the current key (and optionally namespace), then read and
+ * write states; queries look values up by the serialized key+namespace bytes.
+ *
+ * @example
+ * ```ts
+ * const backend = new HeapKeyedStateBackend({
+ *   keySerializer: longSerializer,
+ *   keyGroupRange: computeKeyGroupRangeForOperatorIndex(128, 1, 0),
+ *   numberOfKeyGroups: 128,
+ * });
+ * const sum = backend.getState(reducingState("sum", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "sum" }));
+ * backend.setCurrentKey(42n);
+ * sum.add(5n);
+ * const [{ kvState }] = backend.queryableStates();
+ * kvState.getSerializedValue(serializeKeyAndNamespace(42n, longSerializer, VoidNamespace, voidNamespaceSerializer)); // 8 bytes: 5
+ * ```
+ */
+export class HeapKeyedStateBackend<K> {
+  readonly keySerializer: KeySerializer<K>;
+  readonly keyGroupRange: KeyGroupRange;
+  readonly numberOfKeyGroups: number;
+  readonly #onQueryableState: ((entry: QueryableStateEntry) => void) | undefined;
+  readonly #states = new Map<string, AnyHeapState>();
+  readonly #queryable = new Map<string, QueryableStateEntry>();
+  readonly #ctx: KeyContext;
+  readonly #scratch = new ByteWriter(64);
+  #key: K | undefined;
+  #hasKey = false;
+  #keyGroup = -1;
+  #namespace: unknown = VoidNamespace;
+  #namespaceSerializer: TypeSerializer<unknown> = voidNamespaceSerializer as TypeSerializer<unknown>;
+  /** Id of the current key+namespace bytes; computed on first use, dropped when either changes. */
+  #id: string | undefined;
+
+  constructor(options: HeapKeyedStateBackendOptions<K>) {
+    const { keySerializer, keyGroupRange, numberOfKeyGroups } = options ?? {};
+    if (keySerializer === null || typeof keySerializer !== "object" || typeof keySerializer.hashCode !== "function") {
+      throw new InvalidArgumentError("A keyed state backend needs a key serializer with a hashCode (e.g. intSerializer, longSerializer, stringSerializer).");
+    }
+    if (!Number.isInteger(numberOfKeyGroups) || numberOfKeyGroups < 1 || numberOfKeyGroups > UPPER_BOUND_MAX_PARALLELISM) {
+      throw new InvalidArgumentError(`numberOfKeyGroups (the max parallelism) must be an integer in [1, ${UPPER_BOUND_MAX_PARALLELISM}], got ${numberOfKeyGroups}.`);
+    }
+    if (!(keyGroupRange instanceof KeyGroupRange)) {
+      throw new InvalidArgumentError("keyGroupRange must be a KeyGroupRange (see computeKeyGroupRangeForOperatorIndex).");
+    }
+    if (keyGroupRange.numberOfKeyGroups > 0 && keyGroupRange.endKeyGroup >= numberOfKeyGroups) {
+      throw new InvalidArgumentError(
+        `Key group range [${keyGroupRange.startKeyGroup}, ${keyGroupRange.endKeyGroup}] exceeds the ${numberOfKeyGroups} key groups: ` +
+          "build it with computeKeyGroupRangeForOperatorIndex(numberOfKeyGroups, parallelism, index).",
+      );
+    }
+    this.keySerializer = keySerializer;
+    this.keyGroupRange = keyGroupRange;
+    this.numberOfKeyGroups = numberOfKeyGroups;
+    this.#onQueryableState = options.onQueryableState;
+    const self = this;
+    this.#ctx = {
+      currentId: (stateName) => this.#currentId(stateName),
+      get currentKey() {
+        return self.#key;
+      },
+      get currentNamespace() {
+        return self.#namespace;
+      },
+    };
+  }
+
+  /**
+   * Makes `key` the key that state calls act on. Throws KeyGroupOutOfRangeError when the
+   * key's group is not one of this backend's (the record reached the wrong subtask).
+   */
+  setCurrentKey(key: K): void {
+    if (key === null || key === undefined) {
+      throw new InvalidArgumentError("The current key must not be null or undefined: Flink keys are never null.");
+    }
+    // Same primitive key again: the key group and the cached bytes still hold.
+    if (this.#hasKey && typeof key !== "object" && Object.is(key, this.#key)) return;
+    const keyGroup = computeKeyGroupForKeyHash(this.keySerializer.hashCode(key), this.numberOfKeyGroups);
+    if (!this.keyGroupRange.contains(keyGroup)) {
+      throw new KeyGroupOutOfRangeError(key, keyGroup, this.keyGroupRange, this.numberOfKeyGroups);
+    }
+    this.#key = key;
+    this.#hasKey = true;
+    this.#keyGroup = keyGroup;
+    this.#id = undefined;
+  }
+
+  /** The current key, undefined before the first setCurrentKey. */
+  getCurrentKey(): K | undefined {
+    return this.#key;
+  }
+
+  /** The current key's key group, -1 before the first setCurrentKey. */
+  get currentKeyGroup(): number {
+    return this.#keyGroup;
+  }
+
+  /**
+   * Makes `namespace` current for all states (e.g. a window). `serializer` defaults to the
+   * previous namespace serializer, or to the VoidNamespace serializer for VoidNamespace.
+   */
+  setCurrentNamespace<N>(namespace: N, serializer?: TypeSerializer<N>): void {
+    const s = (serializer ?? (namespace === VoidNamespace ? voidNamespaceSerializer : this.#namespaceSerializer)) as TypeSerializer<unknown>;
+    if (s === voidNamespaceSerializer && namespace !== VoidNamespace) {
+      throw new InvalidArgumentError(`Namespace ${String(namespace)} needs its serializer: call setCurrentNamespace(namespace, serializer).`);
+    }
+    this.#namespace = namespace;
+    this.#namespaceSerializer = s;
+    this.#id = undefined;
+  }
+
+  /** The current namespace (VoidNamespace unless set). */
+  getCurrentNamespace(): unknown {
+    return this.#namespace;
+  }
+
+  /**
+   * The state for `descriptor`, created on first use. The same name gives the same state;
+   * asking for a name with another kind throws StateKindMismatchError.
+   */
+  getState<V>(descriptor: ValueStateDescriptor<V>): ValueState<V>;
+  getState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  getState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
+  getState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  getState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  getState<T, ACC>(descriptor: FoldingStateDescriptor<T, ACC>): FoldingState<T, ACC>;
+  getState(descriptor: StateDescriptor): unknown {
+    if (descriptor === null || typeof descriptor !== "object" || typeof descriptor.name !== "string") {
+      throw new InvalidArgumentError("getState needs a state descriptor (valueState(...), listState(...), ...).");
+    }
+    const existing = this.#states.get(descriptor.name);
+    if (existing !== undefined) {
+      if (existing.kind !== descriptor.kind) throw new StateKindMismatchError(descriptor.name, existing.kind, descriptor.kind);
+      return existing;
+    }
+    const qName = descriptor.queryableStateName;
+    if (qName !== undefined) {
+      const clash = this.#queryable.get(qName);
+      if (clash !== undefined) throw new DuplicateQueryableStateNameError(qName, clash.name, descriptor.name);
+    }
+    const state = this.#create(descriptor);
+    this.#states.set(descriptor.name, state);
+    if (qName !== undefined) {
+      const entry: QueryableStateEntry = Object.freeze({
+        name: descriptor.name,
+        queryableStateName: qName,
+        descriptor,
+        kvState: Object.freeze({ getSerializedValue: (bytes: Uint8Array) => state.getSerializedValue(bytes) }),
+      });
+      this.#queryable.set(qName, entry);
+      this.#onQueryableState?.(entry);
+    }
+    return state;
+  }
+
+  /** The states created so far that have a queryable name. */
+  queryableStates(): QueryableStateEntry[] {
+    return [...this.#queryable.values()];
+  }
+
+  /** Names of the states created so far. */
+  stateNames(): string[] {
+    return [...this.#states.keys()];
+  }
+
+  /** Keys that have a value in state `stateName`, in `namespace` (by Object.is) or in any namespace. */
+  keys(stateName: string, namespace?: unknown): K[] {
+    return (this.#states.get(stateName)?.storedKeys(namespace) ?? []) as K[];
+  }
+
+  /** Number of (key, namespace) pairs with a value in state `stateName`. */
+  size(stateName: string): number {
+    return this.#states.get(stateName)?.storedCount ?? 0;
+  }
+
+  #create(d: StateDescriptor): AnyHeapState {
+    const ctx = this.#ctx;
+    switch (d.kind) {
+      case "value":
+        return new HeapValueState(d, ctx) as AnyHeapState;
+      case "list":
+        return new HeapListState(d, ctx) as AnyHeapState;
+      case "map":
+        return new HeapMapState(d, ctx) as AnyHeapState;
+      case "reducing":
+        return new HeapReducingState(d, ctx) as AnyHeapState;
+      case "aggregating":
+        return new HeapAggregatingState(d, ctx) as AnyHeapState;
+      case "folding":
+        return new HeapFoldingState(d, ctx) as AnyHeapState;
+      default:
+        throw new InvalidArgumentError(`Unknown state kind '${String((d as { kind?: unknown }).kind)}' of state '${(d as StateDescriptor).name}'.`);
+    }
+  }
+
+  #currentId(stateName: string): string {
+    if (this.#id !== undefined) return this.#id;
+    if (!this.#hasKey) throw new NoCurrentKeyError(stateName);
+    const w = this.#scratch.reset();
+    this.keySerializer.serialize(this.#key as K, w);
+    w.writeUint8(KEY_NAMESPACE_MAGIC);
+    this.#namespaceSerializer.serialize(this.#namespace, w);
+    return (this.#id = bytesToId(w.view()));
+  }
+}

@@ -1,0 +1,110 @@
+// `qstate local --json` and `qstate get` working together from a shell, on the runtime running
+// this test (so across the three test runs: Node, Deno and Bun).
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { detectRuntime } from "../../mod.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const main = `${root}src/cli/main.ts`;
+const runtime = detectRuntime();
+const command: [string, string[]] = runtime === "deno"
+  ? [`${root}node_modules/.bin/deno`, ["run", "-A", "--no-check", main]]
+  : runtime === "bun"
+  ? [`${root}node_modules/.bin/bun`, [main]]
+  : ["node", ["--import", "tsx", main]];
+
+function qstate(args: string[]): ChildProcess {
+  return spawn(command[0], [...command[1], ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = qstate(args);
+    let stdout = "", stderr = "";
+    child.stdout!.on("data", (d) => (stdout += d));
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface LocalInfo {
+  jobId: string;
+  proxies: string[];
+  states: { name: string; kind: string; keyType: string; valueType: string }[];
+  keys: string[];
+}
+
+describe(`qstate CLI on ${runtime}`, () => {
+  let local: ChildProcess;
+  let info: LocalInfo;
+
+  before(async () => {
+    local = qstate(["local", "--task-managers", "2", "--json"]);
+    info = await new Promise<LocalInfo>((resolve, reject) => {
+      let out = "", err = "";
+      const timer = setTimeout(() => reject(new Error(`qstate local printed nothing in 30 s: ${err}`)), 30_000);
+      local.stderr!.on("data", (d) => (err += d));
+      local.stdout!.on("data", (d) => {
+        out += d;
+        const line = out.split("\n")[0];
+        if (out.includes("\n")) {
+          clearTimeout(timer);
+          resolve(JSON.parse(line));
+        }
+      });
+      local.on("exit", (code) => reject(new Error(`qstate local exited with ${code}: ${err}`)));
+    });
+  });
+
+  after(async () => {
+    if (local.exitCode !== null || local.signalCode !== null) return;
+    const exited = new Promise((r) => local.on("exit", r));
+    local.kill("SIGINT");
+    await exited;
+  });
+
+  test("local --json describes the job", () => {
+    assert.match(info.jobId, /^[0-9a-f]{32}$/);
+    assert.equal(info.proxies.length, 2);
+    for (const p of info.proxies) assert.match(p, /^127\.0\.0\.1:\d+$/);
+    assert.ok(info.states.some((s) => s.name === "event-counts" && s.kind === "reducing" && s.keyType === "string" && s.valueType === "long"));
+    assert.ok(info.keys.length > 0);
+  });
+
+  test("get reads a value, a list and a map through either proxy", async () => {
+    const key = info.keys[0];
+    for (const proxy of info.proxies) {
+      const count = await run(["get", "--proxy", proxy, "--job", info.jobId, "--state", "event-counts", "--key", key, "--key-type", "string", "--value-type", "long", "--json"]);
+      assert.equal(count.code, 0, count.stderr);
+      const value = JSON.parse(count.stdout).value;
+      assert.ok(Number.isInteger(value) && value > 0, count.stdout);
+    }
+    const list = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "recent-events", "--key", key, "--key-type", "string", "--value-type", "string", "--kind", "list", "--json"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(Array.isArray(JSON.parse(list.stdout).value));
+    const map = await run(["get", "--proxy", info.proxies[1], "--job", info.jobId, "--state", "events-by-type", "--key", key, "--key-type", "string", "--value-type", "long", "--kind", "map"]);
+    assert.equal(map.code, 0, map.stderr);
+    assert.ok(Object.values(JSON.parse(map.stdout)).every((n) => typeof n === "number" && n > 0), map.stdout);
+  });
+
+  test("failures print one line with the error code and exit non-zero", async () => {
+    const missing = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "event-counts", "--key", "nobody", "--key-type", "string", "--value-type", "long"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^qstate: UNKNOWN_KEY_OR_NAMESPACE: /);
+    assert.equal(missing.stderr.trim().split("\n").length, 1);
+    const wrongName = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "nope", "--key", "x", "--key-type", "string", "--value-type", "long"]);
+    assert.equal(wrongName.code, 1);
+    assert.match(wrongName.stderr, /^qstate: UNKNOWN_STATE_NAME: /);
+    const wrongJob = await run(["get", "--proxy", info.proxies[0], "--job", "0".repeat(32), "--state", "event-counts", "--key", "x", "--key-type", "string", "--value-type", "long"]);
+    assert.equal(wrongJob.code, 1);
+    assert.match(wrongJob.stderr, /^qstate: UNKNOWN_JOB: /);
+    const badType = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "event-counts", "--key", "x", "--key-type", "strin", "--value-type", "long"]);
+    assert.equal(badType.code, 1);
+    assert.match(badType.stderr, /INVALID_ARGUMENT: Unknown type 'strin'/);
+    const usage = await run(["get", "--proxy", info.proxies[0]]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--job is required/);
+  });
+});

@@ -1,0 +1,415 @@
+/**
+ * Benchmark: raw TCP ceiling, direct (client → KvStateServer) and proxy (client → proxy →
+ * server) at several value sizes and in-flight concurrencies, client and server in separate
+ * processes of the same runtime; plus latency against state size and heap bytes per key.
+ *
+ *   npm run bench [-- --quick] [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
+ *                 [--concurrency 1,16,128,1024] [--requests N]
+ *   npm run bench -- --target HOST:PORT --state-id HEX [--keys N]   (load any server speaking the protocol)
+ *   deno run -A --v8-flags=--expose-gc scripts/bench.ts ...      bun scripts/bench.ts ...
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import {
+  Client,
+  computeKeyGroupRangeForOperatorIndex,
+  defaultTransport,
+  deserializeValue,
+  detectRuntime,
+  encodeRequestFrame,
+  type Endpoint,
+  HeapKeyedStateBackend,
+  intSerializer,
+  JobID,
+  KvStateID,
+  KvStateInternalRequest,
+  KvStateRequest,
+  KvStateResponse,
+  longSerializer,
+  type MessageBody,
+  serializeKeyAndNamespace,
+  stringSerializer,
+  valueState,
+  VoidNamespace,
+  voidNamespaceSerializer,
+} from "../mod.ts";
+
+// ------------------------------------------------------------------ options
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const opt = (name: string, fallback?: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : argv[i + 1];
+};
+const list = (name: string, fallback: string) => opt(name, fallback)!.split(",").filter(Boolean);
+const quick = flag("quick");
+const json = flag("json");
+const runtime = detectRuntime();
+const runs = Number(opt("runs", quick ? "1" : "3"));
+const modes = list("modes", "raw,direct,proxy");
+const sizes = list("sizes", quick ? "8" : "8,1024,65536").map(Number);
+const concurrencies = list("concurrency", quick ? "1,16,128" : "1,16,128,1024").map(Number);
+const KEYS = 1000;
+
+function requestsFor(valueBytes: number): number {
+  const forced = opt("requests");
+  if (forced) return Number(forced);
+  if (quick) return valueBytes > 1024 ? 2000 : 20_000;
+  return valueBytes <= 8 ? 200_000 : valueBytes <= 1024 ? 100_000 : 10_000;
+}
+
+// ------------------------------------------------------------------ server processes
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+function runtimeCommand(script: string): [string, string[]] {
+  if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", script]];
+  if (runtime === "bun") return [process.execPath, [script]];
+  return [process.execPath, ["--import", "tsx", script]];
+}
+
+interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  stateId: string;
+  jobId: string;
+}
+
+function startServer(mode: string, valueBytes: number, keys: number): Promise<ServerProcess> {
+  const [cmd, args] = runtimeCommand(`${root}scripts/bench-server.ts`);
+  const child = spawn(cmd, [...args, "--mode", mode, "--value-bytes", String(valueBytes), "--keys", String(keys)], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const m = /LISTENING port=(\d+) stateId=(\w*) jobId=(\w*)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), stateId: m[2], jobId: m[3] });
+    });
+    child.on("exit", (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
+  });
+}
+
+function stopServer(s: ServerProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
+    s.child.removeAllListeners("exit");
+    s.child.on("exit", () => resolve());
+    s.child.kill("SIGTERM");
+  });
+}
+
+/** Peak resident set of a process in MB (Linux /proc), or NaN elsewhere. */
+function peakRssMB(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid ?? "self"}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+// ------------------------------------------------------------------ load generators
+
+interface Measured {
+  requests: number;
+  seconds: number;
+  latenciesMs: Float64Array;
+}
+
+/** Closed loop over our Client: `concurrency` requests always in flight. */
+async function loadClient<R extends MessageBody>(
+  client: Client<R, KvStateResponse>,
+  address: Endpoint,
+  requests: readonly R[],
+  total: number,
+  concurrency: number,
+  check?: (i: number, res: KvStateResponse) => void,
+): Promise<Measured> {
+  const latencies = new Float64Array(total);
+  let issued = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (issued < total) {
+      const i = issued++;
+      const t0 = performance.now();
+      const res = await client.sendRequest(address, requests[i % requests.length]);
+      latencies[i] = performance.now() - t0;
+      check?.(i, res);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  return { requests: total, seconds: (performance.now() - started) / 1000, latenciesMs: latencies };
+}
+
+/** The raw ceiling: frames out in one write per batch, answers counted FIFO, no protocol work. */
+async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: number, total: number, concurrency: number): Promise<Measured> {
+  const transport = await defaultTransport();
+  const conn = await transport.connect(address);
+  const latencies = new Float64Array(total);
+  const sentAt = new Float64Array(total);
+  let issued = 0, answered = 0, buffered = 0;
+  const started = performance.now();
+  const sendBatch = (n: number) => {
+    n = Math.min(n, total - issued);
+    if (n <= 0) return;
+    const out = new Uint8Array(n * frame.length);
+    const now = performance.now();
+    for (let i = 0; i < n; i++) {
+      out.set(frame, i * frame.length);
+      sentAt[issued++] = now;
+    }
+    conn.write(out);
+  };
+  await new Promise<void>((resolve) => {
+    conn.onData((chunk) => {
+      buffered += chunk.length;
+      const n = Math.floor(buffered / responseLength);
+      buffered -= n * responseLength;
+      const now = performance.now();
+      for (let i = 0; i < n; i++, answered++) latencies[answered] = now - sentAt[answered];
+      if (answered >= total) resolve();
+      else sendBatch(n);
+    });
+    sendBatch(concurrency);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  conn.abort();
+  await conn.closed;
+  return { requests: total, seconds, latenciesMs: latencies };
+}
+
+// ------------------------------------------------------------------ points
+
+interface Row {
+  runtime: string;
+  mode: string;
+  valueBytes: number;
+  concurrency: number;
+  requests: number;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  rssMB: number;
+  clientRssMB: number;
+  keys?: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+function summarize(mode: string, valueBytes: number, concurrency: number, m: Measured, server: ServerProcess | undefined): Row {
+  const sorted = m.latenciesMs.slice().sort();
+  return {
+    runtime,
+    mode,
+    valueBytes,
+    concurrency,
+    requests: m.requests,
+    rps: Math.round(m.requests / m.seconds),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
+    p999Ms: percentile(sorted, 0.999),
+    rssMB: peakRssMB(server?.child.pid),
+    clientRssMB: peakRssMB(undefined),
+  };
+}
+
+function median(rows: Row[]): Row {
+  const byRps = [...rows].sort((a, b) => a.rps - b.rps);
+  const mid = byRps[Math.floor(byRps.length / 2)];
+  const med = (f: (r: Row) => number) => [...rows].map(f).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+  return { ...mid, p50Ms: med((r) => r.p50Ms), p99Ms: med((r) => r.p99Ms), p999Ms: med((r) => r.p999Ms) };
+}
+
+function keyBytes(key: number): Uint8Array {
+  return serializeKeyAndNamespace(key, intSerializer, VoidNamespace, voidNamespaceSerializer);
+}
+
+async function measureMode(mode: string, valueBytes: number, server: ServerProcess, concurrency: number, total: number): Promise<Measured> {
+  const address = { hostname: "127.0.0.1", port: server.port };
+  if (mode === "raw") {
+    const sample = encodeRequestFrame(0n, new KvStateInternalRequest(new KvStateID(1n, 2n), keyBytes(1)));
+    return loadRaw(address, sample, 4 + 16 + 4 + valueBytes, total, concurrency);
+  }
+  const keys = Array.from({ length: KEYS }, (_, k) => keyBytes(k));
+  if (mode === "direct") {
+    const id = KvStateID.fromHex(server.stateId);
+    const client = new Client("bench", KvStateResponse.decode);
+    try {
+      const reqs = keys.map((k) => new KvStateInternalRequest(id, k));
+      await loadClient(client, address, reqs, Math.min(total, 20_000), concurrency); // warm-up
+      return await loadClient(client, address, reqs, total, concurrency);
+    } finally {
+      await client.close();
+    }
+  }
+  const job = JobID.fromHex(server.jobId);
+  const client = new Client("bench", KvStateResponse.decode);
+  try {
+    const reqs = keys.map((k, i) => new KvStateRequest(job, "bench", intSerializer.hashCode(i), k));
+    await loadClient(client, address, reqs, Math.min(total, 20_000), concurrency);
+    return await loadClient(client, address, reqs, total, concurrency);
+  } finally {
+    await client.close();
+  }
+}
+
+async function throughputPoints(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const valueBytes of sizes) {
+    for (const mode of modes) {
+      const perConcurrency = new Map<number, Row[]>();
+      for (let run = 0; run < runs; run++) {
+        const server = await startServer(mode, valueBytes, KEYS);
+        try {
+          for (const c of concurrencies) {
+            const total = requestsFor(valueBytes);
+            if (mode === "raw") await measureMode(mode, valueBytes, server, c, Math.min(total, 20_000)); // warm-up
+            const m = await measureMode(mode, valueBytes, server, c, total);
+            const row = summarize(mode, valueBytes, c, m, server);
+            if (!perConcurrency.has(c)) perConcurrency.set(c, []);
+            perConcurrency.get(c)!.push(row);
+            if (!json) process.stderr.write(`  ${mode} ${valueBytes} B c=${c} run ${run + 1}: ${row.rps} req/s\n`);
+          }
+        } finally {
+          await stopServer(server);
+        }
+      }
+      for (const c of concurrencies) {
+        const row = median(perConcurrency.get(c)!);
+        rows.push(row);
+        if (json) console.log(JSON.stringify(row));
+      }
+    }
+  }
+  return rows;
+}
+
+/** Query latency (direct, concurrency 1) with more and more keys in a heap ValueState<long>. */
+async function scalePoints(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const keys of quick ? [1000, 100_000] : [1000, 100_000, 1_000_000]) {
+    const server = await startServer("scale", 8, keys);
+    try {
+      const address = { hostname: "127.0.0.1", port: server.port };
+      const id = KvStateID.fromHex(server.stateId);
+      const reqs = Array.from({ length: 10_000 }, () => {
+        const k = BigInt(Math.floor(Math.random() * keys));
+        return new KvStateInternalRequest(id, serializeKeyAndNamespace(k, longSerializer, VoidNamespace, voidNamespaceSerializer));
+      });
+      const client = new Client("bench", KvStateResponse.decode);
+      try {
+        await loadClient(client, address, reqs, 5000, 1);
+        const m = await loadClient(client, address, reqs, quick ? 10_000 : 50_000, 1);
+        const row = { ...summarize("scale", 8, 1, m, server), keys };
+        rows.push(row);
+        if (json) console.log(JSON.stringify(row));
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await stopServer(server);
+    }
+  }
+  return rows;
+}
+
+function collectGarbage(): void {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
+}
+
+/** Heap bytes per key of a heap ValueState<long, long>, measured in this process. */
+function heapPerKey(): { keys: number; bytesPerKey: number; gc: boolean } {
+  const keys = quick ? 100_000 : 1_000_000;
+  const hasGc = typeof (globalThis as { gc?: unknown }).gc === "function" || runtime === "bun";
+  collectGarbage();
+  const before = process.memoryUsage().heapUsed;
+  const backend = new HeapKeyedStateBackend({ keySerializer: longSerializer, keyGroupRange: computeKeyGroupRangeForOperatorIndex(128, 1, 0), numberOfKeyGroups: 128 });
+  const s = backend.getState(valueState("v", longSerializer, { queryable: "v" }));
+  for (let k = 0; k < keys; k++) {
+    backend.setCurrentKey(BigInt(k));
+    s.update(BigInt(k));
+  }
+  collectGarbage();
+  const after = process.memoryUsage().heapUsed;
+  if (backend.size("v") !== keys) throw new Error("heap test lost keys");
+  return { keys, bytesPerKey: Math.round((after - before) / keys), gc: hasGc };
+}
+
+// ------------------------------------------------------------------ --target
+
+async function targetLoad(): Promise<void> {
+  const [host, portText] = opt("target")!.split(/:(?=\d+$)/);
+  const stateId = KvStateID.fromHex(opt("state-id") ?? new KvStateID(1n, 2n).toString());
+  const keys = Number(opt("keys", "1000"));
+  const address = { hostname: host.replace(/^\[|\]$/g, ""), port: Number(portText) };
+  const reqs = Array.from({ length: keys }, (_, k) => new KvStateInternalRequest(stateId, keyBytes(k)));
+  const check = (i: number, res: KvStateResponse) => {
+    const got = deserializeValue(res.content, stringSerializer);
+    if (got !== `value-${i % keys}`) throw new Error(`key ${i % keys}: expected value-${i % keys}, got ${JSON.stringify(got)}`);
+  };
+  const rows: Row[] = [];
+  for (const c of concurrencies) {
+    const client = new Client("bench", KvStateResponse.decode);
+    try {
+      await loadClient(client, address, reqs, Math.min(20_000, requestsFor(8)), c, check);
+      const m = await loadClient(client, address, reqs, requestsFor(8), c, check);
+      const row = { ...summarize("target", 0, c, m, undefined), rssMB: NaN };
+      rows.push(row);
+      if (json) console.log(JSON.stringify(row));
+    } finally {
+      await client.close();
+    }
+  }
+  if (!json) printTable(rows, []);
+}
+
+// ------------------------------------------------------------------ report
+
+const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+
+function printTable(rows: Row[], scale: Row[]): void {
+  const find = (mode: string, r: Row) => rows.find((x) => x.mode === mode && x.valueBytes === r.valueBytes && x.concurrency === r.concurrency);
+  const header = ["runtime", "mode", "value", "conc", "requests", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "srv RSS MB", "cli RSS MB", "vs raw", "proxy/direct"];
+  const lines = [header, ...rows.map((r) => {
+    const raw = find("raw", r), direct = find("direct", r);
+    return [
+      r.runtime, r.mode, `${r.valueBytes} B`, String(r.concurrency), String(r.requests), String(r.rps),
+      f(r.p50Ms), f(r.p99Ms), f(r.p999Ms), f(r.rssMB, 0), f(r.clientRssMB, 0),
+      raw && r.mode !== "raw" ? `${((r.rps / raw.rps) * 100).toFixed(0)}%` : "",
+      direct && r.mode === "proxy" ? `${((r.rps / direct.rps) * 100).toFixed(0)}%` : "",
+    ];
+  })];
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  for (const l of lines) console.log(l.map((c, i) => c.padStart(widths[i])).join("  "));
+  if (scale.length > 0) {
+    console.log("\nlatency vs. keys in state (direct, ValueState<long>, concurrency 1):");
+    for (const r of scale) console.log(`  ${String(r.keys).padStart(9)} keys: p50 ${f(r.p50Ms)} ms, p99 ${f(r.p99Ms)} ms, ${r.rps} req/s`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (opt("target")) return targetLoad();
+  if (!json) console.error(`benchmark on ${runtime} (${quick ? "quick" : `${runs} run(s) per point, medians`}); progress on stderr`);
+  const rows = await throughputPoints();
+  const scale = await scalePoints();
+  const heap = heapPerKey();
+  if (json) console.log(JSON.stringify({ runtime, mode: "heap", keys: heap.keys, bytesPerKey: heap.bytesPerKey, gc: heap.gc }));
+  else {
+    printTable(rows, scale);
+    console.log(`\nheap per key, ValueState<long, long>: ${heap.bytesPerKey} bytes (${heap.keys} keys${heap.gc ? "" : ", no gc hook: rough"})`);
+  }
+}
+
+await main();
+process.exit(0);

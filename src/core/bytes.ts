@@ -140,7 +140,9 @@ export class ByteWriter {
  */
 export class ByteReader {
   readonly bytes: Uint8Array;
-  readonly #view: DataView;
+  // Created on first use: most message bodies need only byte-math reads, and a DataView per
+  // decoded body would be most of the cost of decoding it.
+  #dataView: DataView | undefined;
   readonly #end: number;
   #pos: number;
 
@@ -149,9 +151,12 @@ export class ByteReader {
       throw new RangeError(`Invalid region [${start}, ${end}) of ${bytes.length} byte(s)`);
     }
     this.bytes = bytes;
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#pos = start;
     this.#end = end;
+  }
+
+  get #view(): DataView {
+    return this.#dataView ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
   /** Current offset into `bytes`. */
@@ -181,13 +186,16 @@ export class ByteReader {
     return this.bytes[this.#need(1, "boolean")] !== 0;
   }
   readInt16(): number {
-    return this.#view.getInt16(this.#need(2, "short"));
+    const at = this.#need(2, "short"), b = this.bytes;
+    return ((b[at] << 24) | (b[at + 1] << 16)) >> 16;
   }
   readUint16(): number {
-    return this.#view.getUint16(this.#need(2, "char"));
+    const at = this.#need(2, "char"), b = this.bytes;
+    return (b[at] << 8) | b[at + 1];
   }
   readInt32(): number {
-    return this.#view.getInt32(this.#need(4, "int"));
+    const at = this.#need(4, "int"), b = this.bytes;
+    return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
   }
   readInt64(): bigint {
     return this.#view.getBigInt64(this.#need(8, "long"));

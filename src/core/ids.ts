@@ -26,6 +26,14 @@ export abstract class AbstractId {
     return out;
   }
 
+  /**
+   * A compact map key for the id: its 16 wire bytes as a 16-character latin1 string.
+   * {@link idKeyOfBytes} gives the same key straight from wire bytes, without parsing.
+   */
+  get key(): string {
+    return idKeyOfBytes(this.toBytes(), 0);
+  }
+
   /** Writes the 16 wire bytes. */
   writeTo(w: ByteWriter): void {
     w.writeInt64(this.lowerPart);
@@ -53,6 +61,14 @@ export abstract class AbstractId {
     return (Number(l & 0xffffffffn) ^ Number(l >> 32n) ^ Number(u & 0xffffffffn) ^
       Number(u >> 32n)) | 0;
   }
+}
+
+/** The map key of the id whose 16 wire bytes start at `at` (see {@link AbstractId.key}). */
+export function idKeyOfBytes(b: Uint8Array, at: number): string {
+  return String.fromCharCode(
+    b[at], b[at + 1], b[at + 2], b[at + 3], b[at + 4], b[at + 5], b[at + 6], b[at + 7],
+    b[at + 8], b[at + 9], b[at + 10], b[at + 11], b[at + 12], b[at + 13], b[at + 14], b[at + 15],
+  );
 }
 
 type IdClass<T> = { new (lowerPart: bigint, upperPart: bigint): T; readonly kind: string };

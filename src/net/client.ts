@@ -8,7 +8,9 @@ import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import { decodeFailureError } from "../protocol/failure-frames.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType } from "../protocol/message-type.ts";
-import { type MessageBody, writeRequestFrame } from "../protocol/messages.ts";
+import type { MessageBody } from "../protocol/messages.ts";
+import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.ts";
+import { Deadlines } from "./deadlines.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import {
   ClientClosedError,
@@ -47,9 +49,13 @@ interface Pending<Res> {
   readonly resolve: (r: Res) => void;
   readonly reject: (e: unknown) => void;
   readonly startedAt: number;
-  id: bigint;
+  readonly connection: ClientConnection<Res>;
+  /** Request id on the connection; -1 while queued. */
+  id: number;
   done: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  timeoutMs?: number;
+  deadlineAt?: number;
+  heapIndex?: number;
   signal?: AbortSignal;
   onAbort?: () => void;
 }
@@ -58,12 +64,12 @@ class ClientConnection<Res> {
   readonly #client: Client<MessageBody, Res>;
   readonly address: Endpoint;
   readonly label: string;
-  readonly #pending = new Map<bigint, Pending<Res>>();
+  readonly #pending = new Map<number, Pending<Res>>();
   #queue: Pending<Res>[] = [];
   #conn: Conn | undefined;
   #sink: FrameSink | undefined;
   #decoder: FrameDecoder;
-  #nextId = 0n;
+  #nextId = 0;
   #closed = false;
 
   constructor(client: Client<MessageBody, Res>, address: Endpoint, maxFrameLength: number) {
@@ -71,6 +77,11 @@ class ClientConnection<Res> {
     this.address = address;
     this.label = TransportError.formatEndpoint(address);
     this.#decoder = new FrameDecoder({ maxFrameLength });
+  }
+
+  /** True once the connection failed or closed (a new request needs a new connection). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   get pendingCount(): number {
@@ -111,13 +122,16 @@ class ClientConnection<Res> {
     const id = this.#nextId++;
     p.id = id;
     this.#pending.set(id, p);
-    writeRequestFrame(this.#sink!.writer, id, p.request);
+    const w = this.#sink!.writer;
+    const start = beginFrameWithId(w, MessageType.REQUEST, Math.floor(id / 0x1_0000_0000), id | 0);
+    p.request.writeTo(w);
+    endFrame(w, start);
     this.#sink!.commit();
   }
 
   /** Forgets a request that timed out or was aborted; its late answer will be dropped. */
   forget(p: Pending<Res>): void {
-    if (p.id >= 0n) this.#pending.delete(p.id);
+    if (p.id >= 0) this.#pending.delete(p.id);
     else this.#queue = this.#queue.filter((q) => q !== p);
   }
 
@@ -127,9 +141,10 @@ class ClientConnection<Res> {
       d.push(chunk);
       for (let f = d.next(); f !== undefined; f = d.next()) {
         if (f.type === MessageType.REQUEST_RESULT || f.type === MessageType.REQUEST_FAILURE) {
-          const p = this.#pending.get(f.requestId);
+          const id = requestIdNumber(f);
+          const p = this.#pending.get(id);
           if (p === undefined) continue; // abandoned (timeout/abort): drop, never hand to another
-          this.#pending.delete(f.requestId);
+          this.#pending.delete(id);
           if (f.type === MessageType.REQUEST_RESULT) {
             let res: Res;
             try {
@@ -203,8 +218,15 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   readonly counters = new StatsCounter();
   readonly #options: ClientOptions;
   readonly #connections = new Map<string, ClientConnection<Res>>();
+  readonly #deadlines = new Deadlines<Pending<Res>>((p) => {
+    p.connection.forget(p);
+    this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
+  });
   #transport: Transport | Promise<Transport> | undefined;
   #closed = false;
+  // The last address used and its connection: most clients talk to one address all the time.
+  #lastAddress: Endpoint | undefined;
+  #lastConnection: ClientConnection<Res> | undefined;
 
   constructor(name: string, decodeResponse: (body: Uint8Array) => Res, options: ClientOptions = {}) {
     this.name = name;
@@ -238,13 +260,11 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     }
     return new Promise<Res>((resolve, reject) => {
       const c = this.#connectionFor(address);
-      const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), id: -1n, done: false };
+      const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), connection: c, id: -1, done: false };
       this.counters.requests++;
       if (timeoutMs !== undefined && timeoutMs !== Infinity) {
-        p.timer = setTimeout(() => {
-          c.forget(p);
-          this.settle(p, undefined, new RequestTimeoutError(`Request to ${c.label}`, timeoutMs));
-        }, timeoutMs);
+        p.timeoutMs = timeoutMs;
+        this.#deadlines.add(p, timeoutMs);
       }
       if (signal) {
         p.signal = signal;
@@ -259,6 +279,8 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   }
 
   #connectionFor(address: Endpoint): ClientConnection<Res> {
+    const last = this.#lastConnection;
+    if (address === this.#lastAddress && last !== undefined && !last.closed) return last;
     const key = TransportError.formatEndpoint(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
@@ -271,6 +293,8 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
         (e) => conn.close(new ConnectError(conn.label, e)),
       );
     }
+    this.#lastAddress = address;
+    this.#lastConnection = c;
     return c;
   }
 
@@ -278,7 +302,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
     if (p.done) return;
     p.done = true;
-    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (p.heapIndex !== undefined) this.#deadlines.remove(p);
     if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
     if (error === undefined) {
       this.counters.reportSuccess(p.startedAt, performance.now());
@@ -298,8 +322,10 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   /** Fails pending requests with a client-closed error and closes every connection. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#lastConnection = undefined;
     const conns = [...this.#connections.values()];
     await Promise.all(conns.map((c) => c.close(new ClientClosedError(this.name))));
+    this.#deadlines.clear();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

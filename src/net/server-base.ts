@@ -9,7 +9,8 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType, messageTypeName } from "../protocol/message-type.ts";
-import { type MessageBody, writeResponseFrame } from "../protocol/messages.ts";
+import type { MessageBody } from "../protocol/messages.ts";
+import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
 import { ProtocolError } from "../protocol/errors.ts";
 import { BadRequestError } from "../protocol/remote-errors.ts";
 import { defaultTransport } from "../transport/detect.ts";
@@ -115,7 +116,7 @@ class ServerConnection<Req> {
       while (this.#open && !this.#mustPause()) {
         const f = d.next();
         if (f === undefined) break;
-        if (f.type === MessageType.REQUEST) this.#onRequest(f.requestId, f.body);
+        if (f.type === MessageType.REQUEST) this.#onRequest(f);
         else {
           writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)));
           this.#sink.commit();
@@ -141,51 +142,55 @@ class ServerConnection<Req> {
     return this.#sink.blocked || this.#sink.pendingBytes >= MAX_PENDING_OUTPUT || this.#inFlight >= this.#server.maxInFlight;
   }
 
-  #onRequest(requestId: bigint, body: Uint8Array): void {
-    const request = this.#server.handler.decode(body);
+  #onRequest(frame: Frame): void {
+    const request = this.#server.handler.decode(frame.body);
     const stats = this.#server.counters;
     stats.requests++;
     const startedAt = performance.now();
     let result: MessageBody | null | Promise<MessageBody | null>;
     try {
-      result = this.#server.handler.handle(requestId, request, this.#context);
+      result = this.#server.handler.handle(frame.requestId, request, this.#context);
     } catch (e) {
-      this.#fail(requestId, e);
+      this.#fail(frame, e);
       return;
     }
     if (result instanceof Promise) {
       this.#inFlight++;
       result.then(
-        (r) => this.#settled(requestId, r, undefined, startedAt),
-        (e) => this.#settled(requestId, null, e, startedAt),
+        (r) => this.#settled(frame, r, undefined, startedAt),
+        (e) => this.#settled(frame, null, e, startedAt),
       );
-    } else this.#respond(requestId, result, startedAt);
+    } else this.#respond(frame, result, startedAt);
   }
 
-  #settled(requestId: bigint, result: MessageBody | null, error: unknown, startedAt: number): void {
+  #settled(frame: Frame, result: MessageBody | null, error: unknown, startedAt: number): void {
     this.#inFlight--;
-    if (error !== undefined) this.#fail(requestId, error);
-    else this.#respond(requestId, result, startedAt);
+    if (error !== undefined) this.#fail(frame, error);
+    else this.#respond(frame, result, startedAt);
     if (this.#readPaused) this.#updateReading();
     if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
-  #respond(requestId: bigint, result: MessageBody | null, startedAt: number): void {
+  #respond(frame: Frame, result: MessageBody | null, startedAt: number): void {
     if (!this.#open) return; // the client is gone: drop the answer
     if (result === null || result === undefined) {
-      this.#fail(requestId, BadRequestError.create(this.#server.name, `NULL returned for request with ID ${requestId}.`));
+      this.#fail(frame, BadRequestError.create(this.#server.name, `NULL returned for request with ID ${frame.requestId}.`));
       return;
     }
-    writeResponseFrame(this.#sink.writer, requestId, result);
+    // The answer echoes the request's 8 id bytes as they came.
+    const w = this.#sink.writer;
+    const start = beginFrameWithId(w, MessageType.REQUEST_RESULT, frame.requestIdHigh, frame.requestIdLow);
+    result.writeTo(w);
+    endFrame(w, start);
     this.#sink.commit();
     this.#server.counters.reportSuccess(startedAt, performance.now());
   }
 
-  #fail(requestId: bigint, e: unknown): void {
+  #fail(frame: Frame, e: unknown): void {
     this.#server.counters.failed++;
     if (!this.#open) return;
     const asIs = this.#server.handler.sendAsIs?.(e) ?? false;
-    writeRequestFailureFrame(this.#sink.writer, requestId, requestFailureThrowable(requestId, e, asIs));
+    writeRequestFailureFrame(this.#sink.writer, frame.requestId, requestFailureThrowable(frame.requestId, e, asIs));
     this.#sink.commit();
   }
 

@@ -19,6 +19,25 @@ function int32At(b: Uint8Array, at: number): number {
   return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
+/** A frame whose bigint request id is made only when someone asks for it. */
+class DecodedFrame implements Frame {
+  readonly type: MessageType;
+  readonly requestIdHigh: number;
+  readonly requestIdLow: number;
+  readonly body: Uint8Array;
+  constructor(type: MessageType, requestIdHigh: number, requestIdLow: number, body: Uint8Array) {
+    this.type = type;
+    this.requestIdHigh = requestIdHigh;
+    this.requestIdLow = requestIdLow;
+    this.body = body;
+  }
+  get requestId(): bigint {
+    if (this.type === 3) return -1n;
+    const lo = BigInt(this.requestIdLow >>> 0);
+    return this.requestIdHigh === 0 ? lo : (BigInt(this.requestIdHigh) << 32n) | lo;
+  }
+}
+
 /**
  * Incremental decoder for length-prefixed frames. Feed chunks split anywhere with
  * `push`, then call `next()` until it returns undefined. Frames that lie wholly inside one
@@ -139,19 +158,16 @@ export class FrameDecoder {
     const type = int32At(b, start + 4);
     if (type < 0 || type > 3) throw new UnknownMessageTypeError(type);
     let at = start + HEADER_LENGTH;
-    let requestId = -1n;
-    if (type !== 3) {
-      if (end - at < REQUEST_ID_SIZE) {
-        throw new InvalidFrameError(
-          `Frame of type ${type} is ${end - start} bytes, too short for its 8-byte request id.`,
-          false,
-        );
-      }
-      const hi = int32At(b, at);
-      const lo = int32At(b, at + 4) >>> 0;
-      requestId = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
-      at += REQUEST_ID_SIZE;
+    if (type === 3) return new DecodedFrame(3, 0, -1, b.subarray(at, end));
+    if (end - at < REQUEST_ID_SIZE) {
+      throw new InvalidFrameError(
+        `Frame of type ${type} is ${end - start} bytes, too short for its 8-byte request id.`,
+        false,
+      );
     }
-    return { type: type as MessageType, requestId, body: b.subarray(at, end) };
+    const hi = int32At(b, at);
+    const lo = int32At(b, at + 4);
+    at += REQUEST_ID_SIZE;
+    return new DecodedFrame(type as MessageType, hi, lo, b.subarray(at, end));
   }
 }

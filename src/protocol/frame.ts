@@ -6,19 +6,38 @@ export interface Frame {
   readonly type: MessageType;
   /** The request id; -1n for SERVER_FAILURE, which has none. */
   readonly requestId: bigint;
+  /** High and low 32 bits of the request id (0 and -1 for SERVER_FAILURE): echo them without a bigint. */
+  readonly requestIdHigh: number;
+  readonly requestIdLow: number;
   readonly body: Uint8Array;
+}
+
+/** A request id as a number: exact below 2^53, which covers every id our clients make. */
+export function requestIdNumber(f: Frame): number {
+  return f.requestIdHigh * 0x1_0000_0000 + (f.requestIdLow >>> 0);
 }
 
 /**
  * Starts a frame in `w`: a length placeholder, the version, the type and (except for
  * SERVER_FAILURE) the request id. Returns the start offset for {@link endFrame}.
  */
-export function beginFrame(w: ByteWriter, type: MessageType, requestId?: bigint): number {
+export function beginFrame(w: ByteWriter, type: MessageType, requestId: bigint | number = 0): number {
+  if (typeof requestId === "number") {
+    return beginFrameWithId(w, type, Math.floor(requestId / 0x1_0000_0000) | 0, requestId | 0);
+  }
+  return beginFrameWithId(w, type, Number(BigInt.asIntN(32, requestId >> 32n)), Number(BigInt.asIntN(32, requestId)));
+}
+
+/** {@link beginFrame} with the id as its high and low 32 bits (as {@link Frame} carries them). */
+export function beginFrameWithId(w: ByteWriter, type: MessageType, idHigh: number, idLow: number): number {
   const start = w.length;
   w.writeInt32(0);
   w.writeInt32(PROTOCOL_VERSION);
   w.writeInt32(type);
-  if (type !== MessageType.SERVER_FAILURE) w.writeInt64(requestId ?? 0n);
+  if (type !== MessageType.SERVER_FAILURE) {
+    w.writeInt32(idHigh);
+    w.writeInt32(idLow);
+  }
   return start;
 }
 

@@ -1,7 +1,7 @@
 /** The three message bodies of the queryable-state protocol, with their exact byte layouts. */
 import { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { TruncatedInputError } from "../core/errors.ts";
-import { JobID, KvStateID } from "../core/ids.ts";
+import { idKeyOfBytes, JobID, KvStateID } from "../core/ids.ts";
 import { InvalidFrameError } from "./errors.ts";
 import { beginFrame, endFrame } from "./frame.ts";
 import { MessageType } from "./message-type.ts";
@@ -33,31 +33,55 @@ function decodeBody<T>(name: string, body: Uint8Array, read: (r: ByteReader) => 
 
 /**
  * A query from a client to a proxy: `[jobId 16][i32 nameLen][UTF-8 name][i32 keyHashCode]
- * [i32 len][key+namespace]`.
+ * [i32 len][key+namespace]`. Decoded requests parse the job id and the name only when read.
  */
 export class KvStateRequest implements MessageBody {
-  readonly jobId: JobID;
-  readonly stateName: string;
   /** Java `hashCode()` of the key; the proxy routes by it. */
   readonly keyHashCode: number;
   readonly serializedKeyAndNamespace: Uint8Array;
+  #jobId: JobID | undefined;
+  #jobIdBytes: Uint8Array | undefined;
+  #stateName: string | undefined;
   #nameBytes: Uint8Array | undefined;
 
   constructor(jobId: JobID, stateName: string, keyHashCode: number, serializedKeyAndNamespace: Uint8Array) {
-    this.jobId = jobId;
-    this.stateName = stateName;
+    this.#jobId = jobId;
+    this.#stateName = stateName;
     this.keyHashCode = keyHashCode | 0;
     this.serializedKeyAndNamespace = serializedKeyAndNamespace;
   }
 
+  get jobId(): JobID {
+    return this.#jobId ??= JobID.fromBytes(this.#jobIdBytes!);
+  }
+
+  get stateName(): string {
+    return this.#stateName ??= decodeUtf8(this.#nameBytes!);
+  }
+
   /** The state name as sent (UTF-8, lone surrogates as `?` like Java). */
   get stateNameBytes(): Uint8Array {
-    return this.#nameBytes ??= encodeUtf8Java(this.stateName);
+    return this.#nameBytes ??= encodeUtf8Java(this.#stateName!);
+  }
+
+  /**
+   * A map key for (job id, state name) built from the wire bytes without parsing them:
+   * a proxy caches locations under it.
+   */
+  get locationKey(): string {
+    const job = this.#jobIdBytes === undefined ? this.#jobId!.key : idKeyOfBytes(this.#jobIdBytes, 0);
+    const name = this.stateNameBytes;
+    let key = job;
+    for (let i = 0; i < name.length; i += 4096) {
+      key += String.fromCharCode.apply(null, name.subarray(i, i + 4096) as unknown as number[]);
+    }
+    return key;
   }
 
   writeTo(w: ByteWriter): void {
     const name = this.stateNameBytes;
-    this.jobId.writeTo(w);
+    if (this.#jobIdBytes !== undefined) w.writeBytes(this.#jobIdBytes);
+    else this.#jobId!.writeTo(w);
     w.writeInt32(name.length);
     w.writeBytes(name);
     w.writeInt32(this.keyHashCode);
@@ -68,35 +92,56 @@ export class KvStateRequest implements MessageBody {
   /** Decodes a body; the key bytes are a view into `body`. Trailing bytes are ignored, as in Flink. */
   static decode(body: Uint8Array): KvStateRequest {
     return decodeBody("KvStateRequest", body, (r) => {
-      const jobId = JobID.readFrom(r);
-      const name = decodeUtf8(r.readBytes(readLength(r, "state name")));
+      const jobIdBytes = r.readBytes(16);
+      const nameBytes = r.readBytes(readLength(r, "state name"));
       const hash = r.readInt32();
       const key = r.readBytes(readLength(r, "key and namespace"));
-      return new KvStateRequest(jobId, name, hash, key);
+      const request = new KvStateRequest(undefined as unknown as JobID, "", hash, key);
+      request.#jobId = undefined;
+      request.#jobIdBytes = jobIdBytes;
+      request.#stateName = undefined;
+      request.#nameBytes = nameBytes;
+      return request;
     });
   }
 }
 
 /** A query from a proxy to a state server: `[kvStateId 16][i32 len][key+namespace]`. */
 export class KvStateInternalRequest implements MessageBody {
-  readonly kvStateId: KvStateID;
   readonly serializedKeyAndNamespace: Uint8Array;
+  #kvStateId: KvStateID | undefined;
+  // Decoded requests keep the id's wire bytes: a server looks states up by them directly.
+  #idBytes: Uint8Array | undefined;
 
-  constructor(kvStateId: KvStateID, serializedKeyAndNamespace: Uint8Array) {
-    this.kvStateId = kvStateId;
+  /** @param kvStateId the id, or its 16 wire bytes (parsed only if `kvStateId` is read) */
+  constructor(kvStateId: KvStateID | Uint8Array, serializedKeyAndNamespace: Uint8Array) {
+    if (kvStateId instanceof Uint8Array) {
+      if (kvStateId.length !== 16) throw new InvalidFrameError(`A KvStateID is 16 bytes, got ${kvStateId.length}.`, false);
+      this.#idBytes = kvStateId;
+    } else this.#kvStateId = kvStateId;
     this.serializedKeyAndNamespace = serializedKeyAndNamespace;
   }
 
+  get kvStateId(): KvStateID {
+    return this.#kvStateId ??= KvStateID.fromBytes(this.#idBytes!);
+  }
+
+  /** The id's map key (see `AbstractId.key`), without parsing the id. */
+  get kvStateIdKey(): string {
+    return this.#idBytes === undefined ? this.#kvStateId!.key : idKeyOfBytes(this.#idBytes, 0);
+  }
+
   writeTo(w: ByteWriter): void {
-    this.kvStateId.writeTo(w);
+    if (this.#idBytes !== undefined) w.writeBytes(this.#idBytes);
+    else this.#kvStateId!.writeTo(w);
     w.writeInt32(this.serializedKeyAndNamespace.length);
     w.writeBytes(this.serializedKeyAndNamespace);
   }
 
   static decode(body: Uint8Array): KvStateInternalRequest {
     return decodeBody("KvStateInternalRequest", body, (r) => {
-      const id = KvStateID.readFrom(r);
-      return new KvStateInternalRequest(id, r.readBytes(readLength(r, "key and namespace")));
+      const idBytes = r.readBytes(16);
+      return new KvStateInternalRequest(idBytes, r.readBytes(readLength(r, "key and namespace")));
     });
   }
 }

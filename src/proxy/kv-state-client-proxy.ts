@@ -5,7 +5,6 @@
  * connection failures trigger a fresh lookup and a bounded, backed-off retry.
  */
 import { InvalidArgumentError } from "../core/errors.ts";
-import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import {
@@ -79,7 +78,10 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #oracle: KvStateLocationOracle;
   readonly #client: Client<KvStateInternalRequest, KvStateResponse>;
   readonly #server: ServerBase<KvStateRequest>;
+  /** Lookups by (job, state name), in flight or done; a failed one is removed. */
   readonly #cache = new Map<string, Promise<KvStateLocation>>();
+  /** The locations of lookups that succeeded, for the synchronous fast path. */
+  readonly #resolved = new Map<string, KvStateLocation>();
   readonly #maxAttempts: number;
   readonly #initialDelay: number;
   readonly #maxDelay: number;
@@ -123,41 +125,66 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#client.stats();
   }
 
-  async #execute(request: KvStateRequest, signal: AbortSignal): Promise<KvStateResponse> {
+  /**
+   * Forwards a request. The common case — a cached location that is still right — costs one
+   * map lookup and one forwarded request; lookups and retries take the slow path.
+   */
+  #execute(request: KvStateRequest, signal: AbortSignal): Promise<KvStateResponse> {
     const deadline = performance.now() + this.#timeoutMs;
-    let force = false;
-    for (let attempt = 1;; attempt++) {
-      try {
-        const location = await this.#lookup(request.jobId, request.stateName, force);
-        const keyGroup = computeKeyGroupForKeyHash(request.keyHashCode, location.numKeyGroups);
-        const address = location.getKvStateServerAddress(keyGroup);
-        const kvStateId = location.getKvStateID(keyGroup);
-        if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
-        return await this.#client.sendRequest(
-          address,
-          new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace),
-          { timeoutMs: remaining, signal },
-        );
-      } catch (e) {
-        if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
-        const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
-        if (!isRetryable(e) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) throw locationFailure(e, request);
-        await sleep(delay, signal);
-        force = true;
-      }
+    const location = this.#resolved.get(request.locationKey);
+    if (location === undefined) return this.#attempt(request, signal, deadline, 1, false);
+    let forwarded: Promise<KvStateResponse>;
+    try {
+      forwarded = this.#forward(request, location, deadline);
+    } catch (e) {
+      return this.#retry(request, signal, deadline, 1, e);
+    }
+    return forwarded.catch((e) => this.#retry(request, signal, deadline, 1, e));
+  }
+
+  #forward(request: KvStateRequest, location: KvStateLocation, deadline: number): Promise<KvStateResponse> {
+    const keyGroup = computeKeyGroupForKeyHash(request.keyHashCode, location.numKeyGroups);
+    const address = location.getKvStateServerAddress(keyGroup);
+    const kvStateId = location.getKvStateID(keyGroup);
+    if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
+    // No signal here: one listener per forwarded request on the shared connection signal
+    // would cost more than it saves; the signal is checked between attempts instead.
+    return this.#client.sendRequest(address, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), { timeoutMs: remaining });
+  }
+
+  async #attempt(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, force: boolean): Promise<KvStateResponse> {
+    try {
+      const location = await this.#lookup(request, force);
+      return await this.#forward(request, location, deadline);
+    } catch (e) {
+      return this.#retry(request, signal, deadline, attempt, e);
     }
   }
 
+  /** After a failed attempt: retry with a fresh lookup when that can help and time allows, else fail. */
+  async #retry(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, error: unknown): Promise<KvStateResponse> {
+    if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
+    const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
+    if (!isRetryable(error) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) {
+      throw locationFailure(error, request);
+    }
+    await sleep(delay, signal);
+    return this.#attempt(request, signal, deadline, attempt + 1, true);
+  }
+
   /** A cached location unless `force`; a failed lookup is never cached. */
-  #lookup(jobId: JobID, name: string, force: boolean): Promise<KvStateLocation> {
-    const key = `${jobId}/${name}`;
+  #lookup(request: KvStateRequest, force: boolean): Promise<KvStateLocation> {
+    const key = request.locationKey;
     const cached = this.#cache.get(key);
     if (cached !== undefined && !force) return cached;
-    const lookup = this.#oracle.requestKvStateLocation(jobId, name);
+    this.#resolved.delete(key);
+    const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName);
     this.#cache.set(key, lookup);
-    lookup.catch(() => {
+    lookup.then((location) => {
+      if (this.#cache.get(key) === lookup) this.#resolved.set(key, location);
+    }, () => {
       if (this.#cache.get(key) === lookup) this.#cache.delete(key);
     });
     return lookup;

@@ -32,7 +32,7 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
   return {
     decode: KvStateInternalRequest.decode,
     handle(requestId, request) {
-      const state = registry.get(request.kvStateId);
+      const state = registry.getByKey(request.kvStateIdKey);
       if (state === undefined) throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
       let result: Uint8Array | null | Promise<Uint8Array | null>;
       try {

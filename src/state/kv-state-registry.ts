@@ -23,7 +23,7 @@ export type KvStateRegistryListener = (event: "registered" | "unregistered", reg
 
 /**
  * The states one task manager serves, by KvStateID (Flink's `KvStateRegistry`). Lookups
- * are by the id's hex text, which a server can read straight off the wire.
+ * are by the id's 16 wire bytes (as a short string key), read straight off the wire.
  */
 export class KvStateRegistry {
   readonly #states = new Map<string, KvStateRegistration>();
@@ -35,9 +35,9 @@ export class KvStateRegistry {
       throw new InvalidArgumentError("A KvState needs a getSerializedValue(bytes) method.");
     }
     const kvStateId = options.id ?? KvStateID.random();
-    const key = kvStateId.toString();
+    const key = kvStateId.key;
     if (this.#states.has(key)) {
-      throw new InvalidArgumentError(`State "${options.name ?? "?"}" (id=${key}) appears registered although it should not.`);
+      throw new InvalidArgumentError(`State "${options.name ?? "?"}" (id=${kvStateId}) appears registered although it should not.`);
     }
     const registration: KvStateRegistration = { kvStateId, state, name: options.name };
     this.#states.set(key, registration);
@@ -47,7 +47,7 @@ export class KvStateRegistry {
 
   /** Removes a registration; returns false when the id was not registered. */
   unregister(kvStateId: KvStateID): boolean {
-    const key = kvStateId.toString();
+    const key = kvStateId.key;
     const registration = this.#states.get(key);
     if (!registration) return false;
     this.#states.delete(key);
@@ -57,7 +57,12 @@ export class KvStateRegistry {
 
   /** The state registered under `kvStateId` (an id or its hex text). */
   get(kvStateId: KvStateID | string): KvState | undefined {
-    return this.#states.get(typeof kvStateId === "string" ? kvStateId : kvStateId.toString())?.state;
+    return this.#states.get(typeof kvStateId === "string" ? KvStateID.fromHex(kvStateId).key : kvStateId.key)?.state;
+  }
+
+  /** The state registered under the id with this map key (`KvStateID.key`): the server's hot path. */
+  getByKey(key: string): KvState | undefined {
+    return this.#states.get(key)?.state;
   }
 
   get size(): number {

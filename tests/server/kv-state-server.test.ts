@@ -32,7 +32,7 @@ async function rawConnect(addr: Endpoint) {
   let ended = false;
   conn.onData((chunk) => {
     decoder.push(chunk);
-    for (let f = decoder.next(); f; f = decoder.next()) frames.push({ ...f, body: f.body.slice() });
+    for (let f = decoder.next(); f; f = decoder.next()) frames.push({ type: f.type, requestId: f.requestId, requestIdHigh: f.requestIdHigh, requestIdLow: f.requestIdLow, body: f.body.slice() });
     waiters.splice(0).forEach((w) => w());
   }, () => {
     ended = true;

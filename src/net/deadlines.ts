@@ -1,0 +1,108 @@
+/**
+ * Request timeouts with one timer instead of one per request: live deadlines sit in a binary
+ * min-heap (requests leave it when they finish), and a single timer is armed for the
+ * earliest. Adding and removing cost O(log n) in the requests in flight, with no allocation
+ * besides the heap slot.
+ */
+export interface Expirable {
+  /** When the item expires (set by {@link Deadlines.add}). */
+  deadlineAt?: number;
+  /** Position in the heap while queued (managed by {@link Deadlines}). */
+  heapIndex?: number;
+}
+
+export class Deadlines<T extends Expirable> {
+  readonly #onExpire: (item: T) => void;
+  readonly #heap: T[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
+
+  constructor(onExpire: (item: T) => void) {
+    this.#onExpire = onExpire;
+  }
+
+  /** Items waiting to expire. */
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  /** Expires `item` in `timeoutMs` unless {@link remove}d before. */
+  add(item: T, timeoutMs: number): void {
+    item.deadlineAt = performance.now() + timeoutMs;
+    item.heapIndex = this.#heap.length;
+    this.#heap.push(item);
+    this.#up(item.heapIndex);
+    if (item.deadlineAt < this.#timerAt) this.#arm(item.deadlineAt);
+  }
+
+  /** Takes `item` out (it finished in time). */
+  remove(item: T): void {
+    const i = item.heapIndex;
+    if (i === undefined) return;
+    item.heapIndex = undefined;
+    const last = this.#heap.pop()!;
+    if (last === item) return;
+    this.#heap[i] = last;
+    last.heapIndex = i;
+    this.#down(i);
+    this.#up(last.heapIndex);
+  }
+
+  #up(i: number): void {
+    const h = this.#heap;
+    const item = h[i];
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent].deadlineAt! <= item.deadlineAt!) break;
+      h[i] = h[parent];
+      h[i].heapIndex = i;
+      i = parent;
+    }
+    h[i] = item;
+    item.heapIndex = i;
+  }
+
+  #down(i: number): void {
+    const h = this.#heap;
+    const item = h[i];
+    for (;;) {
+      let child = 2 * i + 1;
+      if (child >= h.length) break;
+      if (child + 1 < h.length && h[child + 1].deadlineAt! < h[child].deadlineAt!) child++;
+      if (h[child].deadlineAt! >= item.deadlineAt!) break;
+      h[i] = h[child];
+      h[i].heapIndex = i;
+      i = child;
+    }
+    h[i] = item;
+    item.heapIndex = i;
+  }
+
+  #arm(at: number): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(this.#fire, Math.max(0, at - performance.now()));
+  }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    const now = performance.now();
+    const h = this.#heap;
+    while (h.length > 0 && h[0].deadlineAt! <= now) {
+      const item = h[0];
+      this.remove(item);
+      this.#onExpire(item);
+    }
+    if (h.length > 0) this.#arm(h[0].deadlineAt!);
+  };
+
+  /** Forgets everything and stops the timer. */
+  clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    for (const item of this.#heap) item.heapIndex = undefined;
+    this.#heap.length = 0;
+  }
+}

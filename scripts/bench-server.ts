@@ -2,7 +2,9 @@
  * The server side of `npm run bench`, run as a child process (same runtime as the client):
  *   raw    — frames in, precomputed response frames out, all answers of one read in one write
  *   direct — a KvStateServer with `--keys` int keys, each holding `--value-bytes` bytes
- *   proxy  — the same server plus a coordinator and a client proxy in front of it
+ *   proxy  — the same server plus a coordinator and a client proxy in front of it (in one
+ *            process, as on a task manager: the proxy asks the co-located server directly)
+ *   proxy-remote — the same, but the proxy reaches the server over TCP like a remote one
  *   scale  — a KvStateServer over a HeapKeyedStateBackend ValueState<long> with `--keys` long keys
  * Prints `LISTENING port=P stateId=HEX jobId=HEX` and serves until stdin closes or SIGTERM.
  */
@@ -100,13 +102,13 @@ else {
   stateId = id.toString();
   const addr = await server.start();
   port = addr.port;
-  if (mode === "proxy") {
+  if (mode === "proxy" || mode === "proxy-remote") {
     const coordinator = new Coordinator();
     const job = JobID.random();
     jobId = job.toString();
     coordinator.registerJob(job, new Map([["op", 128]]));
     coordinator.notifyKvStateRegistered(job, "op", computeKeyGroupRangeForOperatorIndex(128, 1, 0), "bench", id, addr);
-    const proxy = new KvStateClientProxy({ oracle: coordinator });
+    const proxy = new KvStateClientProxy({ oracle: coordinator, localShortcut: mode === "proxy" });
     port = (await proxy.start()).port;
   }
 }

@@ -49,7 +49,7 @@ const quick = flag("quick");
 const json = flag("json");
 const runtime = detectRuntime();
 const runs = Number(opt("runs", quick ? "1" : "3"));
-const modes = list("modes", "raw,direct,proxy");
+const modes = list("modes", "raw,direct,proxy,proxy-remote");
 const sizes = list("sizes", quick ? "8" : "8,1024,65536").map(Number);
 const concurrencies = list("concurrency", quick ? "1,16,128" : "1,16,128,1024").map(Number);
 const KEYS = 1000;
@@ -387,7 +387,7 @@ function printTable(rows: Row[], scale: Row[]): void {
       r.runtime, r.mode, `${r.valueBytes} B`, String(r.concurrency), String(r.requests), String(r.rps),
       f(r.p50Ms), f(r.p99Ms), f(r.p999Ms), f(r.rssMB, 0), f(r.clientRssMB, 0),
       raw && r.mode !== "raw" ? `${((r.rps / raw.rps) * 100).toFixed(0)}%` : "",
-      direct && r.mode === "proxy" ? `${((r.rps / direct.rps) * 100).toFixed(0)}%` : "",
+      direct && r.mode.startsWith("proxy") ? `${((r.rps / direct.rps) * 100).toFixed(0)}%` : "",
     ];
   })];
   const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));

@@ -12,6 +12,10 @@ export interface MessageBody {
   writeTo(w: ByteWriter): void;
 }
 
+function int32At(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}
+
 function readLength(r: ByteReader, what: string): number {
   const n = r.readInt32();
   if (n < 0) {
@@ -53,6 +57,11 @@ export class KvStateRequest implements MessageBody {
 
   get jobId(): JobID {
     return this.#jobId ??= JobID.fromBytes(this.#jobIdBytes!);
+  }
+
+  /** The job id's 16 wire bytes. */
+  get jobIdBytes(): Uint8Array {
+    return this.#jobIdBytes ??= this.#jobId!.toBytes();
   }
 
   get stateName(): string {
@@ -139,6 +148,11 @@ export class KvStateInternalRequest implements MessageBody {
   }
 
   static decode(body: Uint8Array): KvStateInternalRequest {
+    // Hot path on every state server: plain byte reads, no reader object.
+    if (body.length >= 20) {
+      const n = int32At(body, 16);
+      if (n >= 0 && n <= body.length - 20) return new KvStateInternalRequest(body.subarray(0, 16), body.subarray(20, 20 + n));
+    }
     return decodeBody("KvStateInternalRequest", body, (r) => {
       const idBytes = r.readBytes(16);
       return new KvStateInternalRequest(idBytes, r.readBytes(readLength(r, "key and namespace")));
@@ -160,6 +174,11 @@ export class KvStateResponse implements MessageBody {
   }
 
   static decode(body: Uint8Array): KvStateResponse {
+    // Hot path on every client: plain byte reads, no reader object.
+    if (body.length >= 4) {
+      const n = int32At(body, 0);
+      if (n >= 0 && n <= body.length - 4) return new KvStateResponse(body.subarray(4, 4 + n));
+    }
     return decodeBody("KvStateResponse", body, (r) => new KvStateResponse(r.readBytes(readLength(r, "state content"))));
   }
 }

@@ -18,6 +18,8 @@ import {
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
+import { KV_STATE_SERVER_NAME, type KvStateServer, localKvStateServer } from "../server/kv-state-server.ts";
+import { StatsCounter } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../net/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
@@ -38,6 +40,11 @@ export interface KvStateClientProxyOptions extends ServerOptions {
   retryMaxDelayMs?: number;
   /** The proxy answers (or fails) every request within this time, retries included. @default 5000 */
   requestTimeoutMs?: number;
+  /**
+   * Ask state servers running in this process directly instead of over a socket (same
+   * answers, errors and statistics). @default true
+   */
+  localShortcut?: boolean;
   /** TLS for the proxy's connections to state servers. */
   serverTls?: ClientTlsOptions;
 }
@@ -82,10 +89,16 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #cache = new Map<string, Promise<KvStateLocation>>();
   /** The locations of lookups that succeeded, for the synchronous fast path. */
   readonly #resolved = new Map<string, KvStateLocation>();
+  /** The last location used and the job id and state name bytes it is for. */
+  #last: KvStateLocation | undefined;
+  #lastJob: Uint8Array | undefined;
+  #lastName: Uint8Array | undefined;
   readonly #maxAttempts: number;
   readonly #initialDelay: number;
   readonly #maxDelay: number;
   readonly #timeoutMs: number;
+  readonly #localShortcut: boolean;
+  readonly #localForwards = new StatsCounter();
 
   constructor(options: KvStateClientProxyOptions) {
     if (!options?.oracle) throw new InvalidArgumentError("KvStateClientProxy needs an oracle (the coordinator) to look locations up.");
@@ -94,6 +107,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#initialDelay = positive("retryInitialDelayMs", options.retryInitialDelayMs ?? 10);
     this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
     this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
+    this.#localShortcut = options.localShortcut ?? true;
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.serverTls,
@@ -120,38 +134,95 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
-  /** Requests the proxy forwarded to state servers (retries included). */
+  /** Requests the proxy forwarded to state servers, over sockets or in-process (retries included). */
   forwardingStats(): RequestStats {
-    return this.#client.stats();
+    const a = this.#client.stats(), b = this.#localForwards.snapshot();
+    const successful = a.successful + b.successful, latency = a.successfulLatencyMs + b.successfulLatencyMs;
+    return {
+      activeConnections: a.activeConnections,
+      requests: a.requests + b.requests,
+      successful,
+      failed: a.failed + b.failed,
+      successfulLatencyMs: latency,
+      averageLatencyMs: successful === 0 ? 0 : latency / successful,
+    };
   }
 
   /**
    * Forwards a request. The common case — a cached location that is still right — costs one
    * map lookup and one forwarded request; lookups and retries take the slow path.
    */
-  #execute(request: KvStateRequest, signal: AbortSignal): Promise<KvStateResponse> {
+  #execute(request: KvStateRequest, signal: AbortSignal): KvStateResponse | Promise<KvStateResponse> {
     const deadline = performance.now() + this.#timeoutMs;
-    const location = this.#resolved.get(request.locationKey);
+    // Most traffic asks for the same state again: compare its bytes with the last one's.
+    let location = this.#last;
+    if (location === undefined || !sameBytes(request.jobIdBytes, this.#lastJob!) || !sameBytes(request.stateNameBytes, this.#lastName!)) {
+      location = this.#resolved.get(request.locationKey);
+      if (location !== undefined) {
+        this.#last = location;
+        this.#lastJob = request.jobIdBytes.slice();
+        this.#lastName = request.stateNameBytes.slice();
+      }
+    }
     if (location === undefined) return this.#attempt(request, signal, deadline, 1, false);
-    let forwarded: Promise<KvStateResponse>;
+    let forwarded: KvStateResponse | Promise<KvStateResponse>;
     try {
       forwarded = this.#forward(request, location, deadline);
     } catch (e) {
       return this.#retry(request, signal, deadline, 1, e);
     }
-    return forwarded.catch((e) => this.#retry(request, signal, deadline, 1, e));
+    return forwarded instanceof Promise ? forwarded.catch((e) => this.#retry(request, signal, deadline, 1, e)) : forwarded;
   }
 
-  #forward(request: KvStateRequest, location: KvStateLocation, deadline: number): Promise<KvStateResponse> {
+  #forward(request: KvStateRequest, location: KvStateLocation, deadline: number): KvStateResponse | Promise<KvStateResponse> {
     const keyGroup = computeKeyGroupForKeyHash(request.keyHashCode, location.numKeyGroups);
     const address = location.getKvStateServerAddress(keyGroup);
     const kvStateId = location.getKvStateID(keyGroup);
     if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
+    if (this.#localShortcut) {
+      // A state server in this process (as on every task manager) is asked directly.
+      const local = localKvStateServer(address);
+      if (local !== undefined) {
+        return this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline);
+      }
+    }
     const remaining = deadline - performance.now();
     if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
     // No signal here: one listener per forwarded request on the shared connection signal
     // would cost more than it saves; the signal is checked between attempts instead.
     return this.#client.sendRequest(address, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), { timeoutMs: remaining });
+  }
+
+  #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number): KvStateResponse | Promise<KvStateResponse> {
+    const stats = this.#localForwards;
+    stats.requests++;
+    const startedAt = performance.now();
+    let result: KvStateResponse | Promise<KvStateResponse>;
+    try {
+      result = server.answerLocally(request);
+    } catch (e) {
+      stats.failed++;
+      throw e;
+    }
+    if (!(result instanceof Promise)) {
+      stats.reportSuccess(startedAt, performance.now());
+      return result;
+    }
+    // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
+    const timeoutMs = Math.max(0, deadline - performance.now());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, timeoutMs)), timeoutMs);
+    });
+    return Promise.race([result, timeout]).then((r) => {
+      clearTimeout(timer);
+      stats.reportSuccess(startedAt, performance.now());
+      return r;
+    }, (e) => {
+      clearTimeout(timer);
+      stats.failed++;
+      throw e;
+    });
   }
 
   async #attempt(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, force: boolean): Promise<KvStateResponse> {
@@ -180,6 +251,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     const cached = this.#cache.get(key);
     if (cached !== undefined && !force) return cached;
     this.#resolved.delete(key);
+    this.#last = undefined;
     const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName);
     this.#cache.set(key, lookup);
     lookup.then((location) => {
@@ -213,6 +285,12 @@ function locationFailure(e: unknown, request: KvStateRequest): unknown {
     className: UnknownLocationError.javaClassName,
     message: `${base.remoteMessage}\n Caused by: ${(e as RemoteError).remoteClassName}: ${(e as RemoteError).remoteMessage}`,
   });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function positive(name: string, v: number): number {

@@ -44,7 +44,7 @@ function request(jobId: JobID, name: string, key: number): KvStateRequest {
 
 const text = (r: KvStateResponse) => deserializeValue(r.content, stringSerializer);
 
-describe("KvStateClientProxy", () => {
+for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${localShortcut ? "co-located servers asked in-process" : "every hop over TCP"})`, () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   after(async () => {
     for (const c of cleanup.reverse()) await c();
@@ -61,7 +61,7 @@ describe("KvStateClientProxy", () => {
     };
     const servers = [new KvStateServer(), new KvStateServer()];
     for (const s of servers) await s.start();
-    const proxy = new KvStateClientProxy({ oracle, ...proxyOptions });
+    const proxy = new KvStateClientProxy({ oracle, localShortcut, ...proxyOptions });
     await proxy.start();
     const client = new Client("Test Client", KvStateResponse.decode, { requestTimeoutMs: 10_000 });
     cleanup.push(() => client.close(), () => proxy.close({ timeoutMs: 200 }), ...servers.map((s) => () => s.close({ timeoutMs: 200 })));

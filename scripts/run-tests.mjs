@@ -57,7 +57,7 @@ const files = testFiles("tests");
 const runs = [
   ["node", process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files]],
   ["deno", bin("deno"), ["test", "-A", "--no-check", "tests/"]],
-  ["bun", bin("bun"), ["test", "./tests"]],
+  ["bun", bin("bun"), ["test", "--timeout", "120000", "./tests"]],
 ];
 
 let passed = 0, failed = 0, bad = false;

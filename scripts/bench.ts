@@ -3,7 +3,7 @@
  * server) at several value sizes and in-flight concurrencies, client and server in separate
  * processes of the same runtime; plus latency against state size and heap bytes per key.
  *
- *   npm run bench [-- --quick] [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
+ *   npm run bench [-- --quick]   (Node: bundled to plain JS by scripts/run-bench.mjs first) [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
  *                 [--concurrency 1,16,128,1024] [--requests N]
  *   npm run bench -- --target HOST:PORT --state-id HEX [--keys N]   (load any server speaking the protocol)
  *   deno run -A --v8-flags=--expose-gc scripts/bench.ts ...      bun scripts/bench.ts ...
@@ -65,9 +65,13 @@ function requestsFor(valueBytes: number): number {
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
+/** Bundled by scripts/run-bench.mjs: the server bundle sits next to this file. */
+const bundled = /\.mjs$/.test(process.argv[1] ?? "");
+
 function runtimeCommand(script: string): [string, string[]] {
   if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", script]];
   if (runtime === "bun") return [process.execPath, [script]];
+  if (bundled) return [process.execPath, [process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
   return [process.execPath, ["--import", "tsx", script]];
 }
 

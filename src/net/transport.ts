@@ -1,6 +1,6 @@
 /**
  * The byte-stream interface `src/net` is written against. `src/transport/` implements it once per runtime
- * (node:net/node:tls, Deno.connect/listen, Bun.connect/listen); nothing above this file knows which.
+ * (node:net and node:tls, and the socket APIs of Deno and Bun); nothing above this file knows which.
  *
  * Reading is push-style: {@linkcode Conn.onData} hands each received chunk to one callback, and
  * {@linkcode Conn.pause}/{@linkcode Conn.resume} stop and restart delivery. Why not async iteration:

@@ -4,25 +4,14 @@
  * request ids per connection; per-request timeouts and AbortSignals; a failed connection
  * fails exactly the requests that were on it, and the next request reconnects.
  */
-import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
-import { decodeFailureError } from "../protocol/failure-frames.ts";
-import { FrameDecoder } from "../protocol/frame-decoder.ts";
-import { MessageType } from "../protocol/message-type.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
 import type { MessageBody } from "../protocol/messages.ts";
-import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.ts";
-import { Deadlines } from "./deadlines.ts";
 import { defaultTransport } from "../transport/detect.ts";
-import {
-  ClientClosedError,
-  ConnectError,
-  ConnectionClosedError,
-  RequestAbortedError,
-  RequestTimeoutError,
-  ServerFailureError,
-} from "./errors.ts";
-import { FrameSink } from "./frame-sink.ts";
+import { ClientConnection, type Pending } from "./client-connection.ts";
+import { Deadlines } from "./deadlines.ts";
+import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
-import { type ClientTlsOptions, type Conn, type Endpoint, type Transport, TransportError } from "./transport.ts";
+import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "./transport.ts";
 
 export interface ClientOptions {
   /** Transport to use. @default the current runtime's */
@@ -42,164 +31,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Overrides the client's default timeout for this request. */
   timeoutMs?: number;
-}
-
-interface Pending<Res> {
-  readonly request: MessageBody;
-  readonly resolve: (r: Res) => void;
-  readonly reject: (e: unknown) => void;
-  readonly startedAt: number;
-  readonly connection: ClientConnection<Res>;
-  /** Request id on the connection; -1 while queued. */
-  id: number;
-  done: boolean;
-  timeoutMs?: number;
-  deadlineAt?: number;
-  heapIndex?: number;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-}
-
-class ClientConnection<Res> {
-  readonly #client: Client<MessageBody, Res>;
-  readonly address: Endpoint;
-  readonly label: string;
-  readonly #pending = new Map<number, Pending<Res>>();
-  #queue: Pending<Res>[] = [];
-  #conn: Conn | undefined;
-  #sink: FrameSink | undefined;
-  #decoder: FrameDecoder;
-  #nextId = 0;
-  #closed = false;
-
-  constructor(client: Client<MessageBody, Res>, address: Endpoint, maxFrameLength: number) {
-    this.#client = client;
-    this.address = address;
-    this.label = TransportError.formatEndpoint(address);
-    this.#decoder = new FrameDecoder({ maxFrameLength });
-  }
-
-  /** True once the connection failed or closed (a new request needs a new connection). */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  get pendingCount(): number {
-    return this.#pending.size + this.#queue.length;
-  }
-
-  async connect(transport: Transport, tls: ClientTlsOptions | undefined, timeoutMs: number): Promise<void> {
-    let conn: Conn;
-    try {
-      conn = await transport.connect({ ...this.address, tls, signal: AbortSignal.timeout(timeoutMs) });
-    } catch (e) {
-      this.#fail(new ConnectError(this.label, e));
-      return;
-    }
-    if (this.#closed) {
-      conn.abort();
-      return;
-    }
-    this.#conn = conn;
-    this.#sink = new FrameSink(conn);
-    this.#client.counters.activeConnections++;
-    conn.onData((chunk) => this.#onData(chunk), () => this.#fail(new ConnectionClosedError(this.label)));
-    conn.closed.then((err) => {
-      this.#client.counters.activeConnections--;
-      this.#fail(new ConnectionClosedError(this.label, err));
-    });
-    const queued = this.#queue;
-    this.#queue = [];
-    for (const p of queued) if (!p.done) this.#transmit(p);
-  }
-
-  send(p: Pending<Res>): void {
-    if (this.#sink === undefined) this.#queue.push(p);
-    else this.#transmit(p);
-  }
-
-  #transmit(p: Pending<Res>): void {
-    const id = this.#nextId++;
-    p.id = id;
-    this.#pending.set(id, p);
-    const w = this.#sink!.writer;
-    const start = beginFrameWithId(w, MessageType.REQUEST, Math.floor(id / 0x1_0000_0000), id | 0);
-    p.request.writeTo(w);
-    endFrame(w, start);
-    this.#sink!.commit();
-  }
-
-  /** Forgets a request that timed out or was aborted; its late answer will be dropped. */
-  forget(p: Pending<Res>): void {
-    if (p.id >= 0) this.#pending.delete(p.id);
-    else this.#queue = this.#queue.filter((q) => q !== p);
-  }
-
-  #onData(chunk: Uint8Array): void {
-    const d = this.#decoder;
-    try {
-      d.push(chunk);
-      for (let f = d.next(); f !== undefined; f = d.next()) {
-        if (f.type === MessageType.REQUEST_RESULT || f.type === MessageType.REQUEST_FAILURE) {
-          const id = requestIdNumber(f);
-          const p = this.#pending.get(id);
-          if (p === undefined) continue; // abandoned (timeout/abort): drop, never hand to another
-          this.#pending.delete(id);
-          if (f.type === MessageType.REQUEST_RESULT) {
-            let res: Res;
-            try {
-              res = this.#client.decodeResponse(f.body);
-            } catch (e) {
-              this.#client.settle(p, undefined, e);
-              continue;
-            }
-            this.#client.settle(p, res, undefined);
-          } else {
-            let err: unknown;
-            try {
-              err = decodeFailureError(f.body);
-            } catch (e) {
-              err = e;
-            }
-            this.#client.settle(p, undefined, err);
-          }
-        } else if (f.type === MessageType.SERVER_FAILURE) {
-          let cause: unknown;
-          try {
-            cause = decodeFailureError(f.body);
-          } catch (e) {
-            cause = e;
-          }
-          throw new ServerFailureError(this.label, cause);
-        } else {
-          throw new ServerFailureError(this.label, new Error("Unexpected response type 'REQUEST'"));
-        }
-      }
-    } catch (e) {
-      const err = e instanceof ServerFailureError ? e : new ServerFailureError(this.label, e);
-      this.#fail(err);
-    }
-  }
-
-  /** Fails every request on this connection and closes it. Idempotent. */
-  #fail(error: QueryableStateError): void {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#client.connectionGone(this);
-      this.#sink?.close();
-      this.#conn?.abort(error);
-    }
-    const all = [...this.#queue, ...this.#pending.values()];
-    this.#queue = [];
-    this.#pending.clear();
-    for (const p of all) this.#client.settle(p, undefined, error);
-  }
-
-  close(error: QueryableStateError): Promise<void> {
-    const conn = this.#conn;
-    this.#fail(error);
-    return conn ? conn.closed.then(() => {}) : Promise.resolve();
-  }
 }
 
 /**

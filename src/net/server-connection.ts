@@ -1,0 +1,173 @@
+/** One accepted connection of a {@link ServerBase}: decoding, dispatch, answers, backpressure. */
+import { InvalidArgumentError } from "../core/errors.ts";
+import { ProtocolError } from "../protocol/errors.ts";
+import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
+import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
+import { FrameDecoder } from "../protocol/frame-decoder.ts";
+import { MessageType, messageTypeName } from "../protocol/message-type.ts";
+import type { MessageBody } from "../protocol/messages.ts";
+import { BadRequestError } from "../protocol/remote-errors.ts";
+import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
+import { FrameSink } from "./frame-sink.ts";
+import type { RequestContext, ServerBase } from "./server-base.ts";
+import type { Conn } from "./transport.ts";
+
+/** Answers waiting to be written beyond which a connection stops reading requests. */
+const MAX_PENDING_OUTPUT = 1024 * 1024;
+
+/** A running server's connection (internal to ServerBase). */
+export class ServerConnection<Req> {
+  readonly #server: ServerBase<Req>;
+  readonly conn: Conn;
+  readonly #decoder: FrameDecoder;
+  readonly #sink: FrameSink;
+  readonly #context: RequestContext;
+  readonly #abort = new AbortController();
+  #inFlight = 0;
+  #readPaused = false;
+  #open = true;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number) {
+    this.#server = server;
+    this.conn = conn;
+    this.#decoder = new FrameDecoder({ maxFrameLength });
+    this.#sink = new FrameSink(conn, () => this.#updateReading());
+    this.#context = { signal: this.#abort.signal };
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  start(): void {
+    this.conn.onData((chunk) => this.#onData(chunk));
+    this.conn.closed.then(() => this.#onClosed());
+  }
+
+  #onData(chunk: Uint8Array): void {
+    if (!this.#open) return;
+    try {
+      this.#decoder.push(chunk);
+    } catch (e) {
+      this.#protocolFailure(e);
+      return;
+    }
+    this.#process();
+  }
+
+  /**
+   * Handles buffered frames until none is left or the connection must stop: answers piling
+   * up unread (or too many requests in flight) leave the rest in the decoder and pause
+   * reading, so a peer that does not read cannot make us buffer without bound.
+   */
+  #process(): void {
+    const d = this.#decoder;
+    try {
+      while (this.#open && !this.#mustPause()) {
+        const f = d.next();
+        if (f === undefined) break;
+        if (f.type === MessageType.REQUEST) this.#onRequest(f);
+        else {
+          writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)));
+          this.#sink.commit();
+        }
+      }
+    } catch (e) {
+      this.#protocolFailure(e);
+      return;
+    }
+    this.#updateReading();
+  }
+
+  /** Framing lost, wrong version or type, or an undecodable body: tell the peer why, then hang up. */
+  #protocolFailure(e: unknown): void {
+    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
+    this.#sink.flushNow();
+    this.#open = false;
+    void this.conn.close();
+    if (!(e instanceof ProtocolError) && !(e instanceof InvalidArgumentError)) this.#server.reportError(e);
+  }
+
+  #mustPause(): boolean {
+    return this.#sink.blocked || this.#sink.pendingBytes >= MAX_PENDING_OUTPUT || this.#inFlight >= this.#server.maxInFlight;
+  }
+
+  #onRequest(frame: Frame): void {
+    const request = this.#server.handler.decode(frame.body);
+    const stats = this.#server.counters;
+    stats.requests++;
+    const startedAt = performance.now();
+    let result: MessageBody | null | Promise<MessageBody | null>;
+    try {
+      result = this.#server.handler.handle(frame.requestId, request, this.#context);
+    } catch (e) {
+      this.#fail(frame, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      this.#inFlight++;
+      result.then(
+        (r) => this.#settled(frame, r, undefined, startedAt),
+        (e) => this.#settled(frame, null, e, startedAt),
+      );
+    } else this.#respond(frame, result, startedAt);
+  }
+
+  #settled(frame: Frame, result: MessageBody | null, error: unknown, startedAt: number): void {
+    this.#inFlight--;
+    if (error !== undefined) this.#fail(frame, error);
+    else this.#respond(frame, result, startedAt);
+    if (this.#readPaused) this.#updateReading();
+    if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #respond(frame: Frame, result: MessageBody | null, startedAt: number): void {
+    if (!this.#open) return; // the client is gone: drop the answer
+    if (result === null || result === undefined) {
+      this.#fail(frame, BadRequestError.create(this.#server.name, `NULL returned for request with ID ${frame.requestId}.`));
+      return;
+    }
+    // The answer echoes the request's 8 id bytes as they came.
+    const w = this.#sink.writer;
+    const start = beginFrameWithId(w, MessageType.REQUEST_RESULT, frame.requestIdHigh, frame.requestIdLow);
+    result.writeTo(w);
+    endFrame(w, start);
+    this.#sink.commit();
+    this.#server.counters.reportSuccess(startedAt, performance.now());
+  }
+
+  #fail(frame: Frame, e: unknown): void {
+    this.#server.counters.failed++;
+    if (!this.#open) return;
+    const asIs = this.#server.handler.sendAsIs?.(e) ?? false;
+    writeRequestFailureFrame(this.#sink.writer, frame.requestId, requestFailureThrowable(frame.requestId, e, asIs));
+    this.#sink.commit();
+  }
+
+  /** Read only while the peer reads our answers and the in-flight bound is respected. */
+  #updateReading(): void {
+    if (!this.#open) return;
+    const shouldPause = this.#mustPause();
+    if (shouldPause === this.#readPaused) return;
+    this.#readPaused = shouldPause;
+    if (shouldPause) this.conn.pause();
+    else {
+      this.conn.resume();
+      this.#process(); // frames that waited in the decoder
+    }
+  }
+
+  /** Resolves once no request is in flight and all answers were handed to the transport. */
+  async idle(): Promise<void> {
+    if (this.#inFlight > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    await this.#sink.drained().catch(() => {});
+  }
+
+  #onClosed(): void {
+    this.#open = false;
+    this.#abort.abort(new Error("connection closed"));
+    this.#sink.close();
+    this.#server.connectionClosed(this);
+  }
+}

@@ -9,6 +9,7 @@
  */
 import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "../net/transport.ts";
 import { TransportError } from "../net/transport.ts";
+import { ReceiveGate } from "./receive-gate.ts";
 
 interface BunSocket {
   data: BunConn | undefined;
@@ -68,13 +69,8 @@ class BunConn implements Conn {
   #settle!: (e: TransportError | undefined) => void;
   #error: TransportError | undefined;
   #done = false;
-  #receiver: ((chunk: Uint8Array) => void) | undefined;
-  #onEnd: (() => void) | undefined;
-  #paused = false;
-  #held: Uint8Array[] = []; // received before onData() or after pause()
-  #eof = false;
-  #endPending = false;
-  #discard = false;
+  // Holds what Bun delivers before onData() (a TLS socket is paused only after its handshake) or after pause().
+  #gate = new ReceiveGate(this);
   #queue: Uint8Array[] = []; // bytes Bun's write() did not take yet
   #queued = 0;
   #finRequested = false;
@@ -91,29 +87,17 @@ class BunConn implements Conn {
   }
 
   onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
-    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
-    this.#receiver = data;
-    this.#onEnd = end;
-    if (this.#paused) return; // the caller paused before: stay paused
-    this.#paused = true;
-    this.resume(); // delivers what arrived before, then reads
+    // Delivers what arrived before, then reads; a caller that paused before stays paused.
+    if (this.#gate.install(data, end) && !this.#done) this.#s.resume();
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#gate.pause();
     if (!this.#done) this.#s.pause();
   }
 
   resume(): void {
-    if (!this.#paused || this.#receiver === undefined) {
-      this.#paused = false;
-      return;
-    }
-    this.#paused = false;
-    while (this.#held.length > 0 && !this.#paused) this.#deliver(this.#held.shift()!);
-    if (this.#paused) return;
-    if (this.#endPending) this.#deliverEnd();
-    if (!this.#done) this.#s.resume();
+    if (this.#gate.resume() && !this.#done) this.#s.resume();
   }
 
   write(chunk: Uint8Array): boolean {
@@ -150,10 +134,8 @@ class BunConn implements Conn {
   }
 
   async close(): Promise<void> {
-    this.#discard = true;
-    this.#held = [];
+    this.#gate.discard();
     void this.closeWrite();
-    this.#paused = false;
     if (!this.#done) this.#s.resume(); // drain input until the peer's FIN
     await this.closed;
   }
@@ -176,11 +158,9 @@ class BunConn implements Conn {
   // --- called by the socket handler ---
 
   _data(d: Uint8Array): void {
-    if (this.#discard || this.#done) return;
+    if (this.#done) return;
     // Bun hands out a fresh Buffer per callback (not reused), so a view is enough.
-    const chunk = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    if (this.#paused || this.#receiver === undefined || this.#held.length > 0) this.#held.push(chunk);
-    else this.#deliver(chunk);
+    this.#gate.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
   }
 
   _drain(): void {
@@ -200,9 +180,7 @@ class BunConn implements Conn {
   }
 
   _end(): void {
-    if (this.#eof) return;
-    this.#eof = true;
-    this.#deliverEnd();
+    this.#gate.end();
   }
 
   _close(error?: Error): void {
@@ -222,35 +200,10 @@ class BunConn implements Conn {
     this.#finDone();
   }
 
-  #deliver(chunk: Uint8Array): void {
-    try {
-      this.#receiver!(chunk);
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
-  #deliverEnd(): void {
-    if (this.#discard) return;
-    if (this.#paused || this.#receiver === undefined || this.#held.length > 0) {
-      this.#endPending = true;
-      return;
-    }
-    this.#endPending = false;
-    if (this.#onEnd === undefined) {
-      void this.close();
-      return;
-    }
-    try {
-      this.#onEnd();
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
   #release(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#gate.release(); // as on Node and Deno: nothing is delivered after the socket is gone
     this.#queue = [];
     this.#queued = 0;
     for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());

@@ -14,6 +14,7 @@ import type {
   TransportErrorCode,
 } from "../net/transport.ts";
 import { TransportError } from "../net/transport.ts";
+import { ReceiveGate } from "./receive-gate.ts";
 
 interface DenoAddr {
   hostname: string;
@@ -90,14 +91,8 @@ class DenoTcpConn implements Conn {
   #done = false;
   // Reading: one buffer reused for every read(), chunks are copied out with slice(0, n).
   #buf = new Uint8Array(READ_BUFFER);
-  #receiver: ((chunk: Uint8Array) => void) | undefined;
-  #onEnd: (() => void) | undefined;
+  #gate = new ReceiveGate(this);
   #reading = false;
-  #paused = false;
-  #held: Uint8Array[] = [];
-  #eof = false;
-  #endPending = false;
-  #discard = false;
   // Writing: Deno's write() is async and may be partial, so bytes wait here.
   #queue: Uint8Array[] = [];
   #queued = 0;
@@ -117,42 +112,30 @@ class DenoTcpConn implements Conn {
   }
 
   onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
-    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
-    this.#receiver = data;
-    this.#onEnd = end;
-    void this.#readLoop();
+    if (this.#gate.install(data, end)) void this.#readLoop();
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#gate.pause(); // the read loop stops after the read in flight
   }
 
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    while (this.#held.length > 0 && !this.#paused) this.#deliver(this.#held.shift()!);
-    if (this.#paused) return;
-    if (this.#endPending) this.#deliverEnd();
-    if (this.#receiver !== undefined) void this.#readLoop();
+    if (this.#gate.resume()) void this.#readLoop();
   }
 
   async #readLoop(): Promise<void> {
     if (this.#reading) return;
     this.#reading = true;
     try {
-      while (!this.#done && !this.#eof && (!this.#paused || this.#discard)) {
+      const gate = this.#gate;
+      while (!this.#done && !gate.eof && (!gate.paused || gate.discarding)) {
         const n = await this.#conn.read(this.#buf);
         if (this.#done) return;
-        if (n === null) {
-          this.#eof = true;
-          this.#deliverEnd();
-        } else if (n > 0 && !this.#discard) {
-          const chunk = this.#buf.slice(0, n);
-          if (this.#paused) this.#held.push(chunk); // a read was in flight when pause() came
-          else this.#deliver(chunk);
-        }
+        // The gate holds a chunk whose read was in flight when pause() came; no copy when discarding.
+        if (n === null) gate.end();
+        else if (n > 0 && !gate.discarding) gate.push(this.#buf.slice(0, n));
       }
-      if (this.#eof && this.#finSent) this.#release();
+      if (gate.eof && this.#finSent) this.#release();
     } catch (e) {
       this.#release(TransportError.from(e, USE, this.remote, code(e)));
     } finally {
@@ -196,7 +179,7 @@ class DenoTcpConn implements Conn {
         await this.#conn.closeWrite();
         this.#finSent = true;
         this.#finDone();
-        if (this.#eof) this.#release();
+        if (this.#gate.eof) this.#release();
       }
     } catch (e) {
       this.#release(TransportError.from(e, USE, this.remote, code(e)));
@@ -234,8 +217,7 @@ class DenoTcpConn implements Conn {
   }
 
   async close(): Promise<void> {
-    this.#discard = true;
-    this.#held = [];
+    this.#gate.discard();
     void this.closeWrite();
     void this.#readLoop(); // drain input until the peer's FIN, even if paused or never started
     await this.closed;
@@ -253,32 +235,6 @@ class DenoTcpConn implements Conn {
     return this.close();
   }
 
-  #deliver(chunk: Uint8Array): void {
-    try {
-      this.#receiver!(chunk);
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
-  #deliverEnd(): void {
-    if (this.#discard) return;
-    if (this.#paused || this.#held.length > 0) {
-      this.#endPending = true;
-      return;
-    }
-    this.#endPending = false;
-    if (this.#onEnd === undefined) {
-      void this.close();
-      return;
-    }
-    try {
-      this.#onEnd();
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
   #release(error?: TransportError): void {
     if (this.#done) return;
     this.#done = true;
@@ -286,7 +242,7 @@ class DenoTcpConn implements Conn {
     closeQuietly(this.#conn); // pending read()/write() reject with Interrupted; the loops ignore that
     this.#queue = [];
     this.#queued = 0;
-    this.#held = [];
+    this.#gate.release();
     for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());
     this.#finDone();
     this.#settle(this.#error);

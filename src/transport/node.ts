@@ -6,6 +6,7 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "../net/transport.ts";
 import { TransportError } from "../net/transport.ts";
+import { ReceiveGate } from "./receive-gate.ts";
 
 const USE = "use the connection to";
 
@@ -17,13 +18,8 @@ class NodeConn implements Conn {
   #settle!: (e: TransportError | undefined) => void;
   #error: TransportError | undefined;
   #done = false;
-  #receiver: ((chunk: Uint8Array) => void) | undefined;
-  #onEnd: (() => void) | undefined;
-  #paused = false;
-  #held: Uint8Array[] = []; // chunks that arrived after pause() (Node may still emit from a running flow)
-  #eof = false;
-  #endPending = false;
-  #discard = false;
+  // Holds chunks that arrive after pause(): Node may still emit from a running flow.
+  #gate = new ReceiveGate(this);
   #writeClosed = false;
   #finished: Promise<void>;
 
@@ -37,45 +33,30 @@ class NodeConn implements Conn {
       sock.once("close", resolve);
     });
     sock.on("error", (e) => (this.#error ??= TransportError.from(e, USE, this.remote)));
-    sock.on("end", () => {
-      this.#eof = true;
-      this.#deliverEnd();
-    });
+    sock.on("end", () => this.#gate.end());
     sock.on("close", () => {
       // A 'close' without 'end' or 'error' is a reset Node did not report (nodejs/node#45709).
-      if (!this.#eof && !this.#writeClosed) this.#error ??= TransportError.create("ECONNRESET", USE, this.remote);
+      if (!this.#gate.eof && !this.#writeClosed) this.#error ??= TransportError.create("ECONNRESET", USE, this.remote);
       this.#release();
     });
   }
 
   onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
-    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
-    this.#receiver = data;
-    this.#onEnd = end;
-    this.#sock.on("data", (b: Buffer) => {
-      if (this.#discard) return;
-      // A plain view (no copy): the same chunk type as on Deno, and no Buffer API to lean on by accident.
-      const chunk = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-      if (this.#paused) this.#held.push(chunk);
-      else this.#deliver(chunk);
-    });
+    const start = this.#gate.install(data, end);
+    // A plain view (no copy): the same chunk type as on Deno, and no Buffer API to lean on by accident.
+    this.#sock.on("data", (b: Buffer) => this.#gate.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     // A 'data' listener starts the flow only if pause() was never called; resume() before onData()
     // left the socket paused.
-    if (!this.#paused) this.#sock.resume();
+    if (start) this.#sock.resume();
   }
 
   pause(): void {
-    this.#paused = true;
+    this.#gate.pause();
     this.#sock.pause();
   }
 
   resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
-    while (this.#held.length > 0 && !this.#paused) this.#deliver(this.#held.shift()!);
-    if (this.#paused) return;
-    if (this.#endPending) this.#deliverEnd();
-    if (this.#receiver !== undefined) this.#sock.resume(); // without a receiver, resume() would drop data
+    if (this.#gate.resume()) this.#sock.resume();
   }
 
   write(chunk: Uint8Array): boolean {
@@ -113,10 +94,8 @@ class NodeConn implements Conn {
   }
 
   async close(): Promise<void> {
-    this.#discard = true;
-    this.#held = [];
+    this.#gate.discard();
     void this.closeWrite();
-    this.#paused = false;
     this.#sock.resume(); // keep reading (and dropping) until the peer's FIN
     await this.closed;
   }
@@ -136,36 +115,10 @@ class NodeConn implements Conn {
     return this.close();
   }
 
-  #deliver(chunk: Uint8Array): void {
-    try {
-      this.#receiver!(chunk);
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
-  #deliverEnd(): void {
-    if (this.#discard) return;
-    if (this.#paused || this.#held.length > 0) {
-      this.#endPending = true;
-      return;
-    }
-    this.#endPending = false;
-    if (this.#onEnd === undefined) {
-      void this.close();
-      return;
-    }
-    try {
-      this.#onEnd();
-    } catch (e) {
-      this.abort(e);
-    }
-  }
-
   #release(): void {
     if (this.#done) return;
     this.#done = true;
-    this.#held = [];
+    this.#gate.release();
     this.#settle(this.#error);
   }
 

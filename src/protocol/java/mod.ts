@@ -3,6 +3,7 @@
  * decoding any Throwable a JVM sends, and writing exceptions byte-for-byte as JDK 17 does.
  */
 export { JavaSerializationError } from "./errors.ts";
+export { ObjectStreamReader, readJavaObject } from "./object-stream-reader.ts";
 export {
   classDataOf,
   DEFAULT_MAX_DEPTH,
@@ -11,9 +12,7 @@ export {
   isInstanceOf,
   isJavaArray,
   isJavaObject,
-  ObjectStreamReader,
-  readJavaObject,
-} from "./object-stream-reader.ts";
+} from "./object-model.ts";
 export type {
   JavaArray,
   JavaBlockData,
@@ -27,7 +26,7 @@ export type {
   JavaPrimitiveArray,
   JavaValue,
   ObjectStreamReaderOptions,
-} from "./object-stream-reader.ts";
+} from "./object-model.ts";
 export { ObjectStreamWriter } from "./object-stream-writer.ts";
 export type { JavaClassDescSpec, JavaFieldSpec } from "./object-stream-writer.ts";
 export { javaThrowableToString, readJavaThrowable, THROWABLE_CLASS_NAME } from "./throwable.ts";

@@ -31,29 +31,6 @@ import {
   type JavaContent,
   type ObjectStreamReaderOptions,
 } from "./object-model.ts";
-export {
-  classDataOf,
-  DEFAULT_MAX_DEPTH,
-  DEFAULT_MAX_HANDLES,
-  isClassDesc,
-  isInstanceOf,
-  isJavaArray,
-  isJavaObject,
-} from "./object-model.ts";
-export type {
-  JavaFieldDesc,
-  JavaClassDesc,
-  JavaClassData,
-  JavaObject,
-  JavaPrimitiveArray,
-  JavaArray,
-  JavaEnumConstant,
-  JavaClassObject,
-  JavaBlockData,
-  JavaValue,
-  JavaContent,
-  ObjectStreamReaderOptions,
-} from "./object-model.ts";
 
 /**
  * A generic reader for the Java Object Serialization Stream Protocol. It needs no Java

@@ -1,19 +1,7 @@
 import { JavaSerializationError } from "./errors.ts";
-import {
-  classDataOf,
-  isInstanceOf,
-  isJavaArray,
-  isJavaObject,
-  isStackOverflow,
-  ObjectStreamReader,
-} from "./object-stream-reader.ts";
-import type {
-  JavaArray,
-  JavaClassDesc,
-  JavaObject,
-  JavaValue,
-  ObjectStreamReaderOptions,
-} from "./object-stream-reader.ts";
+import { classDataOf, isInstanceOf, isJavaArray, isJavaObject } from "./object-model.ts";
+import type { JavaArray, JavaClassDesc, JavaObject, JavaValue, ObjectStreamReaderOptions } from "./object-model.ts";
+import { isStackOverflow, ObjectStreamReader } from "./object-stream-reader.ts";
 
 /** A serializable class as named in a class descriptor. */
 export interface JavaClassInfo {

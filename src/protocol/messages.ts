@@ -48,9 +48,17 @@ export class KvStateRequest implements MessageBody {
   #stateName: string | undefined;
   #nameBytes: Uint8Array | undefined;
 
-  constructor(jobId: JobID, stateName: string, keyHashCode: number, serializedKeyAndNamespace: Uint8Array) {
-    this.#jobId = jobId;
-    this.#stateName = stateName;
+  /**
+   * @param jobId the job id, or its 16 wire bytes (parsed only if `jobId` is read)
+   * @param stateName the name, or its UTF-8 bytes (decoded only if `stateName` is read)
+   */
+  constructor(jobId: JobID | Uint8Array, stateName: string | Uint8Array, keyHashCode: number, serializedKeyAndNamespace: Uint8Array) {
+    if (jobId instanceof Uint8Array) {
+      if (jobId.length !== 16) throw new InvalidFrameError(`A JobID is 16 bytes, got ${jobId.length}.`, false);
+      this.#jobIdBytes = jobId;
+    } else this.#jobId = jobId;
+    if (stateName instanceof Uint8Array) this.#nameBytes = stateName;
+    else this.#stateName = stateName;
     this.keyHashCode = keyHashCode | 0;
     this.serializedKeyAndNamespace = serializedKeyAndNamespace;
   }
@@ -105,12 +113,7 @@ export class KvStateRequest implements MessageBody {
       const nameBytes = r.readBytes(readLength(r, "state name"));
       const hash = r.readInt32();
       const key = r.readBytes(readLength(r, "key and namespace"));
-      const request = new KvStateRequest(undefined as unknown as JobID, "", hash, key);
-      request.#jobId = undefined;
-      request.#jobIdBytes = jobIdBytes;
-      request.#stateName = undefined;
-      request.#nameBytes = nameBytes;
-      return request;
+      return new KvStateRequest(jobIdBytes, nameBytes, hash, key);
     });
   }
 }

@@ -43,7 +43,8 @@ const parsers = {
   },
   bun(out) {
     const pass = /^\s*(\d+) pass/m.exec(out), fail = /^\s*(\d+) fail/m.exec(out);
-    return pass ? { passed: +pass[1], failed: fail ? +fail[1] : 0 } : null;
+    const errors = /^\s*(\d+) errors?$/m.exec(out); // unhandled errors between tests
+    return pass ? { passed: +pass[1], failed: (fail ? +fail[1] : 0) + (errors ? +errors[1] : 0) } : null;
   },
 };
 
@@ -71,6 +72,8 @@ for (const [label, cmd, args] of runs) {
     bad = true;
     continue;
   }
+  // A runner that exits non-zero has failed even if its summary counted no failed test.
+  if (r.code !== 0 && counts.failed === 0) counts.failed = 1;
   passed += counts.passed;
   failed += counts.failed;
   if (r.code !== 0 || counts.failed > 0 || counts.passed === 0) bad = true;

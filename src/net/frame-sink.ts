@@ -66,12 +66,26 @@ export class FrameSink {
   close(): void {
     this.#closed = true;
     this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#queueOffset = 0;
     this.#batch = new ByteWriter(16);
   }
 
-  readonly #flush = (): void => {
-    this.#scheduled = false;
-    if (this.#closed || this.#batch.length === 0) return;
+  /**
+   * Appends bytes that go out as they are, after everything appended so far (no copy into
+   * the batch): for large values. The caller must not change `bytes` afterwards.
+   */
+  appendView(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#takeBatch();
+    this.#queue.push(bytes);
+    this.#queuedBytes += bytes.length;
+    this.commit();
+  }
+
+  /** Moves the batched frames to the write queue. */
+  #takeBatch(): void {
+    if (this.#batch.length === 0) return;
     let bytes: Uint8Array;
     if (this.#batch.length > KEEP_BATCH_CAPACITY) {
       bytes = this.#batch.view(); // hand over the big buffer itself; start a fresh one
@@ -82,6 +96,13 @@ export class FrameSink {
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#closed) return;
+    this.#takeBatch();
+    if (this.#queue.length === 0) return;
     this.#pump();
     this.#onChange();
   };
@@ -91,7 +112,15 @@ export class FrameSink {
       const head = this.#queue[0];
       const end = Math.min(head.length, this.#queueOffset + WRITE_CHUNK_SIZE);
       const slice = this.#queueOffset === 0 && end === head.length ? head : head.subarray(this.#queueOffset, end);
-      const ok = this.#conn.write(slice);
+      let ok: boolean;
+      try {
+        ok = this.#conn.write(slice);
+      } catch {
+        // The connection closed under us (the peer left); its close handling fails or drops
+        // whatever was pending, so the rest is dropped here.
+        this.close();
+        return;
+      }
       if (end === head.length) {
         this.#queue.shift();
         this.#queuedBytes -= head.length;

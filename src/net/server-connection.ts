@@ -5,12 +5,15 @@ import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/f
 import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType, messageTypeName } from "../protocol/message-type.ts";
-import type { MessageBody } from "../protocol/messages.ts";
+import { KvStateResponse, type MessageBody } from "../protocol/messages.ts";
 import { BadRequestError } from "../protocol/remote-errors.ts";
 import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
 import { FrameSink } from "./frame-sink.ts";
 import type { RequestContext, ServerBase } from "./server-base.ts";
 import type { Conn } from "./transport.ts";
+
+/** Values from this size on are written without copying them into the batch. */
+const LARGE_VALUE = 16 * 1024;
 
 /** Answers waiting to be written beyond which a connection stops reading requests. */
 const MAX_PENDING_OUTPUT = 1024 * 1024;
@@ -131,9 +134,16 @@ export class ServerConnection<Req> {
     // The answer echoes the request's 8 id bytes as they came.
     const w = this.#sink.writer;
     const start = beginFrameWithId(w, MessageType.REQUEST_RESULT, frame.requestIdHigh, frame.requestIdLow);
-    result.writeTo(w);
-    endFrame(w, start);
-    this.#sink.commit();
+    if (result instanceof KvStateResponse && result.content.length >= LARGE_VALUE) {
+      // A large value goes out from where it lies: header here, content queued as a view.
+      w.writeInt32(result.content.length);
+      w.patchInt32(start, w.length - start - 4 + result.content.length);
+      this.#sink.appendView(result.content);
+    } else {
+      result.writeTo(w);
+      endFrame(w, start);
+      this.#sink.commit();
+    }
     this.#server.counters.reportSuccess(startedAt, performance.now());
   }
 

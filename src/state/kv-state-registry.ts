@@ -4,7 +4,8 @@ import { KvStateID } from "../core/ids.ts";
 /**
  * What a state server needs from a queryable state: the serialized value for serialized
  * key+namespace bytes (Flink's formats), or null when there is none. It may answer
- * asynchronously.
+ * asynchronously. The returned bytes are written out as they are, possibly after the call
+ * returns: do not modify them afterwards (return a fresh or immutable array).
  */
 export interface KvState {
   getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;

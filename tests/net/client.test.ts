@@ -151,3 +151,24 @@ describe("Client", () => {
     }
   });
 });
+
+describe("FrameSink", () => {
+  test("a write to a connection that closed under it drops the rest instead of throwing", async () => {
+    const { FrameSink } = await import("../../src/net/frame-sink.ts");
+    let writes = 0;
+    const conn = {
+      write(): boolean {
+        writes++;
+        throw new Error("closed");
+      },
+      waitForDrain: () => Promise.resolve(),
+    } as unknown as ConstructorParameters<typeof FrameSink>[0];
+    const sink = new FrameSink(conn);
+    sink.writer.writeInt32(1);
+    sink.commit();
+    sink.appendView(new Uint8Array(100_000));
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(writes, 1);
+    assert.equal(sink.pendingBytes, 0);
+  });
+});

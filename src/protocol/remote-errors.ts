@@ -16,6 +16,17 @@ export interface JavaThrowableInit {
 
 const PKG = "org.apache.flink.queryablestate";
 
+/** What to do about each remote failure, appended to `message` (`remoteMessage` stays as sent). */
+const HINTS: Record<string, string> = {
+  UNKNOWN_KEY_OR_NAMESPACE: "no value for this key: check the key, its type and serializer, and that the job has processed it",
+  UNKNOWN_KV_STATE_ID: "the state moved or its task ended: ask a proxy again, it looks the location up anew",
+  UNKNOWN_KEY_GROUP_LOCATION: "no task serves this key's key group right now: retry once the job's tasks are running",
+  UNKNOWN_LOCATION: "check the job id and state name, and that the job is running",
+  UNKNOWN_JOB_MANAGER: "the proxy has no coordinator yet: retry shortly",
+  UNKNOWN_JOB: "check the job id; the job may have finished or not started yet",
+  UNKNOWN_STATE_NAME: "check the queryable state name the job registered",
+};
+
 /** A failure reported by the remote side (server or proxy). */
 export class RemoteError extends QueryableStateError {
   static readonly javaClassName: string = "java.lang.Throwable";
@@ -31,7 +42,9 @@ export class RemoteError extends QueryableStateError {
     options: { cause?: unknown; code?: string } = {},
   ) {
     const text = remote.message === null ? remote.className : `${remote.className}: ${remote.message}`;
-    super(options.code ?? "REMOTE", text, { cause: options.cause });
+    const code = options.code ?? "REMOTE";
+    const hint = HINTS[code];
+    super(code, hint === undefined ? text : `${text} (${hint})`, { cause: options.cause });
     this.remoteClassName = remote.className;
     this.remoteMessage = remote.message;
     this.classChain = remote.classChain;

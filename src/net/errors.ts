@@ -5,8 +5,11 @@ export class ConnectError extends QueryableStateError {
   static readonly javaClassName = "java.net.ConnectException";
   readonly address: string;
   constructor(address: string, cause: unknown) {
-    const why = cause instanceof Error ? cause.message : String(cause);
-    super("CONNECT_FAILED", `Could not connect to ${address}: ${why}. Check that the server runs and listens there.`, { cause });
+    // A transport error already names the address and says what to do.
+    const text = cause instanceof QueryableStateError && cause.message.includes(address)
+      ? cause.message
+      : `Could not connect to ${address}: ${cause instanceof Error ? cause.message : String(cause)}. Check that the server runs and listens there.`;
+    super("CONNECT_FAILED", text, { cause });
     this.address = address;
   }
 }

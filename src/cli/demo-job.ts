@@ -50,7 +50,7 @@ export function demoJob(options: { parallelism?: number; eventsPerSecond?: numbe
   return {
     name: "event counts per user",
     parallelism: options.parallelism,
-    sources: [events(options.eventsPerSecond ?? 400) as unknown as () => AsyncIterable<DemoEvent>],
+    sources: [events(options.eventsPerSecond ?? 400)],
     keyBy: (e) => e.user,
     keyType: stringSerializer as unknown as KeyedJob<DemoEvent, string>["keyType"],
     steps: [{

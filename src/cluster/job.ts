@@ -46,8 +46,11 @@ export interface KeyedStep<T, K> {
   process(record: T, context: StepContext<K>): void | Promise<void>;
 }
 
-/** A source: an (async) iterable, or a function making one when the job starts. */
-export type Source<T> = AsyncIterable<T> | Iterable<T> | (() => AsyncIterable<T> | Iterable<T>);
+/**
+ * A source: an (async) iterable, or a function making one when the job starts; its
+ * `signal` aborts when the job is cancelled or fails, so endless sources can stop.
+ */
+export type Source<T> = AsyncIterable<T> | Iterable<T> | ((context: { signal: AbortSignal }) => AsyncIterable<T> | Iterable<T>);
 
 /**
  * A keyed job: parallel sources, keyBy, then stateful steps. Each record goes to the subtask

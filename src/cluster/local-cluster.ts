@@ -24,12 +24,13 @@ export interface LocalClusterOptions extends TaskManagerOptions {
  * ```
  */
 export class LocalCluster implements AsyncDisposable {
-  readonly coordinator = new Coordinator();
+  readonly coordinator: Coordinator;
   readonly taskManagers: readonly TaskManager[];
   readonly #jobs = new Set<JobClient<any, any>>(); // deno-lint-ignore no-explicit-any
   #closed = false;
 
-  private constructor(taskManagers: TaskManager[]) {
+  private constructor(coordinator: Coordinator, taskManagers: readonly TaskManager[]) {
+    this.coordinator = coordinator;
     this.taskManagers = taskManagers;
   }
 
@@ -37,16 +38,15 @@ export class LocalCluster implements AsyncDisposable {
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const n = options.taskManagers ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`taskManagers must be a positive integer, got ${n}.`);
-    const cluster = new LocalCluster([]);
-    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, cluster.coordinator, options));
-    (cluster as { taskManagers: readonly TaskManager[] }).taskManagers = tms;
+    const coordinator = new Coordinator();
+    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, coordinator, options));
     try {
       for (const tm of tms) await tm.start();
     } catch (e) {
       await Promise.allSettled(tms.map((tm) => tm.close({ timeoutMs: 100 })));
       throw e;
     }
-    return cluster;
+    return new LocalCluster(coordinator, tms);
   }
 
   /** Where clients can send queries: one proxy per task manager. */

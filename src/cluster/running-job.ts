@@ -147,7 +147,7 @@ export class JobClient<T = unknown, K = unknown> {
 
   async #runSource(source: Source<T>): Promise<void> {
     const signal = this.#abort.signal;
-    const iterable = typeof source === "function" ? (source as (o: { signal: AbortSignal }) => AsyncIterable<T> | Iterable<T>)({ signal }) : source;
+    const iterable = typeof source === "function" ? source({ signal }) : source;
     const it: AsyncIterator<T> | Iterator<T> = Symbol.asyncIterator in iterable
       ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
       : (iterable as Iterable<T>)[Symbol.iterator]();

@@ -1,7 +1,6 @@
 import { TruncatedInputError } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);
-const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * A growable big-endian byte writer. Reuse one with `reset()` on hot paths: the backing
@@ -199,11 +198,6 @@ export class ByteReader {
   }
   readInt64(): bigint {
     return this.#view.getBigInt64(this.#need(8, "long"));
-  }
-  /** Reads a long that is known to fit in a double exactly (hi/lo split avoids a bigint). */
-  readInt64AsNumber(): number {
-    const at = this.#need(8, "long");
-    return this.#view.getInt32(at) * TWO_POW_32 + this.#view.getUint32(at + 4);
   }
   readFloat32(): number {
     return this.#view.getFloat32(this.#need(4, "float"));

@@ -28,6 +28,33 @@ export class StatsCounter {
     this.successfulLatencyMs += now - startedAt;
   }
 
+  /**
+   * Counts one request around `work`: a request, then a success with its latency or a
+   * failure, whether `work` answers at once, throws, or returns a promise.
+   */
+  track<T>(work: () => T | Promise<T>): T | Promise<T> {
+    this.requests++;
+    const startedAt = performance.now();
+    let result: T | Promise<T>;
+    try {
+      result = work();
+    } catch (e) {
+      this.failed++;
+      throw e;
+    }
+    if (!(result instanceof Promise)) {
+      this.reportSuccess(startedAt, performance.now());
+      return result;
+    }
+    return result.then((r) => {
+      this.reportSuccess(startedAt, performance.now());
+      return r;
+    }, (e) => {
+      this.failed++;
+      throw e;
+    });
+  }
+
   snapshot(): RequestStats {
     return {
       activeConnections: this.activeConnections,
@@ -38,4 +65,24 @@ export class StatsCounter {
       averageLatencyMs: this.successful === 0 ? 0 : this.successfulLatencyMs / this.successful,
     };
   }
+}
+
+/** The sum of several stats (e.g. requests forwarded over sockets and in-process). */
+export function sumStats(...all: RequestStats[]): RequestStats {
+  let activeConnections = 0, requests = 0, successful = 0, failed = 0, successfulLatencyMs = 0;
+  for (const s of all) {
+    activeConnections += s.activeConnections;
+    requests += s.requests;
+    successful += s.successful;
+    failed += s.failed;
+    successfulLatencyMs += s.successfulLatencyMs;
+  }
+  return {
+    activeConnections,
+    requests,
+    successful,
+    failed,
+    successfulLatencyMs,
+    averageLatencyMs: successful === 0 ? 0 : successfulLatencyMs / successful,
+  };
 }

@@ -1,10 +1,9 @@
 /** REQUEST_FAILURE and SERVER_FAILURE frames: a Java-serialized Throwable after the header. */
 import { ByteWriter } from "../core/bytes.ts";
-import { QueryableStateError } from "../core/errors.ts";
 import { beginFrame, endFrame } from "./frame.ts";
 import { type JavaThrowable, readJavaThrowable, writeJavaThrowable } from "./java/mod.ts";
 import { MessageType } from "./message-type.ts";
-import { errorFromJavaThrowable, type JavaThrowableInit, type RemoteError } from "./remote-errors.ts";
+import { errorFromJavaThrowable, type JavaThrowableInit, RemoteError } from "./remote-errors.ts";
 
 /** Appends a REQUEST_FAILURE frame for `requestId` carrying `throwable`. */
 export function writeRequestFailureFrame(w: ByteWriter, requestId: bigint, throwable: JavaThrowableInit): void {
@@ -50,9 +49,7 @@ export function decodeFailureError(body: Uint8Array): RemoteError {
  * `java.lang.RuntimeException` carrying the message.
  */
 export function javaThrowableOf(error: unknown): JavaThrowableInit {
-  if (error instanceof QueryableStateError && "toJavaThrowable" in error) {
-    return (error as RemoteError).toJavaThrowable();
-  }
+  if (error instanceof RemoteError) return error.toJavaThrowable();
   if (error instanceof Error) {
     return { className: "java.lang.RuntimeException", message: `${error.name}: ${error.message}` };
   }

@@ -19,7 +19,7 @@ import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
 import { KV_STATE_SERVER_NAME, type KvStateServer, localKvStateServer } from "../server/kv-state-server.ts";
-import { StatsCounter } from "../net/stats.ts";
+import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../net/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
@@ -136,16 +136,7 @@ export class KvStateClientProxy implements AsyncDisposable {
 
   /** Requests the proxy forwarded to state servers, over sockets or in-process (retries included). */
   forwardingStats(): RequestStats {
-    const a = this.#client.stats(), b = this.#localForwards.snapshot();
-    const successful = a.successful + b.successful, latency = a.successfulLatencyMs + b.successfulLatencyMs;
-    return {
-      activeConnections: a.activeConnections,
-      requests: a.requests + b.requests,
-      successful,
-      failed: a.failed + b.failed,
-      successfulLatencyMs: latency,
-      averageLatencyMs: successful === 0 ? 0 : latency / successful,
-    };
+    return sumStats(this.#client.stats(), this.#localForwards.snapshot());
   }
 
   /**
@@ -194,36 +185,13 @@ export class KvStateClientProxy implements AsyncDisposable {
   }
 
   #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number): KvStateResponse | Promise<KvStateResponse> {
-    const stats = this.#localForwards;
-    stats.requests++;
-    const startedAt = performance.now();
-    let result: KvStateResponse | Promise<KvStateResponse>;
-    try {
-      result = server.answerLocally(request);
-    } catch (e) {
-      stats.failed++;
-      throw e;
-    }
-    if (!(result instanceof Promise)) {
-      stats.reportSuccess(startedAt, performance.now());
-      return result;
-    }
-    // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
-    const timeoutMs = Math.max(0, deadline - performance.now());
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, timeoutMs)), timeoutMs);
-    });
-    return Promise.race([result, timeout]).then((r) => {
-      clearTimeout(timer);
-      stats.reportSuccess(startedAt, performance.now());
-      return r;
-    }, (e) => {
-      clearTimeout(timer);
-      stats.failed++;
-      throw e;
+    return this.#localForwards.track(() => {
+      const result = server.answerLocally(request);
+      // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
+      return result instanceof Promise ? withDeadline(result, deadline) : result;
     });
   }
+
 
   async #attempt(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, force: boolean): Promise<KvStateResponse> {
     try {
@@ -285,6 +253,16 @@ function locationFailure(e: unknown, request: KvStateRequest): unknown {
     className: UnknownLocationError.javaClassName,
     message: `${base.remoteMessage}\n Caused by: ${(e as RemoteError).remoteClassName}: ${(e as RemoteError).remoteMessage}`,
   });
+}
+
+/** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */
+function withDeadline<T>(result: Promise<T>, deadline: number): Promise<T> {
+  const timeoutMs = Math.max(0, deadline - performance.now());
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, timeoutMs)), timeoutMs);
+  });
+  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

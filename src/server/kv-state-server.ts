@@ -105,28 +105,12 @@ export class KvStateServer implements AsyncDisposable {
    * the same answer, the same errors and the same statistics as over the network.
    */
   answerLocally(request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse> {
-    const stats = this.#server.counters;
-    stats.requests++;
-    const startedAt = performance.now();
     const requestId = this.#localRequests++;
-    try {
-      const result = this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>;
-      if (!(result instanceof Promise)) {
-        stats.reportSuccess(startedAt, performance.now());
-        return result;
-      }
-      return result.then((r) => {
-        stats.reportSuccess(startedAt, performance.now());
-        return r;
-      }, (e) => {
-        stats.failed++;
-        throw e;
-      });
-    } catch (e) {
-      stats.failed++;
-      throw e;
-    }
+    return this.#server.counters.track(() =>
+      this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>
+    );
   }
+
 
   /** The bound address once started. */
   get address(): Endpoint | undefined {

@@ -107,4 +107,26 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--job is required/);
   });
+
+  test("explain shows Flink's routing and request bytes", async () => {
+    const r = await run(["explain", "--key", "hello", "--key-type", "string", "--state", "query-name", "--job", "0102030405060708090a0b0c0d0e0f10", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.javaHashCode, 99162322);
+    assert.equal(report.murmurHash, 1715862179);
+    assert.equal(report.keyGroup, 35);
+    assert.equal(report.serializedKeyAndNamespace, "0668656c6c6f2a00");
+    assert.match(report.requestFrame, /^0000003e79a1b710/);
+    const bad = await run(["explain", "--key", "x", "--key-type", "bytes"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /INVALID_ARGUMENT/);
+  });
+
+  test("demo (what npm start runs) prints live query results and stops by itself with --duration", async () => {
+    const r = await run(["demo", "--task-managers", "2", "--duration", "1.5"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^key +events +last event/m);
+    assert.match(r.stdout, /^user-0 +[1-9]\d* +(click|view|purchase|share)/m);
+    assert.match(r.stdout, /Stopped\. \d+ queries answered/);
+  });
 });

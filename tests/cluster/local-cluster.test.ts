@@ -43,7 +43,7 @@ function endless(keys: number): Source<Pair> {
       for (let k = 0; k < keys; k++) yield [k, 1n] as Pair;
       await new Promise((r) => setTimeout(r, 1));
     }
-  } as unknown as Source<Pair>;
+  };
 }
 
 async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { InvalidArgumentError, parsePortRange } from "../../mod.ts";
+import { StatsCounter, sumStats } from "../../src/net/stats.ts";
+
+describe("StatsCounter", () => {
+  test("track counts answers, throws and promises of either", async () => {
+    const s = new StatsCounter();
+    assert.equal(s.track(() => 1), 1);
+    assert.throws(() => s.track(() => { throw new Error("sync"); }), /sync/);
+    assert.equal(await s.track(() => Promise.resolve(2)), 2);
+    await assert.rejects(s.track(() => Promise.reject(new Error("async"))) as Promise<never>, /async/);
+    const snap = s.snapshot();
+    assert.equal(snap.requests, 4);
+    assert.equal(snap.successful, 2);
+    assert.equal(snap.failed, 2);
+    assert.ok(snap.successfulLatencyMs >= 0 && snap.averageLatencyMs >= 0);
+  });
+
+  test("sumStats adds counters and recomputes the mean", () => {
+    const a = { activeConnections: 1, requests: 3, successful: 2, failed: 1, successfulLatencyMs: 4, averageLatencyMs: 2 };
+    const b = { activeConnections: 0, requests: 2, successful: 2, failed: 0, successfulLatencyMs: 2, averageLatencyMs: 1 };
+    assert.deepEqual(sumStats(a, b), { activeConnections: 1, requests: 5, successful: 4, failed: 1, successfulLatencyMs: 6, averageLatencyMs: 1.5 });
+    assert.equal(sumStats().averageLatencyMs, 0);
+  });
+});
+
+describe("parsePortRange", () => {
+  test("single ports, ranges and lists, in the order given, without duplicates", () => {
+    assert.deepEqual(parsePortRange(0), [0]);
+    assert.deepEqual(parsePortRange("9067"), [9067]);
+    assert.deepEqual(parsePortRange("9067-9070"), [9067, 9068, 9069, 9070]);
+    assert.deepEqual(parsePortRange(" 50100-50101, 51234 ,50100"), [50100, 50101, 51234]);
+    assert.deepEqual(parsePortRange([5, 3, 5]), [5, 3]);
+  });
+
+  test("bad specifications are refused with Flink's message or a clear one", () => {
+    for (const bad of ["", "abc", "10-5", "1-", "65536", "-1"]) {
+      assert.throws(() => parsePortRange(bad), InvalidArgumentError, bad);
+    }
+    assert.throws(() => parsePortRange(70000), { message: "Invalid port configuration. Port must be between 0 and 65535, but was 70000." });
+    assert.throws(() => parsePortRange(1.5), InvalidArgumentError);
+  });
+});

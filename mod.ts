@@ -38,6 +38,7 @@ export { bytesSerializer } from "./src/types/bytes-serializer.ts";
 export { tupleSerializer } from "./src/types/tuple-serializer.ts";
 export { listSerializer, mapSerializer } from "./src/types/collection-serializers.ts";
 export { VoidNamespace, voidNamespaceSerializer } from "./src/types/void-namespace.ts";
+export { type TimeWindow, timeWindowSerializer } from "./src/types/time-window.ts";
 export { javaBooleanHash, javaDoubleHash, javaFloatHash, javaLongHash, javaStringHash } from "./src/types/java-hash.ts";
 
 // state: value formats

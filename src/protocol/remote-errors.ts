@@ -41,7 +41,7 @@ export class RemoteError extends QueryableStateError {
     remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
     options: { cause?: unknown; code?: string } = {},
   ) {
-    const text = remote.message === null ? remote.className : `${remote.className}: ${remote.message}`;
+    const text = remote.message === null ? remote.className : `${remote.className}: ${withoutStackTrace(remote.message)}`;
     const code = options.code ?? "REMOTE";
     const hint = HINTS[code];
     super(code, hint === undefined ? text : `${text} (${hint})`, { cause: options.cause });
@@ -59,6 +59,15 @@ export class RemoteError extends QueryableStateError {
     const cause = this.cause instanceof RemoteError ? this.cause.toJavaThrowable() : null;
     return { className: this.remoteClassName, message: this.remoteMessage, cause, classChain: this.classChain };
   }
+}
+
+/**
+ * A remote message without the Java stack-trace lines it may embed (Flink's proxy puts a whole
+ * stack trace inside its "Failed request" text): they help nobody reading our error.
+ */
+function withoutStackTrace(message: string): string {
+  if (!message.includes("\n\t")) return message;
+  return message.split("\n").filter((l) => !/^\t(at |\.\.\. \d+ more)/.test(l)).join("\n").trimEnd();
 }
 
 type RemoteErrorClass = {

@@ -8,12 +8,10 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import {
-  RemoteError,
   UnknownJobError,
   UnknownKeyGroupLocationError,
   UnknownKvStateIdError,
   UnknownLocationError,
-  UnknownStateNameError,
 } from "../protocol/remote-errors.ts";
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
@@ -116,8 +114,6 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#server = new ServerBase(PROXY_SERVER_NAME, {
       decode: KvStateRequest.decode,
       handle: (_id, request, context) => this.#execute(request, context.signal),
-      // Our location failures go as UnknownLocationException, a class Flink's client knows.
-      sendAsIs: (e) => e instanceof UnknownLocationError,
     }, options);
   }
 
@@ -242,17 +238,16 @@ export class KvStateClientProxy implements AsyncDisposable {
 }
 
 /**
- * Unknown job or state name: sent as Flink's UnknownLocationException (which Flink's Java
- * client can deserialize, unlike flink-runtime's classes), naming the reason in its text;
- * our client recognises the reason again from that text.
+ * Unknown job or state name, as Flink's proxy reports them (checked against Flink 1.20 and 2.3
+ * by the live-Flink suite): both go as the RuntimeException "Failed request N.\n Caused by: ..."
+ * text. An unknown state name names flink-runtime's UnknownKvStateLocation; an unknown job names
+ * UnknownLocationException, to which we add its cause (FlinkJobNotFoundException) as a Java
+ * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready.
  */
 function locationFailure(e: unknown, request: KvStateRequest): unknown {
-  if (!(e instanceof UnknownJobError || e instanceof UnknownStateNameError)) return e;
+  if (!(e instanceof UnknownJobError)) return e;
   const base = UnknownLocationError.forState(request.stateName, request.jobId);
-  return new UnknownLocationError({
-    className: UnknownLocationError.javaClassName,
-    message: `${base.remoteMessage}\n Caused by: ${(e as RemoteError).remoteClassName}: ${(e as RemoteError).remoteMessage}`,
-  });
+  return new UnknownLocationError({ className: UnknownLocationError.javaClassName, message: base.remoteMessage }, { cause: e });
 }
 
 /** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */

@@ -93,4 +93,15 @@ describe("remote errors", () => {
     assert.deepEqual(t, { className: "java.lang.RuntimeException", message: "TypeError: bad" });
     assert.equal(javaThrowableOf("x").message, "x");
   });
+
+  test("a stack trace embedded in the remote text (as Flink's proxy sends it) is left out of message, kept in remoteMessage", () => {
+    const text = "Failed request 3.\n Caused by: org.apache.flink.runtime.query.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'x'.\n" +
+      "\tat org.apache.flink.runtime.scheduler.KvStateHandler.requestKvStateLocation(KvStateHandler.java:64)\n\t... 12 more\n";
+    const e = errorFromJavaThrowable({ className: "java.lang.RuntimeException", message: text });
+    assert.equal(e.code, "UNKNOWN_STATE_NAME");
+    assert.equal(e.remoteMessage, text);
+    assert.ok(!e.message.includes("\tat "), e.message);
+    assert.ok(!e.message.includes("more"), e.message);
+    assert.match(e.message, /^java\.lang\.RuntimeException: Failed request 3\.\n Caused by: org\.apache\.flink\.runtime\.query\.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'x'\. \(check/);
+  });
 });

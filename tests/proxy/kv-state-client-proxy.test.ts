@@ -91,17 +91,24 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     await assert.rejects(send(5000), (e: unknown) => e instanceof UnknownKeyOrNamespaceError && e.remoteMessage === "Queryable State Server : No state for the specified key/namespace.");
   });
 
-  test("unknown job and unknown state name give their errors quickly, and failed lookups are not cached", async () => {
+  test("unknown job and unknown state name give their errors quickly (as Flink's proxy words them), and failed lookups are not cached", async () => {
     const { send, coordinator, ids, servers, ranges } = await setUp();
     const other = JobID.random();
     const started = Date.now();
     await assert.rejects(send(1, "counts", other), (e: unknown) => {
       assert.ok(e instanceof UnknownJobError, String(e));
-      assert.equal((e as RemoteError).remoteClassName, "org.apache.flink.queryablestate.exceptions.UnknownLocationException");
-      assert.ok((e as RemoteError).remoteMessage!.includes(`Could not find Flink job (${other})`));
+      // Flink's proxy: a RuntimeException naming UnknownLocationException; ours adds its cause.
+      assert.equal((e as RemoteError).remoteClassName, "java.lang.RuntimeException");
+      assert.match((e as RemoteError).remoteMessage!, /^Failed request \d+\.\n Caused by: org\.apache\.flink\.queryablestate\.exceptions\.UnknownLocationException: Could not retrieve location of state=counts of job=/);
+      assert.ok((e as RemoteError).remoteMessage!.includes(`\nCaused by: org.apache.flink.runtime.messages.FlinkJobNotFoundException: Could not find Flink job (${other})`));
       return true;
     });
-    await assert.rejects(send(1, "wrong-name"), (e: unknown) => e instanceof UnknownStateNameError && /No KvStateLocation found for KvState instance with name 'wrong-name'/.test(e.message));
+    await assert.rejects(send(1, "wrong-name"), (e: unknown) => {
+      assert.ok(e instanceof UnknownStateNameError, String(e));
+      assert.equal((e as RemoteError).remoteClassName, "java.lang.RuntimeException");
+      assert.match((e as RemoteError).remoteMessage!, /^Failed request \d+\.\n Caused by: org\.apache\.flink\.runtime\.query\.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'wrong-name'\.$/);
+      return true;
+    });
     assert.ok(Date.now() - started < 2000, "no retries for unknown names");
     coordinator.registerJob(other, new Map([["op", MAX_P]]));
     ranges.forEach((r, i) => coordinator.notifyKvStateRegistered(other, "op", r, "counts", ids[i], servers[i].address!));

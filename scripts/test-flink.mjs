@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// The live-Flink suite (`npm run test:flink`; needs Java 17 and Maven): real Flink clusters
+// (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
+// QueryableStateClient querying our proxy on each runtime. Prints one `compat ok:` line per
+// verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
+// "N passed, M failed". Every process it starts is killed when it ends, also on failure.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build, flinkClient, startCluster, VERSIONS } from "../compat/harness/peer.mjs";
+import { killAll, run, start } from "../compat/harness/processes.mjs";
+
+const BACKENDS = ["heap", "rocksdb"];
+const bin = (name) => join("node_modules", ".bin", name);
+const RUNTIMES = [
+  { name: "node", cmd: process.execPath, args: ["--import", "tsx"] },
+  { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--no-check"] },
+  { name: "bun", cmd: bin("bun"), args: [] },
+];
+const only = (process.env.QSTATE_FLINK_RUNTIMES ?? "").split(",").filter(Boolean);
+const runtimes = only.length ? RUNTIMES.filter((r) => only.includes(r.name)) : RUNTIMES;
+
+let passed = 0, failed = 0;
+const ok = (line) => { passed++; console.log(`compat ok: ${line}`); };
+const fail = (line) => { failed++; console.log(`compat FAIL: ${line}`); };
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
+const work = mkdtempSync(join(tmpdir(), "qstate-test-flink-"));
+
+// The error cases both clients are asked, and the error code our client must report for each.
+const ERROR_CASES = {
+  "unknown-key": { key: "no-such-user", state: "value", codes: ["UNKNOWN_KEY_OR_NAMESPACE"] },
+  "unknown-state": { key: "user-0", state: "no-such-state", codes: ["UNKNOWN_STATE_NAME"] },
+  // Flink's proxy cannot tell an unknown job from a state not yet registered: it reports
+  // UnknownLocationException for both, so the code is UNKNOWN_LOCATION there (ours says UNKNOWN_JOB).
+  "unknown-job": { key: "user-0", state: "value", job: "0123456789abcdef0123456789abcdef", codes: ["UNKNOWN_LOCATION", "UNKNOWN_JOB"] },
+  "wrong-namespace": { codes: ["UNKNOWN_KEY_OR_NAMESPACE"] },
+};
+
+function errorQueries(jobId) {
+  return Object.entries(ERROR_CASES).filter(([name]) => name !== "wrong-namespace").map(([name, c]) => ({
+    case: name, jobId: c.job ?? jobId, state: c.state, kind: "value", keyType: "string", key: c.key, valueType: "long",
+  }));
+}
+
+const describeJava = (r) => r.ok ? `value ${JSON.stringify(r.value)}` : signature(r);
+
+async function main() {
+  console.log("=== building the Flink peer");
+  for (const v of VERSIONS) await build(v);
+  console.log(`built (${elapsed()})`);
+
+  console.log("=== starting Flink clusters");
+  const clusters = await Promise.all(VERSIONS.flatMap((v) => BACKENDS.map((b) => startCluster(v.version, b))));
+  for (const c of clusters) console.log(`flink ${c.flinkVersion} ${c.backend}: job ${c.jobId}, proxies ${c.proxies.join(" ")}`);
+  console.log(`clusters ready (${elapsed()})`);
+  const clustersFile = join(work, "clusters.jsonl");
+  writeFileSync(clustersFile, clusters.map(({ stop: _s, ...c }) => JSON.stringify(c)).join("\n") + "\n");
+
+  // Flink's own client against Flink's own proxy, for the error cases: the reference behaviour.
+  const flinkErrors = new Map();
+  for (const c of clusters) {
+    const qs = errorQueries(c.jobId);
+    const res = await flinkClient(c.flinkVersion, c.proxies[0], qs);
+    qs.forEach((q, i) => flinkErrors.set(`${c.flinkVersion}/${c.backend}/${q.case}`, res[i]));
+  }
+
+  console.log("=== direction ts-client: our client reads the Flink clusters");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-ts-client.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    const seen = new Set();
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) {
+        const l = line.slice("compat ok: ".length);
+        if (!seen.has(l)) { seen.add(l); ok(l); }
+      } else if (line.startsWith("compat FAIL: ")) fail(line.slice("compat FAIL: ".length));
+      else if (line.startsWith("compat error: ")) {
+        const e = JSON.parse(line.slice("compat error: ".length));
+        const want = ERROR_CASES[e.case].codes;
+        const ref = flinkErrors.get(`${e.flink}/${e.backend}/${e.case}`);
+        const label = `flink=${e.flink} backend=${e.backend} direction=ts-client error=${e.case} runtime=${e.runtime}`;
+        const detail = `ours=${e.class}/${e.code}, flink-client=${ref ? describeJava(ref) : "(not askable: Flink's client has no public namespace query)"}`;
+        if (!e.ok && want.includes(e.code)) ok(`${label} ${detail}`);
+        else fail(`${label} expected ${want.join(" or ")}, ${detail}`);
+      }
+    }
+    if (r.code !== 0 && seen.size === 0) fail(`direction=ts-client runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
+  console.log("=== direction flink-client: Flink's client reads our proxy");
+  const expected = clusters[0].states.filter((s) => !s.namespaceType && s.name !== "window-count");
+  for (const rt of runtimes) {
+    const ours = start(`our LocalCluster on ${rt.name}`, rt.cmd, [...rt.args, "compat/ts/serve-ours.ts"], { timeoutMs: 120_000 });
+    try {
+      const info = await ours.first;
+      for (const v of VERSIONS) {
+        const queries = [];
+        for (const s of expected) {
+          const jobId = s.keyType === "long" ? info.jobs.id : info.jobs.user;
+          for (const e of s.entries) queries.push({ s, e, q: { jobId, state: s.name, kind: s.kind, keyType: s.keyType, key: e.key, valueType: s.valueType } });
+        }
+        const errs = errorQueries(info.jobs.user);
+        const res = await flinkClient(v.version, info.proxies[0], [...queries.map((x) => x.q), ...errs]);
+        const bad = new Map();
+        queries.forEach((x, i) => {
+          const r = res[i];
+          const same = r.ok && JSON.stringify(normalize(r.value)) === JSON.stringify(normalize(x.e.value));
+          if (!same && !bad.has(x.s.name)) bad.set(x.s.name, `${x.s.name}[${x.e.key}]: ${r.ok ? JSON.stringify(r.value) : `${r.class}: ${r.message}`}, expected ${JSON.stringify(x.e.value)}`);
+        });
+        for (const s of expected) {
+          const label = `flink=${v.version} backend=ours direction=flink-client kind=${s.kind} type=${s.keyType}->${s.kind === "list" ? `list<${s.valueType}>` : s.valueType} runtime=${rt.name}`;
+          if (bad.has(s.name)) fail(`${label}: ${bad.get(s.name)}`);
+          else ok(label);
+        }
+        errs.forEach((q, i) => {
+          const got = res[queries.length + i];
+          const ref = flinkErrors.get(`${v.version}/heap/${q.case}`);
+          const label = `flink=${v.version} backend=ours direction=flink-client error=${q.case} runtime=${rt.name}`;
+          const detail = `ours-proxy=${describeJava(got)}, flink-proxy=${describeJava(ref)}`;
+          // Flink users catch the exception classes: the innermost known class must match.
+          if (!got.ok && signature(got) === signature(ref)) ok(`${label} ${detail}`);
+          else fail(`${label} ${detail}; ours: ${got.message}`);
+        });
+      }
+    } catch (e) {
+      fail(`direction=flink-client runtime=${rt.name}: ${e.message}`);
+    } finally {
+      ours.stop();
+    }
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+  for (const c of clusters) c.stop();
+}
+
+/** Map values compare as sets of entries. */
+function normalize(v) {
+  if (v && typeof v === "object" && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return v;
+}
+
+/**
+ * What a Flink user's catch sees: the exception class, and for Flink's "Failed request N.\n
+ * Caused by: <class>: ..." RuntimeException also the class its text names first.
+ */
+function signature(r) {
+  if (!r || r.ok) return null;
+  const named = /Caused by: ([\w.$]+)/.exec(r.message ?? "");
+  return named ? `${r.class}(${named[1]})` : r.class;
+}
+
+try {
+  await main();
+} catch (e) {
+  fail(`suite aborted: ${e.stack ?? e}`);
+} finally {
+  killAll();
+  rmSync(work, { recursive: true, force: true });
+}
+console.log(`\n=== live Flink suite took ${elapsed()}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

@@ -105,6 +105,8 @@ function isNaNBits(hex: string, float: boolean): boolean {
 
 /** Typed JSON value → the JS value our API uses. */
 function fromTyped(t: Typed): Json {
+  // A typed null ({type: "long", value: null}): Java's null of that type.
+  if (t.value === null && t.bits === undefined && !/^tuple\d+</.test(t.type)) return null;
   switch (t.type) {
     case "int":
     case "short":
@@ -194,7 +196,7 @@ class Check {
       const got = fn();
       this.failures.push(`${what}: expected ${expected.class}, but it returned ${show(got)}`);
     } catch (e) {
-      const d = errorDiff(e, expected);
+      const d = errorDiff(e, expected, this);
       if (d) this.failures.push(`${what}: ${d}`);
     }
   }
@@ -215,7 +217,28 @@ function clip(s: string | null): string {
   return s.length > 80 ? `${s.slice(0, 80)}…(${s.length / 2} bytes)` : s;
 }
 
-function errorDiff(e: unknown, expected: Json): string | undefined {
+function hexOrNull(hex: string | null): Uint8Array | null {
+  return hex === null ? null : qs.fromHex(hex);
+}
+
+/**
+ * Where Java fails by accident (a negative byte[] length read from the input makes the JVM
+ * throw NegativeArraySizeException, unwrapped), we deliberately report a SerializationError
+ * naming the negative length: accepted, with a note.
+ */
+function deliberateDifference(e: unknown, expected: Json, c?: Check): boolean {
+  if (expected.class !== "java.lang.NegativeArraySizeException") return false;
+  for (let x: unknown = e; x instanceof qs.QueryableStateError; x = (x as Error).cause) {
+    if (x instanceof qs.SerializationError && /negative/i.test(x.message)) {
+      c?.notes.push(`Java throws ${expected.class} (${expected.message}); we report SerializationError: ${x.message}`);
+      return true;
+    }
+  }
+  return false;
+}
+
+function errorDiff(e: unknown, expected: Json, c?: Check): string | undefined {
+  if (deliberateDifference(e, expected, c)) return undefined;
   if (!(e instanceof qs.QueryableStateError)) {
     return `expected ${expected.class}, got non-library error ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`;
   }
@@ -427,7 +450,7 @@ const handlers: Record<string, Handler> = {
   deserializeValueErrors: {
     fields: ["serializer", "bytes", "error"],
     check(e, c) {
-      c.throws("deserializeValue", () => qs.deserializeValue(qs.fromHex(e.bytes), serializerByName(e.serializer)), e.error);
+      c.throws("deserializeValue", () => qs.deserializeValue(hexOrNull(e.bytes), serializerByName(e.serializer)), e.error);
     },
   },
   listState: {
@@ -441,7 +464,7 @@ const handlers: Record<string, Handler> = {
   deserializeListQuirks: {
     fields: ["elementSerializer", "bytes", "description", "deserialized", "error"],
     check(e, c) {
-      const run = () => qs.deserializeList(qs.fromHex(e.bytes), serializerByName(e.elementSerializer));
+      const run = () => qs.deserializeList(hexOrNull(e.bytes), serializerByName(e.elementSerializer));
       if (e.error) return c.throws("deserializeList", run, e.error);
       checkList(c.run("deserializeList", run), e.deserialized, c);
     },
@@ -456,8 +479,17 @@ const handlers: Record<string, Handler> = {
       const m = c.run("deserializeMap", () => qs.deserializeMap(qs.fromHex(e.bytes), ks, vs));
       if (!m) return;
       // Flink decodes into a HashMap: compare as a set of entries, not by order.
-      c.eq("map size", m.size, e.deserialized.length);
-      for (const [k, v] of e.deserialized as [Typed, Typed | null][]) {
+      const expected = e.deserialized as [Typed, Typed | null][];
+      const zeros = expected.filter(([k]) => k.type === "double" && (k.bits === "0000000000000000" || k.bits === "8000000000000000"));
+      const merged = zeros.length === 2;
+      if (merged) {
+        // The documented limit of deserializeMap: one JS Map key for 0 and -0.
+        c.notes.push("Java keeps Double keys 0.0 and -0.0 apart; a JS Map holds them as one key (documented)");
+        if (!m.has(0)) c.fail("deserializeMap: no key 0 for Java's 0.0 / -0.0");
+      }
+      c.eq("map size", m.size, expected.length - (merged ? 1 : 0));
+      for (const [k, v] of expected) {
+        if (merged && zeros.some(([z]) => z === k)) continue;
         const hit = [...m].find(([mk]) => typedDiff(k, mk) === undefined);
         if (!hit) c.fail(`deserializeMap: missing key ${JSON.stringify(k)}`);
         else c.typed(`deserializeMap value of ${JSON.stringify(k)}`, hit[1], v);
@@ -543,6 +575,8 @@ const handlers: Record<string, Handler> = {
   },
 };
 
+let strictTupleHashes = false;
+
 function checkKeyHash(typed: Typed, key: Json, ks: TypeSerializer<Json>, expected: number | null, c: Check): void {
   if (expected === null) {
     // Java gives such keys (byte[]) an identity hash: they must not be usable as keys.
@@ -552,7 +586,7 @@ function checkKeyHash(typed: Typed, key: Json, ks: TypeSerializer<Json>, expecte
   if (ks.hashCode === undefined) return c.fail(`${ks.name} has no hashCode, expected ${expected}`);
   const ours = ks.hashCode(key);
   if (ours === expected) return;
-  if (/^tuple\d+</.test(typed.type)) {
+  if (/^tuple\d+</.test(typed.type) && !strictTupleHashes) {
     // The generator serialized tuples with Flink's TupleSerializer but without Flink's Tuple
     // classes, so its Tuple2.hashCode() was Object's identity hash. Flink's TupleN.hashCode()
     // is value-based (31 * f0.hashCode() + f1.hashCode()), which is what routing uses.
@@ -603,12 +637,26 @@ function checkFrame(c: Check, e: Json, type: qs.MessageType, body: qs.MessageBod
 // ---------------------------------------------------------------- main
 
 function main(): number {
-  const file = process.argv[2];
-  if (!file) {
-    console.error("usage: check-vectors FILE");
+  const files = process.argv.slice(2);
+  if (files.length === 0) {
+    console.error("usage: check-vectors FILE...");
     return 2;
   }
+  let passed = 0, failed = 0;
+  for (const file of files) {
+    const [p, f] = checkFile(file);
+    if (files.length > 1) console.log(`${file}: ${p} passed, ${f} failed`);
+    passed += p;
+    failed += f;
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+function checkFile(file: string): [number, number] {
   const doc = JSON.parse(readFileSync(file, "utf8"));
+  // Files made by compat/flink (they name their Flink version) carry real Tuple hashes.
+  strictTupleHashes = typeof doc.meta?.flinkVersion === "string";
   let passed = 0, failed = 0;
   if (doc.schemaVersion !== 1) {
     console.log(`FAIL schemaVersion ${doc.schemaVersion} is not understood (expected 1)`);
@@ -640,8 +688,7 @@ function main(): number {
       }
     });
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  return failed === 0 && passed > 0 ? 0 : 1;
+  return [passed, failed];
 }
 
 process.exitCode = main();

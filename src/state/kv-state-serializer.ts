@@ -4,6 +4,7 @@
  */
 import { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { QueryableStateError, SerializationError } from "../core/errors.ts";
+import { toHex } from "../core/hex.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 
 /** The byte between key and namespace. */
@@ -130,7 +131,12 @@ export function serializeMap<K, V>(
   return w.toBytes();
 }
 
-/** Reads a MapState's bytes into a Map (a later duplicate key wins, as in Java's HashMap). */
+/**
+ * Reads a MapState's bytes into a Map. Keys are equal when their bytes are (Java's `equals` for
+ * every key type Flink can serialize this way): a later duplicate wins, as in Java's HashMap, also
+ * for tuple and byte-array keys, which a JS Map would otherwise compare by identity. One JS limit
+ * remains: a Map holds `0` and `-0` as one key, where Java keeps the Double keys 0.0 and -0.0 apart.
+ */
 export function deserializeMap<K, V>(
   bytes: Uint8Array | null,
   keySerializer: TypeSerializer<K>,
@@ -139,8 +145,18 @@ export function deserializeMap<K, V>(
   if (bytes === null || bytes === undefined) return null;
   const r = new ByteReader(bytes);
   const out = new Map<K, V | null>();
+  let byBytes: Map<string, K> | undefined;
   while (r.remaining > 0) {
-    const k = keySerializer.deserialize(r);
+    const start = r.position;
+    let k = keySerializer.deserialize(r);
+    if (k !== null && typeof k === "object") {
+      // Object keys have no value equality in a JS Map: the first key with these bytes stands for all.
+      byBytes ??= new Map();
+      const hex = toHex(bytes.subarray(start, r.position));
+      const first = byBytes.get(hex);
+      if (first === undefined) byBytes.set(hex, k);
+      else k = first;
+    }
     out.set(k, r.readBoolean() ? null : valueSerializer.deserialize(r));
   }
   return out;

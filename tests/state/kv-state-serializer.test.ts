@@ -17,6 +17,7 @@ import {
   stringSerializer,
   toHex,
   TruncatedInputError,
+  tupleSerializer,
   VoidNamespace,
   voidNamespaceSerializer,
 } from "../../mod.ts";
@@ -111,5 +112,15 @@ describe("maps", () => {
     assert.throws(() => deserializeMap(fromHex("00000000"), longSerializer, longSerializer), TruncatedInputError);
     assert.throws(() => deserializeMap(fromHex("00000000000000010000"), longSerializer, longSerializer), TruncatedInputError);
     assert.throws(() => deserializeMap(fromHex("0000000000000001000000000000000002000000"), longSerializer, longSerializer), TruncatedInputError);
+  });
+
+  test("map keys that are objects (tuples) are equal by their bytes, as Java's HashMap sees them: the later value wins", () => {
+    // Flink 1.20 / 2.3 (compat/flink vectors): (1,2L)->10, (1,2L)->20 decodes to {(1,2)=20}.
+    const ks = tupleSerializer(intSerializer, longSerializer);
+    const bytes = serializeMap([[[1, 2n], 10], [[1, 2n], 20], [[1, 3n], 30]], ks, intSerializer);
+    const m = deserializeMap(bytes, ks, intSerializer)!;
+    assert.equal(m.size, 2);
+    assert.deepEqual([...m.values()], [20, 30]);
+    assert.deepEqual([...m.keys()], [[1, 2n], [1, 3n]]);
   });
 });

@@ -88,12 +88,29 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 
+  // Bad input on one connection: what Flink's proxy does is the reference for ours.
+  const probe = async (proxy, job) => {
+    const r = await run(process.execPath, ["--import", "tsx", "compat/ts/probe-malformed.ts", "--proxy", proxy, "--job", job], { timeoutMs: 60_000 });
+    return new Map(r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).map((x) => [x.case, x]));
+  };
+  const shape = (x) => x ? `${x.answers.map((a) => a.split(" ")[0]).join("+")}${x.closed ? "+closed" : ""}` : "none";
+  const flinkProbes = new Map();
+  for (const c of clusters.filter((c) => c.backend === "heap")) flinkProbes.set(c.flinkVersion, await probe(c.proxies[0], c.jobId));
+
   console.log("=== direction flink-client: Flink's client reads our proxy");
   const expected = clusters[0].states.filter((s) => !s.namespaceType && s.name !== "window-count");
   for (const rt of runtimes) {
     const ours = start(`our LocalCluster on ${rt.name}`, rt.cmd, [...rt.args, "compat/ts/serve-ours.ts"], { timeoutMs: 120_000 });
     try {
       const info = await ours.first;
+      const mine = await probe(info.proxies[0], info.jobs.user);
+      for (const [version, theirs] of flinkProbes) {
+        for (const [name, ref] of theirs) {
+          const label = `flink=${version} backend=ours direction=wire bad-input=${name} runtime=${rt.name}`;
+          if (shape(mine.get(name)) === shape(ref)) ok(`${label} both=${shape(ref)}`);
+          else fail(`${label} flink-proxy=${shape(ref)} ours=${shape(mine.get(name))}: ${JSON.stringify(mine.get(name))}`);
+        }
+      }
       for (const v of VERSIONS) {
         const queries = [];
         for (const s of expected) {

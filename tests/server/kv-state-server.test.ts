@@ -170,15 +170,37 @@ describe("KvStateServer", () => {
     await conn.closed;
   });
 
-  test("raw malformed bytes get a SERVER_FAILURE and only that connection closes", async () => {
+  test("a frame with intact framing but a wrong version or an undecodable body gets a SERVER_FAILURE and the connection goes on (as Flink's)", async () => {
+    const server = await startFixtureServer(10);
+    cleanup.push(() => server.close());
+    const truncatedBody = encodeRequestFrame(1n, new KvStateInternalRequest(FIXTURE_STATE_ID, new Uint8Array(0))).subarray(0, 24).map((b, i) => (i === 3 ? 20 : b));
+    for (const junk of [
+      new Uint8Array([0, 0, 0, 12, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), // wrong version
+      truncatedBody,
+    ]) {
+      const raw = await rawConnect(server.address!);
+      raw.conn.write(junk);
+      raw.conn.write(encodeRequestFrame(5n, keyRequest(5)));
+      await raw.waitFor(() => raw.frames.length === 2);
+      assert.equal(raw.frames[0].type, MessageType.SERVER_FAILURE);
+      const e = decodeFailureError(raw.frames[0].body);
+      assert.equal(e.remoteClassName, "java.lang.RuntimeException");
+      assert.match(e.remoteMessage!, /^Failed incoming message\. Caused by: /);
+      assert.equal(raw.frames[1].type, MessageType.REQUEST_RESULT);
+      assert.equal(valueOf(KvStateResponse.decode(raw.frames[1].body)), "value-5");
+      assert.equal(raw.ended, false);
+      await raw.conn.close();
+    }
+  });
+
+  test("raw bytes that break the framing get a SERVER_FAILURE and only that connection closes", async () => {
     const server = await startFixtureServer(10);
     const client = newClient();
     cleanup.push(() => client.close(), () => server.close());
     assert.equal(valueOf(await client.sendRequest(server.address!, keyRequest(1))), "value-1");
     for (const junk of [
-      new Uint8Array([0, 0, 0, 12, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0]), // wrong version
       new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]), // negative length
-      encodeRequestFrame(1n, new KvStateInternalRequest(FIXTURE_STATE_ID, new Uint8Array(0))).subarray(0, 24).map((b, i) => (i === 3 ? 20 : b)), // truncated body
+      new Uint8Array([0, 0, 0, 2, 1, 2]), // shorter than a header
     ]) {
       const raw = await rawConnect(server.address!);
       raw.conn.write(junk);

@@ -96,6 +96,7 @@ export {
   errorFromJavaThrowable,
   type JavaThrowableInit,
   RemoteError,
+  type RemoteThrowable,
   UnknownJobManagerError,
   UnknownKeyGroupLocationError,
   UnknownKeyOrNamespaceError,

@@ -70,78 +70,77 @@ function withoutStackTrace(message: string): string {
   return message.split("\n").filter((l) => !/^\t(at |\.\.\. \d+ more)/.test(l)).join("\n").trimEnd();
 }
 
+/** The remote fields of a Throwable as it came over the wire (or as we send it). */
+export interface RemoteThrowable {
+  readonly className: string;
+  readonly message: string | null;
+  readonly classChain?: readonly JavaClassInfo[];
+}
+
 type RemoteErrorClass = {
-  new (remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options?: { cause?: unknown }): RemoteError;
+  new (remote: RemoteThrowable, options?: { cause?: unknown }): RemoteError;
   readonly javaClassName: string;
 };
-
-function remoteClass(code: string, javaClassName: string, base: typeof RemoteError = RemoteError): RemoteErrorClass {
-  const cls = class extends base {
-    static override readonly javaClassName: string = javaClassName;
-    constructor(
-      remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
-      options: { cause?: unknown } = {},
-    ) {
-      super(remote, { ...options, code });
-    }
-  };
-  return cls;
-}
 
 /** Flink's `BadRequestException`: the request was understood but cannot be answered. */
 export class BadRequestError extends RemoteError {
   static override readonly javaClassName: string = `${PKG}.network.BadRequestException`;
-  constructor(remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options: { cause?: unknown; code?: string } = {}) {
+  /** The text a server sends when it gives no detail. */
+  static readonly defaultText: string = "Bad request.";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown; code?: string } = {}) {
     super(remote, { code: "BAD_REQUEST", ...options });
   }
   /** The error a server sends, e.g. `BadRequestError.create("Queryable State Server", "NULL returned ...")`. */
   static create(serverName: string, message: string): BadRequestError {
     return new BadRequestError({ className: BadRequestError.javaClassName, message: `${serverName} : ${message}` });
   }
-}
-
-function badRequestSubclass(code: string, simpleName: string, text: string) {
-  const javaClassName = `${PKG}.exceptions.${simpleName}`;
-  return class extends BadRequestError {
-    static override readonly javaClassName: string = javaClassName;
-    constructor(remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] }, options: { cause?: unknown } = {}) {
-      super(remote, { ...options, code });
-    }
-    /** The error as a server named `serverName` sends it. */
-    static forServer(serverName: string, detail?: string): BadRequestError {
-      return new this({ className: javaClassName, message: `${serverName} : ${detail ?? text}` });
-    }
-  };
+  /** This class's error as a server named `serverName` sends it: `"<server> : <detail>"`. */
+  static forServer<E extends BadRequestError>(
+    this: { new (remote: RemoteThrowable): E; readonly javaClassName: string; readonly defaultText: string },
+    serverName: string,
+    detail?: string,
+  ): E {
+    return new this({ className: this.javaClassName, message: `${serverName} : ${detail ?? this.defaultText}` });
+  }
 }
 
 /** No value for that key and namespace (code `UNKNOWN_KEY_OR_NAMESPACE`). Check the key, its type, and that the job has processed it. */
-export class UnknownKeyOrNamespaceError extends badRequestSubclass(
-  "UNKNOWN_KEY_OR_NAMESPACE",
-  "UnknownKeyOrNamespaceException",
-  "No state for the specified key/namespace.",
-) {}
+export class UnknownKeyOrNamespaceError extends BadRequestError {
+  static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKeyOrNamespaceException`;
+  static override readonly defaultText: string = "No state for the specified key/namespace.";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_KEY_OR_NAMESPACE" });
+  }
+}
 
 /** The state server has no state under that KvStateID (code `UNKNOWN_KV_STATE_ID`); the location is stale. */
-export class UnknownKvStateIdError extends badRequestSubclass(
-  "UNKNOWN_KV_STATE_ID",
-  "UnknownKvStateIdException",
-  "No registered state.",
-) {
+export class UnknownKvStateIdError extends BadRequestError {
+  static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKvStateIdException`;
+  static override readonly defaultText: string = "No registered state.";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_KV_STATE_ID" });
+  }
   /** As the state server sends it: `"<server> : No registered state with ID <hex>."`. */
-  static forId(serverName: string, kvStateId: { toString(): string }): BadRequestError {
-    return this.forServer(serverName, `No registered state with ID ${kvStateId}.`);
+  static forId(serverName: string, kvStateId: { toString(): string }): UnknownKvStateIdError {
+    return UnknownKvStateIdError.forServer(serverName, `No registered state with ID ${kvStateId}.`);
   }
 }
 
 /** No state server is registered for the key's key group (code `UNKNOWN_KEY_GROUP_LOCATION`). */
-export class UnknownKeyGroupLocationError extends badRequestSubclass(
-  "UNKNOWN_KEY_GROUP_LOCATION",
-  "UnknownKvStateKeyGroupLocationException",
-  "Unknown key-group location.",
-) {}
+export class UnknownKeyGroupLocationError extends BadRequestError {
+  static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKvStateKeyGroupLocationException`;
+  static override readonly defaultText: string = "Unknown key-group location.";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_KEY_GROUP_LOCATION" });
+  }
+}
 
 /** The proxy could not find where the state lives: the job or state name is unknown or not ready (code `UNKNOWN_LOCATION`). */
-export class UnknownLocationError extends remoteClass("UNKNOWN_LOCATION", `${PKG}.exceptions.UnknownLocationException`) {
+export class UnknownLocationError extends RemoteError {
+  static override readonly javaClassName: string = `${PKG}.exceptions.UnknownLocationException`;
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_LOCATION" });
+  }
   /** Flink's text for a state that cannot be located. */
   static forState(stateName: string, jobId: { toString(): string }): UnknownLocationError {
     return new UnknownLocationError({
@@ -153,7 +152,11 @@ export class UnknownLocationError extends remoteClass("UNKNOWN_LOCATION", `${PKG
 }
 
 /** The proxy has no coordinator to ask (code `UNKNOWN_JOB_MANAGER`). */
-export class UnknownJobManagerError extends remoteClass("UNKNOWN_JOB_MANAGER", `${PKG}.exceptions.UnknownJobManagerException`) {
+export class UnknownJobManagerError extends RemoteError {
+  static override readonly javaClassName: string = `${PKG}.exceptions.UnknownJobManagerException`;
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_JOB_MANAGER" });
+  }
   static create(): UnknownJobManagerError {
     return new UnknownJobManagerError({
       className: UnknownJobManagerError.javaClassName,
@@ -163,16 +166,26 @@ export class UnknownJobManagerError extends remoteClass("UNKNOWN_JOB_MANAGER", `
 }
 
 /** The job id is not known to the coordinator (code `UNKNOWN_JOB`). Check the job id and that the job runs. */
-export class UnknownJobError extends remoteClass("UNKNOWN_JOB", "org.apache.flink.runtime.messages.FlinkJobNotFoundException") {}
+export class UnknownJobError extends RemoteError {
+  static override readonly javaClassName: string = "org.apache.flink.runtime.messages.FlinkJobNotFoundException";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_JOB" });
+  }
+}
 
 /** The job has no queryable state of that name (code `UNKNOWN_STATE_NAME`). Check the name the job registered. */
-export class UnknownStateNameError extends remoteClass("UNKNOWN_STATE_NAME", "org.apache.flink.runtime.query.UnknownKvStateLocation") {}
+export class UnknownStateNameError extends RemoteError {
+  static override readonly javaClassName: string = "org.apache.flink.runtime.query.UnknownKvStateLocation";
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "UNKNOWN_STATE_NAME" });
+  }
+}
 
 const BY_CLASS = new Map<string, RemoteErrorClass>([
-  [BadRequestError.javaClassName, BadRequestError as unknown as RemoteErrorClass],
-  [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError as unknown as RemoteErrorClass],
-  [UnknownKvStateIdError.javaClassName, UnknownKvStateIdError as unknown as RemoteErrorClass],
-  [UnknownKeyGroupLocationError.javaClassName, UnknownKeyGroupLocationError as unknown as RemoteErrorClass],
+  [BadRequestError.javaClassName, BadRequestError],
+  [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError],
+  [UnknownKvStateIdError.javaClassName, UnknownKvStateIdError],
+  [UnknownKeyGroupLocationError.javaClassName, UnknownKeyGroupLocationError],
   [UnknownLocationError.javaClassName, UnknownLocationError],
   [UnknownJobManagerError.javaClassName, UnknownJobManagerError],
   [UnknownJobError.javaClassName, UnknownJobError],
@@ -189,7 +202,7 @@ function recognizeText(message: string | null): RemoteErrorClass | undefined {
   let found: RemoteErrorClass | undefined;
   for (const m of message.matchAll(NAMED_CLASS)) {
     const cls = BY_CLASS.get(m[1]);
-    if (cls && cls !== BadRequestError as unknown as RemoteErrorClass) found = cls;
+    if (cls && cls !== BadRequestError) found = cls;
   }
   return found;
 }

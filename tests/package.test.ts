@@ -24,4 +24,20 @@ describe("npm package (dist/)", () => {
     }
     assert.deepEqual(Object.keys(esm).sort(), Object.keys(cjs).filter((k) => k !== "default" && k !== "__esModule").sort());
   });
+
+  test("class names survive bundling, and instanceof works across the ESM and CJS builds", async () => {
+    const esm = await import(new URL("mod.js", dist).href);
+    const cjs = createRequire(import.meta.url)("../dist/mod.cjs");
+    for (const api of [esm, cjs]) {
+      assert.equal(api.JobID.random().constructor.name, "JobID");
+      assert.equal(api.LocalCluster.name, "LocalCluster");
+      assert.equal(new api.InvalidArgumentError("x").name, "InvalidArgumentError");
+    }
+    const fromCjs = new cjs.UnknownKeyOrNamespaceError({ className: "x", message: "m" });
+    assert.ok(fromCjs instanceof esm.UnknownKeyOrNamespaceError);
+    assert.ok(fromCjs instanceof esm.BadRequestError);
+    assert.ok(fromCjs instanceof esm.QueryableStateError);
+    assert.ok(!(fromCjs instanceof esm.UnknownJobError));
+    assert.ok(!(new Error("plain") instanceof esm.QueryableStateError));
+  });
 });

@@ -154,6 +154,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `qstate explain | head`: a reader that goes away is no error of ours.
+process.stdout.on("error", (e: { code?: string }) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, (e) => {

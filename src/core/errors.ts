@@ -21,7 +21,24 @@ export class QueryableStateError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /**
+   * `instanceof` also across copies of this library: the npm package's ESM and CommonJS builds
+   * are two copies of every class, so an error thrown by one is matched by the other's class of
+   * the same name (errors carry a brand shared through `Symbol.for`).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (value === null || typeof value !== "object" || !(ERROR_BRAND in value)) return false;
+    for (let p = Object.getPrototypeOf(value); p !== null; p = Object.getPrototypeOf(p)) {
+      if (Object.hasOwn(p, "constructor") && (p.constructor as { name?: string }).name === this.name) return true;
+    }
+    return false;
+  }
 }
+
+const ERROR_BRAND: unique symbol = Symbol.for("queryable-state.error") as never;
+Object.defineProperty(QueryableStateError.prototype, ERROR_BRAND, { value: true });
 
 /** Input ended before a value was complete (Java's `EOFException`). */
 export class TruncatedInputError extends QueryableStateError {

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// Tests the npm package as a user gets it: `npm pack`, install the tarball into a fresh project,
+// then use it from Node ESM, Node CommonJS, the qstate bin, TypeScript (with and without
+// @types/node), a Bun script and Deno. Ends with "N passed, M failed".
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const dir = mkdtempSync(join(tmpdir(), "qstate-package-"));
+let passed = 0, failed = 0;
+
+function check(label, cmd, args, { expect, env } = {}) {
+  const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1", ...env } });
+  const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
+  const good = r.status === 0 && (expect === undefined || expect.test(out));
+  if (good) passed++;
+  else failed++;
+  console.log(`${good ? "ok" : "FAIL"}: ${label}${good ? "" : `\n  exit ${r.status ?? r.signal}\n  ${out.trim().split("\n").slice(-15).join("\n  ")}`}`);
+}
+
+// What every consumer does: the README's quickstart, plus class names and cross-build errors.
+const QUICKSTART = (imp) => `${imp}
+const clicks = reducingState("clicks", (a, b) => a + b, longSerializer, { queryable: "clicks" });
+const cluster = await LocalCluster.start({ taskManagers: 2 });
+const job = cluster.submit({
+  sources: [[{ user: "ada", n: 3n }, { user: "bob", n: 1n }, { user: "ada", n: 2n }]],
+  keyBy: (e) => e.user,
+  keyType: stringSerializer,
+  steps: [{ name: "count", states: [clicks], process: (e, ctx) => ctx.state(clicks).add(e.n) }],
+});
+await job.sourcesDone;
+const { hostname, port } = cluster.proxyAddresses[0];
+const client = new QueryableStateClient(hostname, port);
+const ada = await client.getKvState(job.jobId, "clicks", "ada", stringSerializer, clicks);
+const missing = await client.getKvState(job.jobId, "clicks", "eve", stringSerializer, clicks).catch((e) => e);
+console.log("ada clicked " + ada.get() + " times;", missing.name, missing.code, JobID.random().constructor.name, LocalCluster.name);
+await client.close();
+await cluster.close();
+`;
+const NAMES = /ada clicked 5 times; UnknownKeyOrNamespaceError UNKNOWN_KEY_OR_NAMESPACE JobID LocalCluster/;
+const IMPORTS = "LocalCluster, longSerializer, QueryableStateClient, reducingState, stringSerializer, JobID";
+
+try {
+  const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
+  const tarball = join(dir, packed);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: dir, stdio: "inherit" });
+
+  writeFileSync(join(dir, "esm.mjs"), QUICKSTART(`import { ${IMPORTS} } from "queryable-state";`));
+  writeFileSync(join(dir, "cjs.cjs"), `(async () => {\n${QUICKSTART(`const { ${IMPORTS} } = require("queryable-state");`)}\n})();`);
+  writeFileSync(join(dir, "dual.mjs"), `import * as esm from "queryable-state";
+import { createRequire } from "node:module";
+const cjs = createRequire(import.meta.url)("queryable-state");
+const e = new cjs.UnknownJobError({ className: "org.apache.flink.runtime.messages.FlinkJobNotFoundException", message: "m" });
+console.log("cross-build instanceof:", e instanceof esm.UnknownJobError, e instanceof esm.QueryableStateError, !(e instanceof esm.UnknownStateNameError));
+`);
+  const TS = `import { QueryableStateClient, longSerializer, valueState, type QueryableStateError } from "queryable-state";
+const client: QueryableStateClient = new QueryableStateClient("127.0.0.1", 9069, { requestTimeoutMs: 100 });
+const ac = new AbortController();
+const p: Promise<unknown> = client.getKvState("0102030405060708090a0b0c0d0e0f10", "s", 1n, longSerializer, valueState("s", longSerializer), { signal: ac.signal });
+p.catch((e: QueryableStateError) => e.code);
+void client.close();
+`;
+  writeFileSync(join(dir, "consumer.ts"), TS);
+  const tsconfig = (types) => JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", skipLibCheck: false, types, typeRoots: [join(root, "node_modules", "@types")] }, files: ["consumer.ts"] });
+  writeFileSync(join(dir, "tsconfig.plain.json"), tsconfig([]));
+  writeFileSync(join(dir, "tsconfig.node.json"), tsconfig(["node"]));
+
+  check("Node ESM import (quickstart, class names)", process.execPath, ["esm.mjs"], { expect: NAMES });
+  check("Node CommonJS require (quickstart, class names)", process.execPath, ["cjs.cjs"], { expect: NAMES });
+  check("ESM and CJS builds in one program: instanceof works across them", process.execPath, ["dual.mjs"], { expect: /cross-build instanceof: true true true/ });
+  check("qstate bin: --help", join(dir, "node_modules", ".bin", "qstate"), ["--help"], { expect: /qstate/ });
+  check("qstate bin: explain", join(dir, "node_modules", ".bin", "qstate"), ["explain", "--key", "hello", "--key-type", "string"], { expect: /requestFrame\s+[0-9a-f]+/ });
+  check("TypeScript consumer without @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.plain.json"]);
+  check("TypeScript consumer with @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.node.json"]);
+  check("Bun script importing the installed package", bin("bun"), ["esm.mjs"], { expect: NAMES });
+  check("Deno importing the installed package (node_modules)", bin("deno"), ["run", "-A", "esm.mjs"], { expect: NAMES });
+} catch (e) {
+  failed++;
+  console.log(`FAIL: packing or installing: ${e.message}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

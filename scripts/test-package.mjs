@@ -12,8 +12,8 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const dir = mkdtempSync(join(tmpdir(), "qstate-package-"));
 let passed = 0, failed = 0;
 
-function check(label, cmd, args, { expect, env } = {}) {
-  const r = spawnSync(cmd, args, { cwd: dir, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1", ...env } });
+function check(label, cmd, args, { expect, env, cwd = dir } = {}) {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1", ...env } });
   const out = `${r.stdout ?? ""}${r.stderr ?? ""}`;
   const good = r.status === 0 && (expect === undefined || expect.test(out));
   if (good) passed++;
@@ -78,6 +78,9 @@ void client.close();
   check("TypeScript consumer with @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.node.json"]);
   check("Bun script importing the installed package", bin("bun"), ["esm.mjs"], { expect: NAMES });
   check("Deno importing the installed package (node_modules)", bin("deno"), ["run", "-A", "esm.mjs"], { expect: NAMES });
+  // The repository's deno.json tasks, with the npm-installed deno.
+  check("deno task check (type-checks mod.ts)", bin("deno"), ["task", "check"], { cwd: root });
+  check("deno task qstate explain", bin("deno"), ["task", "qstate", "explain", "--key", "a", "--key-type", "string"], { cwd: root, expect: /requestFrame/ });
 } catch (e) {
   failed++;
   console.log(`FAIL: packing or installing: ${e.message}`);

@@ -80,6 +80,7 @@ void client.close();
   check("Deno importing the installed package (node_modules)", bin("deno"), ["run", "-A", "esm.mjs"], { expect: NAMES });
   // The repository's deno.json tasks, with the npm-installed deno.
   check("deno task check (type-checks mod.ts)", bin("deno"), ["task", "check"], { cwd: root });
+  check("deno publish --dry-run (JSR-ready: no slow types)", bin("deno"), ["publish", "--dry-run", "--allow-dirty"], { cwd: root, expect: /Dry run complete/ });
   check("deno task qstate explain", bin("deno"), ["task", "qstate", "explain", "--key", "a", "--key-type", "string"], { cwd: root, expect: /requestFrame/ });
 } catch (e) {
   failed++;

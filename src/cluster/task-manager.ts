@@ -27,7 +27,7 @@ export interface TaskManagerOptions {
  */
 export class TaskManager implements AsyncDisposable {
   readonly index: number;
-  readonly registry = new KvStateRegistry();
+  readonly registry: KvStateRegistry = new KvStateRegistry();
   readonly server: KvStateServer;
   readonly proxy: KvStateClientProxy;
 

@@ -46,7 +46,7 @@ export interface RequestOptions {
 export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   readonly name: string;
   readonly decodeResponse: (body: Uint8Array) => Res;
-  readonly counters = new StatsCounter();
+  readonly counters: StatsCounter = new StatsCounter();
   readonly #options: ClientOptions;
   readonly #connections = new Map<string, ClientConnection<Res>>();
   readonly #deadlines = new Deadlines<Pending<Res>>((p) => {

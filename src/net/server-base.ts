@@ -67,7 +67,7 @@ export interface ServerOptions {
 export class ServerBase<Req> implements AsyncDisposable {
   readonly name: string;
   readonly handler: RequestHandler<Req>;
-  readonly counters = new StatsCounter();
+  readonly counters: StatsCounter = new StatsCounter();
   readonly maxInFlight: number;
   readonly #options: ServerOptions;
   readonly #ports: number[];

@@ -171,6 +171,7 @@ export type TransportErrorCode =
   | "ABORTED"
   | "CLOSED"
   | "TLS"
+  | "PERMISSION_DENIED"
   | "UNKNOWN";
 
 /** What happened, and what to do about it, per code. */
@@ -194,6 +195,10 @@ const EXPLAIN: Record<TransportErrorCode, readonly [string, string]> = {
     "TLS failed",
     "Check that the client trusts the server's CA (tls.ca), that the server name matches the certificate, " +
     "and that both sides use TLS",
+  ],
+  PERMISSION_DENIED: [
+    "the runtime denied network access",
+    "On Deno run with --allow-net (or -A); the runtime's message above names the address",
   ],
   UNKNOWN: ["unexpected error", "See the cause for details"],
 };
@@ -248,7 +253,7 @@ export class TransportError extends QueryableStateError {
   /** Builds an error with the standard message for `code`. */
   static create(code: TransportErrorCode, op: string, address: Endpoint | undefined, cause?: unknown): TransportError {
     const [what, todo] = EXPLAIN[code];
-    const detail = code === "TLS" || code === "UNKNOWN" || code === "ABORTED"
+    const detail = code === "TLS" || code === "UNKNOWN" || code === "ABORTED" || code === "PERMISSION_DENIED"
       ? cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause)
       : "";
     const where = address === undefined ? "" : ` ${TransportError.formatEndpoint(address)}`;
@@ -273,6 +278,8 @@ export class TransportError extends QueryableStateError {
       if (raw === "ABORT_ERR") return "ABORTED";
       if (TLS_CODE.test(raw)) return "TLS";
     }
+    // Deno without --allow-net: Deno.errors.NotCapable (Deno 2) or PermissionDenied (Deno 1).
+    if (e.name === "NotCapable" || e.name === "PermissionDenied") return "PERMISSION_DENIED";
     if (e.name === "TimeoutError") return "ETIMEDOUT";
     if (e.name === "AbortError") return "ABORTED";
     return undefined;

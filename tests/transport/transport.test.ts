@@ -445,3 +445,15 @@ for (const t of transports) {
     );
   });
 }
+
+describe("TransportError codes", () => {
+  test("Deno's permission errors become PERMISSION_DENIED, saying which flag is missing", () => {
+    for (const name of ["NotCapable", "PermissionDenied"]) {
+      const cause = Object.assign(new Error('Requires net access to "127.0.0.1:9", run again with the --allow-net flag'), { name });
+      const e = TransportError.from(cause, "connect to", { hostname: "127.0.0.1", port: 9 });
+      assert.equal(e.code, "PERMISSION_DENIED");
+      assert.match(e.message, /--allow-net/);
+      assert.match(e.message, /127\.0\.0\.1:9/);
+    }
+  });
+});

@@ -12,7 +12,8 @@ import process from "node:process";
 import * as qs from "../mod.ts";
 import type { JavaThrowable, TypeSerializer } from "../mod.ts";
 
-type Json = any; // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+type Json = any;
 type Typed = { type: string; [k: string]: Json };
 
 // ---------------------------------------------------------------- typed values

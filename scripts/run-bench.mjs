@@ -7,6 +7,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 
+// `npm run bench -- --flink`: the side-by-side benchmark against real Flink (scripts/bench-flink.ts).
+if (process.argv.includes("--flink")) {
+  const args = process.argv.slice(2).filter((a) => a !== "--flink");
+  process.exit(spawnSync(process.execPath, ["--import", "tsx", "scripts/bench-flink.ts", ...args], { stdio: "inherit" }).status ?? 1);
+}
+
 const out = join("node_modules", ".cache", "queryable-state-bench");
 mkdirSync(out, { recursive: true });
 await build({

@@ -12,7 +12,7 @@
  */
 import process from "node:process";
 import { readFileSync } from "node:fs";
-import { JobID, QueryableStateClient, QueryableStateError, timeWindowSerializer } from "../../mod.ts";
+import { JobID, QueryableStateClient, type QueryableStateError, timeWindowSerializer } from "../../mod.ts";
 import { contentOf, descriptor, keyOf, sameJson, serializer, toJson } from "./types.ts";
 
 interface Entry { key: string; value: unknown; namespace?: [string, string] }
@@ -53,7 +53,7 @@ async function checkState(c: Cluster, client: QueryableStateClient, s: State): P
   return null;
 }
 
-async function errorCase(c: Cluster, client: QueryableStateClient, name: string, run: () => Promise<unknown>): Promise<void> {
+async function errorCase(c: Cluster, name: string, run: () => Promise<unknown>): Promise<void> {
   const line: Record<string, unknown> = { flink: c.flinkVersion, backend: c.backend, runtime, case: name };
   try {
     const v = await run();
@@ -85,10 +85,10 @@ for (const c of clusters) {
       const value = c.states.find((s) => s.name === "value")!;
       const d = descriptor("value", "value", "long");
       const known = value.entries[0].key;
-      await errorCase(c, client, "unknown-key", () => client.getKvState(c.jobId, "value", "no-such-user", serializer("string"), d));
-      await errorCase(c, client, "unknown-state", () => client.getKvState(c.jobId, "no-such-state", known, serializer("string"), d));
-      await errorCase(c, client, "unknown-job", () => client.getKvState(JobID.random(), "value", known, serializer("string"), d));
-      await errorCase(c, client, "wrong-namespace", () =>
+      await errorCase(c, "unknown-key", () => client.getKvState(c.jobId, "value", "no-such-user", serializer("string"), d));
+      await errorCase(c, "unknown-state", () => client.getKvState(c.jobId, "no-such-state", known, serializer("string"), d));
+      await errorCase(c, "unknown-job", () => client.getKvState(JobID.random(), "value", known, serializer("string"), d));
+      await errorCase(c, "wrong-namespace", () =>
         client.getKvState(c.jobId, "window-sum", known, serializer("string"), d, {
           namespace: { start: 1n, end: 2n },
           namespaceType: timeWindowSerializer,

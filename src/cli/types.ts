@@ -18,7 +18,8 @@ import type { TypeSerializer } from "../types/type-serializer.ts";
 export const TYPE_NAMES = ["int", "long", "string", "boolean", "double", "float", "short", "byte", "char", "bytes"] as const;
 export type TypeName = typeof TYPE_NAMES[number];
 
-const SERIALIZERS: Record<TypeName, TypeSerializer<any>> = { // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+const SERIALIZERS: Record<TypeName, TypeSerializer<any>> = {
   int: intSerializer,
   long: longSerializer,
   string: stringSerializer,

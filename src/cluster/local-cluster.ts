@@ -26,7 +26,8 @@ export interface LocalClusterOptions extends TaskManagerOptions {
 export class LocalCluster implements AsyncDisposable {
   readonly coordinator: Coordinator;
   readonly taskManagers: readonly TaskManager[];
-  readonly #jobs = new Set<JobClient<any, any>>(); // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any
+  readonly #jobs = new Set<JobClient<any, any>>();
   #closed = false;
 
   private constructor(coordinator: Coordinator, taskManagers: readonly TaskManager[]) {
@@ -55,7 +56,8 @@ export class LocalCluster implements AsyncDisposable {
   }
 
   /** Jobs submitted and still running. */
-  get jobs(): JobClient<any, any>[] { // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any
+  get jobs(): JobClient<any, any>[] {
     return [...this.#jobs].filter((j) => j.status === "RUNNING");
   }
 

@@ -6,7 +6,6 @@
  */
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MessageBody } from "../protocol/messages.ts";
-import type { BadRequestError } from "../protocol/remote-errors.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ServerStartError } from "./errors.ts";
 import { parsePortRange } from "./port-range.ts";
@@ -20,7 +19,7 @@ export interface RequestHandler<Req> {
   decode(body: Uint8Array): Req;
   /**
    * Answers a request. Return (or resolve) the response body; throw (or reject) to fail it:
-   * a {@link BadRequestError} is sent as itself, anything else wrapped as Flink does.
+   * a `BadRequestError` is sent as itself, anything else wrapped as Flink does.
    * Returning null is reported as Flink's "NULL returned" BadRequestException.
    */
   handle(requestId: bigint, request: Req, context: RequestContext): MessageBody | null | Promise<MessageBody | null>;

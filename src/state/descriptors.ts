@@ -70,12 +70,18 @@ export interface FoldingStateDescriptor<T, ACC> extends Base {
 }
 
 export type StateDescriptor =
-  | ValueStateDescriptor<any> // deno-lint-ignore no-explicit-any
-  | ListStateDescriptor<any> // deno-lint-ignore no-explicit-any
-  | MapStateDescriptor<any, any> // deno-lint-ignore no-explicit-any
-  | ReducingStateDescriptor<any> // deno-lint-ignore no-explicit-any
-  | AggregatingStateDescriptor<any, any, any> // deno-lint-ignore no-explicit-any
-  | FoldingStateDescriptor<any, any>; // deno-lint-ignore no-explicit-any
+  // deno-lint-ignore no-explicit-any
+  | ValueStateDescriptor<any>
+  // deno-lint-ignore no-explicit-any
+  | ListStateDescriptor<any>
+  // deno-lint-ignore no-explicit-any
+  | MapStateDescriptor<any, any>
+  // deno-lint-ignore no-explicit-any
+  | ReducingStateDescriptor<any>
+  // deno-lint-ignore no-explicit-any
+  | AggregatingStateDescriptor<any, any, any>
+  // deno-lint-ignore no-explicit-any
+  | FoldingStateDescriptor<any, any>;
 
 interface QueryableOption {
   /** Make the state queryable under this name. */

@@ -105,14 +105,15 @@ export class HeapKeyedStateBackend<K> {
     this.keyGroupRange = keyGroupRange;
     this.numberOfKeyGroups = numberOfKeyGroups;
     this.#onQueryableState = options.onQueryableState;
-    const self = this;
+    const key = () => this.#key;
+    const namespace = () => this.#namespace;
     this.#ctx = {
       currentId: (stateName) => this.#currentId(stateName),
       get currentKey() {
-        return self.#key;
+        return key();
       },
       get currentNamespace() {
-        return self.#namespace;
+        return namespace();
       },
     };
   }

@@ -305,6 +305,7 @@ async function connect(opts: ConnectOptions): Promise<Conn> {
   return new DenoTcpConn(conn);
 }
 
+// deno-lint-ignore require-await -- async so that every failure rejects instead of throwing
 async function listen(opts: ListenOptions): Promise<Listener> {
   const hostname = opts.hostname ?? "0.0.0.0";
   const { tls } = opts;

@@ -240,7 +240,7 @@ describe("LocalCluster (Flink IT cases)", () => {
     });
     await job.sourcesDone;
     const proxy = cluster.taskManagers[0].proxy;
-    const all = async () => Promise.all(Array.from({ length: 100 }, async (_, k) => (await client.getKvState(job.jobId, "moving", k, intSerializer, v)).value()));
+    const all = () => Promise.all(Array.from({ length: 100 }, async (_, k) => (await client.getKvState(job.jobId, "moving", k, intSerializer, v)).value()));
     const before = await all();
     const forwarded = proxy.forwardingStats().requests;
     job.relocateSubtask(0, 1); // subtask 0 ran on task manager 0

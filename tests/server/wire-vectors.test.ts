@@ -23,7 +23,8 @@ import {
 } from "../../mod.ts";
 
 const vectors = JSON.parse(readFileSync(fileURLToPath(new URL("../../../shared/vectors/flink-golden.json", import.meta.url)), "utf8"));
-type Capture = Record<string, any>; // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+type Capture = Record<string, any>;
 const captures: Capture[] = vectors.wireCaptures;
 
 function parseInner(text: string): { className: string; message: string } {

@@ -23,7 +23,8 @@ import {
 } from "../../mod.ts";
 import { withSeed } from "../helpers/random.ts";
 
-const isSerialization = (cause?: new (...a: any[]) => Error) => (e: unknown) => { // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+const isSerialization = (cause?: new (...a: any[]) => Error) => (e: unknown) => {
   assert.ok(e instanceof SerializationError, String(e));
   assert.equal(e.code, "SERIALIZATION");
   if (cause) assert.ok(e.cause instanceof cause, String(e.cause));

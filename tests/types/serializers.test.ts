@@ -41,7 +41,8 @@ function roundTrip<T>(s: TypeSerializer<T>, v: T): T {
   return out;
 }
 
-const generators: [TypeSerializer<any>, (r: Rng) => unknown][] = [ // deno-lint-ignore no-explicit-any
+// deno-lint-ignore no-explicit-any
+const generators: [TypeSerializer<any>, (r: Rng) => unknown][] = [
   [intSerializer, (r) => r.int32()],
   [longSerializer, (r) => r.int64()],
   [shortSerializer, (r) => r.int(-32768, 32767)],
@@ -102,7 +103,8 @@ describe("serializers", () => {
   });
 
   test("wrong value shapes give InvalidArgumentError naming the serializer", () => {
-    const bad: [TypeSerializer<any>, unknown][] = [ // deno-lint-ignore no-explicit-any
+    // deno-lint-ignore no-explicit-any
+    const bad: [TypeSerializer<any>, unknown][] = [
       [intSerializer, 1.5], [intSerializer, 2 ** 31], [intSerializer, "1"], [longSerializer, 1.5],
       [longSerializer, 1n << 63n], [shortSerializer, 40000], [byteSerializer, 128], [charSerializer, "ab"],
       [booleanSerializer, 1], [doubleSerializer, 1n], [stringSerializer, 5], [bytesSerializer, null],

@@ -11,13 +11,9 @@ import {
   TC,
 } from "./stream-constants.ts";
 import {
-  classDataOf,
   DEFAULT_MAX_DEPTH,
   DEFAULT_MAX_HANDLES,
   isClassDesc,
-  isInstanceOf,
-  isJavaArray,
-  isJavaObject,
   type JavaFieldDesc,
   type JavaClassDesc,
   type JavaClassData,

@@ -108,7 +108,7 @@ else {
     jobId = job.toString();
     coordinator.registerJob(job, new Map([["op", 128]]));
     coordinator.notifyKvStateRegistered(job, "op", computeKeyGroupRangeForOperatorIndex(128, 1, 0), "bench", id, addr);
-    const proxy = new KvStateClientProxy({ oracle: coordinator, localShortcut: mode === "proxy" });
+    const proxy = new KvStateClientProxy({ oracle: coordinator, localServers: mode === "proxy" ? [server] : [] });
     port = (await proxy.start()).port;
   }
 }

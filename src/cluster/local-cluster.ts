@@ -8,6 +8,7 @@ import type { Endpoint } from "../net/transport.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { KeyedJob } from "./job.ts";
 import { JobClient } from "./running-job.ts";
+import type { KvStateServer } from "../server/kv-state-server.ts";
 import { TaskManager, type TaskManagerOptions } from "./task-manager.ts";
 
 export interface LocalClusterOptions extends TaskManagerOptions {
@@ -40,7 +41,9 @@ export class LocalCluster implements AsyncDisposable {
     const n = options.taskManagers ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`taskManagers must be a positive integer, got ${n}.`);
     const coordinator = new Coordinator();
-    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, coordinator, options));
+    // Every proxy of the cluster asks every state server of the cluster in-process.
+    const servers: KvStateServer[] = [];
+    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, coordinator, options, servers));
     try {
       for (const tm of tms) await tm.start();
     } catch (e) {

@@ -17,7 +17,7 @@ export interface TaskManagerOptions {
   /** TLS the proxy uses towards state servers (needed when `tls` is set). */
   clientTls?: ClientTlsOptions;
   /** Proxy tuning (retries, timeout). */
-  proxy?: Omit<KvStateClientProxyOptions, "oracle" | "host" | "port" | "transport" | "tls" | "serverTls">;
+  proxy?: Omit<KvStateClientProxyOptions, "oracle" | "host" | "port" | "transport" | "tls" | "serverTls" | "localServers">;
 }
 
 /**
@@ -31,11 +31,17 @@ export class TaskManager implements AsyncDisposable {
   readonly server: KvStateServer;
   readonly proxy: KvStateClientProxy;
 
-  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions = {}) {
+  /**
+   * `colocated`: state servers of other task managers in this process (a LocalCluster's), which
+   * this one's proxy may ask in-process as it asks its own server; it also gets this one's server.
+   */
+  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions = {}, colocated?: KvStateServer[]) {
     this.index = index;
     const common = { host: options.host ?? "127.0.0.1", transport: options.transport, tls: options.tls };
     this.server = new KvStateServer({ ...common, port: options.serverPort ?? 0, registry: this.registry });
-    this.proxy = new KvStateClientProxy({ ...options.proxy, ...common, port: options.proxyPort ?? 0, oracle, serverTls: options.clientTls });
+    const localServers = colocated ?? [];
+    localServers.push(this.server);
+    this.proxy = new KvStateClientProxy({ ...options.proxy, ...common, port: options.proxyPort ?? 0, oracle, serverTls: options.clientTls, localServers });
   }
 
   async start(): Promise<void> {

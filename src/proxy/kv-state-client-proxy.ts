@@ -16,7 +16,7 @@ import {
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
-import { KV_STATE_SERVER_NAME, type KvStateServer, localKvStateServer } from "../server/kv-state-server.ts";
+import { KV_STATE_SERVER_NAME, type KvStateServer } from "../server/kv-state-server.ts";
 import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../net/transport.ts";
@@ -39,10 +39,11 @@ export interface KvStateClientProxyOptions extends ServerOptions {
   /** The proxy answers (or fails) every request within this time, retries included. @default 5000 */
   requestTimeoutMs?: number;
   /**
-   * Ask state servers running in this process directly instead of over a socket (same
-   * answers, errors and statistics). @default true
+   * State servers running in this process that the proxy asks directly instead of over a socket
+   * when a location names their address (same answers, errors and statistics). A task manager
+   * hands its own server; a LocalCluster hands all of its. @default none: every hop is a socket
    */
-  localShortcut?: boolean;
+  localServers?: readonly KvStateServer[];
   /** TLS for the proxy's connections to state servers. */
   serverTls?: ClientTlsOptions;
 }
@@ -95,7 +96,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #initialDelay: number;
   readonly #maxDelay: number;
   readonly #timeoutMs: number;
-  readonly #localShortcut: boolean;
+  readonly #localServers: readonly KvStateServer[];
   readonly #localForwards = new StatsCounter();
 
   constructor(options: KvStateClientProxyOptions) {
@@ -105,7 +106,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#initialDelay = positive("retryInitialDelayMs", options.retryInitialDelayMs ?? 10);
     this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
     this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
-    this.#localShortcut = options.localShortcut ?? true;
+    this.#localServers = options.localServers ?? [];
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.serverTls,
@@ -166,10 +167,10 @@ export class KvStateClientProxy implements AsyncDisposable {
     const address = location.getKvStateServerAddress(keyGroup);
     const kvStateId = location.getKvStateID(keyGroup);
     if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
-    if (this.#localShortcut) {
-      // A state server in this process (as on every task manager) is asked directly.
-      const local = localKvStateServer(address);
-      if (local !== undefined) {
+    // A state server in this process (as on every task manager) is asked directly.
+    for (const local of this.#localServers) {
+      const a = local.servingAddress;
+      if (a !== undefined && a.port === address.port && a.hostname === address.hostname) {
         return this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline);
       }
     }

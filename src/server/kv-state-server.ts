@@ -11,18 +11,7 @@ import type { RequestStats } from "../net/stats.ts";
 import type { Endpoint } from "../net/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 
-/** Running state servers of this process, by bound address. */
-const LOCAL_SERVERS = new Map<string, KvStateServer>();
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };
-
-function addressKey(a: { hostname: string; port: number }): string {
-  return `${a.hostname}:${a.port}`;
-}
-
-/** The running state server of this process listening at `address`, if there is one. */
-export function localKvStateServer(address: { hostname: string; port: number }): KvStateServer | undefined {
-  return LOCAL_SERVERS.get(addressKey(address));
-}
 
 /** The name Flink's state server uses in its messages. */
 export const KV_STATE_SERVER_NAME = "Queryable State Server";
@@ -83,8 +72,8 @@ export class KvStateServer implements AsyncDisposable {
   readonly registry: KvStateRegistry;
   readonly #server: ServerBase<KvStateInternalRequest>;
   readonly #handler: RequestHandler<KvStateInternalRequest>;
-  #localKey: string | undefined;
   #localRequests = 0n;
+  #serving = false;
 
   constructor(options: KvStateServerOptions = {}) {
     this.registry = options.registry ?? new KvStateRegistry();
@@ -95,8 +84,7 @@ export class KvStateServer implements AsyncDisposable {
   /** Binds and starts serving; resolves with the bound address. */
   async start(): Promise<Endpoint> {
     const address = await this.#server.start();
-    this.#localKey = addressKey(address);
-    LOCAL_SERVERS.set(this.#localKey, this);
+    this.#serving = true;
     return address;
   }
 
@@ -112,6 +100,11 @@ export class KvStateServer implements AsyncDisposable {
   }
 
 
+  /** Where the server serves, while it does (undefined before start() and after close()). */
+  get servingAddress(): Endpoint | undefined {
+    return this.#serving ? this.#server.address : undefined;
+  }
+
   /** The bound address once started. */
   get address(): Endpoint | undefined {
     return this.#server.address;
@@ -123,7 +116,7 @@ export class KvStateServer implements AsyncDisposable {
 
   /** Graceful shutdown: stop accepting, finish in-flight requests (up to `timeoutMs`), close. */
   close(options?: { timeoutMs?: number }): Promise<void> {
-    if (this.#localKey !== undefined && LOCAL_SERVERS.get(this.#localKey) === this) LOCAL_SERVERS.delete(this.#localKey);
+    this.#serving = false;
     return this.#server.close(options);
   }
 

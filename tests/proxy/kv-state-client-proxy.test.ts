@@ -61,7 +61,7 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     };
     const servers = [new KvStateServer(), new KvStateServer()];
     for (const s of servers) await s.start();
-    const proxy = new KvStateClientProxy({ oracle, localShortcut, ...proxyOptions });
+    const proxy = new KvStateClientProxy({ oracle, localServers: localShortcut ? servers : [], ...proxyOptions });
     await proxy.start();
     const client = new Client("Test Client", KvStateResponse.decode, { requestTimeoutMs: 10_000 });
     cleanup.push(() => client.close(), () => proxy.close({ timeoutMs: 200 }), ...servers.map((s) => () => s.close({ timeoutMs: 200 })));

@@ -1,6 +1,6 @@
 /** `qstate get`: one query through a proxy, printed as text or JSON. */
 import { QueryableStateClient } from "../client/queryable-state-client.ts";
-import { InvalidArgumentError } from "../core/errors.ts";
+import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { parseValue, serializerForType } from "./types.ts";
@@ -42,20 +42,45 @@ export async function runGet(o: GetOptions): Promise<unknown> {
   }
   const client = new QueryableStateClient(hostname, port, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
   try {
+    return await query(client, o, key, keyType, valueType, namespace);
+  } catch (e) {
+    throw withKindHint(e, o);
+  } finally {
+    await client.close();
+  }
+}
+
+/** A value that does not decode as --kind says is most often a state of another kind. */
+function withKindHint(e: unknown, o: GetOptions): unknown {
+  if (!(e instanceof SerializationError)) return e;
+  const others = ["value", "list", "map"].filter((k) => k !== o.kind).map((k) => `--kind ${k}`).join(" or ");
+  return new SerializationError(
+    `${e.message} If '${o.state}' is not a ${o.kind} state, try ${others}; check --key-type and --value-type${o.kind === "map" ? " and --map-key-type" : ""} too.`,
+    { cause: e },
+  );
+}
+
+async function query(
+  client: QueryableStateClient,
+  o: GetOptions,
+  key: unknown,
+  keyType: TypeSerializer<unknown>,
+  valueType: TypeSerializer<unknown>,
+  namespace: { namespace?: unknown; namespaceType?: TypeSerializer<unknown> },
+): Promise<unknown> {
+  {
     const options = { ...namespace, timeoutMs: o.timeoutMs };
     switch (o.kind) {
       case "value":
-        return (await client.getKvState(o.job, o.state, key, keyType, valueState("cli", valueType), options)).value();
+        return (await client.getKvState(o.job, o.state, key, keyType, valueState(o.state, valueType), options)).value();
       case "list":
-        return [...(await client.getKvState(o.job, o.state, key, keyType, listState("cli", valueType), options)).get()];
+        return [...(await client.getKvState(o.job, o.state, key, keyType, listState(o.state, valueType), options)).get()];
       case "map": {
-        const m = await client.getKvState(o.job, o.state, key, keyType, mapState("cli", serializerForType(o.mapKeyType), valueType), options);
+        const m = await client.getKvState(o.job, o.state, key, keyType, mapState(o.state, serializerForType(o.mapKeyType), valueType), options);
         return new Map(m.entries());
       }
       default:
         throw new InvalidArgumentError(`Unknown --kind '${o.kind}': use value, list or map (reducing, aggregating and folding states read as value).`);
     }
-  } finally {
-    await client.close();
   }
 }

@@ -11,17 +11,36 @@ export class ProtocolError extends QueryableStateError {
 }
 
 /** A frame announced a length above the configured maximum (a guard against memory exhaustion). */
+/** Text protocols whose first four bytes, read as a frame length, look like a huge frame. */
+const TEXT_PEERS: Record<number, string> = {
+  0x48545450: "an HTTP server (it answered \"HTTP\")",
+  0x3c21444f: "an HTTP server (it answered with an HTML page)",
+  0x3c68746d: "an HTTP server (it answered with an HTML page)",
+  0x3c48544d: "an HTTP server (it answered with an HTML page)",
+  0x47455420: "an HTTP client (it sent \"GET \")",
+  0x504f5354: "an HTTP client (it sent \"POST\")",
+  0x5353482d: "an SSH server (it sent \"SSH-\")",
+};
+
+function tooLargeMessage(frameLength: number, maxFrameLength: number): string {
+  const peer = TEXT_PEERS[frameLength];
+  if (peer !== undefined) {
+    return `The peer is ${peer}, not a queryable-state server or proxy: check the address and port ` +
+      "(a Flink proxy listens on queryable-state.proxy.ports, 9069 by default).";
+  }
+  if (frameLength >= 0x16030000 && frameLength <= 0x160304ff) {
+    return "The peer speaks TLS: connect with the tls option, or point at a plaintext port.";
+  }
+  return `Frame of ${frameLength} bytes exceeds the maximum of ${maxFrameLength} bytes. ` +
+    "Raise maxFrameLength if such large values are expected.";
+}
+
 export class FrameTooLargeError extends ProtocolError {
   static readonly javaClassName = "io.netty.handler.codec.TooLongFrameException";
   readonly frameLength: number;
   readonly maxFrameLength: number;
   constructor(frameLength: number, maxFrameLength: number) {
-    super(
-      "FRAME_TOO_LARGE",
-      `Frame of ${frameLength} bytes exceeds the maximum of ${maxFrameLength} bytes. ` +
-        "Raise maxFrameLength if such large values are expected.",
-      true,
-    );
+    super("FRAME_TOO_LARGE", tooLargeMessage(frameLength, maxFrameLength), true);
     this.frameLength = frameLength;
     this.maxFrameLength = maxFrameLength;
   }

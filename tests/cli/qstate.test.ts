@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { detectRuntime } from "../../mod.ts";
 
@@ -130,3 +131,44 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.match(r.stdout, /Stopped\. \d+ queries answered/);
   });
 });
+
+describe(`qstate CLI conventions on ${runtime}`, () => {
+  test("--help per command, --version, and a one-line usage error pointing at the command's help", async () => {
+    const help = await run(["get", "--help"]);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^qstate get: /);
+    assert.match(help.stdout, /--proxy HOST:PORT .*env QSTATE_PROXY/);
+    const top = await run(["--help"]);
+    assert.equal(top.code, 0);
+    for (const c of ["local", "demo", "get", "explain"]) assert.match(top.stdout, new RegExp(`^  ${c} `, "m"));
+    const version = await run(["--version"]);
+    assert.match(version.stdout, /^qstate \d+\.\d+\.\d+\n$/);
+    const typo = await run(["get", "--jobb", "x"]);
+    assert.equal(typo.code, 2);
+    assert.equal(typo.stderr, "qstate: unknown flag --jobb (did you mean --job?).\nsee 'qstate get --help'\n");
+    const command = await run(["gett"]);
+    assert.equal(command.code, 2);
+    assert.match(command.stderr, /did you mean 'get'/);
+    const parallelism = await run(["explain", "--parallelism", "200", "--max-parallelism", "128"]);
+    assert.equal(parallelism.code, 2);
+    assert.match(parallelism.stderr, /--parallelism 200 is above --max-parallelism 128/);
+  });
+
+  test("with --json a failure is one JSON object; QSTATE_PROXY supplies --proxy", async () => {
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = spawn(command[0], [...command[1], "get", "--job", "0".repeat(32), "--state", "s", "--key", "k", "--key-type", "string", "--value-type", "long", "--json"], {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, QSTATE_PROXY: "127.0.0.1:1" },
+      });
+      let stdout = "";
+      child.stdout!.on("data", (d) => (stdout += d));
+      child.on("close", (code) => resolve({ code, stdout }));
+    });
+    assert.equal(r.code, 1);
+    const e = JSON.parse(r.stdout).error;
+    assert.equal(e.code, "CONNECT_FAILED");
+    assert.match(e.message, /127\.0\.0\.1:1/);
+  });
+});
+

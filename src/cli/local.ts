@@ -94,12 +94,18 @@ export async function runDemo(o: { taskManagers: number; host: string; seconds?:
     `each refresh queries ${DEMO_USERS.length * 2} keys through the proxy at ${cluster.proxyAddresses[0].port}. Ctrl-C stops.\n\n`);
   let stopped = false;
   const stop = untilStopped(o.seconds).then(() => (stopped = true));
-  let first = true;
+  let shown = 0; // lines the last refresh drew
   while (!stopped) {
-    const text = table(await snapshot(client, job));
-    if (tty && !first) process.stdout.write(`\x1b[${DEMO_USERS.length + 1}A`);
-    process.stdout.write(text + "\n" + (tty ? "" : "\n"));
-    first = false;
+    const lines = table(await snapshot(client, job)).split("\n");
+    if (tty) {
+      // Redraw in place: clear each line (values may get shorter) and fit a short terminal.
+      const room = Math.max(2, (process.stdout.rows ?? lines.length + 4) - 4);
+      const fitted = lines.length > room ? [...lines.slice(0, room - 1), `… ${lines.length - room + 1} more rows (enlarge the terminal)`] : lines;
+      if (shown > 0) process.stdout.write(`\x1b[${shown}A`);
+      process.stdout.write(fitted.map((l) => `\x1b[2K${l}`).join("\n") + "\n");
+      if (fitted.length < shown) process.stdout.write("\x1b[J"); // erase what the taller last table left below
+      shown = fitted.length;
+    } else process.stdout.write(lines.join("\n") + "\n\n");
     await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
   }
   const s = client.stats();

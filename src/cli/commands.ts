@@ -4,6 +4,7 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runDemo, runLocal } from "./local.ts";
+import { fetchMetrics, parseMetrics, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
 import { type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
 
@@ -31,10 +32,19 @@ const local: Command = {
     { name: "task-managers", value: "N", help: "task managers to start", default: "2" },
     { name: "host", value: "HOST", help: "address to listen on", default: "127.0.0.1" },
     { name: "duration", value: "SEC", help: "stop after this many seconds" },
+    { name: "metrics-port", value: "PORT", help: "serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port)" },
     json,
   ],
   async run(f) {
-    await runLocal({ taskManagers: positiveInt(f, "task-managers", "local"), host: f.host as string, json: f.json === true, seconds: seconds(f, "local") });
+    const port = optionalString(f, "metrics-port");
+    if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError(`--metrics-port must be a port number, got '${port}'.`, "local");
+    await runLocal({
+      taskManagers: positiveInt(f, "task-managers", "local"),
+      host: f.host as string,
+      json: f.json === true,
+      seconds: seconds(f, "local"),
+      metricsPort: port === undefined ? undefined : Number(port),
+    });
     return 0;
   },
 };
@@ -120,5 +130,21 @@ const explain: Command = {
   },
 };
 
+const stats: Command = {
+  name: "stats",
+  summary: "show the request statistics of a metrics endpoint (qstate local --metrics-port, serveMetrics)",
+  flags: [
+    { name: "metrics", value: "HOST:PORT", help: "the metrics endpoint", env: "QSTATE_METRICS", required: true },
+    { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
+    json,
+  ],
+  async run(f) {
+    const rows = parseMetrics(await fetchMetrics(f.metrics as string, positiveInt(f, "timeout", "stats")));
+    if (f.json) process.stdout.write(JSON.stringify(Object.fromEntries(rows)) + "\n");
+    else process.stdout.write(statsTable(rows) + "\n");
+    return 0;
+  },
+};
+
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, get, explain];
+export const COMMANDS: readonly Command[] = [local, demo, get, explain, stats];

@@ -3,6 +3,8 @@ import process from "node:process";
 import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { LocalCluster } from "../cluster/local-cluster.ts";
 import type { JobClient } from "../cluster/running-job.ts";
+import { serveMetrics } from "../net/metrics-endpoint.ts";
+import { TransportError } from "../net/transport.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";
 
@@ -46,22 +48,28 @@ function untilStopped(seconds?: number): Promise<string> {
   });
 }
 
-export async function runLocal(o: { taskManagers: number; host: string; json: boolean; seconds?: number }): Promise<void> {
+export async function runLocal(o: { taskManagers: number; host: string; json: boolean; seconds?: number; metricsPort?: number }): Promise<void> {
   const { cluster, job, client } = await startDemo(o.taskManagers, o.host);
-  const proxies = cluster.proxyAddresses.map((a) => `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`);
+  const proxies = cluster.proxyAddresses.map((a) => TransportError.formatEndpoint(a));
+  const metrics = o.metricsPort === undefined
+    ? undefined
+    : await serveMetrics({ host: o.host, port: o.metricsPort, sources: () => [...cluster.metrics(), { role: "client", name: "demo", stats: client.stats() }] });
+  const metricsAt = metrics && TransportError.formatEndpoint(metrics.addr);
   if (o.json) {
-    process.stdout.write(JSON.stringify({ jobId: job.jobId.toString(), proxies, states: DEMO_STATES, keys: EXAMPLE_KEYS }) + "\n");
+    process.stdout.write(JSON.stringify({ jobId: job.jobId.toString(), proxies, states: DEMO_STATES, keys: EXAMPLE_KEYS, ...(metricsAt ? { metrics: metricsAt } : {}) }) + "\n");
   } else {
     process.stdout.write(
       `LocalCluster with ${cluster.taskManagers.length} task manager(s) running "${job.name}"\n` +
         `  job id:   ${job.jobId}\n  proxies:  ${proxies.join(", ")}\n` +
         `  states:   ${DEMO_STATES.map((s) => `${s.name} (${s.kind})`).join(", ")}\n` +
-        `  keys:     ${EXAMPLE_KEYS.join(", ")} (string)\n\n` +
+        `  keys:     ${EXAMPLE_KEYS.join(", ")} (string)\n` +
+        (metricsAt ? `  metrics:  http://${metricsAt}/metrics (qstate stats --metrics ${metricsAt})\n` : "") + "\n" +
         `Query it, e.g.:\n  qstate get --proxy ${proxies[0]} --job ${job.jobId} --state event-counts --key user-0 --key-type string --value-type long\n` +
         `Stop with Ctrl-C.\n`,
     );
   }
   await untilStopped(o.seconds);
+  await metrics?.close();
   await client.close();
   await cluster.close();
 }

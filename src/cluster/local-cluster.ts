@@ -9,6 +9,7 @@ import { Coordinator } from "./coordinator.ts";
 import type { KeyedJob } from "./job.ts";
 import { JobClient } from "./running-job.ts";
 import type { KvStateServer } from "../server/kv-state-server.ts";
+import type { MetricsSource } from "../net/prometheus.ts";
 import { TaskManager, type TaskManagerOptions } from "./task-manager.ts";
 
 export interface LocalClusterOptions extends TaskManagerOptions {
@@ -56,6 +57,11 @@ export class LocalCluster implements AsyncDisposable {
   /** Where clients can send queries: one proxy per task manager. */
   get proxyAddresses(): Endpoint[] {
     return this.taskManagers.map((tm) => tm.proxyAddress);
+  }
+
+  /** Statistics of every task manager's state server and proxy, for {@link toPrometheus} / {@link serveMetrics}. */
+  metrics(): MetricsSource[] {
+    return this.taskManagers.flatMap((tm) => tm.metrics());
   }
 
   /** Jobs submitted and still running. */

@@ -3,6 +3,7 @@ import { KvStateClientProxy, type KvStateClientProxyOptions } from "../proxy/kv-
 import { KvStateServer } from "../server/kv-state-server.ts";
 import type { ServerTlsOptions, Transport, Endpoint, ClientTlsOptions } from "../net/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import type { MetricsSource } from "../net/prometheus.ts";
 
 export interface TaskManagerOptions {
   /** @default "127.0.0.1" */
@@ -62,6 +63,16 @@ export class TaskManager implements AsyncDisposable {
   /** Where clients send queries. */
   get proxyAddress(): Endpoint {
     return this.proxy.address!;
+  }
+
+  /** This task manager's statistics for {@link toPrometheus} / {@link serveMetrics}. */
+  metrics(): MetricsSource[] {
+    const name = `tm-${this.index}`;
+    return [
+      { role: "server", name, stats: this.server.stats() },
+      { role: "proxy", name, stats: this.proxy.stats() },
+      { role: "proxy_forwarding", name, stats: this.proxy.forwardingStats() },
+    ];
   }
 
   async close(options?: { timeoutMs?: number }): Promise<void> {

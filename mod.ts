@@ -142,6 +142,7 @@ export { availableTransports, defaultTransport, detectRuntime, loadTransport, ty
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
 export { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
+export type { DiagnosticEvent, DiagnosticsHook } from "./src/net/diagnostics.ts";
 export { type MetricsSource, toPrometheus } from "./src/net/prometheus.ts";
 export { type MetricsEndpointOptions, serveMetrics } from "./src/net/metrics-endpoint.ts";
 export { parsePortRange } from "./src/net/port-range.ts";

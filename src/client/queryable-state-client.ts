@@ -6,6 +6,7 @@ import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
 import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
+import type { DiagnosticsHook } from "../net/diagnostics.ts";
 import { ClientClosedError } from "../net/errors.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
@@ -40,6 +41,8 @@ export interface QueryableStateClientOptions {
   connectTimeoutMs?: number;
   /** Largest accepted response frame in bytes. @default 64 MiB */
   maxFrameLength?: number;
+  /** Told about connects, reconnects, failed connects and disconnects (see `DiagnosticEvent`). */
+  diagnostics?: DiagnosticsHook;
 }
 
 /** Per-query options of {@link QueryableStateClient.getKvState}. */
@@ -100,6 +103,7 @@ export class QueryableStateClient implements AsyncDisposable {
       tls: options.tls,
       maxFrameLength: options.maxFrameLength,
       connectTimeoutMs: options.connectTimeoutMs,
+      diagnostics: options.diagnostics,
       requestTimeoutMs: timeout === Infinity ? undefined : timeout,
     });
   }

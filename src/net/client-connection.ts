@@ -61,7 +61,9 @@ export class ClientConnection<Res> {
     try {
       conn = await transport.connect({ ...this.address, tls, signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
-      this.#fail(new ConnectError(this.label, e));
+      const error = new ConnectError(this.label, e);
+      this.#client.diagnostic("connect-failed", this.address, this.label, error);
+      this.#fail(error);
       return;
     }
     if (this.#closed) {
@@ -71,9 +73,11 @@ export class ClientConnection<Res> {
     this.#conn = conn;
     this.#sink = new FrameSink(conn);
     this.#client.counters.activeConnections++;
+    this.#client.diagnostic("connected", this.address, this.label);
     conn.onData((chunk) => this.#onData(chunk), () => this.#fail(new ConnectionClosedError(this.label)));
     conn.closed.then((err) => {
       this.#client.counters.activeConnections--;
+      this.#client.diagnostic("disconnected", this.address, this.label, err);
       this.#fail(new ConnectionClosedError(this.label, err));
     });
     const queued = this.#queue;

@@ -5,6 +5,7 @@
  * fails exactly the requests that were on it, and the next request reconnects.
  */
 import { InvalidArgumentError } from "../core/errors.ts";
+import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ClientConnection, type Pending } from "./client-connection.ts";
@@ -24,6 +25,8 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   /** Default per-request timeout; undefined or Infinity waits as long as the connection lives. */
   requestTimeoutMs?: number;
+  /** Told about connects, failed connects and disconnects. */
+  diagnostics?: DiagnosticsHook;
 }
 
 /** Per-call options. */
@@ -54,6 +57,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
   });
   #transport: Transport | Promise<Transport> | undefined;
+  readonly #everConnected = new Set<string>();
   #closed = false;
   // The last address used and its connection: most clients talk to one address all the time.
   #lastAddress: Endpoint | undefined;
@@ -68,6 +72,17 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
       const v = options[k];
       if (v !== undefined && !(v > 0)) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${v}.`);
     }
+  }
+
+  /** Reports a connection event of one of this client's connections to its diagnostics hook (internal). */
+  diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void {
+    const hook = this.#options.diagnostics;
+    if (hook === undefined) return;
+    if (type === "connected") {
+      const reconnect = this.#everConnected.has(label);
+      this.#everConnected.add(label);
+      emitDiagnostic(hook, { type, component: this.name, address, reconnect });
+    } else emitDiagnostic(hook, { type, component: this.name, address, error });
   }
 
   /** Flink's KvStateRequestStats for this client. */

@@ -4,6 +4,7 @@
  * range, decodes frames, runs many requests per connection concurrently, answers each by its
  * request id, applies backpressure and shuts down gracefully.
  */
+import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
@@ -37,6 +38,8 @@ export interface RequestContext {
 }
 
 export interface ServerOptions {
+  /** Told about unexpected internal errors ("server-error"); when given, nothing is printed. */
+  diagnostics?: DiagnosticsHook;
   /** Address to bind. @default "127.0.0.1" */
   host?: string;
   /** Port, list or range ("9067-9070,9080": the first free one wins); 0 = ephemeral. @default 0 */
@@ -87,7 +90,7 @@ export class ServerBase<Req> implements AsyncDisposable {
     }
   }
 
-  /** Called with unexpected internal errors (a bug, not a bad request). @default console.error */
+  /** Called with unexpected internal errors (a bug, not a bad request). @default console.error, unless `diagnostics` is set */
   set onError(fn: ((e: unknown) => void) | undefined) {
     this.#onError = fn;
   }
@@ -152,7 +155,10 @@ export class ServerBase<Req> implements AsyncDisposable {
 
   /** @internal */
   reportError(e: unknown): void {
-    (this.#onError ?? console.error)(e);
+    const hook = this.#options.diagnostics;
+    emitDiagnostic(hook, { type: "server-error", component: this.name, error: e });
+    if (this.#onError) this.#onError(e);
+    else if (hook === undefined) console.error(e);
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   UnknownKvStateIdError,
   UnknownLocationError,
 } from "../protocol/remote-errors.ts";
+import { type DiagnosticsHook, emitDiagnostic } from "../net/diagnostics.ts";
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
@@ -97,6 +98,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #maxDelay: number;
   readonly #timeoutMs: number;
   readonly #localServers: readonly KvStateServer[];
+  readonly #diagnostics: DiagnosticsHook | undefined;
   readonly #localForwards = new StatsCounter();
 
   constructor(options: KvStateClientProxyOptions) {
@@ -107,10 +109,12 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
     this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
     this.#localServers = options.localServers ?? [];
+    this.#diagnostics = options.diagnostics;
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.serverTls,
       maxFrameLength: options.maxFrameLength,
+      diagnostics: options.diagnostics,
     });
     this.#server = new ServerBase(PROXY_SERVER_NAME, {
       decode: KvStateRequest.decode,
@@ -206,6 +210,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     if (!isRetryable(error) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) {
       throw locationFailure(error, request);
     }
+    emitDiagnostic(this.#diagnostics, { type: "retry", component: PROXY_SERVER_NAME, stateName: request.stateName, attempt, delayMs: delay, error });
     await sleep(delay, signal);
     return this.#attempt(request, signal, deadline, attempt + 1, true);
   }

@@ -3,7 +3,7 @@
 // then use it from Node ESM, Node CommonJS, the qstate bin, TypeScript (with and without
 // @types/node), a Bun script and Deno. Ends with "N passed, M failed".
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -72,6 +72,12 @@ void client.close();
   check("Node ESM import (quickstart, class names)", process.execPath, ["esm.mjs"], { expect: NAMES });
   check("Node CommonJS require (quickstart, class names)", process.execPath, ["cjs.cjs"], { expect: NAMES });
   check("ESM and CJS builds in one program: instanceof works across them", process.execPath, ["dual.mjs"], { expect: /cross-build instanceof: true true true/ });
+  // The examples for Node and Bun, run against the installed tarball.
+  for (const f of ["node-esm.mjs", "node-cjs.cjs", "bun.ts"]) copyFileSync(join(root, "examples", f), join(dir, f));
+  const promised = (f) => new RegExp([...readFileSync(join(root, "examples", f), "utf8").matchAll(/console\.log\(.*\); \/\/ (.*)$/gm)].map((m) => m[1].replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")).join("\\n"));
+  check("examples/node-esm.mjs", process.execPath, ["node-esm.mjs"], { expect: promised("node-esm.mjs") });
+  check("examples/node-cjs.cjs", process.execPath, ["node-cjs.cjs"], { expect: promised("node-cjs.cjs") });
+  check("examples/bun.ts", bin("bun"), ["bun.ts"], { expect: promised("bun.ts") });
   check("qstate bin: --help", join(dir, "node_modules", ".bin", "qstate"), ["--help"], { expect: /qstate/ });
   check("qstate bin: explain", join(dir, "node_modules", ".bin", "qstate"), ["explain", "--key", "hello", "--key-type", "string"], { expect: /requestFrame\s+[0-9a-f]+/ });
   check("TypeScript consumer without @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.plain.json"]);

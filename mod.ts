@@ -55,16 +55,7 @@ export {
   serializeValue,
 } from "./src/state/kv-state-serializer.ts";
 
-// protocol: frames, bodies, failures
-export {
-  DEFAULT_MAX_FRAME_LENGTH,
-  MessageType,
-  messageTypeName,
-  PROTOCOL_VERSION,
-} from "./src/protocol/message-type.ts";
-export type { Frame } from "./src/protocol/frame.ts";
-export { beginFrame, endFrame } from "./src/protocol/frame.ts";
-export { FrameDecoder, type FrameDecoderOptions } from "./src/protocol/frame-decoder.ts";
+// errors of the wire protocol (the protocol toolkit itself is in protocol.ts)
 export {
   FrameTooLargeError,
   InvalidFrameError,
@@ -73,30 +64,8 @@ export {
   VersionMismatchError,
 } from "./src/protocol/errors.ts";
 export {
-  encodeRequestFrame,
-  encodeResponseFrame,
-  KvStateInternalRequest,
-  KvStateRequest,
-  KvStateResponse,
-  type MessageBody,
-  writeRequestFrame,
-  writeResponseFrame,
-} from "./src/protocol/messages.ts";
-export {
-  decodeFailureBody,
-  decodeFailureError,
-  encodeRequestFailureFrame,
-  encodeServerFailureFrame,
-  javaThrowableOf,
-  writeRequestFailureFrame,
-  writeServerFailureFrame,
-} from "./src/protocol/failure-frames.ts";
-export {
   BadRequestError,
-  errorFromJavaThrowable,
-  type JavaThrowableInit,
   RemoteError,
-  type RemoteThrowable,
   UnknownJobManagerError,
   UnknownKeyGroupLocationError,
   UnknownKeyOrNamespaceError,
@@ -105,15 +74,7 @@ export {
   UnknownLocationError,
   UnknownStateNameError,
 } from "./src/protocol/remote-errors.ts";
-export {
-  type JavaClassInfo,
-  JavaSerializationError,
-  type JavaStackTraceElement,
-  type JavaThrowable,
-  javaThrowableToString,
-  readJavaThrowable,
-  writeJavaThrowable,
-} from "./src/protocol/java/mod.ts";
+export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 
 // state: the registry a state server serves
 export {
@@ -139,8 +100,7 @@ export {
 export { availableTransports, defaultTransport, detectRuntime, loadTransport, type RuntimeName } from "./src/transport/detect.ts";
 
 // net: generic server and client
-export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
-export { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
+export { type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
 export type { DiagnosticEvent, DiagnosticsHook } from "./src/net/diagnostics.ts";
 export { type MetricsSource, toPrometheus } from "./src/net/prometheus.ts";
@@ -157,13 +117,7 @@ export {
 } from "./src/net/errors.ts";
 
 // server: the KvState server
-export {
-  KV_STATE_SERVER_NAME,
-  KvStateServer,
-  type KvStateServerOptions,
-  kvStateRequestHandler,
-  StateLookupError,
-} from "./src/server/kv-state-server.ts";
+export { KvStateServer, type KvStateServerOptions, StateLookupError } from "./src/server/kv-state-server.ts";
 
 // state: descriptors of keyed states
 export {
@@ -188,21 +142,11 @@ export {
 export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-location.ts";
 export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
 export type { KvStateLocationOracle } from "./src/proxy/location-oracle.ts";
-export {
-  KvStateClientProxy,
-  type KvStateClientProxyOptions,
-  PROXY_CLIENT_NAME,
-  PROXY_SERVER_NAME,
-} from "./src/proxy/kv-state-client-proxy.ts";
+export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator } from "./src/cluster/coordinator.ts";
 
 // client: typed queries over a proxy
-export {
-  type GetKvStateOptions,
-  QUERYABLE_STATE_CLIENT_NAME,
-  QueryableStateClient,
-  type QueryableStateClientOptions,
-} from "./src/client/queryable-state-client.ts";
+export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
 export {
   ImmutableAggregatingState,
   ImmutableFoldingState,

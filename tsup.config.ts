@@ -14,11 +14,11 @@ const common: Options = {
 };
 
 // Consumers without esnext in their lib still get AsyncDisposable / Symbol.asyncDispose.
-const dts = { entry: { mod: "mod.ts" }, banner: '/// <reference lib="esnext.disposable" />' };
+const dts = { entry: { mod: "mod.ts", protocol: "protocol.ts" }, banner: '/// <reference lib="esnext.disposable" />' };
 
 export default defineConfig([
   // ESM: the library and the CLI share their chunks.
-  { ...common, entry: { mod: "mod.ts", cli: "src/cli/main.ts" }, format: ["esm"], dts, clean: true },
-  // CJS: the library only (the CLI is run, never required).
-  { ...common, entry: { mod: "mod.ts" }, format: ["cjs"], dts, clean: false },
+  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts", cli: "src/cli/main.ts" }, format: ["esm"], dts, clean: true },
+  // CJS: the library and the protocol toolkit (the CLI is run, never required).
+  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts" }, format: ["cjs"], dts, clean: false },
 ]);

@@ -1,6 +1,7 @@
 // Bun, with the npm package installed (`bun add queryable-state`):  bun examples/bun.ts
 // A KvState server of your own (no cluster): serve any state through the protocol and query it directly.
-import { ByteReader, Client, KvStateInternalRequest, KvStateResponse, KvStateServer, serializeKeyAndNamespace, serializeValue, stringSerializer, VoidNamespace, voidNamespaceSerializer } from "queryable-state";
+import { ByteReader, KvStateServer, serializeKeyAndNamespace, serializeValue, stringSerializer, VoidNamespace, voidNamespaceSerializer } from "queryable-state";
+import { Client, KvStateInternalRequest, KvStateResponse } from "queryable-state/protocol";
 
 const prices = new Map([["apple", "1.20"], ["pear", "0.90"]]);
 await using server = new KvStateServer();

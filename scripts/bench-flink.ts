@@ -34,8 +34,8 @@ const quick = process.argv.includes("--quick");
 const runs = Number(opt("runs", quick ? "1" : "3"));
 const flinkVersion = opt("flink-version", "1.20.5");
 const CONCURRENCY = [1, 16, 128];
-const requestsFor = (c: number) => (c === 1 ? 20_000 : 100_000) / (quick ? 5 : 1);
-const WARMUP = quick ? 2_000 : 10_000;
+const requestsFor = (c: number) => (c === 1 ? 10_000 : 50_000) / (quick ? 5 : 1);
+const warmupFor = (c: number) => (c === 1 ? 5_000 : 20_000) / (quick ? 5 : 1);
 const STATE = "reducing";
 const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
 
@@ -80,7 +80,7 @@ async function benchOurs(t: Target, keys: string[], want: bigint[], concurrency:
   const client = new QueryableStateClient(host, port, { requestTimeoutMs: 20_000 });
   const job = JobID.fromHex(t.jobId);
   try {
-    await loadOurs(client, job, keys, want, WARMUP, concurrency);
+    await loadOurs(client, job, keys, want, warmupFor(concurrency), concurrency);
     const rs: Run[] = [];
     for (let r = 0; r < runs; r++) rs.push(await loadOurs(client, job, keys, want, requestsFor(concurrency), concurrency));
     return median(rs);
@@ -96,7 +96,7 @@ async function benchFlink(t: Target, keys: string[], want: bigint[], concurrency
   const r = await run(java, [
     "-Xmx512m", "-cp", cp, "dev.qstate.compat.Main", "bench", "--proxy", t.proxy, "--job", t.jobId, "--state", STATE,
     "--keys", keys.join(","), "--values", want.join(","), "--concurrency", String(concurrency),
-    "--requests", String(requestsFor(concurrency)), "--warmup", String(WARMUP), "--runs", String(runs),
+    "--requests", String(requestsFor(concurrency)), "--warmup", String(warmupFor(concurrency)), "--runs", String(runs),
   ], { timeoutMs: 600_000 });
   const rs: Run[] = r.stdout.split("\n").filter((l: string) => l.startsWith("{")).map((l: string) => JSON.parse(l));
   if (r.code !== 0 || rs.length !== runs) throw new Error(`Flink bench role failed (exit ${r.code}):\n${r.stderr.slice(-4000)}`);

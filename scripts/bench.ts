@@ -12,29 +12,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import {
-  Client,
-  computeKeyGroupRangeForOperatorIndex,
-  defaultTransport,
-  deserializeValue,
-  detectRuntime,
-  encodeRequestFrame,
-  type Endpoint,
-  HeapKeyedStateBackend,
-  intSerializer,
-  JobID,
-  KvStateID,
-  KvStateInternalRequest,
-  KvStateRequest,
-  KvStateResponse,
-  longSerializer,
-  type MessageBody,
-  serializeKeyAndNamespace,
-  stringSerializer,
-  valueState,
-  VoidNamespace,
-  voidNamespaceSerializer,
-} from "../mod.ts";
+import { computeKeyGroupRangeForOperatorIndex, defaultTransport, deserializeValue, detectRuntime, type Endpoint, HeapKeyedStateBackend, intSerializer, JobID, KvStateID, longSerializer, serializeKeyAndNamespace, stringSerializer, valueState, VoidNamespace, voidNamespaceSerializer } from "../mod.ts";
+import { Client, encodeRequestFrame, KvStateInternalRequest, KvStateRequest, KvStateResponse, type MessageBody } from "../protocol.ts";
 
 // ------------------------------------------------------------------ options
 

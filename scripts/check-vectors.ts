@@ -9,8 +9,9 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import * as qs from "../mod.ts";
-import type { JavaThrowable, TypeSerializer } from "../mod.ts";
+import * as qs from "./all-exports.ts";
+import type { TypeSerializer } from "../mod.ts";
+import type { JavaThrowable } from "../protocol.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;

@@ -55,6 +55,8 @@ try {
 import { createRequire } from "node:module";
 const cjs = createRequire(import.meta.url)("queryable-state");
 const e = new cjs.UnknownJobError({ className: "org.apache.flink.runtime.messages.FlinkJobNotFoundException", message: "m" });
+const protocol = await import("queryable-state/protocol");
+if (typeof protocol.FrameDecoder !== "function") throw new Error("queryable-state/protocol has no FrameDecoder");
 console.log("cross-build instanceof:", e instanceof esm.UnknownJobError, e instanceof esm.QueryableStateError, !(e instanceof esm.UnknownStateNameError));
 `);
   const TS = `import { QueryableStateClient, longSerializer, valueState, type QueryableStateError } from "queryable-state";

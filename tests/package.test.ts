@@ -40,4 +40,17 @@ describe("npm package (dist/)", () => {
     assert.ok(!(fromCjs instanceof esm.UnknownJobError));
     assert.ok(!(new Error("plain") instanceof esm.QueryableStateError));
   });
+
+  test("the protocol toolkit is its own entry (queryable-state/protocol), in ESM and CJS", async () => {
+    const esm = await import(new URL("protocol.js", dist).href);
+    const cjs = createRequire(import.meta.url)("../dist/protocol.cjs");
+    for (const p of [esm, cjs]) {
+      assert.equal(typeof p.FrameDecoder, "function");
+      assert.equal(typeof p.encodeRequestFrame, "function");
+      assert.equal(p.PROTOCOL_VERSION, 0x79a1b710);
+    }
+    const main = await import(new URL("mod.js", dist).href);
+    assert.equal(main.FrameDecoder, undefined, "wire-level names stay out of the main entry");
+    assert.equal(typeof main.QueryableStateClient, "function");
+  });
 });

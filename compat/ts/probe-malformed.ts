@@ -9,21 +9,8 @@
  */
 import net from "node:net";
 import process from "node:process";
-import {
-  ByteWriter,
-  decodeFailureBody,
-  encodeRequestFrame,
-  FrameDecoder,
-  JobID,
-  KvStateRequest,
-  MessageType,
-  messageTypeName,
-  PROTOCOL_VERSION,
-  serializeKeyAndNamespace,
-  stringSerializer,
-  voidNamespaceSerializer,
-  VoidNamespace,
-} from "../../mod.ts";
+import { ByteWriter, JobID, serializeKeyAndNamespace, stringSerializer, voidNamespaceSerializer, VoidNamespace } from "../../mod.ts";
+import { decodeFailureBody, encodeRequestFrame, FrameDecoder, KvStateRequest, MessageType, messageTypeName, PROTOCOL_VERSION } from "../../protocol.ts";
 
 function arg(name: string): string {
   const i = process.argv.indexOf(`--${name}`);

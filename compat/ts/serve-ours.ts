@@ -29,7 +29,6 @@ const max = aggregatingState("max", {
   createAccumulator: () => -(2n ** 63n),
   add: (v: bigint, acc: bigint) => (v > acc ? v : acc),
   getResult: (acc: bigint) => acc,
-  merge: (a: bigint, b: bigint) => (a > b ? a : b),
 }, longSerializer, { queryable: "aggregating" });
 const lastSeen = valueState("last-seen", stringSerializer, { queryable: "last-seen" });
 

@@ -38,7 +38,7 @@ export function keyOf(type: string, text: string): unknown {
   return text;
 }
 
-const max = { createAccumulator: () => -(2n ** 63n), add: (v: bigint, a: bigint) => (v > a ? v : a), getResult: (a: bigint) => a, merge: (a: bigint, b: bigint) => (a > b ? a : b) };
+const max = { createAccumulator: () => -(2n ** 63n), add: (v: bigint, a: bigint) => (v > a ? v : a), getResult: (a: bigint) => a };
 
 /** The descriptor our client needs for a state of the given kind and value type. */
 export function descriptor(kind: string, name: string, valueType: string): StateDescriptor {

@@ -1,17 +1,5 @@
-import {
-  Client,
-  deserializeValue,
-  intSerializer,
-  KvStateID,
-  KvStateInternalRequest,
-  KvStateResponse,
-  KvStateServer,
-  type KvStateServerOptions,
-  serializeKeyAndNamespace,
-  stringSerializer,
-  VoidNamespace,
-  voidNamespaceSerializer,
-} from "../../mod.ts";
+import { deserializeValue, intSerializer, KvStateID, KvStateServer, type KvStateServerOptions, serializeKeyAndNamespace, stringSerializer, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
+import { Client, KvStateInternalRequest, KvStateResponse } from "../../protocol.ts";
 import { fixtureState } from "../../scripts/fixture-state.ts";
 
 export const FIXTURE_STATE_ID = new KvStateID(1n, 2n);

@@ -1,20 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import {
-  ClientClosedError,
-  ConnectError,
-  defaultTransport,
-  encodeResponseFrame,
-  FrameDecoder,
-  type Frame,
-  KvStateResponse,
-  KvStateServer,
-  RequestAbortedError,
-  RequestTimeoutError,
-  ServerFailureError,
-  encodeServerFailureFrame,
-  type Listener,
-} from "../../mod.ts";
+import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener } from "../../mod.ts";
+import { encodeResponseFrame, FrameDecoder, type Frame, KvStateResponse, encodeServerFailureFrame } from "../../protocol.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A scripted server: `onFrame` decides what to write back for each request frame. */

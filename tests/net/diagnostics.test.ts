@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type DiagnosticEvent, JobID, KvStateClientProxy, Coordinator, computeKeyGroupRangeForOperatorIndex, KvStateRequest, KvStateResponse, serializeKeyAndNamespace, intSerializer, VoidNamespace, voidNamespaceSerializer, KvStateID } from "../../mod.ts";
+import { type DiagnosticEvent, JobID, KvStateClientProxy, Coordinator, computeKeyGroupRangeForOperatorIndex, serializeKeyAndNamespace, intSerializer, VoidNamespace, voidNamespaceSerializer, KvStateID } from "../../mod.ts";
+import { KvStateRequest, KvStateResponse } from "../../protocol.ts";
 import { Client } from "../../src/net/client.ts";
 import { keyRequest, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 

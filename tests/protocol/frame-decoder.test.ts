@@ -1,22 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  ByteWriter,
-  encodeRequestFrame,
-  encodeResponseFrame,
-  encodeServerFailureFrame,
-  type Frame,
-  FrameDecoder,
-  FrameTooLargeError,
-  InvalidFrameError,
-  KvStateInternalRequest,
-  KvStateID,
-  KvStateResponse,
-  MessageType,
-  ProtocolError,
-  UnknownMessageTypeError,
-  VersionMismatchError,
-} from "../../mod.ts";
+import { ByteWriter, FrameTooLargeError, InvalidFrameError, KvStateID, ProtocolError, UnknownMessageTypeError, VersionMismatchError } from "../../mod.ts";
+import { encodeRequestFrame, encodeResponseFrame, encodeServerFailureFrame, type Frame, FrameDecoder, KvStateInternalRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { type Rng, withSeed } from "../helpers/random.ts";
 
 function randomFrame(rng: Rng, id: bigint): Uint8Array {

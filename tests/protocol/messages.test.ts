@@ -1,20 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  ByteWriter,
-  encodeRequestFrame,
-  encodeResponseFrame,
-  FrameDecoder,
-  fromHex,
-  InvalidFrameError,
-  JobID,
-  KvStateID,
-  KvStateInternalRequest,
-  KvStateRequest,
-  KvStateResponse,
-  MessageType,
-  toHex,
-} from "../../mod.ts";
+import { ByteWriter, fromHex, InvalidFrameError, JobID, KvStateID, toHex } from "../../mod.ts";
+import { encodeRequestFrame, encodeResponseFrame, FrameDecoder, KvStateInternalRequest, KvStateRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { withSeed } from "../helpers/random.ts";
 
 function decode(frame: Uint8Array) {

@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  BadRequestError,
-  decodeFailureBody,
-  decodeFailureError,
-  encodeRequestFailureFrame,
-  encodeServerFailureFrame,
-  errorFromJavaThrowable,
-  FrameDecoder,
-  javaThrowableOf,
-  JobID,
-  KvStateID,
-  MessageType,
-  QueryableStateError,
-  RemoteError,
-  UnknownJobManagerError,
-  UnknownKeyGroupLocationError,
-  UnknownKeyOrNamespaceError,
-  UnknownKvStateIdError,
-  UnknownLocationError,
-} from "../../mod.ts";
+import { BadRequestError, JobID, KvStateID, QueryableStateError, RemoteError, UnknownJobManagerError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownKvStateIdError, UnknownLocationError } from "../../mod.ts";
+import { decodeFailureBody, decodeFailureError, encodeRequestFailureFrame, encodeServerFailureFrame, errorFromJavaThrowable, FrameDecoder, javaThrowableOf, MessageType } from "../../protocol.ts";
 
 function body(frame: Uint8Array) {
   const d = new FrameDecoder();

@@ -1,30 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import {
-  Client,
-  computeKeyGroupForKeyHash,
-  computeKeyGroupRangeForOperatorIndex,
-  Coordinator,
-  deserializeValue,
-  intSerializer,
-  JobID,
-  type KvState,
-  KvStateClientProxy,
-  type KvStateLocation,
-  KvStateRequest,
-  KvStateResponse,
-  KvStateServer,
-  RemoteError,
-  serializeKeyAndNamespace,
-  serializeValue,
-  stringSerializer,
-  UnknownJobError,
-  UnknownKeyGroupLocationError,
-  UnknownKeyOrNamespaceError,
-  UnknownStateNameError,
-  VoidNamespace,
-  voidNamespaceSerializer,
-} from "../../mod.ts";
+import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex, Coordinator, deserializeValue, intSerializer, JobID, type KvState, KvStateClientProxy, type KvStateLocation, KvStateServer, RemoteError, serializeKeyAndNamespace, serializeValue, stringSerializer, UnknownJobError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownStateNameError, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
+import { Client, KvStateRequest, KvStateResponse } from "../../protocol.ts";
 
 const MAX_P = 128;
 

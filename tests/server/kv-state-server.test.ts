@@ -1,25 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import {
-  ConnectionClosedError,
-  ConnectError,
-  defaultTransport,
-  encodeRequestFrame,
-  type Endpoint,
-  FrameDecoder,
-  type Frame,
-  KvStateID,
-  KvStateInternalRequest,
-  KvStateResponse,
-  KvStateServer,
-  MessageType,
-  decodeFailureError,
-  RemoteError,
-  ServerFailureError,
-  ServerStartError,
-  UnknownKeyOrNamespaceError,
-  UnknownKvStateIdError,
-} from "../../mod.ts";
+import { ConnectionClosedError, ConnectError, defaultTransport, type Endpoint, KvStateID, KvStateServer, RemoteError, ServerFailureError, ServerStartError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../../mod.ts";
+import { encodeRequestFrame, FrameDecoder, type Frame, KvStateInternalRequest, KvStateResponse, MessageType, decodeFailureError } from "../../protocol.ts";
 import { FIXTURE_STATE_ID, keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A raw connection that collects the frames it receives. */

@@ -5,22 +5,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import {
-  BadRequestError,
-  decodeFailureBody,
-  defaultTransport,
-  errorFromJavaThrowable,
-  FrameDecoder,
-  fromHex,
-  KvStateID,
-  KvStateInternalRequest,
-  KvStateRegistry,
-  kvStateRequestHandler,
-  MessageType,
-  RemoteError,
-  ServerBase,
-  toHex,
-} from "../../mod.ts";
+import { BadRequestError, defaultTransport, fromHex, KvStateID, KvStateRegistry, RemoteError, toHex } from "../../mod.ts";
+import { decodeFailureBody, errorFromJavaThrowable, FrameDecoder, KvStateInternalRequest, kvStateRequestHandler, MessageType, ServerBase } from "../../protocol.ts";
 
 const vectors = JSON.parse(readFileSync(fileURLToPath(new URL("../../../shared/vectors/flink-golden.json", import.meta.url)), "utf8"));
 // deno-lint-ignore no-explicit-any

@@ -1,0 +1,50 @@
+/**
+ * queryable-state/protocol: the wire toolkit, for tools, tests and custom servers: frames and the
+ * incremental frame decoder, request / response bodies, Java-serialized failures, and the generic
+ * network client and server they run on. Applications need only the main entry (`mod.ts`).
+ *
+ * @example
+ * ```ts
+ * import { encodeRequestFrame, KvStateRequest } from "queryable-state/protocol";
+ * const frame = encodeRequestFrame(0n, new KvStateRequest(jobId, "clicks", keyHash, keyAndNamespace));
+ * ```
+ * @module
+ */
+
+export { DEFAULT_MAX_FRAME_LENGTH, MessageType, messageTypeName, PROTOCOL_VERSION } from "./src/protocol/message-type.ts";
+export type { Frame } from "./src/protocol/frame.ts";
+export { beginFrame, endFrame } from "./src/protocol/frame.ts";
+export { FrameDecoder, type FrameDecoderOptions } from "./src/protocol/frame-decoder.ts";
+export {
+  encodeRequestFrame,
+  encodeResponseFrame,
+  KvStateInternalRequest,
+  KvStateRequest,
+  KvStateResponse,
+  type MessageBody,
+  writeRequestFrame,
+  writeResponseFrame,
+} from "./src/protocol/messages.ts";
+export {
+  decodeFailureBody,
+  decodeFailureError,
+  encodeRequestFailureFrame,
+  encodeServerFailureFrame,
+  javaThrowableOf,
+  writeRequestFailureFrame,
+  writeServerFailureFrame,
+} from "./src/protocol/failure-frames.ts";
+export { errorFromJavaThrowable, type JavaThrowableInit, type RemoteThrowable } from "./src/protocol/remote-errors.ts";
+export {
+  type JavaClassInfo,
+  type JavaStackTraceElement,
+  type JavaThrowable,
+  javaThrowableToString,
+  readJavaThrowable,
+  writeJavaThrowable,
+} from "./src/protocol/java/mod.ts";
+export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
+export { type RequestContext, type RequestHandler, ServerBase } from "./src/net/server-base.ts";
+export { KV_STATE_SERVER_NAME, kvStateRequestHandler } from "./src/server/kv-state-server.ts";
+export { PROXY_CLIENT_NAME, PROXY_SERVER_NAME } from "./src/proxy/kv-state-client-proxy.ts";
+export { QUERYABLE_STATE_CLIENT_NAME } from "./src/client/queryable-state-client.ts";

@@ -189,7 +189,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#localForwards.track(() => {
       const result = server.answerLocally(request);
       // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
-      return result instanceof Promise ? withDeadline(result, deadline) : result;
+      return result instanceof Promise ? withDeadline(result, deadline, this.#timeoutMs) : result;
     });
   }
 
@@ -257,11 +257,12 @@ function locationFailure(e: unknown, request: KvStateRequest): unknown {
 }
 
 /** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */
-function withDeadline<T>(result: Promise<T>, deadline: number): Promise<T> {
+function withDeadline<T>(result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
   const timeoutMs = Math.max(0, deadline - performance.now());
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, timeoutMs)), timeoutMs);
+    // The message names the proxy's whole budget (what the user configured), not what was left of it.
+    timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), timeoutMs);
   });
   return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
 }

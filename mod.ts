@@ -191,6 +191,11 @@ export {
   PROXY_SERVER_NAME,
 } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator } from "./src/cluster/coordinator.ts";
+export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";
+export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
+export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
+export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
+export { formatHostPort, parseAddressList, parseHostPort } from "./src/net/address.ts";
 
 // client: typed queries over a proxy
 export {
@@ -213,7 +218,8 @@ export {
 
 // cluster: the embedded LocalCluster and its keyed job runner
 export { LocalCluster, type LocalClusterOptions } from "./src/cluster/local-cluster.ts";
-export { TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export { type JoinOptions, TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export { ServedSubtask, type SubtaskPlacement } from "./src/cluster/served-subtask.ts";
 export { JobCancelledError, JobClient } from "./src/cluster/running-job.ts";
 export {
   type KeyedJob,

@@ -3,6 +3,7 @@ import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
+import { parseHostPort } from "../net/address.ts";
 import { parseValue, serializerForType } from "./types.ts";
 
 export interface GetOptions {
@@ -19,13 +20,7 @@ export interface GetOptions {
   timeoutMs: number;
 }
 
-/** Splits `host:port` (IPv6 as `[::1]:port`). */
-export function parseHostPort(text: string): { hostname: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new InvalidArgumentError(`Invalid address '${text}': use HOST:PORT, e.g. 127.0.0.1:9069.`);
-  return { hostname: m[1], port };
-}
+export { parseHostPort } from "../net/address.ts";
 
 /** Runs the query; resolves with the value (a Map for map states). */
 export async function runGet(o: GetOptions): Promise<unknown> {

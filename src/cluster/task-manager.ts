@@ -1,8 +1,14 @@
+import { InvalidArgumentError } from "../core/errors.ts";
 import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
 import { KvStateClientProxy, type KvStateClientProxyOptions } from "../proxy/kv-state-client-proxy.ts";
 import { KvStateServer } from "../server/kv-state-server.ts";
 import type { ServerTlsOptions, Transport, Endpoint, ClientTlsOptions } from "../net/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import { parseHostPort } from "../net/address.ts";
+import { CoordinatorClient } from "./coordinator-client.ts";
+import type { KeyedJob } from "./job.ts";
+import { CoordinatorMembership } from "./membership.ts";
+import { ServedSubtask, type SubtaskPlacement } from "./served-subtask.ts";
 
 export interface TaskManagerOptions {
   /** @default "127.0.0.1" */
@@ -20,6 +26,22 @@ export interface TaskManagerOptions {
   proxy?: Omit<KvStateClientProxyOptions, "oracle" | "host" | "port" | "transport" | "tls" | "serverTls">;
 }
 
+/** Options of {@link TaskManager.join}. */
+export interface JoinOptions extends TaskManagerOptions {
+  /** The networked coordinator, `"host:port"` or an endpoint. */
+  coordinator: string | Endpoint;
+  /** The coordinator's shared secret for registrations. */
+  token?: string;
+  /** TLS towards the coordinator. */
+  coordinatorTls?: ClientTlsOptions;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** The host name other processes reach this task manager's state server at. @default the bound address */
+  advertisedHost?: string;
+  /** Where lost and regained coordinator contact is reported. @default console.warn */
+  log?: (message: string) => void;
+}
+
 /**
  * One worker: a KvState registry, the state server that serves it, and a client proxy (as
  * every Flink task manager runs both). Starts the server first, then the proxy; stops in
@@ -30,9 +52,41 @@ export class TaskManager implements AsyncDisposable {
   readonly registry = new KvStateRegistry();
   readonly server: KvStateServer;
   readonly proxy: KvStateClientProxy;
+  /** Set on a task manager that joined a networked coordinator. */
+  readonly membership: CoordinatorMembership | undefined;
+  readonly #advertisedHost: string | undefined;
+  readonly #subtasks = new Set<ServedSubtask<any, any>>(); // deno-lint-ignore no-explicit-any
 
-  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions = {}) {
+  /**
+   * Starts a task manager in this process and joins a networked coordinator: its proxy looks
+   * locations up there, the subtasks it serves register there, it heartbeats, and it
+   * registers everything again after a coordinator restart. `close()` leaves at once.
+   *
+   * @example
+   * ```ts
+   * await using tm = await TaskManager.join({ coordinator: "10.0.0.5:6124" });
+   * const subtask = tm.serve(job, { jobId, subtask: 0, parallelism: 2 });
+   * ```
+   */
+  static async join(options: JoinOptions): Promise<TaskManager> {
+    const address = typeof options.coordinator === "string" ? parseHostPort(options.coordinator) : options.coordinator;
+    const client = new CoordinatorClient(address, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
+    const membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log });
+    const tm = new TaskManager(0, client, options, membership);
+    await tm.start();
+    try {
+      await membership.start();
+    } catch (e) {
+      await tm.close({ timeoutMs: 100 });
+      throw e;
+    }
+    return tm;
+  }
+
+  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions & { advertisedHost?: string } = {}, membership?: CoordinatorMembership) {
     this.index = index;
+    this.membership = membership;
+    this.#advertisedHost = options.advertisedHost;
     const common = { host: options.host ?? "127.0.0.1", transport: options.transport, tls: options.tls };
     this.server = new KvStateServer({ ...common, port: options.serverPort ?? 0, registry: this.registry });
     this.proxy = new KvStateClientProxy({ ...options.proxy, ...common, port: options.proxyPort ?? 0, oracle, serverTls: options.clientTls });
@@ -50,7 +104,22 @@ export class TaskManager implements AsyncDisposable {
 
   /** Where the state server listens (what the coordinator hands to proxies). */
   get serverAddress(): Endpoint {
-    return this.server.address!;
+    const bound = this.server.address!;
+    return this.#advertisedHost === undefined ? bound : { hostname: this.#advertisedHost, port: bound.port };
+  }
+
+  /**
+   * Serves one subtask of `job` (a task manager that joined a coordinator): a keyed state
+   * backend per step owning Flink's key-group range for (max parallelism, parallelism, subtask),
+   * its queryable states registered here and at the coordinator, and the job's sources run
+   * here; records whose key falls outside the range are dropped and counted.
+   */
+  serve<T, K>(job: KeyedJob<T, K>, placement: SubtaskPlacement): ServedSubtask<T, K> {
+    if (this.membership === undefined) throw new InvalidArgumentError("serve() needs a task manager made by TaskManager.join; use LocalCluster.submit in-process.");
+    const s = new ServedSubtask(job, placement, this, this.membership);
+    this.#subtasks.add(s);
+    s.result.finally(() => this.#subtasks.delete(s)).catch(() => {});
+    return s;
   }
 
   /** Where clients send queries. */
@@ -58,7 +127,10 @@ export class TaskManager implements AsyncDisposable {
     return this.proxy.address!;
   }
 
+  /** Cancels served subtasks, leaves the coordinator (its registrations go at once), then stops. */
   async close(options?: { timeoutMs?: number }): Promise<void> {
+    await Promise.all([...this.#subtasks].map((s) => s.cancel()));
+    await this.membership?.leave();
     await this.proxy.close(options);
     await this.server.close(options);
   }

@@ -3,7 +3,6 @@ import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
-import { parseHostPort } from "../net/address.ts";
 import { parseValue, serializerForType } from "./types.ts";
 
 export interface GetOptions {
@@ -24,7 +23,6 @@ export { parseHostPort } from "../net/address.ts";
 
 /** Runs the query; resolves with the value (a Map for map states). */
 export async function runGet(o: GetOptions): Promise<unknown> {
-  const { hostname, port } = parseHostPort(o.proxy);
   const keyType = serializerForType(o.keyType);
   const valueType = serializerForType(o.valueType);
   const key = parseValue(o.keyType, o.key);
@@ -35,7 +33,8 @@ export async function runGet(o: GetOptions): Promise<unknown> {
     }
     namespace = { namespace: parseValue(o.namespaceType, o.namespace), namespaceType: serializerForType(o.namespaceType) };
   }
-  const client = new QueryableStateClient(hostname, port, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
+  // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
+  const client = new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
   try {
     const options = { ...namespace, timeoutMs: o.timeoutMs };
     switch (o.kind) {

@@ -17,10 +17,11 @@ Usage:
       --json prints one line: {"jobId","proxies","states","keys"}.
   qstate demo [--task-managers N] [--duration SEC]
       The same cluster, plus a live table of query results (what 'npm start' runs).
-  qstate get --proxy HOST:PORT --job HEX --state NAME --key VALUE --key-type T --value-type T
+  qstate get --proxy HOST:PORT[,HOST:PORT...] --job HEX --state NAME --key VALUE --key-type T --value-type T
              [--kind value|list|map] [--map-key-type T] [--namespace VALUE --namespace-type T]
              [--timeout MS] [--json]
-      Query one key through a proxy (ours or a Flink cluster's). Reducing, aggregating and
+      Query one key through a proxy (ours or a Flink cluster's); with several, one that
+      cannot be reached is skipped within the same --timeout. Reducing, aggregating and
       folding states read as --kind value. Prints the value ({"value": ...} with --json);
       on failure prints the error code and exits with 1.
   qstate explain [--job HEX] [--state NAME] [--key VALUE] [--key-type T]

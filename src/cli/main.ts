@@ -6,6 +6,9 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runDemo, runLocal } from "./local.ts";
+import { runCoordinator, runTaskManager } from "./roles.ts";
+import { type CliRuntime, RUNTIMES } from "./runtime-command.ts";
+import { runCluster } from "./supervisor.ts";
 import { TYPE_NAMES } from "./types.ts";
 
 const USAGE = `qstate — Flink-compatible queryable state
@@ -17,6 +20,22 @@ Usage:
       --json prints one line: {"jobId","proxies","states","keys"}.
   qstate demo [--task-managers N] [--duration SEC]
       The same cluster, plus a live table of query results (what 'npm start' runs).
+  qstate cluster [--task-managers N] [--runtimes node,deno,bun] [--host H] [--token T]
+                 [--heartbeat-timeout MS] [--heartbeat-interval MS] [--restart-delay MS] [--json]
+      Start a coordinator and N task-manager processes (runtimes round-robin) running the
+      demo job, subtask i on task manager i; restart any child that dies. --json prints one
+      line {"jobId","coordinator","coordinatorPid","proxies","taskManagers","states"}, then a
+      line {"event":"restarted","role",...} per restart. Ctrl-C / SIGTERM stop every child.
+  qstate coordinator [--host H] [--port SPEC] [--token T] [--heartbeat-timeout MS] [--json]
+      Run the networked coordinator (default port 6124). Registrations need --token when
+      set; lookups are open. A task manager silent for the heartbeat timeout (default
+      10000 ms) loses its registrations.
+  qstate taskmanager --coordinator HOST:PORT --job HEX [--subtask I] [--parallelism N]
+                     [--max-parallelism N] [--task-managers N] [--host H] [--advertised-host H]
+                     [--server-port SPEC] [--proxy-port SPEC] [--token T]
+                     [--heartbeat-interval MS] [--json]
+      Join a coordinator and serve subtask I of N of the demo job (its source produces only
+      the users of its own key groups); a state server and a proxy on this host.
   qstate get --proxy HOST:PORT[,HOST:PORT...] --job HEX --state NAME --key VALUE --key-type T --value-type T
              [--kind value|list|map] [--map-key-type T] [--namespace VALUE --namespace-type T]
              [--timeout MS] [--json]
@@ -100,6 +119,58 @@ async function main(argv: string[]): Promise<number> {
         const flags = parseFlags(rest);
         known(flags, ["task-managers", "host", "duration"]);
         await runDemo({ taskManagers: int(flags, "task-managers", 2), host: str(flags, "host", "127.0.0.1"), seconds: seconds(flags) });
+        return 0;
+      }
+      case "coordinator": {
+        const flags = parseFlags(rest);
+        known(flags, ["host", "port", "token", "heartbeat-timeout", "json"]);
+        await runCoordinator({
+          host: str(flags, "host", "127.0.0.1"),
+          port: str(flags, "port", "6124"),
+          token: optional(flags, "token"),
+          heartbeatTimeoutMs: int(flags, "heartbeat-timeout", 10_000),
+          json: flags.json === true,
+        });
+        return 0;
+      }
+      case "taskmanager": {
+        const flags = parseFlags(rest);
+        known(flags, ["coordinator", "job", "subtask", "parallelism", "max-parallelism", "task-managers", "host", "advertised-host", "server-port", "proxy-port", "token", "heartbeat-interval", "json"]);
+        const parallelism = int(flags, "parallelism", 1);
+        const subtask = Number(str(flags, "subtask", "0"));
+        if (!Number.isInteger(subtask) || subtask < 0 || subtask >= parallelism) throw new UsageError(`--subtask must be in [0, ${parallelism}).`);
+        await runTaskManager({
+          coordinator: str(flags, "coordinator"),
+          job: str(flags, "job"),
+          subtask,
+          parallelism,
+          maxParallelism: flags["max-parallelism"] === undefined ? undefined : int(flags, "max-parallelism", 128),
+          taskManagers: int(flags, "task-managers", parallelism),
+          host: str(flags, "host", "127.0.0.1"),
+          advertisedHost: optional(flags, "advertised-host"),
+          serverPort: str(flags, "server-port", "0"),
+          proxyPort: str(flags, "proxy-port", "0"),
+          token: optional(flags, "token"),
+          heartbeatIntervalMs: int(flags, "heartbeat-interval", 1000),
+          json: flags.json === true,
+        });
+        return 0;
+      }
+      case "cluster": {
+        const flags = parseFlags(rest);
+        known(flags, ["task-managers", "runtimes", "host", "token", "heartbeat-timeout", "heartbeat-interval", "restart-delay", "json"]);
+        const runtimes = str(flags, "runtimes", "node").split(",").map((r) => r.trim());
+        for (const r of runtimes) if (!(RUNTIMES as readonly string[]).includes(r)) throw new UsageError(`Unknown runtime '${r}' in --runtimes: use ${RUNTIMES.join(", ")}.`);
+        await runCluster({
+          taskManagers: int(flags, "task-managers", 2),
+          runtimes: runtimes as CliRuntime[],
+          host: str(flags, "host", "127.0.0.1"),
+          token: optional(flags, "token"),
+          heartbeatTimeoutMs: int(flags, "heartbeat-timeout", 3000),
+          heartbeatIntervalMs: int(flags, "heartbeat-interval", 500),
+          restartDelayMs: flags["restart-delay"] === undefined ? 0 : int(flags, "restart-delay", 1),
+          json: flags.json === true,
+        });
         return 0;
       }
       case "get": {

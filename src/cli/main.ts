@@ -26,15 +26,17 @@ Usage:
       demo job, subtask i on task manager i; restart any child that dies. --json prints one
       line {"jobId","coordinator","coordinatorPid","proxies","taskManagers","states"}, then a
       line {"event":"restarted","role",...} per restart. Ctrl-C / SIGTERM stop every child.
-  qstate coordinator [--host H] [--port SPEC] [--token T] [--heartbeat-timeout MS] [--json]
+  qstate coordinator [--host H] [--port SPEC] [--token T] [--heartbeat-timeout MS]
+                     [--etcd URL] [--json]
       Run the networked coordinator (default port 6124). Registrations need --token when
       set; lookups are open. A task manager silent for the heartbeat timeout (default
-      10000 ms) loses its registrations.
-  qstate taskmanager --coordinator HOST:PORT --job HEX [--subtask I] [--parallelism N]
+      10000 ms) loses its registrations. With --etcd (e.g. http://10.0.0.9:2379) it serves
+      lookups from etcd: run as many as you like; task managers register in etcd.
+  qstate taskmanager (--coordinator HOST:PORT[,HOST:PORT] | --etcd URL) --job HEX [--subtask I] [--parallelism N]
                      [--max-parallelism N] [--task-managers N] [--host H] [--advertised-host H]
                      [--server-port SPEC] [--proxy-port SPEC] [--token T]
                      [--heartbeat-interval MS] [--json]
-      Join a coordinator and serve subtask I of N of the demo job (its source produces only
+      Join a coordinator (or etcd: entries under a lease that dies with the process) and serve subtask I of N of the demo job (its source produces only
       the users of its own key groups); a state server and a proxy on this host.
   qstate get --proxy HOST:PORT[,HOST:PORT...] --job HEX --state NAME --key VALUE --key-type T --value-type T
              [--kind value|list|map] [--map-key-type T] [--namespace VALUE --namespace-type T]
@@ -123,24 +125,26 @@ async function main(argv: string[]): Promise<number> {
       }
       case "coordinator": {
         const flags = parseFlags(rest);
-        known(flags, ["host", "port", "token", "heartbeat-timeout", "json"]);
+        known(flags, ["host", "port", "token", "heartbeat-timeout", "etcd", "json"]);
         await runCoordinator({
           host: str(flags, "host", "127.0.0.1"),
           port: str(flags, "port", "6124"),
           token: optional(flags, "token"),
           heartbeatTimeoutMs: int(flags, "heartbeat-timeout", 10_000),
+          etcd: optional(flags, "etcd"),
           json: flags.json === true,
         });
         return 0;
       }
       case "taskmanager": {
         const flags = parseFlags(rest);
-        known(flags, ["coordinator", "job", "subtask", "parallelism", "max-parallelism", "task-managers", "host", "advertised-host", "server-port", "proxy-port", "token", "heartbeat-interval", "json"]);
+        known(flags, ["coordinator", "job", "subtask", "parallelism", "max-parallelism", "task-managers", "host", "advertised-host", "server-port", "proxy-port", "token", "heartbeat-interval", "etcd", "json"]);
         const parallelism = int(flags, "parallelism", 1);
         const subtask = Number(str(flags, "subtask", "0"));
         if (!Number.isInteger(subtask) || subtask < 0 || subtask >= parallelism) throw new UsageError(`--subtask must be in [0, ${parallelism}).`);
         await runTaskManager({
-          coordinator: str(flags, "coordinator"),
+          coordinator: flags.etcd === undefined ? str(flags, "coordinator") : optional(flags, "coordinator"),
+          etcd: optional(flags, "etcd"),
           job: str(flags, "job"),
           subtask,
           parallelism,

@@ -16,11 +16,12 @@ export interface CoordinatorRoleOptions {
   port: string;
   token?: string;
   heartbeatTimeoutMs: number;
+  etcd?: string;
   json: boolean;
 }
 
 export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
-  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, heartbeatTimeoutMs: o.heartbeatTimeoutMs });
+  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd });
   const address = formatHostPort(service.address!);
   process.stdout.write(o.json
     ? JSON.stringify({ coordinator: address, pid: process.pid, runtime: detectRuntime() }) + "\n"
@@ -32,7 +33,7 @@ export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
 }
 
 export interface TaskManagerRoleOptions {
-  coordinator: string;
+  coordinator?: string;
   token?: string;
   host: string;
   advertisedHost?: string;
@@ -44,6 +45,7 @@ export interface TaskManagerRoleOptions {
   maxParallelism?: number;
   taskManagers: number;
   heartbeatIntervalMs: number;
+  etcd?: string;
   json: boolean;
 }
 
@@ -54,7 +56,7 @@ export async function runTaskManager(o: TaskManagerRoleOptions): Promise<void> {
   const users = clusterDemoUsers(o.taskManagers)
     .filter((u) => range.contains(computeKeyGroupForKeyHash(stringSerializer.hashCode(u), maxParallelism)));
   const tm = await TaskManager.join({
-    coordinator: o.coordinator,
+    ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd }),
     token: o.token,
     host: o.host,
     advertisedHost: o.advertisedHost,

@@ -5,6 +5,7 @@
 import type { JobID, KvStateID } from "../core/ids.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import { Client } from "../net/client.ts";
+import { ConnectError, ConnectionClosedError } from "../net/errors.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
 import {
   COORDINATOR_PROTOCOL_VERSION,
@@ -30,12 +31,16 @@ export interface CoordinatorClientOptions {
 }
 
 export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable {
+  /** The first coordinator address (lookups and registrations fail over to the others). */
   readonly address: Endpoint;
+  readonly addresses: readonly Endpoint[];
+  #preferred = 0;
   readonly #client: Client<CoordinatorRequest, CoordinatorResponse>;
   readonly #token: string | undefined;
 
-  constructor(address: Endpoint, options: CoordinatorClientOptions = {}) {
-    this.address = address;
+  constructor(address: Endpoint | readonly Endpoint[], options: CoordinatorClientOptions = {}) {
+    this.addresses = Array.isArray(address) ? address : [address as Endpoint];
+    this.address = this.addresses[0];
     this.#token = options.token;
     this.#client = new Client("Queryable State Coordinator Client", CoordinatorResponse.decode, {
       transport: options.transport,
@@ -48,7 +53,21 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
 
   async #call(op: CoordinatorOp, args: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown>> {
     const withToken = op === Op.LOOKUP || this.#token === undefined ? args : { ...args, token: this.#token };
-    const res = await this.#client.sendRequest(this.address, new CoordinatorRequest(op, withToken), { signal });
+    const request = new CoordinatorRequest(op, withToken);
+    let res: CoordinatorResponse | undefined;
+    let lastError: unknown;
+    // Several coordinators (e.g. all reading one etcd): a connection failure tries the next.
+    for (let i = 0; i < this.addresses.length && res === undefined; i++) {
+      const index = (this.#preferred + i) % this.addresses.length;
+      try {
+        res = await this.#client.sendRequest(this.addresses[index], request, { signal });
+        this.#preferred = index;
+      } catch (e) {
+        if (!(e instanceof ConnectError || e instanceof ConnectionClosedError)) throw e;
+        lastError = e;
+      }
+    }
+    if (res === undefined) throw lastError;
     if (!res.ok) throw errorFromWire(String(res.value.code), String(res.value.message));
     return res.value;
   }

@@ -16,6 +16,7 @@ import {
   CoordinatorRequest,
   CoordinatorResponse,
 } from "../protocol/coordinator-messages.ts";
+import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { CoordinatorUnauthorizedError, wireFailure } from "./coordinator-errors.ts";
 import { locationToJson } from "./location-json.ts";
@@ -27,6 +28,11 @@ export interface CoordinatorServiceOptions extends Omit<ServerOptions, "protocol
   token?: string;
   /** A task manager silent this long loses its registrations. @default 10000 */
   heartbeatTimeoutMs?: number;
+  /**
+   * Serve lookups from this oracle instead (e.g. {@link EtcdLocations}: any number of
+   * coordinators read one etcd; task managers then register in etcd, not here).
+   */
+  locations?: KvStateLocationOracle;
   /** Where refused registrations and expiries are reported. @default console.warn */
   log?: (message: string) => void;
 }
@@ -49,6 +55,7 @@ export class CoordinatorService implements AsyncDisposable {
   readonly coordinator: Coordinator;
   readonly #server: ServerBase<CoordinatorRequest>;
   readonly #token: string | undefined;
+  readonly #locations: KvStateLocationOracle | undefined;
   readonly #timeoutMs: number;
   readonly #log: (message: string) => void;
   readonly #members = new Map<string, Member>();
@@ -58,17 +65,26 @@ export class CoordinatorService implements AsyncDisposable {
   constructor(coordinator: Coordinator, options: CoordinatorServiceOptions = {}) {
     this.coordinator = coordinator;
     this.#token = options.token;
+    this.#locations = options.locations;
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`heartbeatTimeoutMs must be positive, got ${this.#timeoutMs}.`);
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#server = new ServerBase(COORDINATOR_SERVER_NAME, {
       decode: CoordinatorRequest.decode,
       handle: (_id, request) => {
-        try {
-          return new CoordinatorResponse(true, this.#handle(request));
-        } catch (e) {
+        const failure = (e: unknown) => {
           const { code, message } = wireFailure(e);
           return CoordinatorResponse.failure(code, message);
+        };
+        try {
+          if (request.op === CoordinatorOp.LOOKUP && this.#locations !== undefined) {
+            const jobId = JobID.fromHex(str(request.args.jobId, "jobId"));
+            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"))
+              .then((l) => new CoordinatorResponse(true, { ...locationToJson(l) }), failure);
+          }
+          return new CoordinatorResponse(true, this.#handle(request));
+        } catch (e) {
+          return failure(e);
         }
       },
     }, { ...options, protocolVersion: COORDINATOR_PROTOCOL_VERSION });
@@ -190,9 +206,17 @@ export class CoordinatorService implements AsyncDisposable {
     this.coordinator.unregisterJob(jobId);
   }
 
+  readonly #closers: (() => Promise<void>)[] = [];
+
+  /** @internal Runs `fn` after close (what serve() started alongside). */
+  onClose(fn: () => Promise<void>): void {
+    this.#closers.push(fn);
+  }
+
   async close(options?: { timeoutMs?: number }): Promise<void> {
     clearInterval(this.#timer);
     await this.#server.close(options);
+    for (const c of this.#closers.splice(0)) await c();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -8,6 +8,7 @@ import type { KeyGroupRange } from "../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
 import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
 import { CoordinatorService, type CoordinatorServiceOptions } from "./coordinator-service.ts";
+import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.ts";
 import { KvStateLocationRegistry } from "../state/kv-state-location-registry.ts";
 
@@ -29,9 +30,20 @@ export class Coordinator implements KvStateLocationOracle {
    * const tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
    * ```
    */
-  static async serve(options: CoordinatorServiceOptions = {}): Promise<CoordinatorService> {
-    const service = new CoordinatorService(new Coordinator(), options);
-    await service.start();
+  static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
+    let locations: EtcdLocations | undefined;
+    if (options.etcd !== undefined) {
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      await locations.start();
+    }
+    const service = new CoordinatorService(new Coordinator(), { ...options, locations: options.locations ?? locations });
+    try {
+      await service.start();
+    } catch (e) {
+      await locations?.close();
+      throw e;
+    }
+    if (locations !== undefined) service.onClose(() => locations.close());
     return service;
   }
 

@@ -19,6 +19,17 @@ interface StateEntry {
   readonly address: ServerAddress;
 }
 
+/** How a task manager in its own process makes its locations known (a coordinator, or etcd). */
+export interface Membership {
+  readonly id: string;
+  start(): Promise<void>;
+  registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void>;
+  registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void>;
+  unregisterState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string): Promise<void>;
+  forgetJob(jobId: JobID): void;
+  leave(): Promise<void>;
+}
+
 export interface MembershipOptions {
   /** @default 1000 */
   heartbeatIntervalMs?: number;
@@ -26,13 +37,13 @@ export interface MembershipOptions {
   log?: (message: string) => void;
 }
 
-function randomId(): string {
+export function randomId(): string {
   const b = new Uint8Array(8);
   crypto.getRandomValues(b);
   return toHex(b);
 }
 
-export class CoordinatorMembership {
+export class CoordinatorMembership implements Membership {
   /** This task manager's id at the coordinator. */
   readonly id = randomId();
   readonly client: CoordinatorClient;

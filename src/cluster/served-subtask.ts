@@ -15,7 +15,7 @@ import {
 import type { StateDescriptor } from "../state/descriptors.ts";
 import { HeapKeyedStateBackend } from "../state/keyed-state-backend.ts";
 import { type KeyedJob, type KeyedStep, JobStatus, type Source, type StateFor, type StepContext } from "./job.ts";
-import type { CoordinatorMembership } from "./membership.ts";
+import type { Membership } from "./membership.ts";
 import { JobCancelledError } from "./running-job.ts";
 import type { TaskManager } from "./task-manager.ts";
 
@@ -51,7 +51,7 @@ export class ServedSubtask<T = unknown, K = unknown> {
   dropped = 0;
   readonly #job: KeyedJob<T, K>;
   readonly #tm: TaskManager;
-  readonly #membership: CoordinatorMembership;
+  readonly #membership: Membership;
   readonly #steps: Step<K>[] = [];
   readonly #abort = new AbortController();
   #status: JobStatus = JobStatus.RUNNING;
@@ -60,7 +60,7 @@ export class ServedSubtask<T = unknown, K = unknown> {
   #pending: Promise<void>[] = [];
 
   /** @internal Use TaskManager.serve. */
-  constructor(job: KeyedJob<T, K>, placement: SubtaskPlacement, tm: TaskManager, membership: CoordinatorMembership) {
+  constructor(job: KeyedJob<T, K>, placement: SubtaskPlacement, tm: TaskManager, membership: Membership) {
     if (!job || !Array.isArray(job.sources) || typeof job.keyBy !== "function" || !Array.isArray(job.steps) || job.steps.length === 0) {
       throw new InvalidArgumentError("A keyed job needs sources (an array), keyBy (a function), keyType and at least one step.");
     }

@@ -4,10 +4,12 @@ import { KvStateClientProxy, type KvStateClientProxyOptions } from "../proxy/kv-
 import { KvStateServer } from "../server/kv-state-server.ts";
 import type { ServerTlsOptions, Transport, Endpoint, ClientTlsOptions } from "../net/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
-import { parseHostPort } from "../net/address.ts";
+import { parseAddressList } from "../net/address.ts";
 import { CoordinatorClient } from "./coordinator-client.ts";
 import type { KeyedJob } from "./job.ts";
-import { CoordinatorMembership } from "./membership.ts";
+import { CoordinatorMembership, type Membership } from "./membership.ts";
+import { EtcdLocations } from "./etcd/etcd-locations.ts";
+import { EtcdMembership } from "./etcd/etcd-membership.ts";
 import { ServedSubtask, type SubtaskPlacement } from "./served-subtask.ts";
 
 export interface TaskManagerOptions {
@@ -28,8 +30,14 @@ export interface TaskManagerOptions {
 
 /** Options of {@link TaskManager.join}. */
 export interface JoinOptions extends TaskManagerOptions {
-  /** The networked coordinator, `"host:port"` or an endpoint. */
-  coordinator: string | Endpoint;
+  /** The networked coordinator(s): `"host:port"`, `"h1:p1,h2:p2"` (fail over) or an endpoint. */
+  coordinator?: string | Endpoint;
+  /** Instead of a coordinator: register in etcd (its JSON gateway URL, e.g. `http://10.0.0.9:2379`). */
+  etcd?: string;
+  /** etcd key prefix. @default "/queryable-state/" */
+  etcdPrefix?: string;
+  /** etcd lease TTL: entries vanish this long after the task manager dies. @default 5 */
+  leaseTtlSeconds?: number;
   /** The coordinator's shared secret for registrations. */
   token?: string;
   /** TLS towards the coordinator. */
@@ -53,8 +61,9 @@ export class TaskManager implements AsyncDisposable {
   readonly server: KvStateServer;
   readonly proxy: KvStateClientProxy;
   /** Set on a task manager that joined a networked coordinator. */
-  readonly membership: CoordinatorMembership | undefined;
+  readonly membership: Membership | undefined;
   readonly #advertisedHost: string | undefined;
+  readonly #closers: (() => Promise<void>)[] = [];
   readonly #subtasks = new Set<ServedSubtask<any, any>>(); // deno-lint-ignore no-explicit-any
 
   /**
@@ -69,10 +78,23 @@ export class TaskManager implements AsyncDisposable {
    * ```
    */
   static async join(options: JoinOptions): Promise<TaskManager> {
-    const address = typeof options.coordinator === "string" ? parseHostPort(options.coordinator) : options.coordinator;
-    const client = new CoordinatorClient(address, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
-    const membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log });
-    const tm = new TaskManager(0, client, options, membership);
+    let oracle: KvStateLocationOracle;
+    let membership: Membership;
+    let locations: EtcdLocations | undefined;
+    if (options.etcd !== undefined) {
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      await locations.start();
+      oracle = locations;
+      membership = new EtcdMembership(options.etcd, { prefix: options.etcdPrefix, leaseTtlSeconds: options.leaseTtlSeconds, log: options.log });
+    } else {
+      if (options.coordinator === undefined) throw new InvalidArgumentError("TaskManager.join needs coordinator (\"host:port\") or etcd (a URL).");
+      const addresses = typeof options.coordinator === "string" ? parseAddressList(options.coordinator) : [options.coordinator];
+      const client = new CoordinatorClient(addresses, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
+      oracle = client;
+      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log });
+    }
+    const tm = new TaskManager(0, oracle, options, membership);
+    if (locations !== undefined) tm.#closers.push(() => locations.close());
     await tm.start();
     try {
       await membership.start();
@@ -83,7 +105,7 @@ export class TaskManager implements AsyncDisposable {
     return tm;
   }
 
-  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions & { advertisedHost?: string } = {}, membership?: CoordinatorMembership) {
+  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions & { advertisedHost?: string } = {}, membership?: Membership) {
     this.index = index;
     this.membership = membership;
     this.#advertisedHost = options.advertisedHost;
@@ -132,6 +154,7 @@ export class TaskManager implements AsyncDisposable {
     await Promise.all([...this.#subtasks].map((s) => s.cancel()));
     await this.membership?.leave();
     await this.proxy.close(options);
+    for (const c of this.#closers) await c();
     await this.server.close(options);
   }
 

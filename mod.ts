@@ -195,6 +195,9 @@ export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOpt
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
 export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
+export { EtcdGateway, type EtcdOptions, EtcdUnavailableError } from "./src/cluster/etcd/etcd-gateway.ts";
+export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
+export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
 export { formatHostPort, parseAddressList, parseHostPort } from "./src/net/address.ts";
 
 // client: typed queries over a proxy

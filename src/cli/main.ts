@@ -20,7 +20,7 @@ Usage:
       --json prints one line: {"jobId","proxies","states","keys"}.
   qstate demo [--task-managers N] [--duration SEC]
       The same cluster, plus a live table of query results (what 'npm start' runs).
-  qstate cluster [--task-managers N] [--runtimes node,deno,bun] [--host H] [--token T]
+  qstate cluster [--task-managers N] [--runtimes node,deno,bun] [--etcd URL] [--host H] [--token T]
                  [--heartbeat-timeout MS] [--heartbeat-interval MS] [--restart-delay MS] [--json]
       Start a coordinator and N task-manager processes (runtimes round-robin) running the
       demo job, subtask i on task manager i; restart any child that dies. --json prints one
@@ -162,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case "cluster": {
         const flags = parseFlags(rest);
-        known(flags, ["task-managers", "runtimes", "host", "token", "heartbeat-timeout", "heartbeat-interval", "restart-delay", "json"]);
+        known(flags, ["task-managers", "runtimes", "host", "token", "heartbeat-timeout", "heartbeat-interval", "restart-delay", "etcd", "json"]);
         const runtimes = str(flags, "runtimes", "node").split(",").map((r) => r.trim());
         for (const r of runtimes) if (!(RUNTIMES as readonly string[]).includes(r)) throw new UsageError(`Unknown runtime '${r}' in --runtimes: use ${RUNTIMES.join(", ")}.`);
         await runCluster({
@@ -172,6 +172,7 @@ async function main(argv: string[]): Promise<number> {
           token: optional(flags, "token"),
           heartbeatTimeoutMs: int(flags, "heartbeat-timeout", 3000),
           heartbeatIntervalMs: int(flags, "heartbeat-interval", 500),
+          etcd: optional(flags, "etcd"),
           restartDelayMs: flags["restart-delay"] === undefined ? 0 : int(flags, "restart-delay", 1),
           json: flags.json === true,
         });

@@ -20,6 +20,8 @@ export interface ClusterOptions {
   token?: string;
   heartbeatTimeoutMs: number;
   heartbeatIntervalMs: number;
+  /** Register locations in etcd (its URL) instead of the coordinator; the coordinator serves lookups from it. */
+  etcd?: string;
   /** Wait this long before restarting a child that died (tests use it to watch the outage). @default 0 */
   restartDelayMs?: number;
   /** Give up when a child does not report ready in this long. @default 60000 */
@@ -86,6 +88,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
   const timeoutMs = o.startTimeoutMs ?? 60_000;
   const jobId = JobID.random().toString();
   const token = o.token === undefined ? [] : ["--token", o.token];
+  const etcd = o.etcd === undefined ? [] : ["--etcd", o.etcd];
   let stopping = false;
   const emit = (line: Info) => {
     if (o.json) process.stdout.write(JSON.stringify(line) + "\n");
@@ -96,7 +99,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     runtime: "node",
     // A restart takes the same port when it is free (task managers know it), else any port.
     args: (info) => [
-      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...token,
+      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...token, ...etcd,
       "--port", info === undefined ? "0" : `${String(info.coordinator).split(":").pop()},0`,
     ],
   };
@@ -104,7 +107,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     name: `taskmanager-${i}`,
     runtime: o.runtimes[i % o.runtimes.length],
     args: (info) => [
-      "taskmanager", "--json", "--coordinator", String(coordinator.info!.coordinator), "--host", o.host, ...token,
+      "taskmanager", "--json", ...(o.etcd === undefined ? ["--coordinator", String(coordinator.info!.coordinator)] : etcd), "--host", o.host, ...token,
       "--job", jobId, "--subtask", String(i), "--parallelism", String(o.taskManagers), "--task-managers", String(o.taskManagers),
       "--heartbeat-interval", String(o.heartbeatIntervalMs),
       "--proxy-port", info === undefined ? "0" : `${String(info.proxy).split(":").pop()},0`,

@@ -18,7 +18,7 @@ import {
   UnknownStateNameError,
   type KeyedJob,
 } from "../../mod.ts";
-import { EtcdGateway } from "../../src/cluster/etcd/etcd-gateway.ts";
+import { EtcdGateway, EtcdUnavailableError } from "../../src/cluster/etcd/etcd-gateway.ts";
 import { EtcdLocations } from "../../src/cluster/etcd/etcd-locations.ts";
 import { etcdBinary, startEtcd, type TestEtcd } from "../helpers/etcd.ts";
 
@@ -47,6 +47,15 @@ async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_
     }
   }
 }
+
+describe("etcd location registry without etcd", () => {
+  test("a dead or hung etcd is reported with a typed error, not waited on", async () => {
+    const locations = new EtcdLocations("http://127.0.0.1:9", { timeoutMs: 500 });
+    await assert.rejects(locations.start(), (e: Error) => (e as { code?: string }).code === "ETCD_UNAVAILABLE");
+    await locations.close();
+    await assert.rejects(new EtcdGateway("http://127.0.0.1:9", { timeoutMs: 500 }).get("x"), EtcdUnavailableError);
+  });
+});
 
 const skip = etcdBinary() === undefined ? "etcd is not installed (apt-get install -y etcd-server); the etcd registry tests need a real etcd" : false;
 

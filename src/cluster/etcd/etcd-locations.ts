@@ -13,7 +13,7 @@ import { KeyGroupRange } from "../../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../../protocol/remote-errors.ts";
 import type { KvStateLocationOracle } from "../../proxy/location-oracle.ts";
 import { KvStateLocation } from "../../state/kv-state-location.ts";
-import { EtcdGateway } from "./etcd-gateway.ts";
+import { EtcdGateway, EtcdUnavailableError } from "./etcd-gateway.ts";
 
 export interface EtcdLocationEntry {
   vertex: string;
@@ -73,6 +73,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
 
   /** Starts watching (resolves once the watch is established) and health-checking. */
   async start(): Promise<void> {
+    if (!await this.etcd.healthy()) throw new EtcdUnavailableError("health check", new Error(`${this.etcd.url}/health did not report healthy`));
     await this.#startWatch();
     this.#health = setInterval(() => void this.#check(), this.#healthMs);
   }

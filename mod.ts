@@ -8,6 +8,7 @@
 // core: bytes, ids, key groups, errors
 export { ByteReader, ByteWriter } from "./src/core/bytes.ts";
 export { InvalidArgumentError, QueryableStateError, SerializationError, TruncatedInputError } from "./src/core/errors.ts";
+export type { ErrorCode } from "./src/core/error-codes.ts";
 export { fromHex, toHex } from "./src/core/hex.ts";
 export { AbstractId, JobID, KvStateID } from "./src/core/ids.ts";
 export { murmurHash } from "./src/core/murmur.ts";
@@ -144,6 +145,14 @@ export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-sta
 export type { KvStateLocationOracle } from "./src/proxy/location-oracle.ts";
 export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator } from "./src/cluster/coordinator.ts";
+export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";
+export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
+export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
+export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
+export { EtcdGateway, type EtcdOptions, EtcdUnavailableError } from "./src/cluster/etcd/etcd-gateway.ts";
+export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
+export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
+export { formatHostPort, parseAddressList, parseHostPort } from "./src/net/address.ts";
 
 // client: typed queries over a proxy
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
@@ -161,7 +170,8 @@ export {
 
 // cluster: the embedded LocalCluster and its keyed job runner
 export { LocalCluster, type LocalClusterOptions } from "./src/cluster/local-cluster.ts";
-export { TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export { type JoinOptions, TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export { ServedSubtask, type SubtaskPlacement } from "./src/cluster/served-subtask.ts";
 export { JobCancelledError, JobClient } from "./src/cluster/running-job.ts";
 export {
   type KeyedJob,

@@ -4,6 +4,7 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runDemo, runLocal } from "./local.ts";
+import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
 import { type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
@@ -69,7 +70,7 @@ const get: Command = {
   details: "Reducing, aggregating and folding states read as --kind value. Prints the value ({\"value\": ...}\n" +
     `with --json); on failure prints the error code and message and exits with 1.\n${TYPES}`,
   flags: [
-    { name: "proxy", value: "HOST:PORT", help: "the proxy to ask", env: "QSTATE_PROXY", required: true },
+    { name: "proxy", value: "HOST:PORT[,HOST:PORT]", help: "the proxy (or proxies: one that cannot be reached is skipped within --timeout)", env: "QSTATE_PROXY", required: true },
     { name: "job", value: "HEX", help: "the job id (32 hex digits)", env: "QSTATE_JOB", required: true },
     { name: "state", value: "NAME", help: "the queryable state name", required: true },
     { name: "key", value: "VALUE", help: "the key to read", required: true },
@@ -147,4 +148,4 @@ const stats: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, get, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, explain, stats];

@@ -46,11 +46,31 @@ function events(perSecond: number) {
   };
 }
 
-export function demoJob(options: { parallelism?: number; eventsPerSecond?: number } = {}): KeyedJob<DemoEvent, string> {
+/** The users of a multi-process demo with `taskManagers` subtasks: at least 16, 8 per subtask. */
+export function clusterDemoUsers(taskManagers: number): string[] {
+  return Array.from({ length: Math.max(16, 8 * taskManagers) }, (_, i) => `user-${i}`);
+}
+
+/** A subtask's source in the multi-process demo: each of its own users once, then paced random events for them. */
+function ownEvents(users: readonly string[], perSecond: number) {
+  return async function* ({ signal }: { signal: AbortSignal }): AsyncGenerator<DemoEvent> {
+    let n = 0;
+    for (const user of users) yield { user, type: TYPES[n++ % TYPES.length] };
+    if (users.length === 0) return;
+    const batch = Math.max(1, Math.round(perSecond / 50));
+    while (!signal.aborted) {
+      for (let i = 0; i < batch; i++) yield { user: users[Math.floor(users.length * Math.random())], type: TYPES[n++ % TYPES.length] };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+}
+
+export function demoJob(options: { parallelism?: number; eventsPerSecond?: number; users?: readonly string[] } = {}): KeyedJob<DemoEvent, string> {
+  const perSecond = options.eventsPerSecond ?? 400;
   return {
     name: "event counts per user",
     parallelism: options.parallelism,
-    sources: [events(options.eventsPerSecond ?? 400)],
+    sources: [options.users === undefined ? events(perSecond) : ownEvents(options.users, perSecond)],
     keyBy: (e) => e.user,
     keyType: stringSerializer as unknown as KeyedJob<DemoEvent, string>["keyType"],
     steps: [{

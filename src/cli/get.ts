@@ -19,17 +19,10 @@ export interface GetOptions {
   timeoutMs: number;
 }
 
-/** Splits `host:port` (IPv6 as `[::1]:port`). */
-export function parseHostPort(text: string): { hostname: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new InvalidArgumentError(`Invalid address '${text}': use HOST:PORT, e.g. 127.0.0.1:9069.`);
-  return { hostname: m[1], port };
-}
+export { parseHostPort } from "../net/address.ts";
 
 /** Runs the query; resolves with the value (a Map for map states). */
 export async function runGet(o: GetOptions): Promise<unknown> {
-  const { hostname, port } = parseHostPort(o.proxy);
   const keyType = serializerForType(o.keyType);
   const valueType = serializerForType(o.valueType);
   const key = parseValue(o.keyType, o.key);
@@ -40,7 +33,8 @@ export async function runGet(o: GetOptions): Promise<unknown> {
     }
     namespace = { namespace: parseValue(o.namespaceType, o.namespace), namespaceType: serializerForType(o.namespaceType) };
   }
-  const client = new QueryableStateClient(hostname, port, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
+  // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
+  const client = new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
   try {
     return await query(client, o, key, keyType, valueType, namespace);
   } catch (e) {

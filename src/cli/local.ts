@@ -6,6 +6,7 @@ import type { JobClient } from "../cluster/running-job.ts";
 import { serveMetrics } from "../net/metrics-endpoint.ts";
 import { TransportError } from "../net/transport.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
+import { untilStopped } from "./until-stopped.ts";
 import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";
 
 const EXAMPLE_KEYS = DEMO_USERS.slice(0, 4);
@@ -29,23 +30,6 @@ async function startDemo(taskManagers: number, host: string) {
     }
   }
   return { cluster, job, client };
-}
-
-/** Resolves on SIGINT/SIGTERM (or after `seconds`, when given). */
-function untilStopped(seconds?: number): Promise<string> {
-  return new Promise((resolve) => {
-    const done = (why: string) => {
-      process.off("SIGINT", onInt);
-      process.off("SIGTERM", onTerm);
-      clearTimeout(timer);
-      resolve(why);
-    };
-    const onInt = () => done("SIGINT");
-    const onTerm = () => done("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    const timer = seconds === undefined ? undefined : setTimeout(() => done("duration"), seconds * 1000);
-  });
 }
 
 export async function runLocal(o: { taskManagers: number; host: string; json: boolean; seconds?: number; metricsPort?: number }): Promise<void> {

@@ -7,7 +7,8 @@ import { InvalidArgumentError, QueryableStateError, SerializationError } from ".
 import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
 import type { DiagnosticsHook } from "../net/diagnostics.ts";
-import { ClientClosedError } from "../net/errors.ts";
+import { parseAddressList } from "../net/address.ts";
+import { ClientClosedError, ConnectError, ConnectionClosedError, RequestTimeoutError } from "../net/errors.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
@@ -78,26 +79,47 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * ```
  */
 export class QueryableStateClient implements AsyncDisposable {
-  /** The proxy's host. */
+  /** The (first) proxy's host. */
   readonly host: string;
-  /** The proxy's port. */
+  /** The (first) proxy's port. */
   readonly port: number;
-  readonly #endpoint: Endpoint;
+  /** Every proxy this client may use, in order. */
+  readonly addresses: readonly Endpoint[];
   readonly #client: Client<KvStateRequest, KvStateResponse>;
+  readonly #timeoutMs: number;
+  /** The proxy that answered last: queries go there first. */
+  #preferred = 0;
   #closing: Promise<void> | undefined;
 
-  /** Throws InvalidArgumentError for an empty host or a port outside 0..65535. Connects lazily. */
-  constructor(host: string, port: number, options: QueryableStateClientOptions = {}) {
-    if (typeof host !== "string" || host === "") {
-      throw new InvalidArgumentError(`Remote host must be a non-empty host name or address, got ${JSON.stringify(host)}.`);
+  /**
+   * `new QueryableStateClient(host, port, options?)` for one proxy, or
+   * `new QueryableStateClient("h1:p1,h2:p2" | ["h1:p1", ...], options?)` for several: a query
+   * that cannot reach one proxy (connect failure or lost connection) tries the next, within
+   * the same deadline. Throws InvalidArgumentError for an empty host or a port outside
+   * 0..65535. Connects lazily.
+   */
+  constructor(host: string, port: number, options?: QueryableStateClientOptions);
+  constructor(proxies: string | readonly (string | Endpoint)[], options?: QueryableStateClientOptions);
+  constructor(hostOrProxies: string | readonly (string | Endpoint)[], portOrOptions?: number | QueryableStateClientOptions, maybeOptions?: QueryableStateClientOptions) {
+    let options: QueryableStateClientOptions;
+    if (typeof portOrOptions === "number" || (typeof hostOrProxies === "string" && !/[:,]/.test(hostOrProxies))) {
+      const host = hostOrProxies, port = portOrOptions;
+      if (typeof host !== "string" || host === "") {
+        throw new InvalidArgumentError(`Remote host must be a non-empty host name or address, got ${JSON.stringify(host)}.`);
+      }
+      if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new InvalidArgumentError(`Remote Port ${String(port)} is out of valid port range [0-65535].`);
+      }
+      this.addresses = [{ hostname: host, port }];
+      options = maybeOptions ?? {};
+    } else {
+      this.addresses = parseAddressList(hostOrProxies);
+      options = (portOrOptions as QueryableStateClientOptions | undefined) ?? {};
     }
-    if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-      throw new InvalidArgumentError(`Remote Port ${String(port)} is out of valid port range [0-65535].`);
-    }
-    this.host = host;
-    this.port = port;
-    this.#endpoint = { hostname: host, port };
+    this.host = this.addresses[0].hostname;
+    this.port = this.addresses[0].port;
     const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#timeoutMs = timeout;
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.tls,
@@ -136,8 +158,34 @@ export class QueryableStateClient implements AsyncDisposable {
     checkDescriptor(descriptor);
     const { keyHash, keyAndNamespace } = serializeQueryKey(key, keyType, options);
     const request = new KvStateRequest(job, queryableStateName, keyHash, keyAndNamespace);
-    const response = await this.#client.sendRequest(this.#endpoint, request, { signal: options.signal, timeoutMs: options.timeoutMs });
+    const response = await this.#send(request, options);
     return decodeState(descriptor, response.content, queryableStateName, job) as ImmutableStateFor<D>;
+  }
+
+  /** Sends to the preferred proxy; on a connection failure, to the next, until one answers or time runs out. */
+  async #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
+    const n = this.addresses.length;
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    if (n === 1) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
+    const deadline = performance.now() + timeoutMs;
+    let lastError: unknown;
+    for (let i = 0; i < n; i++) {
+      const index = (this.#preferred + i) % n;
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      try {
+        const response = await this.#client.sendRequest(this.addresses[index], request, {
+          signal: options.signal,
+          timeoutMs: remaining === Infinity ? undefined : remaining,
+        });
+        this.#preferred = index;
+        return response;
+      } catch (e) {
+        if (!(e instanceof ConnectError || e instanceof ConnectionClosedError)) throw e;
+        lastError = e;
+      }
+    }
+    throw lastError ?? new RequestTimeoutError(`${QUERYABLE_STATE_CLIENT_NAME}: query for state '${request.stateName}'`, timeoutMs);
   }
 
   /** Request statistics of this client (connections, requests, successes, failures, latency). */

@@ -1,13 +1,14 @@
 /**
  * The coordinator: keeps, per job, where each queryable state's key groups live (Flink's
- * job-manager role) and answers proxies' lookups. In-process for now; the proxy only sees
- * the asynchronous {@link KvStateLocationOracle} interface, so a networked coordinator can
- * take its place.
+ * job-manager role) and answers proxies' lookups. Used in-process by LocalCluster, or served
+ * over the network ({@link Coordinator.serve}) to task managers and proxies in other processes.
  */
 import type { JobID, KvStateID } from "../core/ids.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
 import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
+import { CoordinatorService, type CoordinatorServiceOptions } from "./coordinator-service.ts";
+import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.ts";
 import { KvStateLocationRegistry } from "../state/kv-state-location-registry.ts";
 
@@ -19,9 +20,46 @@ interface JobEntry {
 export class Coordinator implements KvStateLocationOracle {
   readonly #jobs = new Map<string, JobEntry>();
 
-  /** Starts tracking a job's operators (vertex id → max parallelism). `onFailure` is told when the job must fail. */
+  /**
+   * A coordinator served over the network (its own message family, see the README) for task
+   * managers and proxies in other processes.
+   *
+   * @example
+   * ```ts
+   * await using service = await Coordinator.serve({ port: 6124, token: "s3cret" });
+   * const tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
+   * ```
+   */
+  static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
+    let locations: EtcdLocations | undefined;
+    if (options.etcd !== undefined) {
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      await locations.start();
+    }
+    const service = new CoordinatorService(new Coordinator(), { ...options, locations: options.locations ?? locations });
+    try {
+      await service.start();
+    } catch (e) {
+      await locations?.close();
+      throw e;
+    }
+    if (locations !== undefined) service.onClose(() => locations.close());
+    return service;
+  }
+
+  /**
+   * Starts tracking a job's operators (vertex id → max parallelism). `onFailure` is told when
+   * the job must fail. A job already known keeps its locations (task managers in other
+   * processes each register the job they serve a part of).
+   */
   registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>, onFailure: (error: Error) => void = () => {}): void {
+    if (this.#jobs.has(jobId.toString())) return;
     this.#jobs.set(jobId.toString(), { registry: new KvStateLocationRegistry(jobId, vertices), onFailure });
+  }
+
+  /** Whether the job is known. */
+  hasJob(jobId: JobID): boolean {
+    return this.#jobs.has(jobId.toString());
   }
 
   /** Forgets a job and all its locations. */
@@ -51,20 +89,38 @@ export class Coordinator implements KvStateLocationOracle {
     }
   }
 
-  notifyKvStateUnregistered(jobId: JobID, vertexId: string, range: KeyGroupRange, name: string): void {
-    this.#jobs.get(jobId.toString())?.registry.notifyKvStateUnregistered(vertexId, range, name);
+  /**
+   * A task manager unregistered a state for `range`. With `kvStateId`, only when the range
+   * still holds that id: a dead task manager's expiry must not remove its replacement's entries.
+   */
+  notifyKvStateUnregistered(jobId: JobID, vertexId: string, range: KeyGroupRange, name: string, kvStateId?: KvStateID): void {
+    const registry = this.#jobs.get(jobId.toString())?.registry;
+    if (registry === undefined) return;
+    if (kvStateId !== undefined && range.numberOfKeyGroups > 0) {
+      const current = registry.getLocation(name);
+      if (current === undefined || current.jobVertexId !== vertexId) return;
+      for (let kg = range.startKeyGroup; kg <= range.endKeyGroup; kg++) {
+        if (!kvStateId.equals(current.getKvStateID(kg))) return;
+      }
+    }
+    registry.notifyKvStateUnregistered(vertexId, range, name);
+  }
+
+  /** The location of `name` in `jobId` (a snapshot); throws UnknownJobError or UnknownStateNameError. */
+  getKvStateLocation(jobId: JobID, name: string): KvStateLocation {
+    const location = this.#job(jobId).registry.getLocation(name);
+    if (location === undefined) {
+      throw new UnknownStateNameError({
+        className: UnknownStateNameError.javaClassName,
+        message: `No KvStateLocation found for KvState instance with name '${name}'.`,
+      });
+    }
+    return location.snapshot();
   }
 
   requestKvStateLocation(jobId: JobID, name: string): Promise<KvStateLocation> {
     try {
-      const location = this.#job(jobId).registry.getLocation(name);
-      if (location === undefined) {
-        throw new UnknownStateNameError({
-          className: UnknownStateNameError.javaClassName,
-          message: `No KvStateLocation found for KvState instance with name '${name}'.`,
-        });
-      }
-      return Promise.resolve(location.snapshot());
+      return Promise.resolve(this.getKvStateLocation(jobId, name));
     } catch (e) {
       return Promise.reject(e);
     }

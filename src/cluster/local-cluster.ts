@@ -44,7 +44,7 @@ export class LocalCluster implements AsyncDisposable {
     const coordinator = new Coordinator();
     // Every proxy of the cluster asks every state server of the cluster in-process.
     const servers: KvStateServer[] = [];
-    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, coordinator, options, servers));
+    const tms = Array.from({ length: n }, (_, i) => new TaskManager(i, coordinator, options, { colocated: servers }));
     try {
       for (const tm of tms) await tm.start();
     } catch (e) {

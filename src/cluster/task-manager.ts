@@ -1,9 +1,17 @@
+import { InvalidArgumentError } from "../core/errors.ts";
 import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
 import { KvStateClientProxy, type KvStateClientProxyOptions } from "../proxy/kv-state-client-proxy.ts";
 import { KvStateServer } from "../server/kv-state-server.ts";
 import type { ServerTlsOptions, Transport, Endpoint, ClientTlsOptions } from "../net/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 import type { MetricsSource } from "../net/prometheus.ts";
+import { parseAddressList } from "../net/address.ts";
+import { CoordinatorClient } from "./coordinator-client.ts";
+import type { KeyedJob } from "./job.ts";
+import { CoordinatorMembership, type Membership } from "./membership.ts";
+import { EtcdLocations } from "./etcd/etcd-locations.ts";
+import { EtcdMembership } from "./etcd/etcd-membership.ts";
+import { ServedSubtask, type SubtaskPlacement } from "./served-subtask.ts";
 
 export interface TaskManagerOptions {
   /** @default "127.0.0.1" */
@@ -21,6 +29,28 @@ export interface TaskManagerOptions {
   proxy?: Omit<KvStateClientProxyOptions, "oracle" | "host" | "port" | "transport" | "tls" | "serverTls" | "localServers">;
 }
 
+/** Options of {@link TaskManager.join}. */
+export interface JoinOptions extends TaskManagerOptions {
+  /** The networked coordinator(s): `"host:port"`, `"h1:p1,h2:p2"` (fail over) or an endpoint. */
+  coordinator?: string | Endpoint;
+  /** Instead of a coordinator: register in etcd (its JSON gateway URL, e.g. `http://10.0.0.9:2379`). */
+  etcd?: string;
+  /** etcd key prefix. @default "/queryable-state/" */
+  etcdPrefix?: string;
+  /** etcd lease TTL: entries vanish this long after the task manager dies. @default 5 */
+  leaseTtlSeconds?: number;
+  /** The coordinator's shared secret for registrations. */
+  token?: string;
+  /** TLS towards the coordinator. */
+  coordinatorTls?: ClientTlsOptions;
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** The host name other processes reach this task manager's state server at. @default the bound address */
+  advertisedHost?: string;
+  /** Where lost and regained coordinator contact is reported. @default console.warn */
+  log?: (message: string) => void;
+}
+
 /**
  * One worker: a KvState registry, the state server that serves it, and a client proxy (as
  * every Flink task manager runs both). Starts the server first, then the proxy; stops in
@@ -31,16 +61,69 @@ export class TaskManager implements AsyncDisposable {
   readonly registry: KvStateRegistry = new KvStateRegistry();
   readonly server: KvStateServer;
   readonly proxy: KvStateClientProxy;
+  /** Set on a task manager that joined a networked coordinator. */
+  readonly membership: Membership | undefined;
+  readonly #advertisedHost: string | undefined;
+  readonly #closers: (() => Promise<void>)[] = [];
+  // deno-lint-ignore no-explicit-any
+  readonly #subtasks = new Set<ServedSubtask<any, any>>();
 
   /**
-   * `colocated`: state servers of other task managers in this process (a LocalCluster's), which
+   * Starts a task manager in this process and joins a networked coordinator: its proxy looks
+   * locations up there, the subtasks it serves register there, it heartbeats, and it
+   * registers everything again after a coordinator restart. `close()` leaves at once.
+   *
+   * @example
+   * ```ts
+   * await using tm = await TaskManager.join({ coordinator: "10.0.0.5:6124" });
+   * const subtask = tm.serve(job, { jobId, subtask: 0, parallelism: 2 });
+   * ```
+   */
+  static async join(options: JoinOptions): Promise<TaskManager> {
+    let oracle: KvStateLocationOracle;
+    let membership: Membership;
+    let locations: EtcdLocations | undefined;
+    if (options.etcd !== undefined) {
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      await locations.start();
+      oracle = locations;
+      membership = new EtcdMembership(options.etcd, { prefix: options.etcdPrefix, leaseTtlSeconds: options.leaseTtlSeconds, log: options.log });
+    } else {
+      if (options.coordinator === undefined) throw new InvalidArgumentError("TaskManager.join needs coordinator (\"host:port\") or etcd (a URL).");
+      const addresses = typeof options.coordinator === "string" ? parseAddressList(options.coordinator) : [options.coordinator];
+      const client = new CoordinatorClient(addresses, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
+      oracle = client;
+      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log });
+    }
+    const tm = new TaskManager(0, oracle, options, { membership });
+    if (locations !== undefined) tm.#closers.push(() => locations.close());
+    await tm.start();
+    try {
+      await membership.start();
+    } catch (e) {
+      await tm.close({ timeoutMs: 100 });
+      throw e;
+    }
+    return tm;
+  }
+
+  /**
+   * `extras.membership`: set on a task manager that joined a networked coordinator.
+   * `extras.colocated`: state servers of other task managers in this process (a LocalCluster's), which
    * this one's proxy may ask in-process as it asks its own server; it also gets this one's server.
    */
-  constructor(index: number, oracle: KvStateLocationOracle, options: TaskManagerOptions = {}, colocated?: KvStateServer[]) {
+  constructor(
+    index: number,
+    oracle: KvStateLocationOracle,
+    options: TaskManagerOptions & { advertisedHost?: string } = {},
+    extras: { membership?: Membership; colocated?: KvStateServer[] } = {},
+  ) {
     this.index = index;
+    this.membership = extras.membership;
+    this.#advertisedHost = options.advertisedHost;
     const common = { host: options.host ?? "127.0.0.1", transport: options.transport, tls: options.tls };
     this.server = new KvStateServer({ ...common, port: options.serverPort ?? 0, registry: this.registry });
-    const localServers = colocated ?? [];
+    const localServers = extras.colocated ?? [];
     localServers.push(this.server);
     this.proxy = new KvStateClientProxy({ ...options.proxy, ...common, port: options.proxyPort ?? 0, oracle, serverTls: options.clientTls, localServers });
   }
@@ -57,7 +140,22 @@ export class TaskManager implements AsyncDisposable {
 
   /** Where the state server listens (what the coordinator hands to proxies). */
   get serverAddress(): Endpoint {
-    return this.server.address!;
+    const bound = this.server.address!;
+    return this.#advertisedHost === undefined ? bound : { hostname: this.#advertisedHost, port: bound.port };
+  }
+
+  /**
+   * Serves one subtask of `job` (a task manager that joined a coordinator): a keyed state
+   * backend per step owning Flink's key-group range for (max parallelism, parallelism, subtask),
+   * its queryable states registered here and at the coordinator, and the job's sources run
+   * here; records whose key falls outside the range are dropped and counted.
+   */
+  serve<T, K>(job: KeyedJob<T, K>, placement: SubtaskPlacement): ServedSubtask<T, K> {
+    if (this.membership === undefined) throw new InvalidArgumentError("serve() needs a task manager made by TaskManager.join; use LocalCluster.submit in-process.");
+    const s = new ServedSubtask(job, placement, this, this.membership);
+    this.#subtasks.add(s);
+    s.result.finally(() => this.#subtasks.delete(s)).catch(() => {});
+    return s;
   }
 
   /** Where clients send queries. */
@@ -75,8 +173,12 @@ export class TaskManager implements AsyncDisposable {
     ];
   }
 
+  /** Cancels served subtasks, leaves the coordinator (its registrations go at once), then stops. */
   async close(options?: { timeoutMs?: number }): Promise<void> {
+    await Promise.all([...this.#subtasks].map((s) => s.cancel()));
+    await this.membership?.leave();
     await this.proxy.close(options);
+    for (const c of this.#closers) await c();
     await this.server.close(options);
   }
 

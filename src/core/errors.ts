@@ -1,3 +1,5 @@
+import type { ErrorCode } from "./error-codes.ts";
+
 /**
  * The root of every error this library throws. Switch on `code`, never on the message:
  * codes are stable and documented, messages may be improved.
@@ -9,14 +11,14 @@
  * ```
  */
 export class QueryableStateError extends Error {
-  /** Stable machine-readable identifier of the failure kind. */
-  readonly code: string;
+  /** Stable machine-readable identifier of the failure kind: switch on it (see {@link ErrorCode}). */
+  readonly code: ErrorCode;
   /** The Java class Flink uses for this failure on the wire or in its API, when there is one. */
   get javaClassName(): string | undefined {
     return (this.constructor as { javaClassName?: string }).javaClassName;
   }
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

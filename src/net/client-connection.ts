@@ -39,12 +39,14 @@ export class ClientConnection<Res> {
   #decoder: FrameDecoder;
   #nextId = 0;
   #closed = false;
+  readonly #version: number | undefined;
 
-  constructor(client: Client<MessageBody, Res>, address: Endpoint, maxFrameLength: number) {
+  constructor(client: Client<MessageBody, Res>, address: Endpoint, maxFrameLength: number, version?: number) {
     this.#client = client;
     this.address = address;
     this.label = TransportError.formatEndpoint(address);
-    this.#decoder = new FrameDecoder({ maxFrameLength });
+    this.#version = version;
+    this.#decoder = new FrameDecoder({ maxFrameLength, version });
   }
 
   /** True once the connection failed or closed (a new request needs a new connection). */
@@ -95,7 +97,7 @@ export class ClientConnection<Res> {
     p.id = id;
     this.#pending.set(id, p);
     const w = this.#sink!.writer;
-    const start = beginFrameWithId(w, MessageType.REQUEST, Math.floor(id / 0x1_0000_0000), id | 0);
+    const start = beginFrameWithId(w, MessageType.REQUEST, Math.floor(id / 0x1_0000_0000), id | 0, this.#version);
     p.request.writeTo(w);
     endFrame(w, start);
     this.#sink!.commit();

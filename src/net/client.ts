@@ -23,6 +23,8 @@ export interface ClientOptions {
   maxFrameLength?: number;
   /** Give up connecting after this long. @default 10000 */
   connectTimeoutMs?: number;
+  /** The version magic of every frame (see ServerOptions.protocolVersion). @default PROTOCOL_VERSION */
+  protocolVersion?: number;
   /** Default per-request timeout; undefined or Infinity waits as long as the connection lives. */
   requestTimeoutMs?: number;
   /** Told about connects, failed connects and disconnects. */
@@ -130,7 +132,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     const key = TransportError.formatEndpoint(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
-      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? 64 * 1024 * 1024);
+      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? 64 * 1024 * 1024, this.#options.protocolVersion);
       this.#connections.set(key, c);
       const conn = c;
       this.#transport ??= defaultTransport();

@@ -47,7 +47,7 @@ export class RequestTimeoutError extends QueryableStateError {
 /** The caller's AbortSignal fired. */
 export class RequestAbortedError extends QueryableStateError {
   constructor(what: string, reason: unknown) {
-    super("ABORTED", `${what} was aborted${reason instanceof Error ? `: ${reason.message}` : ""}.`, { cause: reason });
+    super("REQUEST_ABORTED", `${what} was aborted${reason instanceof Error ? `: ${reason.message}` : ""}.`, { cause: reason });
   }
 }
 

@@ -52,6 +52,11 @@ export interface ServerOptions {
   maxFrameLength?: number;
   /** Requests one connection may have in flight before the server stops reading from it. @default 1024 */
   maxInFlightPerConnection?: number;
+  /**
+   * The version magic of every frame. Our coordinator's message family uses its own, so it is
+   * never accepted on a Flink port and vice versa. @default PROTOCOL_VERSION (Flink's)
+   */
+  protocolVersion?: number;
   /** How long close() waits for in-flight requests before cutting connections. @default 5000 */
   shutdownTimeoutMs?: number;
 }
@@ -142,7 +147,7 @@ export class ServerBase<Req> implements AsyncDisposable {
       conn.abort();
       return;
     }
-    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? 64 * 1024 * 1024);
+    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? 64 * 1024 * 1024, this.#options.protocolVersion);
     this.#connections.add(c);
     this.counters.activeConnections++;
     c.start();

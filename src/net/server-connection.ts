@@ -30,11 +30,13 @@ export class ServerConnection<Req> {
   #readPaused = false;
   #open = true;
   #idleWaiters: (() => void)[] = [];
+  readonly #version: number | undefined;
 
-  constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number) {
+  constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number, version?: number) {
     this.#server = server;
     this.conn = conn;
-    this.#decoder = new FrameDecoder({ maxFrameLength });
+    this.#version = version;
+    this.#decoder = new FrameDecoder({ maxFrameLength, version });
     this.#sink = new FrameSink(conn, () => this.#updateReading());
     this.#context = { signal: this.#abort.signal };
   }
@@ -82,7 +84,7 @@ export class ServerConnection<Req> {
       if (f === undefined) break;
       if (f.type === MessageType.REQUEST) this.#onRequest(f);
       else {
-        writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)));
+        writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)), this.#version);
         this.#sink.commit();
       }
     }
@@ -95,14 +97,14 @@ export class ServerConnection<Req> {
    * (checked live against Flink 1.20 and 2.3 by the live-Flink suite).
    */
   #frameFailure(e: unknown): void {
-    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
+    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e), this.#version);
     this.#sink.commit();
     if (!(e instanceof QueryableStateError)) this.#server.reportError(e);
   }
 
   /** Framing lost (a length out of bounds): tell the peer why, then hang up. */
   #protocolFailure(e: unknown): void {
-    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
+    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e), this.#version);
     this.#sink.flushNow();
     this.#open = false;
     void this.conn.close();
@@ -156,7 +158,7 @@ export class ServerConnection<Req> {
     }
     // The answer echoes the request's 8 id bytes as they came.
     const w = this.#sink.writer;
-    const start = beginFrameWithId(w, MessageType.REQUEST_RESULT, frame.requestIdHigh, frame.requestIdLow);
+    const start = beginFrameWithId(w, MessageType.REQUEST_RESULT, frame.requestIdHigh, frame.requestIdLow, this.#version);
     if (result instanceof KvStateResponse && result.content.length >= LARGE_VALUE) {
       // A large value goes out from where it lies: header here, content queued as a view.
       w.writeInt32(result.content.length);
@@ -174,7 +176,7 @@ export class ServerConnection<Req> {
     this.#server.counters.failed++;
     if (!this.#open) return;
     const asIs = this.#server.handler.sendAsIs?.(e) ?? false;
-    writeRequestFailureFrame(this.#sink.writer, frame.requestId, requestFailureThrowable(frame.requestId, e, asIs));
+    writeRequestFailureFrame(this.#sink.writer, frame.requestId, requestFailureThrowable(frame.requestId, e, asIs), this.#version);
     this.#sink.commit();
   }
 

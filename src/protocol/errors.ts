@@ -1,10 +1,11 @@
 import { QueryableStateError } from "../core/errors.ts";
+import type { ErrorCode } from "../core/error-codes.ts";
 
 /** Bytes on the wire break the frame format. The connection cannot be trusted afterwards when `fatal`. */
 export class ProtocolError extends QueryableStateError {
   /** True when the byte stream lost its framing (the connection must be closed). */
   readonly fatal: boolean;
-  constructor(code: string, message: string, fatal: boolean, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, fatal: boolean, options?: { cause?: unknown }) {
     super(code, message, options);
     this.fatal = fatal;
   }

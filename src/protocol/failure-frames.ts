@@ -6,15 +6,15 @@ import { MessageType } from "./message-type.ts";
 import { errorFromJavaThrowable, type JavaThrowableInit, RemoteError } from "./remote-errors.ts";
 
 /** Appends a REQUEST_FAILURE frame for `requestId` carrying `throwable`. */
-export function writeRequestFailureFrame(w: ByteWriter, requestId: bigint, throwable: JavaThrowableInit): void {
-  const start = beginFrame(w, MessageType.REQUEST_FAILURE, requestId);
+export function writeRequestFailureFrame(w: ByteWriter, requestId: bigint, throwable: JavaThrowableInit, version?: number): void {
+  const start = beginFrame(w, MessageType.REQUEST_FAILURE, requestId, version);
   writeJavaThrowable(throwable, w);
   endFrame(w, start);
 }
 
 /** Appends a SERVER_FAILURE frame (no request id) carrying `throwable`. */
-export function writeServerFailureFrame(w: ByteWriter, throwable: JavaThrowableInit): void {
-  const start = beginFrame(w, MessageType.SERVER_FAILURE);
+export function writeServerFailureFrame(w: ByteWriter, throwable: JavaThrowableInit, version?: number): void {
+  const start = beginFrame(w, MessageType.SERVER_FAILURE, 0, version);
   writeJavaThrowable(throwable, w);
   endFrame(w, start);
 }

@@ -11,6 +11,8 @@ import {
 export interface FrameDecoderOptions {
   /** Largest accepted frame length (bytes after the 4-byte prefix). @default 64 MiB */
   maxFrameLength?: number;
+  /** The version magic every frame must carry. @default PROTOCOL_VERSION (Flink's) */
+  version?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -57,6 +59,7 @@ class DecodedFrame implements Frame {
  */
 export class FrameDecoder {
   readonly maxFrameLength: number;
+  readonly version: number;
   #chunk: Uint8Array = EMPTY;
   #off = 0;
   // A frame being assembled across chunks: 4 length bytes first, then the frame.
@@ -72,6 +75,7 @@ export class FrameDecoder {
       throw new RangeError(`maxFrameLength must be an integer in [8, 2^31-1], got ${max}`);
     }
     this.maxFrameLength = max;
+    this.version = options.version ?? PROTOCOL_VERSION;
   }
 
   /** Bytes received but not yet returned as frames. */
@@ -154,7 +158,7 @@ export class FrameDecoder {
 
   #parse(b: Uint8Array, start: number, end: number): Frame {
     const version = int32At(b, start);
-    if (version !== PROTOCOL_VERSION) throw new VersionMismatchError(version, PROTOCOL_VERSION);
+    if (version !== this.version) throw new VersionMismatchError(version, this.version);
     const type = int32At(b, start + 4);
     if (type < 0 || type > 3) throw new UnknownMessageTypeError(type);
     let at = start + HEADER_LENGTH;

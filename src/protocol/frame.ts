@@ -21,18 +21,21 @@ export function requestIdNumber(f: Frame): number {
  * Starts a frame in `w`: a length placeholder, the version, the type and (except for
  * SERVER_FAILURE) the request id. Returns the start offset for {@link endFrame}.
  */
-export function beginFrame(w: ByteWriter, type: MessageType, requestId: bigint | number = 0): number {
+export function beginFrame(w: ByteWriter, type: MessageType, requestId: bigint | number = 0, version: number = PROTOCOL_VERSION): number {
   if (typeof requestId === "number") {
-    return beginFrameWithId(w, type, Math.floor(requestId / 0x1_0000_0000) | 0, requestId | 0);
+    return beginFrameWithId(w, type, Math.floor(requestId / 0x1_0000_0000) | 0, requestId | 0, version);
   }
-  return beginFrameWithId(w, type, Number(BigInt.asIntN(32, requestId >> 32n)), Number(BigInt.asIntN(32, requestId)));
+  return beginFrameWithId(w, type, Number(BigInt.asIntN(32, requestId >> 32n)), Number(BigInt.asIntN(32, requestId)), version);
 }
 
-/** {@link beginFrame} with the id as its high and low 32 bits (as {@link Frame} carries them). */
-export function beginFrameWithId(w: ByteWriter, type: MessageType, idHigh: number, idLow: number): number {
+/**
+ * {@link beginFrame} with the id as its high and low 32 bits (as {@link Frame} carries them).
+ * `version` is Flink's magic unless a message family of our own (the coordinator's) uses another.
+ */
+export function beginFrameWithId(w: ByteWriter, type: MessageType, idHigh: number, idLow: number, version: number = PROTOCOL_VERSION): number {
   const start = w.length;
   w.writeInt32(0);
-  w.writeInt32(PROTOCOL_VERSION);
+  w.writeInt32(version);
   w.writeInt32(type);
   if (type !== MessageType.SERVER_FAILURE) {
     w.writeInt32(idHigh);

@@ -3,6 +3,7 @@
  * with stable codes. Unknown Java classes become a generic {@link RemoteError} that keeps
  * the class name and message.
  */
+import type { ErrorCode } from "../core/error-codes.ts";
 import { QueryableStateError } from "../core/errors.ts";
 import type { JavaClassInfo, JavaThrowable } from "./java/mod.ts";
 
@@ -39,7 +40,7 @@ export class RemoteError extends QueryableStateError {
 
   constructor(
     remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
-    options: { cause?: unknown; code?: string } = {},
+    options: { cause?: unknown; code?: ErrorCode } = {},
   ) {
     const text = remote.message === null ? remote.className : `${remote.className}: ${withoutStackTrace(remote.message)}`;
     const code = options.code ?? "REMOTE";
@@ -87,7 +88,7 @@ export class BadRequestError extends RemoteError {
   static override readonly javaClassName: string = `${PKG}.network.BadRequestException`;
   /** The text a server sends when it gives no detail. */
   static readonly defaultText: string = "Bad request.";
-  constructor(remote: RemoteThrowable, options: { cause?: unknown; code?: string } = {}) {
+  constructor(remote: RemoteThrowable, options: { cause?: unknown; code?: ErrorCode } = {}) {
     super(remote, { code: "BAD_REQUEST", ...options });
   }
   /** The error a server sends, e.g. `BadRequestError.create("Queryable State Server", "NULL returned ...")`. */

@@ -5,6 +5,7 @@
  * connection failures trigger a fresh lookup and a bounded, backed-off retry.
  */
 import { InvalidArgumentError } from "../core/errors.ts";
+import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import {
@@ -48,6 +49,8 @@ export interface KvStateClientProxyOptions extends ServerOptions {
   /** TLS for the proxy's connections to state servers. */
   serverTls?: ClientTlsOptions;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /** Failures that mean "the location may be stale": look it up again and retry. */
 function isRetryable(e: unknown): boolean {
@@ -116,6 +119,7 @@ export class KvStateClientProxy implements AsyncDisposable {
       maxFrameLength: options.maxFrameLength,
       diagnostics: options.diagnostics,
     });
+    this.#oracle.onLocationChange?.((jobId, name) => this.invalidate(jobId, name));
     this.#server = new ServerBase(PROXY_SERVER_NAME, {
       decode: KvStateRequest.decode,
       handle: (_id, request, context) => this.#execute(request, context.signal),
@@ -230,6 +234,14 @@ export class KvStateClientProxy implements AsyncDisposable {
       if (this.#cache.get(key) === lookup) this.#cache.delete(key);
     });
     return lookup;
+  }
+
+  /** Drops the cached location of (job, state name): the next query looks it up again. */
+  invalidate(jobId: JobID, name: string): void {
+    const key = new KvStateRequest(jobId, name, 0, EMPTY).locationKey;
+    this.#cache.delete(key);
+    this.#resolved.delete(key);
+    this.#last = undefined;
   }
 
   /** Stops serving (in-flight requests finish within the timeout) and closes the forwarding client. */

@@ -10,4 +10,6 @@ import type { KvStateLocation } from "../state/kv-state-location.ts";
  */
 export interface KvStateLocationOracle {
   requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal }): Promise<KvStateLocation>;
+  /** Optional: an oracle that learns of changes (e.g. an etcd watch) tells the proxy to drop its cached location. */
+  onLocationChange?(listener: (jobId: JobID, queryableStateName: string) => void): void;
 }

@@ -137,7 +137,7 @@ describe(`qstate CLI conventions on ${runtime}`, () => {
     const help = await run(["get", "--help"]);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^qstate get: /);
-    assert.match(help.stdout, /--proxy HOST:PORT .*env QSTATE_PROXY/);
+    assert.match(help.stdout, /--proxy HOST:PORT\[,HOST:PORT\] .*env QSTATE_PROXY/);
     const top = await run(["--help"]);
     assert.equal(top.code, 0);
     for (const c of ["local", "demo", "get", "explain"]) assert.match(top.stdout, new RegExp(`^  ${c} `, "m"));

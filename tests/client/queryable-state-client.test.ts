@@ -421,7 +421,7 @@ describe("QueryableStateClient", () => {
     setTimeout(() => controller.abort(new Error("user gave up")), 20);
     await assert.rejects(pending, (e: unknown) => {
       assert.ok(e instanceof RequestAbortedError);
-      assert.equal(e.code, "ABORTED");
+      assert.equal(e.code, "REQUEST_ABORTED");
       return true;
     });
     assert.equal((await client.getKvState(JOB, "sums", 42n, longSerializer, valueState("sums", longSerializer))).value(), 1234n);

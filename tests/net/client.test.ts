@@ -67,7 +67,7 @@ describe("Client", () => {
     const aborted = client.sendRequest(listener.addr, keyRequest(0), { signal: ac.signal });
     await assert.rejects(timedOut, (e: unknown) => e instanceof RequestTimeoutError && e.code === "TIMEOUT");
     ac.abort(new Error("user gave up"));
-    await assert.rejects(aborted, (e: unknown) => e instanceof RequestAbortedError && e.code === "ABORTED");
+    await assert.rejects(aborted, (e: unknown) => e instanceof RequestAbortedError && e.code === "REQUEST_ABORTED");
     const third = await client.sendRequest(listener.addr, keyRequest(0));
     assert.equal(third.content[0], 2);
     for (const w of writers.values()) w(); // late answers for ids 0 and 1

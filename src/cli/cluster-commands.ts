@@ -1,0 +1,127 @@
+/** The qstate commands for deployments across processes: coordinator, taskmanager, cluster. */
+import { type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
+import type { Command } from "./commands.ts";
+import { runCoordinator, runTaskManager } from "./roles.ts";
+import { type CliRuntime, RUNTIMES } from "./runtime-command.ts";
+import { runCluster } from "./supervisor.ts";
+
+const json = { name: "json", help: "print one JSON line once ready (errors too, as {\"error\": ...})" } as const;
+const token = { name: "token", value: "SECRET", help: "shared secret a task manager needs to register", env: "QSTATE_TOKEN" } as const;
+const etcd = { name: "etcd", value: "URL", help: "keep locations in etcd (its JSON gateway, e.g. http://10.0.0.9:2379)", env: "QSTATE_ETCD" } as const;
+
+function nonNegative(flags: Flags, name: string, command: string): number {
+  const v = flags[name];
+  if (typeof v !== "string" || !/^\d+$/.test(v)) throw new UsageError(`--${name} must be a non-negative integer, got '${String(v)}'.`, command);
+  return Number(v);
+}
+
+const coordinator: Command = {
+  name: "coordinator",
+  summary: "run the networked coordinator (the location registry) for task managers in other processes",
+  details: "Registrations need --token when set; lookups are open. A task manager silent for the heartbeat\n" +
+    "timeout loses its registrations. With --etcd it serves lookups from etcd: run as many as you like.",
+  flags: [
+    { name: "host", value: "HOST", help: "address to listen on", default: "127.0.0.1" },
+    { name: "port", value: "SPEC", help: "port, list or range (first free wins)", default: "6124" },
+    token,
+    { name: "heartbeat-timeout", value: "MS", help: "drop a silent task manager's registrations after this long", default: "10000" },
+    etcd,
+    json,
+  ],
+  async run(f) {
+    await runCoordinator({
+      host: f.host as string,
+      port: f.port as string,
+      token: optionalString(f, "token"),
+      heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "coordinator"),
+      etcd: optionalString(f, "etcd"),
+      json: f.json === true,
+    });
+    return 0;
+  },
+};
+
+const taskmanager: Command = {
+  name: "taskmanager",
+  summary: "join a coordinator (or etcd) and serve one subtask of the demo job: a state server and a proxy",
+  details: "The subtask's source produces only the users of its own key groups. Give --coordinator or --etcd.",
+  flags: [
+    { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to join", env: "QSTATE_COORDINATOR" },
+    etcd,
+    { name: "job", value: "HEX", help: "the job id", env: "QSTATE_JOB", required: true },
+    { name: "subtask", value: "I", help: "the subtask to serve (0-based)", default: "0" },
+    { name: "parallelism", value: "N", help: "the job's parallelism", default: "1" },
+    { name: "max-parallelism", value: "N", help: "the job's max parallelism (default: Flink's for the parallelism)" },
+    { name: "task-managers", value: "N", help: "task managers of the deployment (default: the parallelism)" },
+    { name: "host", value: "HOST", help: "address to listen on", default: "127.0.0.1" },
+    { name: "advertised-host", value: "HOST", help: "the address other processes reach this one at" },
+    { name: "server-port", value: "SPEC", help: "the state server's port spec", default: "0" },
+    { name: "proxy-port", value: "SPEC", help: "the proxy's port spec", default: "0" },
+    token,
+    { name: "heartbeat-interval", value: "MS", help: "how often to heartbeat the coordinator", default: "1000" },
+    json,
+  ],
+  async run(f) {
+    const parallelism = positiveInt(f, "parallelism", "taskmanager");
+    const subtask = nonNegative(f, "subtask", "taskmanager");
+    if (subtask >= parallelism) throw new UsageError(`--subtask must be in [0, ${parallelism}).`, "taskmanager");
+    if (f.coordinator === undefined && f.etcd === undefined) throw new UsageError("give --coordinator HOST:PORT or --etcd URL.", "taskmanager");
+    await runTaskManager({
+      coordinator: optionalString(f, "coordinator"),
+      etcd: optionalString(f, "etcd"),
+      job: f.job as string,
+      subtask,
+      parallelism,
+      maxParallelism: f["max-parallelism"] === undefined ? undefined : positiveInt(f, "max-parallelism", "taskmanager"),
+      taskManagers: f["task-managers"] === undefined ? parallelism : positiveInt(f, "task-managers", "taskmanager"),
+      host: f.host as string,
+      advertisedHost: optionalString(f, "advertised-host"),
+      serverPort: f["server-port"] as string,
+      proxyPort: f["proxy-port"] as string,
+      token: optionalString(f, "token"),
+      heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "taskmanager"),
+      json: f.json === true,
+    });
+    return 0;
+  },
+};
+
+const cluster: Command = {
+  name: "cluster",
+  summary: "start a coordinator and N task-manager processes running the demo job; restart any that dies",
+  details: "Subtask i runs on task manager i; runtimes go round-robin from --runtimes. --json prints one line\n" +
+    "{\"jobId\",\"coordinator\",\"coordinatorPid\",\"proxies\",\"taskManagers\",\"states\"}, then a line\n" +
+    "{\"event\":\"restarted\",...} per restart. Ctrl-C / SIGTERM stop every child.",
+  flags: [
+    { name: "task-managers", value: "N", help: "task-manager processes", default: "2" },
+    { name: "runtimes", value: "LIST", help: `runtimes of the task managers (${RUNTIMES.join(", ")})`, default: "node" },
+    { name: "host", value: "HOST", help: "address every process listens on", default: "127.0.0.1" },
+    token,
+    { name: "heartbeat-timeout", value: "MS", help: "the coordinator's heartbeat timeout", default: "3000" },
+    { name: "heartbeat-interval", value: "MS", help: "the task managers' heartbeat interval", default: "500" },
+    { name: "restart-delay", value: "MS", help: "wait this long before restarting a child that died", default: "0" },
+    etcd,
+    json,
+  ],
+  async run(f) {
+    const runtimes = (f.runtimes as string).split(",").map((r) => r.trim());
+    for (const r of runtimes) {
+      if (!(RUNTIMES as readonly string[]).includes(r)) throw new UsageError(`unknown runtime '${r}' in --runtimes: use ${RUNTIMES.join(", ")}.`, "cluster");
+    }
+    await runCluster({
+      taskManagers: positiveInt(f, "task-managers", "cluster"),
+      runtimes: runtimes as CliRuntime[],
+      host: f.host as string,
+      token: optionalString(f, "token"),
+      heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "cluster"),
+      heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "cluster"),
+      etcd: optionalString(f, "etcd"),
+      restartDelayMs: nonNegative(f, "restart-delay", "cluster"),
+      json: f.json === true,
+    });
+    return 0;
+  },
+};
+
+/** The commands that run one role of a multi-process deployment. */
+export const CLUSTER_COMMANDS: readonly Command[] = [cluster, coordinator, taskmanager];

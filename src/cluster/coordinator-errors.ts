@@ -1,0 +1,50 @@
+/** Failures of the networked coordinator, as a task manager or proxy meets them. */
+import { QueryableStateError } from "../core/errors.ts";
+import { RemoteError, UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
+
+/** A registration came with a missing or wrong shared-secret token; the coordinator refused and logged it. */
+export class CoordinatorUnauthorizedError extends QueryableStateError {
+  constructor(message = "The coordinator refused the registration: missing or wrong token. Start the task manager with the coordinator's --token.") {
+    super("COORDINATOR_UNAUTHORIZED", message);
+  }
+}
+
+/** The coordinator answered with a failure this library has no class for (the remote code is kept). */
+export class CoordinatorRejectedError extends QueryableStateError {
+  /** The code the coordinator sent. */
+  readonly remoteCode: string;
+  constructor(remoteCode: string, message: string) {
+    super("COORDINATOR_REJECTED", `The coordinator rejected the request (${remoteCode}): ${message}`);
+    this.remoteCode = remoteCode;
+  }
+}
+
+/** A name clash the coordinator reported (the job fails, as in-process). */
+export class RemoteStateNameClashError extends QueryableStateError {
+  constructor(message: string) {
+    super("STATE_NAME_CLASH", message);
+  }
+}
+
+/** The stable code and message a failure goes on the coordinator wire as. */
+export function wireFailure(e: unknown): { code: string; message: string } {
+  if (e instanceof RemoteError) return { code: e.code, message: e.remoteMessage ?? e.message };
+  if (e instanceof QueryableStateError) return { code: e.code, message: e.message };
+  return { code: "INTERNAL", message: (e as Error)?.message ?? String(e) };
+}
+
+/** The error class for a failure that came over the coordinator wire. */
+export function errorFromWire(code: string, message: string): Error {
+  switch (code) {
+    case "UNKNOWN_JOB":
+      return new UnknownJobError({ className: UnknownJobError.javaClassName, message });
+    case "UNKNOWN_STATE_NAME":
+      return new UnknownStateNameError({ className: UnknownStateNameError.javaClassName, message });
+    case "COORDINATOR_UNAUTHORIZED":
+      return new CoordinatorUnauthorizedError(message);
+    case "STATE_NAME_CLASH":
+      return new RemoteStateNameClashError(message);
+    default:
+      return new CoordinatorRejectedError(code, message);
+  }
+}

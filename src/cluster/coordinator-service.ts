@@ -1,0 +1,246 @@
+/**
+ * The coordinator as a network service: task managers in other processes register and
+ * unregister locations and heartbeat; proxies look locations up. A task manager that stops
+ * heartbeating for `heartbeatTimeoutMs` (or leaves) loses every registration it made.
+ * A restarted service knows nothing; task managers notice (`known: false` in the heartbeat
+ * answer) and register all they serve again.
+ */
+import { InvalidArgumentError } from "../core/errors.ts";
+import { JobID, KvStateID } from "../core/ids.ts";
+import { KeyGroupRange } from "../core/key-groups.ts";
+import { ServerBase, type ServerOptions } from "../net/server-base.ts";
+import type { Endpoint } from "../net/transport.ts";
+import {
+  COORDINATOR_PROTOCOL_VERSION,
+  CoordinatorOp,
+  CoordinatorRequest,
+  CoordinatorResponse,
+} from "../protocol/coordinator-messages.ts";
+import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
+import type { Coordinator } from "./coordinator.ts";
+import { CoordinatorUnauthorizedError, wireFailure } from "./coordinator-errors.ts";
+import { locationToJson } from "./location-json.ts";
+
+export const COORDINATOR_SERVER_NAME = "Queryable State Coordinator";
+
+export interface CoordinatorServiceOptions extends Omit<ServerOptions, "protocolVersion"> {
+  /** Shared secret every registration must carry; lookups stay open. @default none */
+  token?: string;
+  /** A task manager silent this long loses its registrations. @default 10000 */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Serve lookups from this oracle instead (e.g. {@link EtcdLocations}: any number of
+   * coordinators read one etcd; task managers then register in etcd, not here).
+   */
+  locations?: KvStateLocationOracle;
+  /** Where refused registrations and expiries are reported. @default console.warn */
+  log?: (message: string) => void;
+}
+
+interface Registration {
+  readonly jobId: JobID;
+  readonly vertex: string;
+  readonly range: KeyGroupRange;
+  readonly name: string;
+  readonly kvStateId: KvStateID;
+}
+
+interface Member {
+  lastSeen: number;
+  readonly registrations: Map<string, Registration>;
+}
+
+/** Started by {@link Coordinator.serve}. */
+export class CoordinatorService implements AsyncDisposable {
+  readonly coordinator: Coordinator;
+  readonly #server: ServerBase<CoordinatorRequest>;
+  readonly #token: string | undefined;
+  readonly #locations: KvStateLocationOracle | undefined;
+  readonly #timeoutMs: number;
+  readonly #log: (message: string) => void;
+  readonly #members = new Map<string, Member>();
+  readonly #failed = new Map<string, string>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(coordinator: Coordinator, options: CoordinatorServiceOptions = {}) {
+    this.coordinator = coordinator;
+    this.#token = options.token;
+    this.#locations = options.locations;
+    this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
+    if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`heartbeatTimeoutMs must be positive, got ${this.#timeoutMs}.`);
+    this.#log = options.log ?? ((m) => console.warn(m));
+    this.#server = new ServerBase(COORDINATOR_SERVER_NAME, {
+      decode: CoordinatorRequest.decode,
+      handle: (_id, request) => {
+        const failure = (e: unknown) => {
+          const { code, message } = wireFailure(e);
+          return CoordinatorResponse.failure(code, message);
+        };
+        try {
+          if (request.op === CoordinatorOp.LOOKUP && this.#locations !== undefined) {
+            const jobId = JobID.fromHex(str(request.args.jobId, "jobId"));
+            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"))
+              .then((l) => new CoordinatorResponse(true, { ...locationToJson(l) }), failure);
+          }
+          return new CoordinatorResponse(true, this.#handle(request));
+        } catch (e) {
+          return failure(e);
+        }
+      },
+    }, { ...options, protocolVersion: COORDINATOR_PROTOCOL_VERSION });
+  }
+
+  async start(): Promise<Endpoint> {
+    const address = await this.#server.start();
+    this.#timer = setInterval(() => this.#expire(), Math.max(10, Math.min(1000, this.#timeoutMs / 4)));
+    return address;
+  }
+
+  get address(): Endpoint | undefined {
+    return this.#server.address;
+  }
+
+  /** Task managers currently registered (heartbeating). */
+  get taskManagers(): string[] {
+    return [...this.#members.keys()];
+  }
+
+  #handle(request: CoordinatorRequest): Record<string, unknown> {
+    const a = request.args;
+    if (request.op === CoordinatorOp.LOOKUP) {
+      const jobId = JobID.fromHex(str(a.jobId, "jobId"));
+      const failure = this.#failed.get(jobId.toString());
+      if (failure !== undefined) throw new InvalidArgumentError(`Job ${jobId} failed: ${failure}`);
+      return { ...locationToJson(this.coordinator.getKvStateLocation(jobId, str(a.name, "name"))) };
+    }
+    if (this.#token !== undefined && a.token !== this.#token) {
+      this.#log(`${COORDINATOR_SERVER_NAME}: refused operation ${request.op} from task manager ${String(a.tm)}: missing or wrong token.`);
+      throw new CoordinatorUnauthorizedError();
+    }
+    switch (request.op) {
+      case CoordinatorOp.HEARTBEAT: {
+        const tm = str(a.tm, "tm");
+        const member = this.#members.get(tm);
+        if (member !== undefined) member.lastSeen = performance.now();
+        else this.#member(tm);
+        return { known: member !== undefined };
+      }
+      case CoordinatorOp.REGISTER_JOB: {
+        if (a.tm !== undefined) this.#member(str(a.tm, "tm"));
+        const jobId = JobID.fromHex(str(a.jobId, "jobId"));
+        const failure = this.#failed.get(jobId.toString());
+        if (failure !== undefined) throw new InvalidArgumentError(`Job ${jobId} failed and cannot be registered again: ${failure}`);
+        const vertices = a.vertices as [string, number][];
+        if (!Array.isArray(vertices)) throw new InvalidArgumentError("registerJob needs vertices: [[vertexId, maxParallelism]].");
+        this.coordinator.registerJob(jobId, new Map(vertices), (e) => this.#failJob(jobId, e));
+        return {};
+      }
+      case CoordinatorOp.UNREGISTER_JOB: {
+        const jobId = JobID.fromHex(str(a.jobId, "jobId"));
+        this.coordinator.unregisterJob(jobId);
+        this.#failed.delete(jobId.toString());
+        for (const m of this.#members.values()) {
+          for (const [k, r] of m.registrations) if (r.jobId.equals(jobId)) m.registrations.delete(k);
+        }
+        return {};
+      }
+      case CoordinatorOp.REGISTER_STATE: {
+        const member = this.#member(str(a.tm, "tm"));
+        const r = registration(a);
+        const [hostname, port] = a.address as [string, number];
+        this.coordinator.notifyKvStateRegistered(r.jobId, r.vertex, r.range, r.name, r.kvStateId, { hostname, port });
+        member.registrations.set(registrationKey(r), r);
+        return {};
+      }
+      case CoordinatorOp.UNREGISTER_STATE: {
+        const member = this.#member(str(a.tm, "tm"));
+        const r = registration(a);
+        const mine = member.registrations.get(registrationKey(r));
+        if (mine !== undefined) {
+          member.registrations.delete(registrationKey(r));
+          this.coordinator.notifyKvStateUnregistered(mine.jobId, mine.vertex, mine.range, mine.name, mine.kvStateId);
+        }
+        return {};
+      }
+      case CoordinatorOp.LEAVE:
+        this.#drop(str(a.tm, "tm"), "left");
+        return {};
+      default:
+        throw new InvalidArgumentError(`Unknown coordinator operation ${request.op}.`);
+    }
+  }
+
+  #member(tm: string): Member {
+    let m = this.#members.get(tm);
+    if (m === undefined) {
+      m = { lastSeen: performance.now(), registrations: new Map() };
+      this.#members.set(tm, m);
+    }
+    m.lastSeen = performance.now();
+    return m;
+  }
+
+  #drop(tm: string, why: string): void {
+    const m = this.#members.get(tm);
+    if (m === undefined) return;
+    this.#members.delete(tm);
+    for (const r of m.registrations.values()) {
+      try {
+        this.coordinator.notifyKvStateUnregistered(r.jobId, r.vertex, r.range, r.name, r.kvStateId);
+      } catch {
+        // Already gone (job removed or range re-registered).
+      }
+    }
+    if (why !== "left") this.#log(`${COORDINATOR_SERVER_NAME}: task manager ${tm} ${why}; dropped its ${m.registrations.size} registration(s).`);
+  }
+
+  #expire(): void {
+    const now = performance.now();
+    for (const [tm, m] of this.#members) {
+      if (now - m.lastSeen > this.#timeoutMs) this.#drop(tm, `sent no heartbeat for ${this.#timeoutMs} ms`);
+    }
+  }
+
+  #failJob(jobId: JobID, e: Error): void {
+    this.#failed.set(jobId.toString(), e.message);
+    this.coordinator.unregisterJob(jobId);
+  }
+
+  readonly #closers: (() => Promise<void>)[] = [];
+
+  /** @internal Runs `fn` after close (what serve() started alongside). */
+  onClose(fn: () => Promise<void>): void {
+    this.#closers.push(fn);
+  }
+
+  async close(options?: { timeoutMs?: number }): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#server.close(options);
+    for (const c of this.#closers.splice(0)) await c();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== "string" || v === "") throw new InvalidArgumentError(`The request needs ${what} (a non-empty string).`);
+  return v;
+}
+
+function registration(a: Record<string, unknown>): Registration {
+  const range = a.range as [number, number];
+  if (!Array.isArray(range) || range.length !== 2) throw new InvalidArgumentError("The request needs range: [start, end].");
+  return {
+    jobId: JobID.fromHex(str(a.jobId, "jobId")),
+    vertex: str(a.vertex, "vertex"),
+    range: new KeyGroupRange(range[0], range[1]),
+    name: str(a.name, "name"),
+    kvStateId: KvStateID.fromHex(typeof a.kvStateId === "string" ? a.kvStateId : "0".repeat(32)),
+  };
+}
+
+function registrationKey(r: Registration): string {
+  return `${r.jobId}/${r.vertex}/${r.name}/${r.range.startKeyGroup}`;
+}

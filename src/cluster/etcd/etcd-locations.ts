@@ -1,0 +1,154 @@
+/**
+ * Locations in etcd, under a key prefix:
+ *   `<prefix>job/<jobId>`                          → `{"vertices":[[vertexId, maxParallelism]]}` (no lease)
+ *   `<prefix>loc/<jobId>/<name>/<startKeyGroup>`   → `{"vertex","numKeyGroups","range":[s,e],"kvStateId","address":[h,p],"tm"}`
+ * Location entries are put under their task manager's lease, so they vanish when it dies.
+ * {@link EtcdLocations} is a location oracle (for coordinators, or proxies directly): it
+ * caches lookups, watches `<prefix>loc/` and drops a cached location the moment one of its
+ * entries changes, telling subscribers (a proxy drops its own cache entry too). A health
+ * check with a timeout detects a hung etcd: the cache is dropped and the watch restarted.
+ */
+import { JobID, KvStateID } from "../../core/ids.ts";
+import { KeyGroupRange } from "../../core/key-groups.ts";
+import { UnknownJobError, UnknownStateNameError } from "../../protocol/remote-errors.ts";
+import type { KvStateLocationOracle } from "../../proxy/location-oracle.ts";
+import { KvStateLocation } from "../../state/kv-state-location.ts";
+import { EtcdGateway, EtcdUnavailableError } from "./etcd-gateway.ts";
+
+export interface EtcdLocationEntry {
+  vertex: string;
+  numKeyGroups: number;
+  range: [number, number];
+  kvStateId: string;
+  address: [string, number];
+  tm: string;
+}
+
+export const jobKey = (prefix: string, jobId: JobID) => `${prefix}job/${jobId}`;
+export const stateDir = (prefix: string, jobId: JobID, name: string) => `${prefix}loc/${jobId}/${encodeURIComponent(name)}/`;
+export const entryKey = (prefix: string, jobId: JobID, name: string, start: number) => `${stateDir(prefix, jobId, name)}${start}`;
+
+/** Reads the location of (job, name) from etcd; UnknownJobError / UnknownStateNameError as the coordinator. */
+export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: JobID, name: string): Promise<KvStateLocation> {
+  const { kvs } = await etcd.rangePrefix(stateDir(prefix, jobId, name));
+  if (kvs.length === 0) {
+    if (await etcd.get(jobKey(prefix, jobId)) === undefined) {
+      throw new UnknownJobError({ className: UnknownJobError.javaClassName, message: `Could not find Flink job (${jobId})` });
+    }
+    throw new UnknownStateNameError({ className: UnknownStateNameError.javaClassName, message: `No KvStateLocation found for KvState instance with name '${name}'.` });
+  }
+  const entries = kvs.map((kv) => JSON.parse(kv.value) as EtcdLocationEntry);
+  const location = new KvStateLocation(jobId, entries[0].vertex, entries[0].numKeyGroups, name);
+  for (const e of entries) {
+    location.registerKvState(new KeyGroupRange(e.range[0], e.range[1]), KvStateID.fromHex(e.kvStateId), { hostname: e.address[0], port: e.address[1] });
+  }
+  return location;
+}
+
+export interface EtcdLocationsOptions {
+  /** @default "/queryable-state/" */
+  prefix?: string;
+  /** Health check period; a failed check drops the cache and restarts the watch. @default 1000 */
+  healthIntervalMs?: number;
+  /** @default 3000 */
+  timeoutMs?: number;
+}
+
+export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
+  readonly etcd: EtcdGateway;
+  readonly prefix: string;
+  readonly #cache = new Map<string, Promise<KvStateLocation>>();
+  readonly #listeners = new Set<(jobId: JobID, name: string) => void>();
+  readonly #healthMs: number;
+  #watch: AbortController | undefined;
+  #watchCreated: Promise<void> | undefined;
+  #health: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(url: string, options: EtcdLocationsOptions = {}) {
+    this.etcd = new EtcdGateway(url, { timeoutMs: options.timeoutMs });
+    this.prefix = options.prefix ?? "/queryable-state/";
+    this.#healthMs = options.healthIntervalMs ?? 1000;
+  }
+
+  /** Starts watching (resolves once the watch is established) and health-checking. */
+  async start(): Promise<void> {
+    if (!await this.etcd.healthy()) throw new EtcdUnavailableError("health check", new Error(`${this.etcd.url}/health did not report healthy`));
+    await this.#startWatch();
+    this.#health = setInterval(() => void this.#check(), this.#healthMs);
+  }
+
+  async #check(): Promise<void> {
+    if (await this.etcd.healthy() || this.#closed) return;
+    // Hung or gone: nothing we hold can be trusted to be current.
+    this.#dropAll();
+    void this.#startWatch().catch(() => {});
+  }
+
+  #dropAll(): void {
+    for (const key of [...this.#cache.keys()]) this.#drop(key);
+  }
+
+  #drop(cacheKey: string): void {
+    if (!this.#cache.delete(cacheKey)) return;
+    const slash = cacheKey.indexOf("/");
+    const jobId = JobID.fromHex(cacheKey.slice(0, slash));
+    for (const l of this.#listeners) l(jobId, cacheKey.slice(slash + 1));
+  }
+
+  #startWatch(): Promise<void> {
+    this.#watch?.abort();
+    const abort = new AbortController();
+    this.#watch = abort;
+    const locPrefix = `${this.prefix}loc/`;
+    let created!: () => void;
+    this.#watchCreated = new Promise<void>((r) => (created = r));
+    const loop = async () => {
+      while (!abort.signal.aborted && !this.#closed) {
+        try {
+          const { revision } = await this.etcd.rangePrefix(`${this.prefix}__revision__`);
+          // Anything cached before the watch (re)starts may have changed meanwhile.
+          this.#dropAll();
+          await this.etcd.watchPrefix(locPrefix, String(BigInt(revision) + 1n), (e) => {
+            const [job, name] = e.key.slice(locPrefix.length).split("/");
+            this.#drop(`${job}/${decodeURIComponent(name)}`);
+          }, abort.signal, created);
+        } catch {
+          // etcd down or the stream broke: retry below.
+        }
+        if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    void loop();
+    return this.#watchCreated;
+  }
+
+  /** Tells `listener` when a location it may have cached changed. */
+  onLocationChange(listener: (jobId: JobID, name: string) => void): void {
+    this.#listeners.add(listener);
+  }
+
+  requestKvStateLocation(jobId: JobID, name: string): Promise<KvStateLocation> {
+    const key = `${jobId}/${name}`;
+    let lookup = this.#cache.get(key);
+    if (lookup === undefined) {
+      lookup = readLocation(this.etcd, this.prefix, jobId, name);
+      this.#cache.set(key, lookup);
+      lookup.catch(() => {
+        if (this.#cache.get(key) === lookup) this.#cache.delete(key);
+      });
+    }
+    return lookup.then((l) => l.snapshot());
+  }
+
+  // deno-lint-ignore require-await -- async so callers can await a close that may grow work
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#health);
+    this.#watch?.abort();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * A task manager's membership in a networked coordinator: it remembers every job and state it
+ * registered, heartbeats, and registers all of it again when the coordinator answers that it
+ * does not know this task manager (it restarted, or expired us during a pause) — as Flink's
+ * task managers do with a new leader, without user code.
+ */
+import type { JobID, KvStateID } from "../core/ids.ts";
+import { toHex } from "../core/hex.ts";
+import type { KeyGroupRange } from "../core/key-groups.ts";
+import type { ServerAddress } from "../state/kv-state-location.ts";
+import type { CoordinatorClient } from "./coordinator-client.ts";
+
+interface StateEntry {
+  readonly jobId: JobID;
+  readonly vertex: string;
+  readonly range: KeyGroupRange;
+  readonly name: string;
+  readonly kvStateId: KvStateID;
+  readonly address: ServerAddress;
+}
+
+/** How a task manager in its own process makes its locations known (a coordinator, or etcd). */
+export interface Membership {
+  readonly id: string;
+  start(): Promise<void>;
+  registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void>;
+  registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void>;
+  unregisterState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string): Promise<void>;
+  forgetJob(jobId: JobID): void;
+  leave(): Promise<void>;
+}
+
+export interface MembershipOptions {
+  /** @default 1000 */
+  heartbeatIntervalMs?: number;
+  /** Where lost and regained contact is reported. @default console.warn */
+  log?: (message: string) => void;
+}
+
+export function randomId(): string {
+  const b = new Uint8Array(8);
+  crypto.getRandomValues(b);
+  return toHex(b);
+}
+
+export class CoordinatorMembership implements Membership {
+  /** This task manager's id at the coordinator. */
+  readonly id = randomId();
+  readonly client: CoordinatorClient;
+  readonly #jobs = new Map<string, { jobId: JobID; vertices: ReadonlyMap<string, number> }>();
+  readonly #states = new Map<string, StateEntry>();
+  readonly #intervalMs: number;
+  readonly #log: (message: string) => void;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #beating = false;
+  #lost = false;
+  #closed = false;
+  #joined = false;
+
+  constructor(client: CoordinatorClient, options: MembershipOptions = {}) {
+    this.client = client;
+    this.#intervalMs = options.heartbeatIntervalMs ?? 1000;
+    this.#log = options.log ?? ((m) => console.warn(m));
+  }
+
+  /** First contact (throws when the coordinator cannot be reached), then heartbeats. */
+  async start(): Promise<void> {
+    await this.client.heartbeat(this.id);
+    this.#joined = true;
+    this.#timer = setInterval(() => void this.#beat(), this.#intervalMs);
+  }
+
+  async #beat(): Promise<void> {
+    if (this.#beating || this.#closed) return;
+    this.#beating = true;
+    try {
+      const known = await this.client.heartbeat(this.id);
+      if (!known) await this.#registerAll();
+      if (this.#lost) this.#log(`Task manager ${this.id}: coordinator ${this.#label()} reachable again${known ? "" : "; registered everything again"}.`);
+      this.#lost = false;
+    } catch (e) {
+      if (!this.#lost) this.#log(`Task manager ${this.id}: heartbeat to coordinator ${this.#label()} failed (${(e as Error).message}); retrying every ${this.#intervalMs} ms.`);
+      this.#lost = true;
+    } finally {
+      this.#beating = false;
+    }
+  }
+
+  #label(): string {
+    return `${this.client.address.hostname}:${this.client.address.port}`;
+  }
+
+  async #registerAll(): Promise<void> {
+    for (const j of this.#jobs.values()) await this.client.registerJob(this.id, j.jobId, j.vertices);
+    for (const s of this.#states.values()) {
+      await this.client.registerState(this.id, s.jobId, s.vertex, s.range, s.name, s.kvStateId, s.address);
+    }
+  }
+
+  async registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void> {
+    this.#jobs.set(jobId.toString(), { jobId, vertices });
+    await this.client.registerJob(this.id, jobId, vertices);
+  }
+
+  /** Registers a state; rejects (e.g. a name clash) without remembering it. */
+  async registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void> {
+    const key = `${jobId}/${vertex}/${name}/${range.startKeyGroup}`;
+    this.#states.set(key, { jobId, vertex, range, name, kvStateId, address });
+    try {
+      await this.client.registerState(this.id, jobId, vertex, range, name, kvStateId, address);
+    } catch (e) {
+      if (this.#states.get(key)?.kvStateId === kvStateId) this.#states.delete(key);
+      throw e;
+    }
+  }
+
+  /** Forgets a state and tells the coordinator (best effort: an unreachable one expires it anyway). */
+  async unregisterState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string): Promise<void> {
+    this.#states.delete(`${jobId}/${vertex}/${name}/${range.startKeyGroup}`);
+    await this.client.unregisterState(this.id, jobId, vertex, range, name).catch(() => {});
+  }
+
+  /** Forgets a job's registrations here (its states were unregistered). */
+  forgetJob(jobId: JobID): void {
+    this.#jobs.delete(jobId.toString());
+  }
+
+  /** Stops heartbeating and leaves: the coordinator drops every registration at once. */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    if (this.#joined) await this.client.leave(this.id).catch(() => {});
+    await this.client.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Every `code` an error of this library can have: one union, so a `switch (e.code)` can be checked
+ * for exhaustiveness. Codes are stable; each one's meaning is in the README's error table.
+ */
+export type ErrorCode =
+  // bytes and arguments
+  | "TRUNCATED_INPUT"
+  | "INVALID_ARGUMENT"
+  | "SERIALIZATION"
+  // the wire protocol
+  | "FRAME_TOO_LARGE"
+  | "INVALID_FRAME"
+  | "VERSION_MISMATCH"
+  | "UNKNOWN_MESSAGE_TYPE"
+  | "JAVA_SERIALIZATION"
+  // failures the remote side reported
+  | "REMOTE"
+  | "BAD_REQUEST"
+  | "UNKNOWN_KEY_OR_NAMESPACE"
+  | "UNKNOWN_KV_STATE_ID"
+  | "UNKNOWN_KEY_GROUP_LOCATION"
+  | "UNKNOWN_LOCATION"
+  | "UNKNOWN_JOB_MANAGER"
+  | "UNKNOWN_JOB"
+  | "UNKNOWN_STATE_NAME"
+  // requests and connections
+  | "CONNECT_FAILED"
+  | "CONNECTION_CLOSED"
+  | "SERVER_FAILURE"
+  | "TIMEOUT"
+  | "REQUEST_ABORTED"
+  | "CLIENT_CLOSED"
+  | "SERVER_START_FAILED"
+  | "STATE_LOOKUP_FAILED"
+  // sockets (TransportError), the same on every runtime
+  | "ECONNREFUSED"
+  | "ECONNRESET"
+  | "EPIPE"
+  | "ETIMEDOUT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENOTFOUND"
+  | "ABORTED"
+  | "CLOSED"
+  | "TLS"
+  | "PERMISSION_DENIED"
+  | "UNKNOWN"
+  // keyed state and jobs
+  | "READ_ONLY_STATE"
+  | "KEY_GROUP_OUT_OF_RANGE"
+  | "STATE_KIND_MISMATCH"
+  | "STATE_NAME_CLASH"
+  | "NO_CURRENT_KEY"
+  | "DUPLICATE_QUERYABLE_STATE_NAME"
+  | "JOB_CANCELLED"
+  // deployments across processes
+  | "COORDINATOR_REJECTED"
+  | "COORDINATOR_UNAUTHORIZED"
+  | "ETCD_UNAVAILABLE"
+  // the CLI
+  | "USAGE";

@@ -97,7 +97,7 @@ export {
   type Transport,
   TransportError,
   type TransportErrorCode,
-} from "./src/net/transport.ts";
+} from "./src/transport/transport.ts";
 export { availableTransports, defaultTransport, detectRuntime, loadTransport, type RuntimeName } from "./src/transport/detect.ts";
 
 // net: generic server and client
@@ -152,7 +152,7 @@ export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, Coordi
 export { EtcdGateway, type EtcdOptions, EtcdUnavailableError } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
 export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
-export { formatHostPort, parseAddressList, parseHostPort } from "./src/net/address.ts";
+export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport/address.ts";
 
 // client: typed queries over a proxy
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";

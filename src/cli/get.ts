@@ -19,7 +19,7 @@ export interface GetOptions {
   timeoutMs: number;
 }
 
-export { parseHostPort } from "../net/address.ts";
+export { parseHostPort } from "../transport/address.ts";
 
 /** Runs the query; resolves with the value (a Map for map states). */
 export async function runGet(o: GetOptions): Promise<unknown> {

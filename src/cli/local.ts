@@ -4,7 +4,7 @@ import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { LocalCluster } from "../cluster/local-cluster.ts";
 import type { JobClient } from "../cluster/running-job.ts";
 import { serveMetrics } from "../net/metrics-endpoint.ts";
-import { TransportError } from "../net/transport.ts";
+import { TransportError } from "../transport/transport.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { untilStopped } from "./until-stopped.ts";
 import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";

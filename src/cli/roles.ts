@@ -4,7 +4,7 @@ import { Coordinator } from "../cluster/coordinator.ts";
 import { TaskManager } from "../cluster/task-manager.ts";
 import { JobID } from "../core/ids.ts";
 import { computeDefaultMaxParallelism, computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../core/key-groups.ts";
-import { formatHostPort } from "../net/address.ts";
+import { formatHostPort } from "../transport/address.ts";
 import { detectRuntime } from "../transport/detect.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { clusterDemoUsers, demoJob } from "./demo-job.ts";

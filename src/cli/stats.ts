@@ -1,6 +1,6 @@
 /** `qstate stats`: reads a metrics endpoint (`qstate local --metrics-port`, `serveMetrics`) and prints a table. */
 import { InvalidArgumentError } from "../core/errors.ts";
-import { TransportError } from "../net/transport.ts";
+import { TransportError } from "../transport/transport.ts";
 
 /** One row per (role, name): the sample values by metric name. */
 export type StatsRows = Map<string, Record<string, number>>;

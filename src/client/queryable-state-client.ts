@@ -7,10 +7,10 @@ import { InvalidArgumentError, QueryableStateError, SerializationError } from ".
 import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
 import type { DiagnosticsHook } from "../net/diagnostics.ts";
-import { parseAddressList } from "../net/address.ts";
+import { parseAddressList } from "../transport/address.ts";
 import { ClientClosedError, ConnectError, ConnectionClosedError, RequestTimeoutError } from "../net/errors.ts";
 import type { RequestStats } from "../net/stats.ts";
-import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
+import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import type { StateDescriptor } from "../state/descriptors.ts";
 import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";

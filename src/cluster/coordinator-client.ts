@@ -6,7 +6,7 @@ import type { JobID, KvStateID } from "../core/ids.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError } from "../net/errors.ts";
-import type { ClientTlsOptions, Endpoint, Transport } from "../net/transport.ts";
+import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import {
   COORDINATOR_PROTOCOL_VERSION,
   type CoordinatorOp,

@@ -9,7 +9,7 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { JobID, KvStateID } from "../core/ids.ts";
 import { KeyGroupRange } from "../core/key-groups.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
-import type { Endpoint } from "../net/transport.ts";
+import type { Endpoint } from "../transport/transport.ts";
 import {
   COORDINATOR_PROTOCOL_VERSION,
   CoordinatorOp,

@@ -4,7 +4,7 @@
  * demos and tests.
  */
 import { InvalidArgumentError } from "../core/errors.ts";
-import type { Endpoint } from "../net/transport.ts";
+import type { Endpoint } from "../transport/transport.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { KeyedJob } from "./job.ts";
 import { JobClient } from "./running-job.ts";

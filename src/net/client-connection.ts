@@ -8,7 +8,7 @@ import type { MessageBody } from "../protocol/messages.ts";
 import type { Client } from "./client.ts";
 import { ConnectError, ConnectionClosedError, ServerFailureError } from "./errors.ts";
 import { FrameSink } from "./frame-sink.ts";
-import { type ClientTlsOptions, type Conn, type Endpoint, type Transport, TransportError } from "./transport.ts";
+import { type ClientTlsOptions, type Conn, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
 
 /** A request waiting for its answer. */
 export interface Pending<Res> {

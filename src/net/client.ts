@@ -12,7 +12,7 @@ import { ClientConnection, type Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
-import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "./transport.ts";
+import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
 
 export interface ClientOptions {
   /** Transport to use. @default the current runtime's */

@@ -3,7 +3,7 @@
  * dashboards (as nats.js' status events or postgres.js' `onnotice`). Nothing is printed unless
  * a hook is given.
  */
-import type { Endpoint } from "./transport.ts";
+import type { Endpoint } from "../transport/transport.ts";
 
 /** One thing that happened, tagged by `type`; `component` names the client or server (e.g. `"Queryable State Client"`). */
 export type DiagnosticEvent =

@@ -1,5 +1,5 @@
 import { ByteWriter } from "../core/bytes.ts";
-import type { Conn } from "./transport.ts";
+import type { Conn } from "../transport/transport.ts";
 
 /** Largest slice handed to the transport at once (Flink's 32 KiB write high-water mark). */
 export const WRITE_CHUNK_SIZE = 32 * 1024;

@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from "../core/errors.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { toPrometheus, type MetricsSource } from "./prometheus.ts";
-import type { Conn, Listener, Transport } from "./transport.ts";
+import type { Conn, Listener, Transport } from "../transport/transport.ts";
 
 /** Options of {@link serveMetrics}. */
 export interface MetricsEndpointOptions {

@@ -12,7 +12,7 @@ import { ServerStartError } from "./errors.ts";
 import { parsePortRange } from "./port-range.ts";
 import { ServerConnection } from "./server-connection.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
-import { type Conn, type Endpoint, type Listener, type ServerTlsOptions, type Transport, TransportError } from "./transport.ts";
+import { type Conn, type Endpoint, type Listener, type ServerTlsOptions, type Transport, TransportError } from "../transport/transport.ts";
 
 /** Decodes and answers one kind of request. */
 export interface RequestHandler<Req> {

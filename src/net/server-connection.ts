@@ -10,7 +10,7 @@ import { BadRequestError } from "../protocol/remote-errors.ts";
 import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
 import { FrameSink } from "./frame-sink.ts";
 import type { RequestContext, ServerBase } from "./server-base.ts";
-import type { Conn } from "./transport.ts";
+import type { Conn } from "../transport/transport.ts";
 
 /** Values from this size on are written without copying them into the batch. */
 const LARGE_VALUE = 16 * 1024;

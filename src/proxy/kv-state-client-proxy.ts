@@ -21,7 +21,7 @@ import { ServerBase, type ServerOptions } from "../net/server-base.ts";
 import { KV_STATE_SERVER_NAME, type KvStateServer } from "../server/kv-state-server.ts";
 import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
-import type { ClientTlsOptions, Endpoint } from "../net/transport.ts";
+import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import type { KvStateLocationOracle } from "./location-oracle.ts";
 

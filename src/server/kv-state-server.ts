@@ -8,7 +8,7 @@ import { UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/r
 import { describeError } from "../net/failures.ts";
 import { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
 import type { RequestStats } from "../net/stats.ts";
-import type { Endpoint } from "../net/transport.ts";
+import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };

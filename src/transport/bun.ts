@@ -7,8 +7,8 @@
  * the whole socket and loses unsent bytes.
  * @module
  */
-import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "../net/transport.ts";
-import { TransportError } from "../net/transport.ts";
+import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "./transport.ts";
+import { TransportError } from "./transport.ts";
 import { ReceiveGate } from "./receive-gate.ts";
 
 interface BunSocket {

@@ -12,8 +12,8 @@ import type {
   ListenOptions,
   Transport,
   TransportErrorCode,
-} from "../net/transport.ts";
-import { TransportError } from "../net/transport.ts";
+} from "./transport.ts";
+import { TransportError } from "./transport.ts";
 import { ReceiveGate } from "./receive-gate.ts";
 
 interface DenoAddr {

@@ -3,7 +3,7 @@
  * and Bun never load `node:net` unless asked to, and Node never evaluates the Deno or Bun adapter.
  * @module
  */
-import type { Transport } from "../net/transport.ts";
+import type { Transport } from "./transport.ts";
 
 /** The runtimes with a native adapter. */
 export type RuntimeName = "node" | "deno" | "bun";

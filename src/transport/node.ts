@@ -4,8 +4,8 @@
  */
 import * as net from "node:net";
 import * as tls from "node:tls";
-import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "../net/transport.ts";
-import { TransportError } from "../net/transport.ts";
+import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "./transport.ts";
+import { TransportError } from "./transport.ts";
 import { ReceiveGate } from "./receive-gate.ts";
 
 const USE = "use the connection to";

@@ -3,7 +3,7 @@
  * runtime's socket API (start/stop reading, hand over chunks and EOF) and the delivery rules live once.
  * @module
  */
-import type { Conn } from "../net/transport.ts";
+import type { Conn } from "./transport.ts";
 
 /**
  * Delivers received chunks and the peer's EOF to the callbacks of {@linkcode Conn.onData}, following its

@@ -21,7 +21,7 @@ import {
   RequestTimeoutError,
 } from "../../src/net/errors.ts";
 import { ServerBase } from "../../src/net/server-base.ts";
-import type { Endpoint } from "../../src/net/transport.ts";
+import type { Endpoint } from "../../src/transport/transport.ts";
 import { KvStateRequest, KvStateResponse, type MessageBody } from "../../src/protocol/messages.ts";
 import {
   RemoteError,

@@ -3,8 +3,8 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import type { Conn, ConnectOptions, Listener, ServerTlsOptions, Transport } from "../../src/net/transport.ts";
-import { TransportError } from "../../src/net/transport.ts";
+import type { Conn, ConnectOptions, Listener, ServerTlsOptions, Transport } from "../../src/transport/transport.ts";
+import { TransportError } from "../../src/transport/transport.ts";
 import { availableTransports } from "../../src/transport/detect.ts";
 
 const HOST = "127.0.0.1";

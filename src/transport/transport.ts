@@ -17,6 +17,7 @@
  * @module
  */
 import { QueryableStateError } from "../core/errors.ts";
+import { formatHostPort } from "./address.ts";
 
 /** A host and port. `hostname` is an IP literal or a DNS name; IPv6 literals have no brackets. */
 export interface Endpoint {
@@ -285,8 +286,8 @@ export class TransportError extends QueryableStateError {
     return undefined;
   }
 
-  /** `host:port`, with brackets around IPv6 literals. */
+  /** `host:port`, with brackets around IPv6 literals (the same as {@link formatHostPort}). */
   static formatEndpoint(e: Endpoint): string {
-    return e.hostname.includes(":") ? `[${e.hostname}]:${e.port}` : `${e.hostname}:${e.port}`;
+    return formatHostPort(e);
   }
 }

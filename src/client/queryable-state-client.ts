@@ -2,6 +2,7 @@
  * Flink's `QueryableStateClient`: sends typed point queries to a client proxy and turns the
  * answers into read-only states.
  */
+import { describeValue } from "../core/describe.ts";
 import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
 import { JobID } from "../core/ids.ts";
@@ -232,7 +233,7 @@ function serializeQueryKey<K, N>(
 ): { keyHash: number; keyAndNamespace: Uint8Array } {
   if (!isSerializer(keyType)) {
     throw new InvalidArgumentError(
-      `keyType must be a key serializer such as intSerializer, longSerializer or stringSerializer, got ${describe(keyType)}.`,
+      `keyType must be a key serializer such as intSerializer, longSerializer or stringSerializer, got ${describeValue(keyType)}.`,
     );
   }
   if (typeof keyType.hashCode !== "function") {
@@ -249,7 +250,7 @@ function serializeQueryKey<K, N>(
     }
     namespaceType = voidNamespaceSerializer as TypeSerializer<unknown>;
   } else if (!isSerializer(namespaceType)) {
-    throw new InvalidArgumentError(`namespaceType must be a serializer, got ${describe(namespaceType)}.`);
+    throw new InvalidArgumentError(`namespaceType must be a serializer, got ${describeValue(namespaceType)}.`);
   } else if (options.namespace === undefined) {
     if (namespaceType !== voidNamespaceSerializer) {
       throw new InvalidArgumentError("namespaceType was given without a namespace: pass the namespace to read.");
@@ -264,7 +265,7 @@ function serializeQueryKey<K, N>(
   } catch (e) {
     if (e instanceof InvalidArgumentError) throw e;
     throw new InvalidArgumentError(
-      `Could not serialize the key ${describe(key)} with ${keyType.name} (or the namespace with ${namespaceType.name}): ${messageOf(e)}`,
+      `Could not serialize the key ${describeValue(key)} with ${keyType.name} (or the namespace with ${namespaceType.name}): ${messageOf(e)}`,
       { cause: e },
     );
   }
@@ -315,11 +316,3 @@ function messageOf(e: unknown): string {
   return String(e);
 }
 
-function describe(v: unknown): string {
-  if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "string") return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(describe).join(", ")}]`;
-  if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
-  if (v !== null && typeof v === "object" && typeof (v as { name?: unknown }).name === "string") return (v as { name: string }).name;
-  return String(v);
-}

@@ -215,3 +215,8 @@ export class ByteReader {
     this.#need(n, `${n}-byte block`);
   }
 }
+
+/** The big-endian int32 at `at` in `b` (no bounds check: callers have checked the length). */
+export function int32At(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
+}

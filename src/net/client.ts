@@ -4,6 +4,7 @@
  * request ids per connection; per-request timeouts and AbortSignals; a failed connection
  * fails exactly the requests that were on it, and the next request reconnects.
  */
+import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
@@ -132,7 +133,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     const key = TransportError.formatEndpoint(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
-      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? 64 * 1024 * 1024, this.#options.protocolVersion);
+      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
       this.#connections.set(key, c);
       const conn = c;
       this.#transport ??= defaultTransport();

@@ -4,6 +4,7 @@
  * range, decodes frames, runs many requests per connection concurrently, answers each by its
  * request id, applies backpressure and shuts down gracefully.
  */
+import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MessageBody } from "../protocol/messages.ts";
@@ -147,7 +148,7 @@ export class ServerBase<Req> implements AsyncDisposable {
       conn.abort();
       return;
     }
-    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? 64 * 1024 * 1024, this.#options.protocolVersion);
+    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
     this.#connections.add(c);
     this.counters.activeConnections++;
     c.start();

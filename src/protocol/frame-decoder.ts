@@ -1,3 +1,4 @@
+import { int32At } from "../core/bytes.ts";
 import { FrameTooLargeError, InvalidFrameError, UnknownMessageTypeError, VersionMismatchError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import {
@@ -16,10 +17,6 @@ export interface FrameDecoderOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function int32At(b: Uint8Array, at: number): number {
-  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-}
 
 /** A frame whose bigint request id is made only when someone asks for it. */
 class DecodedFrame implements Frame {

@@ -1,5 +1,5 @@
 /** The three message bodies of the queryable-state protocol, with their exact byte layouts. */
-import { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { ByteReader, ByteWriter, int32At } from "../core/bytes.ts";
 import { TruncatedInputError } from "../core/errors.ts";
 import { idKeyOfBytes, JobID, KvStateID } from "../core/ids.ts";
 import { InvalidFrameError } from "./errors.ts";
@@ -10,10 +10,6 @@ import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
 /** A body that can write itself after a frame header. */
 export interface MessageBody {
   writeTo(w: ByteWriter): void;
-}
-
-function int32At(b: Uint8Array, at: number): number {
-  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 function readLength(r: ByteReader, what: string): number {

@@ -1,18 +1,9 @@
 /** Errors of the keyed state backend. */
+import { describeValue as describeKey } from "../core/describe.ts";
 import { QueryableStateError } from "../core/errors.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import type { StateKind } from "./descriptors.ts";
 
-/** A short, readable rendering of a key for messages (strings quoted, bigints with `n`, bytes in hex). */
-function describeKey(key: unknown): string {
-  let s: string;
-  if (typeof key === "bigint") s = `${key}n`;
-  else if (typeof key === "string") s = JSON.stringify(key);
-  else if (key instanceof Uint8Array) s = `bytes[${Array.from(key.subarray(0, 32), (b) => b.toString(16).padStart(2, "0")).join("")}${key.length > 32 ? "…" : ""}]`;
-  else if (Array.isArray(key)) s = `(${key.map(describeKey).join(", ")})`;
-  else s = String(key);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
 
 /**
  * A key was set as current key on a backend that does not own its key group (code

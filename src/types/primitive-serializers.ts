@@ -1,3 +1,4 @@
+import { describeValue } from "../core/describe.ts";
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { javaBooleanHash, javaDoubleHash, javaFloatHash, javaLongHash } from "./java-hash.ts";
@@ -6,14 +7,8 @@ import type { KeySerializer } from "./type-serializer.ts";
 const MIN_LONG = -(1n << 63n);
 const MAX_LONG = (1n << 63n) - 1n;
 
-function describe(v: unknown): string {
-  if (typeof v === "bigint") return `${v}n`;
-  if (typeof v === "string") return JSON.stringify(v);
-  return String(v);
-}
-
 function badValue(serializer: string, expected: string, v: unknown): InvalidArgumentError {
-  return new InvalidArgumentError(`${serializer} cannot write ${describe(v)}: expected ${expected}.`);
+  return new InvalidArgumentError(`${serializer} cannot write ${describeValue(v)}: expected ${expected}.`);
 }
 
 function checkInt(name: string, v: unknown, min: number, max: number, expected: string): number {

@@ -20,5 +20,9 @@ export function parseAddressList(list: string | readonly (string | Endpoint)[]):
 
 /** `host:port`, IPv6 in brackets. */
 export function formatHostPort(a: Endpoint): string {
-  return `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
+  // A socket reset right after accept can leave the runtime without a peer address: never throw here,
+  // this runs on error paths.
+  const host = typeof a?.hostname === "string" && a.hostname !== "" ? a.hostname : "unknown-host";
+  const port = typeof a?.port === "number" ? a.port : "?";
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

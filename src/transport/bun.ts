@@ -80,8 +80,9 @@ class BunConn implements Conn {
 
   constructor(s: BunSocket) {
     this.#s = s;
-    this.local = { hostname: s.localAddress, port: s.localPort };
-    this.remote = { hostname: s.remoteAddress, port: s.remotePort };
+    // Bun leaves these undefined on a socket reset right after accept (it killed the server once).
+    this.local = { hostname: s.localAddress ?? "", port: s.localPort ?? 0 };
+    this.remote = { hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     this.#finished = new Promise((resolve) => (this.#finDone = resolve));
   }

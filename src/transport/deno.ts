@@ -106,7 +106,7 @@ class DenoTcpConn implements Conn {
   constructor(conn: DenoConn) {
     this.#conn = conn;
     this.local = { hostname: conn.localAddr.hostname, port: conn.localAddr.port };
-    this.remote = { hostname: conn.remoteAddr.hostname, port: conn.remoteAddr.port };
+    this.remote = { hostname: conn.remoteAddr?.hostname ?? "", port: conn.remoteAddr?.port ?? 0 };
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     this.#finished = new Promise((resolve) => (this.#finDone = resolve));
   }

@@ -1,5 +1,6 @@
 /** One connection of a Client: connecting, request ids, frames in and out, failures. */
 import type { QueryableStateError } from "../core/errors.ts";
+import { InvalidFrameError, ProtocolError } from "../protocol/errors.ts";
 import { decodeFailureError } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
@@ -146,11 +147,14 @@ export class ClientConnection<Res> {
           }
           throw new ServerFailureError(this.label, cause);
         } else {
-          throw new ServerFailureError(this.label, new Error("Unexpected response type 'REQUEST'"));
+          throw new InvalidFrameError(`${this.label} sent a REQUEST frame to a client: the peer is not a queryable-state server.`, false);
         }
       }
     } catch (e) {
-      const err = e instanceof ServerFailureError ? e : new ServerFailureError(this.label, e);
+      // Our own reading of the peer's bytes failed (frame too large, wrong version, unknown type,
+      // bad length): that error, with its documented code, fails the connection's requests.
+      // Only a SERVER_FAILURE frame from the peer is a ServerFailureError.
+      const err = e instanceof ServerFailureError || e instanceof ProtocolError ? e : new ServerFailureError(this.label, e);
       this.#fail(err);
     }
   }

@@ -13,7 +13,7 @@ import {
   KvStateID,
   QueryableStateClient,
   reducingState,
-  ServerFailureError,
+  VersionMismatchError,
   stringSerializer,
   longSerializer,
   TaskManager,
@@ -103,10 +103,11 @@ describe("networked coordinator", () => {
     await using service = await Coordinator.serve();
     await using flinkServer = await startFixtureServer();
     const flinkClient = new Client("flink-like", KvStateResponse.decode, { requestTimeoutMs: 5000 });
-    await assert.rejects(flinkClient.sendRequest(service.address!, keyRequest(1)), ServerFailureError);
+    // The refusal comes back in the other protocol's version: the client names that mismatch.
+    await assert.rejects(flinkClient.sendRequest(service.address!, keyRequest(1)), (e: unknown) => e instanceof VersionMismatchError && e.code === "VERSION_MISMATCH");
     await flinkClient.close();
     const ours = new Client("coordinator-like", CoordinatorResponse.decode, { requestTimeoutMs: 5000, protocolVersion: COORDINATOR_PROTOCOL_VERSION });
-    await assert.rejects(ours.sendRequest(flinkServer.address!, new CoordinatorRequest(CoordinatorOp.HEARTBEAT, { tm: "x" })), ServerFailureError);
+    await assert.rejects(ours.sendRequest(flinkServer.address!, new CoordinatorRequest(CoordinatorOp.HEARTBEAT, { tm: "x" })), VersionMismatchError);
     const known = await ours.sendRequest(service.address!, new CoordinatorRequest(CoordinatorOp.HEARTBEAT, { tm: "x" }));
     assert.deepEqual([known.ok, known.value.known], [true, false]);
     await ours.close();

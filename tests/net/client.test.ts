@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener } from "../../mod.ts";
-import { encodeResponseFrame, FrameDecoder, type Frame, KvStateResponse, encodeServerFailureFrame } from "../../protocol.ts";
+import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener, ProtocolError } from "../../mod.ts";
+import { encodeResponseFrame, FrameDecoder, type Frame, KvStateResponse, encodeServerFailureFrame, PROTOCOL_VERSION } from "../../protocol.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A scripted server: `onFrame` decides what to write back for each request frame. */
@@ -157,5 +157,37 @@ describe("FrameSink", () => {
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(writes, 1);
     assert.equal(sink.pendingBytes, 0);
+  });
+
+  test("the client's own protocol errors carry their documented codes, not SERVER_FAILURE", async () => {
+    const frame = (version: number, type: number, extra = 8) => {
+      const b = new Uint8Array(4 + 4 + 4 + 8 + extra);
+      const v = new DataView(b.buffer);
+      v.setInt32(0, b.length - 4);
+      v.setInt32(4, version);
+      v.setInt32(8, type);
+      return b;
+    };
+    const cases: [string, Uint8Array, number?][] = [
+      ["VERSION_MISMATCH", frame(0x12345678, 1)],
+      ["UNKNOWN_MESSAGE_TYPE", frame(PROTOCOL_VERSION, 9)],
+      ["INVALID_FRAME", new Uint8Array([0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0])],
+      ["INVALID_FRAME", frame(PROTOCOL_VERSION, 0)], // a REQUEST sent to a client
+      ["FRAME_TOO_LARGE", new Uint8Array([0x00, 0x10, 0x00, 0x00, 0, 0, 0, 0]), 1024],
+    ];
+    for (const [code, bytes, maxFrameLength] of cases) {
+      const listener = await scriptedServer((_f, write) => write(bytes));
+      const client = newClient(maxFrameLength ? { maxFrameLength } : {});
+      try {
+        await assert.rejects(client.sendRequest(listener.addr, keyRequest(0)), (e: unknown) => {
+          assert.ok(e instanceof ProtocolError, `${code}: ${String(e)}`);
+          assert.equal((e as ProtocolError).code, code);
+          return true;
+        });
+      } finally {
+        await client.close();
+        await listener.close();
+      }
+    }
   });
 });

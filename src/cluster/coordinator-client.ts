@@ -19,25 +19,40 @@ import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.
 import { errorFromWire } from "./coordinator-errors.ts";
 import { locationFromJson } from "./location-json.ts";
 
+/** Options of {@link CoordinatorClient}. */
 export interface CoordinatorClientOptions {
+  /** The socket layer. @default the runtime's transport */
   transport?: Transport;
+  /** Connect with TLS; unset = plaintext. */
   tls?: ClientTlsOptions;
   /** Shared secret for registrations. */
   token?: string;
   /** Each call fails after this long. @default 5000 */
   requestTimeoutMs?: number;
-  /** @default 5000 */
+  /** Connecting to a coordinator fails after this long. @default 5000 */
   connectTimeoutMs?: number;
 }
 
+/**
+ * A client of one or more networked coordinators (`CoordinatorService`): task managers
+ * register with it, and a proxy uses it as its location oracle (as Flink's proxy asks the JobManager).
+ *
+ * @example
+ * ```ts
+ * await using coordinator = new CoordinatorClient({ hostname: "127.0.0.1", port: 6124 }, { token });
+ * const location = await coordinator.requestKvStateLocation(jobId, "count-query");
+ * ```
+ */
 export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable {
   /** The first coordinator address (lookups and registrations fail over to the others). */
   readonly address: Endpoint;
+  /** Every coordinator address, tried in turn when one cannot be reached. */
   readonly addresses: readonly Endpoint[];
   #preferred = 0;
   readonly #client: Client<CoordinatorRequest, CoordinatorResponse>;
   readonly #token: string | undefined;
 
+  /** Talks to the coordinator(s) at `address`; connects on the first call. */
   constructor(address: Endpoint | readonly Endpoint[], options: CoordinatorClientOptions = {}) {
     this.addresses = Array.isArray(address) ? address : [address as Endpoint];
     this.address = this.addresses[0];
@@ -77,14 +92,20 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
     return (await this.#call(Op.HEARTBEAT, { tm })).known === true;
   }
 
+  /** Registers a job of task manager `tm`, with each vertex's max parallelism (its number of key groups). */
   async registerJob(tm: string, jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void> {
     await this.#call(Op.REGISTER_JOB, { tm, jobId: jobId.toString(), vertices: [...vertices] });
   }
 
+  /** Drops a job and every location registered for it. */
   async unregisterJob(jobId: JobID): Promise<void> {
     await this.#call(Op.UNREGISTER_JOB, { jobId: jobId.toString() });
   }
 
+  /**
+   * Registers where task manager `tm` serves key groups `range` of state `name` (Flink's
+   * `notifyKvStateRegistered`); rejects, e.g. with `RemoteStateNameClashError`, when the coordinator refuses.
+   */
   async registerState(tm: string, jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void> {
     await this.#call(Op.REGISTER_STATE, {
       tm,
@@ -97,6 +118,7 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
     });
   }
 
+  /** Removes a registration made with `registerState` (Flink's `notifyKvStateUnregistered`). */
   async unregisterState(tm: string, jobId: JobID, vertex: string, range: KeyGroupRange, name: string): Promise<void> {
     await this.#call(Op.UNREGISTER_STATE, { tm, jobId: jobId.toString(), vertex, range: [range.startKeyGroup, range.endKeyGroup], name });
   }
@@ -106,15 +128,18 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
     await this.#call(Op.LEAVE, { tm });
   }
 
+  /** Looks up where every key group of state `name` of job `jobId` is served. */
   async requestKvStateLocation(jobId: JobID, name: string, options: { signal?: AbortSignal } = {}): Promise<KvStateLocation> {
     const json = await this.#call(Op.LOOKUP, { jobId: jobId.toString(), name }, options.signal);
     return locationFromJson(jobId, name, json);
   }
 
+  /** Closes the connections to the coordinators. */
   close(): Promise<void> {
     return this.#client.close();
   }
 
+  /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

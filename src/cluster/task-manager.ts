@@ -13,13 +13,15 @@ import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import { EtcdMembership } from "./etcd/etcd-membership.ts";
 import { ServedSubtask, type SubtaskPlacement } from "./served-subtask.ts";
 
+/** Options of a {@link TaskManager}: where its state server and proxy listen, and how. */
 export interface TaskManagerOptions {
-  /** @default "127.0.0.1" */
+  /** The address the state server and the proxy bind to. @default "127.0.0.1" */
   host?: string;
   /** Port spec of the state server. @default 0 */
   serverPort?: number | string;
   /** Port spec of the proxy. @default 0 */
   proxyPort?: number | string;
+  /** The socket layer. @default the runtime's transport */
   transport?: Transport;
   /** Serve TLS on both the state server and the proxy. */
   tls?: ServerTlsOptions;
@@ -43,7 +45,7 @@ export interface JoinOptions extends TaskManagerOptions {
   token?: string;
   /** TLS towards the coordinator. */
   coordinatorTls?: ClientTlsOptions;
-  /** @default 1000 */
+  /** How often the task manager heartbeats to the coordinator. @default 1000 */
   heartbeatIntervalMs?: number;
   /** The host name other processes reach this task manager's state server at. @default the bound address */
   advertisedHost?: string;
@@ -57,9 +59,13 @@ export interface JoinOptions extends TaskManagerOptions {
  * the reverse order.
  */
 export class TaskManager implements AsyncDisposable {
+  /** The task manager's index in its cluster (names its metrics, `tm-<index>`). */
   readonly index: number;
+  /** The KvStates this task manager serves. */
   readonly registry: KvStateRegistry = new KvStateRegistry();
+  /** Serves `registry` to proxies (Flink's `KvStateServer`). */
   readonly server: KvStateServer;
+  /** Answers client queries, looking locations up through the oracle (Flink's `KvStateClientProxy`). */
   readonly proxy: KvStateClientProxy;
   /** Set on a task manager that joined a networked coordinator. */
   readonly membership: Membership | undefined;
@@ -128,6 +134,7 @@ export class TaskManager implements AsyncDisposable {
     this.proxy = new KvStateClientProxy({ ...options.proxy, ...common, port: options.proxyPort ?? 0, oracle, serverTls: options.clientTls, localServers });
   }
 
+  /** Starts the state server, then the proxy (closing the server again if the proxy fails). */
   async start(): Promise<void> {
     await this.server.start();
     try {
@@ -182,6 +189,7 @@ export class TaskManager implements AsyncDisposable {
     await this.server.close(options);
   }
 
+  /** Same as `close()`, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -18,6 +18,7 @@ export class ByteWriter {
   #view: DataView;
   #pos = 0;
 
+  /** Starts with room for `initialCapacity` bytes (at least 16); the buffer doubles as needed. */
   constructor(initialCapacity = 256) {
     this.#buf = new Uint8Array(Math.max(16, initialCapacity));
     this.#view = new DataView(this.#buf.buffer);
@@ -46,31 +47,38 @@ export class ByteWriter {
     this.#view = new DataView(next.buffer);
   }
 
+  /** Writes one unsigned byte (0 to 255). */
   writeUint8(v: number): void {
     this.ensure(1);
     this.#buf[this.#pos++] = v;
   }
+  /** Writes a Java `byte`; keeps the low 8 bits. */
   writeInt8(v: number): void {
     this.writeUint8(v & 0xff);
   }
+  /** Writes a Java `boolean`: 1 or 0. */
   writeBoolean(v: boolean): void {
     this.writeUint8(v ? 1 : 0);
   }
+  /** Writes a Java `short` (big-endian). */
   writeInt16(v: number): void {
     this.ensure(2);
     this.#view.setInt16(this.#pos, v);
     this.#pos += 2;
   }
+  /** Writes an unsigned 16-bit value, e.g. a Java `char`. */
   writeUint16(v: number): void {
     this.ensure(2);
     this.#view.setUint16(this.#pos, v);
     this.#pos += 2;
   }
+  /** Writes a Java `int` (big-endian). */
   writeInt32(v: number): void {
     this.ensure(4);
     this.#view.setInt32(this.#pos, v);
     this.#pos += 4;
   }
+  /** Writes an unsigned 32-bit value (big-endian). */
   writeUint32(v: number): void {
     this.ensure(4);
     this.#view.setUint32(this.#pos, v);
@@ -98,6 +106,7 @@ export class ByteWriter {
     } else this.#view.setFloat64(this.#pos, v);
     this.#pos += 8;
   }
+  /** Appends `bytes` as they are (no length prefix). */
   writeBytes(bytes: Uint8Array): void {
     this.ensure(bytes.length);
     this.#buf.set(bytes, this.#pos);
@@ -138,6 +147,7 @@ export class ByteWriter {
  * `start` or past `end`: a read that would throws {@link TruncatedInputError}.
  */
 export class ByteReader {
+  /** The underlying bytes; offsets such as `position` are into this array. */
   readonly bytes: Uint8Array;
   // Created on first use: most message bodies need only byte-math reads, and a DataView per
   // decoded body would be most of the cost of decoding it.
@@ -145,6 +155,7 @@ export class ByteReader {
   readonly #end: number;
   #pos: number;
 
+  /** Reads `bytes` from `start` up to (not including) `end`; throws RangeError for an invalid region. */
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     if (start < 0 || end > bytes.length || start > end) {
       throw new RangeError(`Invalid region [${start}, ${end}) of ${bytes.length} byte(s)`);
@@ -174,9 +185,11 @@ export class ByteReader {
     return at;
   }
 
+  /** Reads one unsigned byte (0 to 255). */
   readUint8(): number {
     return this.bytes[this.#need(1, "byte")];
   }
+  /** Reads a Java `byte` (-128 to 127). */
   readInt8(): number {
     return (this.bytes[this.#need(1, "byte")] << 24) >> 24;
   }
@@ -184,24 +197,30 @@ export class ByteReader {
   readBoolean(): boolean {
     return this.bytes[this.#need(1, "boolean")] !== 0;
   }
+  /** Reads a Java `short`. */
   readInt16(): number {
     const at = this.#need(2, "short"), b = this.bytes;
     return ((b[at] << 24) | (b[at + 1] << 16)) >> 16;
   }
+  /** Reads an unsigned 16-bit value, e.g. a Java `char`. */
   readUint16(): number {
     const at = this.#need(2, "char"), b = this.bytes;
     return (b[at] << 8) | b[at + 1];
   }
+  /** Reads a Java `int`. */
   readInt32(): number {
     const at = this.#need(4, "int"), b = this.bytes;
     return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
   }
+  /** Reads a Java `long`. */
   readInt64(): bigint {
     return this.#view.getBigInt64(this.#need(8, "long"));
   }
+  /** Reads a Java `float`. */
   readFloat32(): number {
     return this.#view.getFloat32(this.#need(4, "float"));
   }
+  /** Reads a Java `double`. */
   readFloat64(): number {
     return this.#view.getFloat64(this.#need(8, "double"));
   }
@@ -211,6 +230,7 @@ export class ByteReader {
     const at = this.#need(n, `${n}-byte block`);
     return this.bytes.subarray(at, at + n);
   }
+  /** Skips the next `n` bytes; throws {@link TruncatedInputError} if fewer are left. */
   skip(n: number): void {
     this.#need(n, `${n}-byte block`);
   }

@@ -12,6 +12,7 @@ export abstract class AbstractId {
   /** Signed 64-bit upper part (Java `long`). */
   readonly upperPart: bigint;
 
+  /** An id of two Java longs; each part is wrapped to signed 64 bits. */
   constructor(lowerPart: bigint, upperPart: bigint) {
     this.lowerPart = BigInt.asIntN(64, lowerPart);
     this.upperPart = BigInt.asIntN(64, upperPart);
@@ -45,10 +46,12 @@ export abstract class AbstractId {
     return toHex(this.toBytes());
   }
 
+  /** The hex form, so ids serialize to JSON as strings. */
   toJSON(): string {
     return this.toString();
   }
 
+  /** Same class and same 16 bytes, as Java's `AbstractID.equals`. */
   equals(other: unknown): boolean {
     return other instanceof AbstractId && other.constructor === this.constructor &&
       other.lowerPart === this.lowerPart && other.upperPart === this.upperPart;
@@ -99,17 +102,21 @@ function randomParts(): [bigint, bigint] {
 
 /** Identifies a job. */
 export class JobID extends AbstractId {
+  /** The id type's name, used in error messages. */
   static readonly kind = "JobID";
   /** Parses Flink's 32-character hex form. */
   static fromHex(text: string): JobID {
     return parseHex(JobID, text);
   }
+  /** The id whose 16 wire bytes are `bytes`; throws InvalidArgumentError for another length. */
   static fromBytes(bytes: Uint8Array): JobID {
     return fromBytes(JobID, bytes);
   }
+  /** A random id (from `crypto.getRandomValues`), as Flink's `new JobID()`. */
   static random(): JobID {
     return new JobID(...randomParts());
   }
+  /** Reads the 16 wire bytes from `r`. */
   static readFrom(r: ByteReader): JobID {
     return new JobID(r.readInt64(), r.readInt64());
   }
@@ -117,17 +124,21 @@ export class JobID extends AbstractId {
 
 /** Identifies one registered KvState instance on a state server. */
 export class KvStateID extends AbstractId {
+  /** The id type's name, used in error messages. */
   static readonly kind = "KvStateID";
   /** Parses Flink's 32-character hex form. */
   static fromHex(text: string): KvStateID {
     return parseHex(KvStateID, text);
   }
+  /** The id whose 16 wire bytes are `bytes`; throws InvalidArgumentError for another length. */
   static fromBytes(bytes: Uint8Array): KvStateID {
     return fromBytes(KvStateID, bytes);
   }
+  /** A random id (from `crypto.getRandomValues`), as Flink's `new KvStateID()`. */
   static random(): KvStateID {
     return new KvStateID(...randomParts());
   }
+  /** Reads the 16 wire bytes from `r`. */
   static readFrom(r: ByteReader): KvStateID {
     return new KvStateID(r.readInt64(), r.readInt64());
   }

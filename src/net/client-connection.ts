@@ -25,7 +25,6 @@ export interface Pending<Res> {
   deadlineAt?: number;
   heapIndex?: number;
   signal?: AbortSignal;
-  onAbort?: () => void;
 }
 
 /** One connection of a {@link Client} to one address (internal). */

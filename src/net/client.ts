@@ -9,6 +9,7 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
+import { AbortWatch } from "./abort-watch.ts";
 import { ClientConnection, type Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
@@ -58,6 +59,10 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   readonly #deadlines = new Deadlines<Pending<Res>>((p) => {
     p.connection.forget(p);
     this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
+  });
+  readonly #aborts = new AbortWatch<Pending<Res>>((p, reason) => {
+    p.connection.forget(p);
+    this.settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
   });
   #transport: Transport | Promise<Transport> | undefined;
   readonly #everConnected = new Set<string>();
@@ -117,11 +122,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
       }
       if (signal) {
         p.signal = signal;
-        p.onAbort = () => {
-          c.forget(p);
-          this.settle(p, undefined, new RequestAbortedError(`Request to ${c.label}`, signal.reason));
-        };
-        signal.addEventListener("abort", p.onAbort, { once: true });
+        this.#aborts.join(signal, p);
       }
       c.send(p);
     });
@@ -152,7 +153,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     if (p.done) return;
     p.done = true;
     if (p.heapIndex !== undefined) this.#deadlines.remove(p);
-    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
+    if (p.signal !== undefined) this.#aborts.leave(p.signal, p);
     if (error === undefined) {
       this.counters.reportSuccess(p.startedAt, performance.now());
       p.resolve(result as Res);

@@ -11,6 +11,13 @@ export interface Expirable {
   heapIndex?: number;
 }
 
+/** Lets the process exit while `timer` is pending (Node and Bun timers have unref(); Deno has Deno.unrefTimer). */
+export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  const t = timer as unknown as { unref?: () => void };
+  if (typeof t?.unref === "function") t.unref();
+  else if (typeof timer === "number") (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer?.(timer);
+}
+
 export class Deadlines<T extends Expirable> {
   readonly #onExpire: (item: T) => void;
   readonly #heap: T[] = [];
@@ -82,6 +89,8 @@ export class Deadlines<T extends Expirable> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timerAt = at;
     this.#timer = setTimeout(this.#fire, Math.max(0, at - performance.now()));
+    // The timer alone must not keep a process alive: requests in flight have their sockets for that.
+    unrefTimer(this.#timer);
   }
 
   readonly #fire = (): void => {

@@ -35,6 +35,7 @@ export const CoordinatorOp = {
   /** `{tm, token}` → `{}`: the task manager leaves; all its registrations go at once. */
   LEAVE: 7,
 } as const;
+/** One of the {@link CoordinatorOp} codes. */
 export type CoordinatorOp = typeof CoordinatorOp[keyof typeof CoordinatorOp];
 
 const OPS = new Set<number>(Object.values(CoordinatorOp));
@@ -71,8 +72,11 @@ function decode<T>(what: string, body: Uint8Array, read: (r: ByteReader) => T): 
 
 /** A request to the coordinator. */
 export class CoordinatorRequest implements MessageBody {
+  /** The operation asked for. */
   readonly op: CoordinatorOp;
+  /** The operation's arguments (see {@link CoordinatorOp} for each one's fields). */
   readonly args: Record<string, unknown>;
+  /** A request for `op` with `args`. */
   constructor(op: CoordinatorOp, args: Record<string, unknown>) {
     this.op = op;
     this.args = args;
@@ -83,6 +87,7 @@ export class CoordinatorRequest implements MessageBody {
     writeJson(w, this.args);
   }
 
+  /** Decodes a body: `[u8 op][i32 len][UTF-8 JSON args]`; throws {@link InvalidFrameError} for an unknown op or bad JSON. */
   static decode(body: Uint8Array): CoordinatorRequest {
     return decode("coordinator request", body, (r) => {
       const op = r.readUint8();
@@ -94,13 +99,17 @@ export class CoordinatorRequest implements MessageBody {
 
 /** The coordinator's answer: a result object, or a failure's stable code and message. */
 export class CoordinatorResponse implements MessageBody {
+  /** True for a result, false for a failure. */
   readonly ok: boolean;
+  /** The result object, or `{code, message}` for a failure. */
   readonly value: Record<string, unknown>;
+  /** A result (`ok`) or a failure with `value`. */
   constructor(ok: boolean, value: Record<string, unknown>) {
     this.ok = ok;
     this.value = value;
   }
 
+  /** A failure with a stable `code` and a message. */
   static failure(code: string, message: string): CoordinatorResponse {
     return new CoordinatorResponse(false, { code, message });
   }
@@ -110,6 +119,7 @@ export class CoordinatorResponse implements MessageBody {
     writeJson(w, this.value);
   }
 
+  /** Decodes a body: `[u8 status: 0 ok, 1 failure][i32 len][UTF-8 JSON value]`. */
   static decode(body: Uint8Array): CoordinatorResponse {
     return decode("coordinator response", body, (r) => {
       const status = r.readUint8();

@@ -5,13 +5,13 @@ import type { ErrorCode } from "../core/error-codes.ts";
 export class ProtocolError extends QueryableStateError {
   /** True when the byte stream lost its framing (the connection must be closed). */
   readonly fatal: boolean;
+  /** Builds an error with `code`; `fatal` says whether the connection lost its framing. */
   constructor(code: ErrorCode, message: string, fatal: boolean, options?: { cause?: unknown }) {
     super(code, message, options);
     this.fatal = fatal;
   }
 }
 
-/** A frame announced a length above the configured maximum (a guard against memory exhaustion). */
 /** Text protocols whose first four bytes, read as a frame length, look like a huge frame. */
 const TEXT_PEERS: Record<number, string> = {
   0x48545450: "an HTTP server (it answered \"HTTP\")",
@@ -36,10 +36,15 @@ function tooLargeMessage(frameLength: number, maxFrameLength: number): string {
     "Raise maxFrameLength if such large values are expected.";
 }
 
+/** A frame announced a length above the configured maximum (a guard against memory exhaustion). */
 export class FrameTooLargeError extends ProtocolError {
+  /** The Java exception Netty throws in this case. */
   static readonly javaClassName = "io.netty.handler.codec.TooLongFrameException";
+  /** The announced frame length. */
   readonly frameLength: number;
+  /** The configured maximum. */
   readonly maxFrameLength: number;
+  /** Builds the error; its message names the peer when the length looks like HTTP, SSH or TLS bytes. */
   constructor(frameLength: number, maxFrameLength: number) {
     super("FRAME_TOO_LARGE", tooLargeMessage(frameLength, maxFrameLength), true);
     this.frameLength = frameLength;
@@ -49,7 +54,9 @@ export class FrameTooLargeError extends ProtocolError {
 
 /** A frame or message body is malformed: impossible length, too short, negative field length. */
 export class InvalidFrameError extends ProtocolError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalArgumentException";
+  /** Builds the error; `fatal` when the framing itself is broken. */
   constructor(message: string, fatal: boolean, options?: { cause?: unknown }) {
     super("INVALID_FRAME", message, fatal, options);
   }
@@ -57,8 +64,11 @@ export class InvalidFrameError extends ProtocolError {
 
 /** A frame carries another protocol version than 0x79a1b710. */
 export class VersionMismatchError extends ProtocolError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalStateException";
+  /** The version the frame carried. */
   readonly found: number;
+  /** Builds the error with Flink's exact text. */
   constructor(found: number, expected: number) {
     // Flink's text, two spaces included, so peers that match on it keep working.
     super("VERSION_MISMATCH", `Version Mismatch:  Found ${found}, Expected: ${expected}.`, false);
@@ -68,8 +78,11 @@ export class VersionMismatchError extends ProtocolError {
 
 /** A frame's message type is not one of REQUEST, REQUEST_RESULT, REQUEST_FAILURE, SERVER_FAILURE. */
 export class UnknownMessageTypeError extends ProtocolError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalStateException";
+  /** The message type index the frame carried. */
   readonly messageType: number;
+  /** Builds the error with Flink's text. */
   constructor(messageType: number) {
     super("UNKNOWN_MESSAGE_TYPE", `Illegal message type with index ${messageType}.`, false);
     this.messageType = messageType;

@@ -9,6 +9,7 @@ import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
 
 /** A body that can write itself after a frame header. */
 export interface MessageBody {
+  /** Writes the body's bytes (without the frame header) to `w`. */
   writeTo(w: ByteWriter): void;
 }
 
@@ -38,6 +39,7 @@ function decodeBody<T>(name: string, body: Uint8Array, read: (r: ByteReader) => 
 export class KvStateRequest implements MessageBody {
   /** Java `hashCode()` of the key; the proxy routes by it. */
   readonly keyHashCode: number;
+  /** The serialized key and namespace, as `serializeKeyAndNamespace` writes them. */
   readonly serializedKeyAndNamespace: Uint8Array;
   #jobId: JobID | undefined;
   #jobIdBytes: Uint8Array | undefined;
@@ -45,6 +47,8 @@ export class KvStateRequest implements MessageBody {
   #nameBytes: Uint8Array | undefined;
 
   /**
+   * Builds a query for the key with Java hash `keyHashCode` in state `stateName` of job `jobId`.
+   *
    * @param jobId the job id, or its 16 wire bytes (parsed only if `jobId` is read)
    * @param stateName the name, or its UTF-8 bytes (decoded only if `stateName` is read)
    */
@@ -59,6 +63,7 @@ export class KvStateRequest implements MessageBody {
     this.serializedKeyAndNamespace = serializedKeyAndNamespace;
   }
 
+  /** The job whose state is queried. */
   get jobId(): JobID {
     return this.#jobId ??= JobID.fromBytes(this.#jobIdBytes!);
   }
@@ -68,6 +73,7 @@ export class KvStateRequest implements MessageBody {
     return this.#jobIdBytes ??= this.#jobId!.toBytes();
   }
 
+  /** The queryable state name. */
   get stateName(): string {
     return this.#stateName ??= decodeUtf8(this.#nameBytes!);
   }
@@ -91,6 +97,7 @@ export class KvStateRequest implements MessageBody {
     return key;
   }
 
+  /** Writes the body's bytes (without the frame header) to `w`. */
   writeTo(w: ByteWriter): void {
     const name = this.stateNameBytes;
     if (this.#jobIdBytes !== undefined) w.writeBytes(this.#jobIdBytes);
@@ -116,12 +123,17 @@ export class KvStateRequest implements MessageBody {
 
 /** A query from a proxy to a state server: `[kvStateId 16][i32 len][key+namespace]`. */
 export class KvStateInternalRequest implements MessageBody {
+  /** The serialized key and namespace, as `serializeKeyAndNamespace` writes them. */
   readonly serializedKeyAndNamespace: Uint8Array;
   #kvStateId: KvStateID | undefined;
   // Decoded requests keep the id's wire bytes: a server looks states up by them directly.
   #idBytes: Uint8Array | undefined;
 
-  /** @param kvStateId the id, or its 16 wire bytes (parsed only if `kvStateId` is read) */
+  /**
+   * Builds a request for the state registered under `kvStateId`.
+   *
+   * @param kvStateId the id, or its 16 wire bytes (parsed only if `kvStateId` is read)
+   */
   constructor(kvStateId: KvStateID | Uint8Array, serializedKeyAndNamespace: Uint8Array) {
     if (kvStateId instanceof Uint8Array) {
       if (kvStateId.length !== 16) throw new InvalidFrameError(`A KvStateID is 16 bytes, got ${kvStateId.length}.`, false);
@@ -130,6 +142,7 @@ export class KvStateInternalRequest implements MessageBody {
     this.serializedKeyAndNamespace = serializedKeyAndNamespace;
   }
 
+  /** The id under which the state server registered the state. */
   get kvStateId(): KvStateID {
     return this.#kvStateId ??= KvStateID.fromBytes(this.#idBytes!);
   }
@@ -139,6 +152,7 @@ export class KvStateInternalRequest implements MessageBody {
     return this.#idBytes === undefined ? this.#kvStateId!.key : idKeyOfBytes(this.#idBytes, 0);
   }
 
+  /** Writes the body's bytes (without the frame header) to `w`. */
   writeTo(w: ByteWriter): void {
     if (this.#idBytes !== undefined) w.writeBytes(this.#idBytes);
     else this.#kvStateId!.writeTo(w);
@@ -146,6 +160,7 @@ export class KvStateInternalRequest implements MessageBody {
     w.writeBytes(this.serializedKeyAndNamespace);
   }
 
+  /** Decodes a body; the key bytes are a view into `body`. Trailing bytes are ignored, as in Flink. */
   static decode(body: Uint8Array): KvStateInternalRequest {
     // Hot path on every state server: plain byte reads, no reader object.
     if (body.length >= 20) {
@@ -161,17 +176,21 @@ export class KvStateInternalRequest implements MessageBody {
 
 /** A successful answer: `[i32 len][serialized state]`. */
 export class KvStateResponse implements MessageBody {
+  /** The serialized state (value, list or map bytes), as the state's serializers write it. */
   readonly content: Uint8Array;
 
+  /** Wraps `content` (not copied). */
   constructor(content: Uint8Array) {
     this.content = content;
   }
 
+  /** Writes the body's bytes (without the frame header) to `w`. */
   writeTo(w: ByteWriter): void {
     w.writeInt32(this.content.length);
     w.writeBytes(this.content);
   }
 
+  /** Decodes a body; `content` is a view into `body`. Trailing bytes are ignored, as in Flink. */
   static decode(body: Uint8Array): KvStateResponse {
     // Hot path on every client: plain byte reads, no reader object.
     if (body.length >= 4) {

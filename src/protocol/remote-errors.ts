@@ -9,9 +9,13 @@ import type { JavaClassInfo, JavaThrowable } from "./java/mod.ts";
 
 /** The fields of a Java Throwable needed to describe or re-send it. */
 export interface JavaThrowableInit {
+  /** The fully qualified Java class name. */
   readonly className: string;
+  /** The Throwable's `detailMessage` (may be null). */
   readonly message: string | null;
+  /** The Throwable's cause, if any. */
   readonly cause?: JavaThrowableInit | null;
+  /** The class and its superclasses as serialized, most specific first. */
   readonly classChain?: readonly JavaClassInfo[];
 }
 
@@ -30,6 +34,7 @@ const HINTS: Record<string, string> = {
 
 /** A failure reported by the remote side (server or proxy). */
 export class RemoteError extends QueryableStateError {
+  /** The Java class of a generic remote failure. */
   static readonly javaClassName: string = "java.lang.Throwable";
   /** The remote Java class, e.g. `java.lang.RuntimeException`. */
   readonly remoteClassName: string;
@@ -38,6 +43,7 @@ export class RemoteError extends QueryableStateError {
   /** The remote class chain when it came from the wire. */
   readonly classChain: readonly JavaClassInfo[] | undefined;
 
+  /** Wraps `remote`; `options.code` picks the error code (default `REMOTE`) and its hint. */
   constructor(
     remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
     options: { cause?: unknown; code?: ErrorCode } = {},
@@ -51,6 +57,7 @@ export class RemoteError extends QueryableStateError {
     this.classChain = remote.classChain;
   }
 
+  /** The remote Java class (not the class's static default): what the remote side actually sent. */
   override get javaClassName(): string {
     return this.remoteClassName;
   }
@@ -73,8 +80,11 @@ function withoutStackTrace(message: string): string {
 
 /** The remote fields of a Throwable as it came over the wire (or as we send it). */
 export interface RemoteThrowable {
+  /** The fully qualified Java class name. */
   readonly className: string;
+  /** The Throwable's `detailMessage` (may be null). */
   readonly message: string | null;
+  /** The class and its superclasses as serialized, most specific first. */
   readonly classChain?: readonly JavaClassInfo[];
 }
 
@@ -85,9 +95,11 @@ type RemoteErrorClass = {
 
 /** Flink's `BadRequestException`: the request was understood but cannot be answered. */
 export class BadRequestError extends RemoteError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.network.BadRequestException`;
   /** The text a server sends when it gives no detail. */
   static readonly defaultText: string = "Bad request.";
+  /** Wraps `remote`; subclasses pass their own `options.code`. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown; code?: ErrorCode } = {}) {
     super(remote, { code: "BAD_REQUEST", ...options });
   }
@@ -107,8 +119,11 @@ export class BadRequestError extends RemoteError {
 
 /** No value for that key and namespace (code `UNKNOWN_KEY_OR_NAMESPACE`). Check the key, its type, and that the job has processed it. */
 export class UnknownKeyOrNamespaceError extends BadRequestError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKeyOrNamespaceException`;
+  /** The text Flink sends when it gives no detail. */
   static override readonly defaultText: string = "No state for the specified key/namespace.";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_KEY_OR_NAMESPACE" });
   }
@@ -116,8 +131,11 @@ export class UnknownKeyOrNamespaceError extends BadRequestError {
 
 /** The state server has no state under that KvStateID (code `UNKNOWN_KV_STATE_ID`); the location is stale. */
 export class UnknownKvStateIdError extends BadRequestError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKvStateIdException`;
+  /** The text Flink sends when it gives no detail. */
   static override readonly defaultText: string = "No registered state.";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_KV_STATE_ID" });
   }
@@ -129,8 +147,11 @@ export class UnknownKvStateIdError extends BadRequestError {
 
 /** No state server is registered for the key's key group (code `UNKNOWN_KEY_GROUP_LOCATION`). */
 export class UnknownKeyGroupLocationError extends BadRequestError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.exceptions.UnknownKvStateKeyGroupLocationException`;
+  /** The text Flink sends when it gives no detail. */
   static override readonly defaultText: string = "Unknown key-group location.";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_KEY_GROUP_LOCATION" });
   }
@@ -138,7 +159,9 @@ export class UnknownKeyGroupLocationError extends BadRequestError {
 
 /** The proxy could not find where the state lives: the job or state name is unknown or not ready (code `UNKNOWN_LOCATION`). */
 export class UnknownLocationError extends RemoteError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.exceptions.UnknownLocationException`;
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_LOCATION" });
   }
@@ -154,10 +177,13 @@ export class UnknownLocationError extends RemoteError {
 
 /** The proxy has no coordinator to ask (code `UNKNOWN_JOB_MANAGER`). */
 export class UnknownJobManagerError extends RemoteError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = `${PKG}.exceptions.UnknownJobManagerException`;
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_JOB_MANAGER" });
   }
+  /** Flink's error for a proxy with no JobManager (coordinator), with Flink's text. */
   static create(): UnknownJobManagerError {
     return new UnknownJobManagerError({
       className: UnknownJobManagerError.javaClassName,
@@ -168,7 +194,9 @@ export class UnknownJobManagerError extends RemoteError {
 
 /** The job id is not known to the coordinator (code `UNKNOWN_JOB`). Check the job id and that the job runs. */
 export class UnknownJobError extends RemoteError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = "org.apache.flink.runtime.messages.FlinkJobNotFoundException";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_JOB" });
   }
@@ -176,7 +204,9 @@ export class UnknownJobError extends RemoteError {
 
 /** The job has no queryable state of that name (code `UNKNOWN_STATE_NAME`). Check the name the job registered. */
 export class UnknownStateNameError extends RemoteError {
+  /** The Java exception class Flink sends for this failure. */
   static override readonly javaClassName: string = "org.apache.flink.runtime.query.UnknownKvStateLocation";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
   constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
     super(remote, { ...options, code: "UNKNOWN_STATE_NAME" });
   }

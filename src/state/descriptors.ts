@@ -15,6 +15,7 @@ export const StateKind = {
   AGGREGATING: "aggregating",
   FOLDING: "folding",
 } as const;
+/** One of the {@link StateKind} values: `"value"`, `"list"`, `"map"`, …. */
 export type StateKind = typeof StateKind[keyof typeof StateKind];
 
 interface Base {
@@ -24,51 +25,77 @@ interface Base {
   readonly queryableStateName?: string;
 }
 
+/** Describes a ValueState (one value per key), as Flink's `ValueStateDescriptor`. */
 export interface ValueStateDescriptor<V> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "value";
+  /** Serializes the value, on the wire and for queries. */
   readonly valueSerializer: TypeSerializer<V>;
   /** Returned by `value()` when the key has no value. Queries for such a key still fail (as in Flink). */
   readonly defaultValue?: V;
 }
 
+/** Describes a ListState (a list per key), as Flink's `ListStateDescriptor`. */
 export interface ListStateDescriptor<T> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "list";
+  /** Serializes each element; queries get the elements joined by Flink's list delimiter. */
   readonly elementSerializer: TypeSerializer<T>;
 }
 
+/** Describes a MapState (a map per key), as Flink's `MapStateDescriptor`. */
 export interface MapStateDescriptor<UK, UV> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "map";
+  /** Serializes the keys of the per-key map. */
   readonly userKeySerializer: TypeSerializer<UK>;
+  /** Serializes the values of the per-key map. */
   readonly userValueSerializer: TypeSerializer<UV>;
 }
 
+/** Describes a ReducingState (a value per key combined by `reduce`), as Flink's `ReducingStateDescriptor`. */
 export interface ReducingStateDescriptor<T> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "reducing";
+  /** Combines the stored value with an added one (Flink's `ReduceFunction`). */
   readonly reduce: (a: T, b: T) => T;
+  /** Serializes the reduced value. */
   readonly valueSerializer: TypeSerializer<T>;
 }
 
 /** Flink's AggregateFunction: the state stores ACC; reads give OUT. */
 export interface AggregateFunction<IN, ACC, OUT> {
+  /** A fresh accumulator, used when the key has none yet. */
   createAccumulator(): ACC;
+  /** Adds `value` to `accumulator` and returns the new accumulator. */
   add(value: IN, accumulator: ACC): ACC;
+  /** The result a read gives for `accumulator`. */
   getResult(accumulator: ACC): OUT;
 }
 
+/** Describes an AggregatingState (an accumulator per key), as Flink's `AggregatingStateDescriptor`. */
 export interface AggregatingStateDescriptor<IN, ACC, OUT> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "aggregating";
+  /** Creates, updates and reads the accumulator. */
   readonly aggregateFunction: AggregateFunction<IN, ACC, OUT>;
+  /** Serializes the accumulator (queries return the accumulator, not the result, as in Flink). */
   readonly accumulatorSerializer: TypeSerializer<ACC>;
 }
 
 /** Deprecated in Flink (use aggregating), kept because Flink's tests use it. */
 export interface FoldingStateDescriptor<T, ACC> extends Base {
+  /** Discriminates the descriptor kinds. */
   readonly kind: "folding";
+  /** The accumulator a key starts from (copied per key). */
   readonly initialValue: ACC;
+  /** Folds an added value into the accumulator (Flink's `FoldFunction`). */
   readonly fold: (accumulator: ACC, value: T) => ACC;
+  /** Serializes the accumulator. */
   readonly accumulatorSerializer: TypeSerializer<ACC>;
 }
 
+/** Any state descriptor; switch on `kind` to tell them apart. */
 export type StateDescriptor =
   // deno-lint-ignore no-explicit-any
   | ValueStateDescriptor<any>
@@ -96,7 +123,14 @@ function base(name: string, options: QueryableOption): Base {
   return options.queryable === undefined ? { name } : { name, queryableStateName: options.queryable };
 }
 
-/** A ValueState descriptor. */
+/**
+ * A ValueState descriptor.
+ *
+ * @example
+ * ```ts
+ * const count = valueState("count", longSerializer, { queryable: "count-query", defaultValue: 0n });
+ * ```
+ */
 export function valueState<V>(name: string, valueSerializer: TypeSerializer<V>, options: QueryableOption & { defaultValue?: V } = {}): ValueStateDescriptor<V> {
   const d = { ...base(name, options), kind: "value" as const, valueSerializer };
   return options.defaultValue === undefined ? d : { ...d, defaultValue: options.defaultValue };

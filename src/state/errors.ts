@@ -11,10 +11,15 @@ import type { StateKind } from "./descriptors.ts";
  * hash is not deterministic.
  */
 export class KeyGroupOutOfRangeError extends QueryableStateError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalArgumentException";
+  /** The key that was set. */
   readonly key: unknown;
+  /** The key group the key hashes to. */
   readonly keyGroup: number;
+  /** The key groups this backend owns. */
   readonly keyGroupRange: KeyGroupRange;
+  /** Builds the error for `key`, which hashed to `keyGroup` of `numberOfKeyGroups`, outside `keyGroupRange`. */
   constructor(key: unknown, keyGroup: number, keyGroupRange: KeyGroupRange, numberOfKeyGroups: number) {
     super(
       "KEY_GROUP_OUT_OF_RANGE",
@@ -30,10 +35,15 @@ export class KeyGroupOutOfRangeError extends QueryableStateError {
 
 /** A state name was requested with a different kind than it was created with (code `STATE_KIND_MISMATCH`). */
 export class StateKindMismatchError extends QueryableStateError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalStateException";
+  /** The state's name. */
   readonly stateName: string;
+  /** The kind the state was created with. */
   readonly existingKind: StateKind;
+  /** The kind that was requested. */
   readonly requestedKind: StateKind;
+  /** Builds the error for state `stateName`, created as `existingKind` and requested as `requestedKind`. */
   constructor(stateName: string, existingKind: StateKind, requestedKind: StateKind) {
     super(
       "STATE_KIND_MISMATCH",
@@ -48,8 +58,11 @@ export class StateKindMismatchError extends QueryableStateError {
 
 /** Two states of one backend use the same queryable-state name (code `DUPLICATE_QUERYABLE_STATE_NAME`). */
 export class DuplicateQueryableStateNameError extends QueryableStateError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.IllegalStateException";
+  /** The queryable name both states use. */
   readonly queryableStateName: string;
+  /** Builds the error for `queryableStateName`, used by `existingState` and then requested by `newState`. */
   constructor(queryableStateName: string, existingState: string, newState: string) {
     super(
       "DUPLICATE_QUERYABLE_STATE_NAME",
@@ -62,8 +75,11 @@ export class DuplicateQueryableStateNameError extends QueryableStateError {
 
 /** A state was read or written before `setCurrentKey` (code `NO_CURRENT_KEY`). */
 export class NoCurrentKeyError extends QueryableStateError {
+  /** The Java exception Flink throws in this case. */
   static readonly javaClassName = "java.lang.NullPointerException";
+  /** The state that was accessed. */
   readonly stateName: string;
+  /** Builds the error for an access to state `stateName`. */
   constructor(stateName: string) {
     super(
       "NO_CURRENT_KEY",

@@ -31,11 +31,13 @@ export interface QueryableStateEntry {
   readonly name: string;
   /** The name clients query it by. */
   readonly queryableStateName: string;
+  /** The descriptor the state was created from. */
   readonly descriptor: StateDescriptor;
   /** Answers queries in Flink's value formats; register it with a KvStateRegistry. */
   readonly kvState: KvState;
 }
 
+/** Options of {@link HeapKeyedStateBackend}. */
 export interface HeapKeyedStateBackendOptions<K> {
   /** Serializes keys (the bytes queries carry) and gives their Java hashCode (for key groups). */
   keySerializer: KeySerializer<K>;
@@ -68,8 +70,11 @@ type AnyHeapState = HeapState<unknown> & { readonly kind: StateDescriptor["kind"
  * ```
  */
 export class HeapKeyedStateBackend<K> {
+  /** Serializes keys and gives their Java hashCode. */
   readonly keySerializer: KeySerializer<K>;
+  /** The key groups this subtask owns. */
   readonly keyGroupRange: KeyGroupRange;
+  /** Total number of key groups (the operator's max parallelism). */
   readonly numberOfKeyGroups: number;
   readonly #onQueryableState: ((entry: QueryableStateEntry) => void) | undefined;
   readonly #states = new Map<string, AnyHeapState>();
@@ -84,6 +89,7 @@ export class HeapKeyedStateBackend<K> {
   /** Id of the current key+namespace bytes; computed on first use, dropped when either changes. */
   #id: string | undefined;
 
+  /** An empty backend; throws InvalidArgumentError for a bad serializer, range or number of key groups. */
   constructor(options: HeapKeyedStateBackendOptions<K>) {
     const { keySerializer, keyGroupRange, numberOfKeyGroups } = options ?? {};
     if (keySerializer === null || typeof keySerializer !== "object" || typeof keySerializer.hashCode !== "function") {
@@ -172,10 +178,15 @@ export class HeapKeyedStateBackend<K> {
    * asking for a name with another kind throws StateKindMismatchError.
    */
   getState<V>(descriptor: ValueStateDescriptor<V>): ValueState<V>;
+  /** The ListState for `descriptor`, created on first use. */
   getState<T>(descriptor: ListStateDescriptor<T>): ListState<T>;
+  /** The MapState for `descriptor`, created on first use. */
   getState<UK, UV>(descriptor: MapStateDescriptor<UK, UV>): MapState<UK, UV>;
+  /** The ReducingState for `descriptor`, created on first use. */
   getState<T>(descriptor: ReducingStateDescriptor<T>): ReducingState<T>;
+  /** The AggregatingState for `descriptor`, created on first use. */
   getState<IN, ACC, OUT>(descriptor: AggregatingStateDescriptor<IN, ACC, OUT>): AggregatingState<IN, OUT>;
+  /** The FoldingState for `descriptor`, created on first use. */
   getState<T, ACC>(descriptor: FoldingStateDescriptor<T, ACC>): FoldingState<T, ACC>;
   getState(descriptor: StateDescriptor): unknown {
     if (descriptor === null || typeof descriptor !== "object" || typeof descriptor.name !== "string") {

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
-import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener, ProtocolError } from "../../mod.ts";
+import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener, ProtocolError, detectRuntime } from "../../mod.ts";
 import { encodeResponseFrame, FrameDecoder, type Frame, KvStateResponse, encodeServerFailureFrame, PROTOCOL_VERSION } from "../../protocol.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
@@ -189,5 +192,43 @@ describe("FrameSink", () => {
         await listener.close();
       }
     }
+  });
+
+  test("one AbortSignal shared by many requests: one listener (no MaxListenersExceededWarning), all abort", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    const listener = await scriptedServer(() => {}); // never answers
+    const client = newClient({ requestTimeoutMs: 10_000 });
+    try {
+      const controller = new AbortController();
+      const all = Array.from({ length: 25 }, () => client.sendRequest(listener.addr, keyRequest(0), { signal: controller.signal }));
+      await new Promise((r) => setTimeout(r, 50));
+      controller.abort(new Error("enough"));
+      const results = await Promise.allSettled(all);
+      assert.ok(results.every((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "REQUEST_ABORTED"));
+      await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(warnings.filter((w) => w === "MaxListenersExceededWarning"), []);
+    } finally {
+      process.off("warning", onWarning);
+      await client.close();
+      await listener.close();
+    }
+  });
+
+  test("a client nobody closes does not keep the process alive after its last request", () => {
+    const runtime = detectRuntime();
+    const script = fileURLToPath(new URL("../fixtures/unclosed-client.ts", import.meta.url));
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const [cmd, args] = runtime === "deno"
+      ? [`${root}node_modules/.bin/deno`, ["run", "-A", "--no-check", script]]
+      : runtime === "bun"
+      ? [`${root}node_modules/.bin/bun`, [script]]
+      : [process.execPath, ["--import", "tsx", script]];
+    // The client's request timeout is 60 s: if its timer held the process, this would time out.
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8", timeout: 30_000 });
+    assert.equal(r.error, undefined, "the process did not exit by itself");
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "answered 1 byte\n");
   });
 });

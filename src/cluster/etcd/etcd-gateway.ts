@@ -12,6 +12,7 @@ import { QueryableStateError } from "../../core/errors.ts";
 
 /** etcd did not answer in time, refused the connection, or answered with an error. */
 export class EtcdUnavailableError extends QueryableStateError {
+  /** Builds the error for the call `what` (an etcd path), failed with `cause`. */
   constructor(what: string, cause: unknown) {
     super("ETCD_UNAVAILABLE", `etcd ${what} failed: ${(cause as Error)?.message ?? cause}. Check that etcd is running and reachable (its /health endpoint).`, { cause });
   }
@@ -56,16 +57,23 @@ export interface WatchEvent {
   value: string;
 }
 
+/** Options of {@link EtcdGateway}. */
 export interface EtcdOptions {
   /** Each unary call fails after this long. @default 3000 */
   timeoutMs?: number;
 }
 
+/** The etcd v3 calls this library needs (key-value, leases, watches), over the JSON gateway. */
 export class EtcdGateway {
+  /** The etcd base URL, without a trailing slash. */
   readonly url: string;
   readonly #timeoutMs: number;
 
-  /** @param url e.g. `http://127.0.0.1:2379` */
+  /**
+   * A client of the etcd at `url`; it holds no connection of its own (each call is a `fetch`).
+   *
+   * @param url e.g. `http://127.0.0.1:2379`
+   */
   constructor(url: string, options: EtcdOptions = {}) {
     this.url = url.replace(/\/+$/, "");
     this.#timeoutMs = options.timeoutMs ?? 3000;
@@ -101,6 +109,7 @@ export class EtcdGateway {
     }
   }
 
+  /** Sets `key` to `value`, bound to `lease` when given (the key goes when the lease does). */
   async put(key: string, value: string, lease?: string): Promise<void> {
     await this.#post("/v3/kv/put", { key: b64(key), value: b64(value), ...(lease === undefined ? {} : { lease }) });
   }
@@ -115,16 +124,19 @@ export class EtcdGateway {
     };
   }
 
+  /** The value of `key`, `undefined` when there is none. */
   async get(key: string): Promise<string | undefined> {
     const r = await this.#post("/v3/kv/range", { key: b64(key) });
     const kvs = r.kvs as Record<string, string>[] | undefined;
     return kvs === undefined || kvs.length === 0 ? undefined : unb64(kvs[0].value);
   }
 
+  /** Deletes `key` (no error if it does not exist). */
   async delete(key: string): Promise<void> {
     await this.#post("/v3/kv/deleterange", { key: b64(key) });
   }
 
+  /** Deletes every key with `prefix`. */
   async deletePrefix(prefix: string): Promise<void> {
     await this.#post("/v3/kv/deleterange", { key: b64(prefix), range_end: prefixEnd(prefix) });
   }
@@ -142,6 +154,7 @@ export class EtcdGateway {
     return ttl !== undefined && Number(ttl) > 0;
   }
 
+  /** Revokes a lease: every key bound to it is deleted at once. */
   async revokeLease(lease: string): Promise<void> {
     await this.#post("/v3/lease/revoke", { ID: lease });
   }

@@ -12,20 +12,25 @@ import { type Membership, randomId } from "../membership.ts";
 import { EtcdGateway } from "./etcd-gateway.ts";
 import { type EtcdLocationEntry, entryKey, jobKey, stateDir } from "./etcd-locations.ts";
 
+/** Options of {@link EtcdMembership}. */
 export interface EtcdMembershipOptions {
-  /** @default "/queryable-state/" */
+  /** Key prefix of every entry this task manager writes. @default "/queryable-state/" */
   prefix?: string;
-  /** @default 5 */
+  /** TTL of the lease its entries are bound to: how long they outlive a dead task manager. @default 5 */
   leaseTtlSeconds?: number;
-  /** @default 3000 */
+  /** Timeout of each etcd request. @default 3000 */
   timeoutMs?: number;
-  /** @default console.warn */
+  /** Where lease losses and failed renewals are reported. @default console.warn */
   log?: (message: string) => void;
 }
 
+/** Registers a task manager's jobs and state locations in etcd, bound to a renewed lease (no coordinator needed). */
 export class EtcdMembership implements Membership {
+  /** This task manager's id, written into each of its entries. */
   readonly id: string = randomId();
+  /** The etcd client. */
   readonly etcd: EtcdGateway;
+  /** Key prefix of every entry. */
   readonly prefix: string;
   readonly #ttl: number;
   readonly #log: (message: string) => void;
@@ -35,6 +40,7 @@ export class EtcdMembership implements Membership {
   #renewing = false;
   #closed = false;
 
+  /** Talks to the etcd at `url` (its HTTP/JSON gateway); nothing is sent before `start()`. */
   constructor(url: string, options: EtcdMembershipOptions = {}) {
     this.etcd = new EtcdGateway(url, { timeoutMs: options.timeoutMs });
     this.prefix = options.prefix ?? "/queryable-state/";
@@ -47,6 +53,7 @@ export class EtcdMembership implements Membership {
     return this.#lease;
   }
 
+  /** Takes a lease (throws when etcd cannot be reached) and starts renewing it. */
   async start(): Promise<void> {
     this.#lease = await this.etcd.grantLease(this.#ttl);
     this.#timer = setInterval(() => void this.#renew(), Math.max(200, (this.#ttl * 1000) / 3));
@@ -67,6 +74,7 @@ export class EtcdMembership implements Membership {
     }
   }
 
+  /** Records the job's vertices and their max parallelism, so readers know each operator's number of key groups. */
   async registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void> {
     await this.etcd.put(jobKey(this.prefix, jobId), JSON.stringify({ vertices: [...vertices] }));
   }
@@ -84,12 +92,14 @@ export class EtcdMembership implements Membership {
     await this.etcd.put(key, JSON.stringify(entryJson(entry)), this.#lease);
   }
 
+  /** Deletes the entry (best effort: its lease expires it anyway). */
   async unregisterState(jobId: JobID, _vertex: string, range: KeyGroupRange, name: string): Promise<void> {
     const key = entryKey(this.prefix, jobId, name, range.startKeyGroup);
     this.#entries.delete(key);
     await this.etcd.delete(key).catch(() => {});
   }
 
+  /** Nothing to do: the job's entries were deleted with its states. */
   forgetJob(_jobId: JobID): void {}
 
   /** Revokes the lease: every entry of this task manager goes at once. */

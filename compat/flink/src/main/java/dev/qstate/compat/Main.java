@@ -29,6 +29,7 @@ public final class Main {
             case "cluster" -> ClusterRole.run(Args.parse(rest));
             case "client" -> ClientRole.run(Args.parse(rest));
             case "vectors" -> VectorsRole.run(Args.parse(rest));
+            case "bench" -> BenchRole.run(Args.parse(rest));
             default -> {
                 System.err.println("unknown role " + role + " (cluster, client, vectors)");
                 System.exit(2);

@@ -28,7 +28,10 @@ Usage:
       Show how a query for KEY is routed and the exact request frame it sends.
   qstate help
 
-Types: ${TYPE_NAMES.join(", ")} (bytes as hex).
+Types: type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,
+  tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},
+  long[], nullable<long>, enum<RED,GREEN>, … Keys on the command line: the simple names, decimal, biginteger.
+  --json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.
 `;
 
 type Flags = Record<string, string | true>;

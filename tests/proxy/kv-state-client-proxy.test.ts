@@ -155,7 +155,7 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     coordinator.notifyKvStateRegistered(jobId, "op", ranges[0], "counts", hang, servers[0].address!);
     coordinator.notifyKvStateRegistered(jobId, "op", ranges[1], "counts", hang, servers[0].address!);
     const started = Date.now();
-    await assert.rejects(send(1), (e: unknown) => e instanceof RemoteError && /no answer within 200 ms/.test(e.remoteMessage!));
+    await assert.rejects(send(1), (e: unknown) => e instanceof RemoteError && /no answer within \d+ ms/.test(e.remoteMessage!));
     assert.ok(Date.now() - started < 2000);
   });
 });

@@ -202,3 +202,21 @@ export {
   NoCurrentKeyError,
   StateKindMismatchError,
 } from "./src/state/errors.ts";
+export { eitherSerializer, type Either } from "./src/types/either-serializer.ts";
+export { type Row, type RowField, type RowKind, ROW_KINDS, rowSerializer } from "./src/types/row-serializer.ts";
+export { type Pojo, type PojoOptions, pojoSerializer } from "./src/types/pojo-serializer.ts";
+export { enumSerializer } from "./src/types/enum-serializer.ts";
+export {
+  booleanArraySerializer, charArraySerializer, doubleArraySerializer, floatArraySerializer, genericArraySerializer,
+  intArraySerializer, longArraySerializer, shortArraySerializer, stringArraySerializer,
+} from "./src/types/array-serializers.ts";
+export { bigDecimalSerializer, bigIntegerSerializer, Decimal, javaBigIntegerHash } from "./src/types/big-number-serializers.ts";
+export {
+  dateSerializer, instantSerializer, localDateSerializer, localDateTimeSerializer, localTimeSerializer,
+  sqlDateSerializer, sqlTimeSerializer, sqlTimestampSerializer,
+} from "./src/types/date-serializers.ts";
+export { Instant, LocalDate, LocalDateTime, LocalTime } from "./src/types/temporal.ts";
+export { nullableSerializer } from "./src/types/nullable-serializer.ts";
+export { type JsonValue, toJsonValue } from "./src/types/json-value.ts";
+export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError } from "./src/types/expression.ts";
+export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";

@@ -202,6 +202,19 @@ class Check {
       if (d) this.failures.push(`${what}: ${d}`);
     }
   }
+  /** Runs `fn`, which must throw a library error with `code` whose message includes `includes`. */
+  code(what: string, fn: () => unknown, code: string, includes?: string): void {
+    try {
+      const got = fn();
+      this.failures.push(`${what}: expected ${code}, but it returned ${show(got)}`);
+    } catch (e) {
+      if (!(e instanceof qs.QueryableStateError) || e.code !== code) {
+        this.failures.push(`${what}: expected ${code}, got ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+      } else if (includes !== undefined && !e.message.includes(includes)) {
+        this.failures.push(`${what}: the ${code} message does not name ${includes}: ${e.message}`);
+      }
+    }
+  }
   /** Runs `fn`; an unexpected throw is a failure. */
   run<T>(what: string, fn: () => T): T | undefined {
     try {
@@ -575,7 +588,44 @@ const handlers: Record<string, Handler> = {
       });
     },
   },
+  types: {
+    fields: ["expression", "serializer", "bytes", "json", "hashCode", "keyable", "bytesLeft", "errorCode", "errorIncludes"],
+    check(e, c) {
+      if (e.errorCode === "UNSUPPORTED_TYPE") {
+        return c.code("parse", () => qs.parseTypeExpression(e.expression), e.errorCode, e.errorIncludes);
+      }
+      const s = c.run("parse", () => qs.parseTypeExpression(e.expression));
+      if (!s) return;
+      const bytes = qs.fromHex(e.bytes);
+      if (e.errorCode) return c.code("deserialize", () => s.deserialize(new qs.ByteReader(bytes)), e.errorCode, e.errorIncludes);
+      const r = new qs.ByteReader(bytes);
+      const v = c.run("deserialize", () => s.deserialize(r));
+      c.eq("bytes left after deserialize", r.remaining, e.bytesLeft ?? 0);
+      const json = qs.toJsonValue(v);
+      if (!jsonEqual(json, e.json)) c.fail(`json: expected ${JSON.stringify(e.json)}, got ${JSON.stringify(json)}`);
+      const w = new qs.ByteWriter();
+      c.run("serialize", () => s.serialize(v, w));
+      c.hex("serialize", w.toBytes(), e.bytes);
+      if (s.length >= 0) c.eq("fixed length", s.length, bytes.length);
+      if (e.keyable === false && s.hashCode !== undefined) c.fail(`${s.name} offers a hashCode, but Java's is per-JVM`);
+      if (e.hashCode !== undefined) {
+        if (s.hashCode === undefined) c.fail(`${s.name} has no hashCode, expected ${e.hashCode}`);
+        else c.eq("hashCode", c.run("hashCode", () => s.hashCode!(v)), e.hashCode);
+      }
+    },
+  },
 };
+
+/** JSON values equal: arrays in order, objects whatever their key order, numbers by value. */
+function jsonEqual(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
+  }
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => k in b && jsonEqual(a[k], b[k]));
+}
 
 let strictTupleHashes = false;
 

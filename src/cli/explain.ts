@@ -8,6 +8,7 @@ import { serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { parseValue, serializerForType } from "./types.ts";
+import { toJsonValue } from "../types/json-value.ts";
 
 export interface ExplainOptions {
   job: string;
@@ -22,7 +23,7 @@ export interface ExplainOptions {
 export function explainQuery(o: ExplainOptions): Record<string, unknown> {
   const serializer = serializerForType(o.keyType);
   if (!serializer.hashCode) {
-    throw new InvalidArgumentError(`Type '${o.keyType}' cannot be a key: its Java hashCode is identity-based.`);
+    throw new InvalidArgumentError(`Type '${o.keyType}' cannot be a key: its Java hashCode is not value-based (identity or per-JVM, as for arrays, enums and rows), so Flink could not route it stably.`);
   }
   const key = parseValue(o.keyType, o.key);
   const jobId = JobID.fromHex(o.job);
@@ -33,7 +34,7 @@ export function explainQuery(o: ExplainOptions): Record<string, unknown> {
   return {
     jobId: jobId.toString(),
     state: o.state,
-    key: typeof key === "bigint" ? key.toString() : key instanceof Uint8Array ? toHex(key) : key,
+    key: toJsonValue(key),
     keyType: o.keyType,
     javaHashCode: hash,
     murmurHash: murmurHash(hash),

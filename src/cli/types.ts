@@ -14,6 +14,8 @@ import {
 } from "../types/primitive-serializers.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
+import { Decimal } from "../types/big-number-serializers.ts";
+import { parseTypeExpression } from "../types/expression.ts";
 
 export const TYPE_NAMES = ["int", "long", "string", "boolean", "double", "float", "short", "byte", "char", "bytes"] as const;
 export type TypeName = typeof TYPE_NAMES[number];
@@ -32,12 +34,13 @@ const SERIALIZERS: Record<TypeName, TypeSerializer<any>> = {
   bytes: bytesSerializer,
 };
 
-/** The serializer for a CLI type name; a clear error lists the valid names. */
+/**
+ * The serializer for a CLI type: a type expression (`long`, `tuple<string,long>`, `pojo<C>{a:long}` …);
+ * a mistake is a TypeExpressionError pointing at its position.
+ */
 export function serializerForType(name: string): TypeSerializer<unknown> {
-  if (!(TYPE_NAMES as readonly string[]).includes(name)) {
-    throw new InvalidArgumentError(`Unknown type '${name}'. Use one of: ${TYPE_NAMES.join(", ")}.`);
-  }
-  return SERIALIZERS[name as TypeName];
+  if ((TYPE_NAMES as readonly string[]).includes(name)) return SERIALIZERS[name as TypeName];
+  return parseTypeExpression(name);
 }
 
 /** Parses command-line text into a value of the named type. */
@@ -69,6 +72,15 @@ export function parseValue(type: string, text: string): unknown {
       return text;
     case "bytes":
       return fromHex(text);
+    case "decimal":
+      return Decimal.parse(text);
+    case "biginteger":
+      if (!/^-?\d+$/.test(text)) throw bad("expected an integer");
+      return BigInt(text);
   }
-  throw new InvalidArgumentError(`Unknown type '${type}'. Use one of: ${TYPE_NAMES.join(", ")}.`);
+  serializerForType(type); // a typo gets the type expression's error
+  throw new InvalidArgumentError(
+    `Cannot read '${text}' as ${type} from the command line: --key and --namespace take ${TYPE_NAMES.join(", ")}, ` +
+      "decimal or biginteger; query other key types through the library.",
+  );
 }

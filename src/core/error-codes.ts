@@ -7,6 +7,11 @@ export type ErrorCode =
   | "TRUNCATED_INPUT"
   | "INVALID_ARGUMENT"
   | "SERIALIZATION"
+  // Flink's types and type expressions
+  | "TYPE_EXPRESSION"
+  | "UNSUPPORTED_TYPE"
+  | "POJO_SUBCLASS"
+  | "MISSING_KEY_HASH"
   // the wire protocol
   | "FRAME_TOO_LARGE"
   | "INVALID_FRAME"

@@ -6,9 +6,10 @@ type FieldSerializers<T extends unknown[]> = { [K in keyof T]: TypeSerializer<T[
 
 /**
  * Flink's `TupleSerializer` for `Tuple1..Tuple25` ⇄ a JS array: the fields back to back,
- * with no header and no null mask (a null field is an error, as in Flink).
- * Its hash is Flink's `TupleN.hashCode()`: `r = 31 * r + field.hashCode()`, when every
- * field type has a value-based hash.
+ * with no header and no null mask (a null field is an error, as in Flink). With no fields it
+ * is Flink's `Tuple0Serializer` ⇄ `[]`: one byte, 42. Tuples nest (a field may be a tuple).
+ * Its hash is Flink's `TupleN.hashCode()`: `r = 31 * r + field.hashCode()` (0 for Tuple0),
+ * when every field type has a value-based hash.
  *
  * @example
  * ```ts
@@ -20,11 +21,13 @@ export function tupleSerializer<T extends unknown[]>(
   ...fields: FieldSerializers<T>
 ): TypeSerializer<T> {
   const fs = fields as TypeSerializer<unknown>[];
-  if (fs.length < 1 || fs.length > 25) {
-    throw new InvalidArgumentError(`Flink tuples have 1 to 25 fields, got ${fs.length}.`);
+  if (fs.length > 25) {
+    throw new InvalidArgumentError(`Flink tuples have 0 to 25 fields, got ${fs.length}.`);
   }
-  const fixed = fs.every((f) => f.length >= 0) ? fs.reduce((n, f) => n + f.length, 0) : -1;
-  const name = `TupleSerializer<Tuple${fs.length}>[${fs.map((f) => f.name).join(",")}]`;
+  const fixed = fs.length === 0 ? 1 : fs.every((f) => f.length >= 0) ? fs.reduce((n, f) => n + f.length, 0) : -1;
+  const name = fs.length === 0
+    ? "Tuple0Serializer"
+    : `TupleSerializer<Tuple${fs.length}>[${fs.map((f) => f.name).join(",")}]`;
   const check = (v: unknown): unknown[] => {
     if (!Array.isArray(v) || v.length !== fs.length) {
       throw new InvalidArgumentError(
@@ -38,6 +41,7 @@ export function tupleSerializer<T extends unknown[]>(
     length: fixed,
     serialize(v: T, out: ByteWriter): void {
       const a = check(v);
+      if (fs.length === 0) return out.writeUint8(42);
       for (let i = 0; i < fs.length; i++) {
         if (a[i] === null || a[i] === undefined) {
           throw new InvalidArgumentError(`Tuple field ${i} is null: Flink tuples cannot hold null fields.`);
@@ -46,6 +50,10 @@ export function tupleSerializer<T extends unknown[]>(
       }
     },
     deserialize(input: ByteReader): T {
+      if (fs.length === 0) {
+        input.skip(1);
+        return [] as unknown as T;
+      }
       const out = new Array(fs.length);
       for (let i = 0; i < fs.length; i++) out[i] = fs[i].deserialize(input);
       return out as T;

@@ -79,15 +79,15 @@ describe(`qstate CLI on ${runtime}`, () => {
     for (const proxy of info.proxies) {
       const count = await run(["get", "--proxy", proxy, "--job", info.jobId, "--state", "event-counts", "--key", key, "--key-type", "string", "--value-type", "long", "--json"]);
       assert.equal(count.code, 0, count.stderr);
-      const value = JSON.parse(count.stdout).value;
-      assert.ok(Number.isInteger(value) && value > 0, count.stdout);
+      const value = JSON.parse(count.stdout).value; // a long: an exact decimal string
+      assert.ok(/^\d+$/.test(value) && BigInt(value) > 0n, count.stdout);
     }
     const list = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "recent-events", "--key", key, "--key-type", "string", "--value-type", "string", "--kind", "list", "--json"]);
     assert.equal(list.code, 0, list.stderr);
     assert.ok(Array.isArray(JSON.parse(list.stdout).value));
     const map = await run(["get", "--proxy", info.proxies[1], "--job", info.jobId, "--state", "events-by-type", "--key", key, "--key-type", "string", "--value-type", "long", "--kind", "map"]);
     assert.equal(map.code, 0, map.stderr);
-    assert.ok(Object.values(JSON.parse(map.stdout)).every((n) => typeof n === "number" && n > 0), map.stdout);
+    assert.ok(Object.values(JSON.parse(map.stdout)).every((n) => typeof n === "string" && BigInt(n) > 0n), map.stdout);
   });
 
   test("failures print one line with the error code and exit non-zero", async () => {
@@ -103,7 +103,7 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.match(wrongJob.stderr, /^qstate: UNKNOWN_JOB: /);
     const badType = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "event-counts", "--key", "x", "--key-type", "strin", "--value-type", "long"]);
     assert.equal(badType.code, 1);
-    assert.match(badType.stderr, /INVALID_ARGUMENT: Unknown type 'strin'/);
+    assert.match(badType.stderr, /TYPE_EXPRESSION: Unknown type "strin" at position 0/);
     const usage = await run(["get", "--proxy", info.proxies[0]]);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--job is required/);
@@ -121,6 +121,16 @@ describe(`qstate CLI on ${runtime}`, () => {
     const bad = await run(["explain", "--key", "x", "--key-type", "bytes"]);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /INVALID_ARGUMENT/);
+    const dec = await run(["explain", "--key", "1.50", "--key-type", "decimal", "--json"]);
+    assert.equal(dec.code, 0, dec.stderr);
+    assert.equal(JSON.parse(dec.stdout).javaHashCode, 31 * 150 + 2); // Java's BigDecimal("1.50").hashCode()
+    assert.equal(JSON.parse(dec.stdout).key, "1.50");
+    const typo = await run(["explain", "--key", "1", "--key-type", "tuple<lnog>"]);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /^qstate: TYPE_EXPRESSION: Unknown type "lnog" at position 6/);
+    const enumKey = await run(["explain", "--key", "RED", "--key-type", "enum<RED,GREEN>"]);
+    assert.equal(enumKey.code, 1);
+    assert.match(enumKey.stderr, /cannot be a key/);
   });
 
   test("demo (what npm start runs) prints live query results and stops by itself with --duration", async () => {

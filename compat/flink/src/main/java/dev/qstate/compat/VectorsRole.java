@@ -41,6 +41,7 @@ final class VectorsRole {
         categories.put("listState", KvStateVectors.listState());
         categories.put("deserializeListQuirks", KvStateVectors.deserializeListQuirks());
         categories.put("mapState", KvStateVectors.mapState());
+        categories.put("types", TypeVectors.types());
         VectorsJson.write(out, meta(out), categories);
         StringBuilder counts = new StringBuilder();
         categories.forEach((k, v) -> counts.append(' ').append(k).append('=').append(v.size()));

@@ -1,0 +1,247 @@
+/**
+ * Type expressions: a compact syntax naming a Flink serializer, for people and command lines.
+ *
+ *   long  string  tuple<string,long>  tuple<>  list<long>  map<string,double>  either<string,long>
+ *   row<id:long,name:string>  row<long,string>  pojo<com.acme.Stats>{count:long,name:string}
+ *   enum<RED,GREEN>  long[]  string[]  tuple<int,long>[]  array<long> (Java Long[])
+ *   nullable<long>  nullable<long,padded>  decimal  biginteger  instant  localdate …
+ *
+ * `parseTypeExpression(text)` returns the serializer; a mistake throws {@link TypeExpressionError}
+ * with the position and what is valid there.
+ */
+import { QueryableStateError } from "../core/errors.ts";
+import {
+  booleanArraySerializer, charArraySerializer, doubleArraySerializer, floatArraySerializer, genericArraySerializer,
+  intArraySerializer, longArraySerializer, shortArraySerializer, stringArraySerializer,
+} from "./array-serializers.ts";
+import { bigDecimalSerializer, bigIntegerSerializer } from "./big-number-serializers.ts";
+import { bytesSerializer } from "./bytes-serializer.ts";
+import { listSerializer, mapSerializer } from "./collection-serializers.ts";
+import {
+  dateSerializer, instantSerializer, localDateSerializer, localDateTimeSerializer, localTimeSerializer,
+  sqlDateSerializer, sqlTimeSerializer, sqlTimestampSerializer,
+} from "./date-serializers.ts";
+import { eitherSerializer } from "./either-serializer.ts";
+import { enumSerializer } from "./enum-serializer.ts";
+import { nullableSerializer } from "./nullable-serializer.ts";
+import { pojoSerializer } from "./pojo-serializer.ts";
+import {
+  booleanSerializer, byteSerializer, charSerializer, doubleSerializer, floatSerializer, intSerializer, longSerializer,
+  shortSerializer,
+} from "./primitive-serializers.ts";
+import { type RowField, rowSerializer } from "./row-serializer.ts";
+import { stringSerializer } from "./string-serializer.ts";
+import { timeWindowSerializer } from "./time-window.ts";
+import { tupleSerializer } from "./tuple-serializer.ts";
+import { UnsupportedTypeError } from "./type-errors.ts";
+import type { TypeSerializer } from "./type-serializer.ts";
+import { voidNamespaceSerializer } from "./void-namespace.ts";
+
+// deno-lint-ignore no-explicit-any
+type S = TypeSerializer<any>;
+
+/** A type expression that does not parse: `position` (0-based) and what `expected` there. */
+export class TypeExpressionError extends QueryableStateError {
+  readonly expression: string;
+  readonly position: number;
+  readonly expected: readonly string[];
+  constructor(expression: string, position: number, problem: string, expected: readonly string[]) {
+    super(
+      "TYPE_EXPRESSION",
+      `${problem} at position ${position} of the type expression ${JSON.stringify(expression)}` +
+        (expected.length ? `; expected ${expected.length > 1 ? "one of " : ""}${expected.join(", ")}` : "") +
+        `.\n  ${expression}\n  ${" ".repeat(position)}^`,
+    );
+    this.expression = expression;
+    this.position = position;
+    this.expected = expected;
+  }
+}
+
+const SIMPLE: Record<string, S> = {
+  int: intSerializer, long: longSerializer, string: stringSerializer, boolean: booleanSerializer,
+  double: doubleSerializer, float: floatSerializer, short: shortSerializer, byte: byteSerializer,
+  char: charSerializer, bytes: bytesSerializer, void: voidNamespaceSerializer, timewindow: timeWindowSerializer,
+  biginteger: bigIntegerSerializer, decimal: bigDecimalSerializer, date: dateSerializer,
+  sqldate: sqlDateSerializer, sqltime: sqlTimeSerializer, timestamp: sqlTimestampSerializer,
+  localdate: localDateSerializer, localtime: localTimeSerializer, localdatetime: localDateTimeSerializer,
+  instant: instantSerializer,
+};
+const ALIASES: Record<string, string> = { integer: "int", bigint: "biginteger", bigdecimal: "decimal" };
+const GENERIC = ["tuple", "list", "map", "either", "array", "nullable", "row", "pojo", "enum"];
+const PRIMITIVE_ARRAYS: Record<string, S> = {
+  boolean: booleanArraySerializer, byte: bytesSerializer, short: shortArraySerializer, int: intArraySerializer,
+  long: longArraySerializer, float: floatArraySerializer, double: doubleArraySerializer, char: charArraySerializer,
+  string: stringArraySerializer,
+};
+const KRYO = ["kryo", "generic", "object"];
+
+/** Every name a type expression can start with. */
+export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE), ...GENERIC];
+
+/**
+ * Parses a type expression into a serializer.
+ *
+ * @example
+ * ```ts
+ * const s = parseTypeExpression("map<string,tuple<long,double>>");
+ * ```
+ */
+export function parseTypeExpression(text: string): S {
+  return new Parser(text).parseAll();
+}
+
+class Parser {
+  readonly text: string;
+  pos = 0;
+  constructor(text: string) {
+    this.text = text;
+  }
+  fail(problem: string, expected: readonly string[], at = this.pos): never {
+    throw new TypeExpressionError(this.text, at, problem, expected);
+  }
+  ws(): void {
+    while (this.pos < this.text.length && /\s/.test(this.text[this.pos])) this.pos++;
+  }
+  peek(): string {
+    this.ws();
+    return this.text[this.pos] ?? "";
+  }
+  eat(c: string): boolean {
+    if (this.peek() !== c) return false;
+    this.pos++;
+    return true;
+  }
+  expect(c: string, alternatives: string[] = []): void {
+    if (!this.eat(c)) this.fail(this.pos >= this.text.length ? "Unexpected end" : `Unexpected ${JSON.stringify(this.text[this.pos])}`, [`'${c}'`, ...alternatives]);
+  }
+  ident(what: string[]): string {
+    this.ws();
+    const m = /^[A-Za-z_$][\w$.]*/.exec(this.text.slice(this.pos));
+    if (!m) this.fail(this.pos >= this.text.length ? "Unexpected end" : `Unexpected ${JSON.stringify(this.text[this.pos])}`, what);
+    this.pos += m[0].length;
+    return m[0];
+  }
+  parseAll(): S {
+    const s = this.type();
+    this.ws();
+    if (this.pos < this.text.length) this.fail(`Unexpected ${JSON.stringify(this.text[this.pos])}`, ["the end", "'[]'"]);
+    return s;
+  }
+  type(): S {
+    const start = (this.ws(), this.pos);
+    const raw = this.ident(["a type name (" + TYPE_EXPRESSION_NAMES.join(", ") + ")"]);
+    const name = ALIASES[raw.toLowerCase()] ?? raw.toLowerCase();
+    let s: S;
+    let simpleName: string | undefined;
+    if (KRYO.includes(name)) {
+      throw new UnsupportedTypeError(
+        `${JSON.stringify(raw)} (position ${start}): Flink serializes generic types with Kryo, whose bytes depend on the ` +
+          "job's Kryo registrations and class layout, so no client outside that JVM can read them reliably. Give the " +
+          "type Flink TypeInformation instead: make it a POJO (public no-arg constructor, public fields or getters/setters) " +
+          "and read it as pojo<Class>{field:type,...}, or use a Row, Tuple or basic type.",
+      );
+    } else if (name in SIMPLE) {
+      s = SIMPLE[name];
+      simpleName = name;
+    } else if (GENERIC.includes(name)) {
+      s = this.generic(name);
+    } else {
+      this.fail(`Unknown type ${JSON.stringify(raw)}`, [...TYPE_EXPRESSION_NAMES, "kryo (refused, see the docs)"], start);
+    }
+    while (this.peek() === "[") {
+      this.pos++;
+      this.expect("]");
+      if (simpleName !== undefined && simpleName in PRIMITIVE_ARRAYS) s = PRIMITIVE_ARRAYS[simpleName];
+      else s = genericArraySerializer(s);
+      simpleName = undefined;
+    }
+    return s;
+  }
+  typeList(close: string, min: number, max: number, what: string): S[] {
+    const out: S[] = [];
+    if (this.eat(close)) {
+      if (min > 0) this.fail(`${what} needs at least ${min} type(s)`, ["a type"], this.pos - 1);
+      return out;
+    }
+    do out.push(this.type()); while (this.eat(","));
+    if (out.length > max || out.length < min) this.fail(`${what} takes ${min === max ? min : `${min} to ${max}`} type(s), got ${out.length}`, [], this.pos);
+    this.expect(close, ["','"]);
+    return out;
+  }
+  generic(name: string): S {
+    this.expect("<");
+    switch (name) {
+      case "tuple":
+        return tupleSerializer(...this.typeList(">", 0, 25, "tuple"));
+      case "list":
+        return listSerializer(this.typeList(">", 1, 1, "list")[0]);
+      case "array":
+        return genericArraySerializer(this.typeList(">", 1, 1, "array")[0]);
+      case "map": {
+        const [k, v] = this.typeList(">", 2, 2, "map");
+        return mapSerializer(k, v);
+      }
+      case "either": {
+        const [l, r] = this.typeList(">", 2, 2, "either");
+        return eitherSerializer(l, r);
+      }
+      case "nullable": {
+        const inner = this.type();
+        let padded = false;
+        if (this.eat(",")) {
+          const at = this.pos;
+          if (this.ident(["padded"]) !== "padded") this.fail("Unknown nullable option", ["padded"], at);
+          padded = true;
+        }
+        this.expect(">", ["',padded'"]);
+        return nullableSerializer(inner, padded);
+      }
+      case "row": {
+        const fields: RowField[] = [];
+        if (!this.eat(">")) {
+          do {
+            this.ws();
+            const save = this.pos;
+            const m = /^([A-Za-z_$][\w$]*)\s*:/.exec(this.text.slice(this.pos));
+            if (m) {
+              this.pos += m[0].length;
+              fields.push({ name: m[1], type: this.type() });
+            } else {
+              this.pos = save;
+              fields.push({ type: this.type() });
+            }
+          } while (this.eat(","));
+          this.expect(">", ["','"]);
+        }
+        const named = fields.filter((f) => f.name !== undefined).length;
+        if (named !== 0 && named !== fields.length) this.fail("A row names all its fields or none", [], this.pos - 1);
+        return rowSerializer(fields);
+      }
+      case "enum": {
+        const constants: string[] = [];
+        do constants.push(this.ident(["an enum constant name"])); while (this.eat(","));
+        this.expect(">", ["','"]);
+        return enumSerializer("enum", constants);
+      }
+      case "pojo": {
+        const cls = this.ident(["the POJO's Java class name"]);
+        this.expect(">");
+        this.expect("{");
+        const fields: Record<string, S> = {};
+        if (!this.eat("}")) {
+          do {
+            const at = (this.ws(), this.pos);
+            const f = this.ident(["a field name"]);
+            if (f in fields) this.fail(`Field ${JSON.stringify(f)} is listed twice`, [], at);
+            this.expect(":");
+            fields[f] = this.type();
+          } while (this.eat(","));
+          this.expect("}", ["','"]);
+        }
+        return pojoSerializer(cls, fields);
+      }
+    }
+    return this.fail(`Unknown type ${name}`, TYPE_EXPRESSION_NAMES);
+  }
+}

@@ -1,0 +1,152 @@
+import { InvalidArgumentError } from "../core/errors.ts";
+
+// java.time values as small immutable classes; toString() (and toJSON()) is Java's toString().
+
+function pad(n: number, w: number): string {
+  return String(n).padStart(w, "0");
+}
+
+function year(y: number): string {
+  if (Math.abs(y) < 1000) return (y < 0 ? "-" : "") + pad(Math.abs(y), 4);
+  return (y > 9999 ? "+" : "") + y;
+}
+
+function fraction(nano: number): string {
+  if (nano === 0) return "";
+  if (nano % 1_000_000 === 0) return `.${pad(nano / 1_000_000, 3)}`;
+  if (nano % 1000 === 0) return `.${pad(nano / 1000, 6)}`;
+  return `.${pad(nano, 9)}`;
+}
+
+function check(what: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidArgumentError(`${what} ${v} is outside [${min}, ${max}].`);
+  }
+  return v;
+}
+
+/** Java `LocalDate`: a date without a time zone. */
+export class LocalDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  constructor(year: number, month: number, day: number) {
+    this.year = check("year", year, -999999999, 999999999);
+    this.month = check("month", month, 1, 12);
+    this.day = check("day", day, 1, 31);
+  }
+  /** Days since 1970-01-01 → date (proleptic Gregorian). */
+  static ofEpochDay(days: number): LocalDate {
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const m = mp < 10 ? mp + 3 : mp - 9;
+    return new LocalDate(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d);
+  }
+  toString(): string {
+    return `${year(this.year)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `LocalDate.hashCode()`. */
+  hashCode(): number {
+    const y = this.year;
+    return ((y & 0xfffff800) ^ ((y << 11) + (this.month << 6) + this.day)) | 0;
+  }
+}
+
+/** Java `LocalTime`: a time of day with nanoseconds. */
+export class LocalTime {
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly nano: number;
+  constructor(hour: number, minute: number, second = 0, nano = 0) {
+    this.hour = check("hour", hour, 0, 23);
+    this.minute = check("minute", minute, 0, 59);
+    this.second = check("second", second, 0, 59);
+    this.nano = check("nano", nano, 0, 999_999_999);
+  }
+  /** Java's toString: `HH:mm`, then `:ss` and a fraction only when not zero. */
+  toString(): string {
+    let s = `${pad(this.hour, 2)}:${pad(this.minute, 2)}`;
+    if (this.second > 0 || this.nano > 0) s += `:${pad(this.second, 2)}${fraction(this.nano)}`;
+    return s;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `LocalTime.hashCode()`: `Long.hashCode(toNanoOfDay())`. */
+  hashCode(): number {
+    const n = ((BigInt(this.hour) * 60n + BigInt(this.minute)) * 60n + BigInt(this.second)) * 1_000_000_000n + BigInt(this.nano);
+    return Number(BigInt.asIntN(32, n ^ (n >> 32n)));
+  }
+}
+
+/** Java `LocalDateTime`: a date and a time without a time zone. */
+export class LocalDateTime {
+  readonly date: LocalDate;
+  readonly time: LocalTime;
+  constructor(date: LocalDate, time: LocalTime) {
+    if (!(date instanceof LocalDate) || !(time instanceof LocalTime)) {
+      throw new InvalidArgumentError("LocalDateTime needs a LocalDate and a LocalTime.");
+    }
+    this.date = date;
+    this.time = time;
+  }
+  toString(): string {
+    return `${this.date}T${this.time}`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  hashCode(): number {
+    return this.date.hashCode() ^ this.time.hashCode();
+  }
+}
+
+/** Java `Instant` (also used for `java.sql.Timestamp`): seconds since the epoch and nanoseconds. */
+export class Instant {
+  readonly epochSecond: bigint;
+  readonly nano: number;
+  constructor(epochSecond: bigint, nano = 0) {
+    if (typeof epochSecond !== "bigint") throw new InvalidArgumentError("Instant needs a bigint epochSecond.");
+    this.epochSecond = epochSecond;
+    this.nano = check("nano", nano, 0, 999_999_999);
+  }
+  static ofEpochMilli(ms: bigint): Instant {
+    let s = ms / 1000n, r = ms % 1000n;
+    if (r < 0n) {
+      s -= 1n;
+      r += 1000n;
+    }
+    return new Instant(s, Number(r) * 1_000_000);
+  }
+  toEpochMilli(): bigint {
+    return this.epochSecond * 1000n + BigInt(Math.floor(this.nano / 1_000_000));
+  }
+  /** Java's toString (ISO-8601 in UTC, fraction in groups of 3 digits, none when zero). */
+  toString(): string {
+    let days = this.epochSecond / 86400n, secs = this.epochSecond % 86400n;
+    if (secs < 0n) {
+      days -= 1n;
+      secs += 86400n;
+    }
+    const s = Number(secs);
+    const t = `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}`;
+    return `${LocalDate.ofEpochDay(Number(days))}T${t}${fraction(this.nano)}Z`;
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `Instant.hashCode()`. */
+  hashCode(): number {
+    const s = this.epochSecond;
+    return (Number(BigInt.asIntN(32, s ^ (s >> 32n))) + Math.imul(51, this.nano)) | 0;
+  }
+}

@@ -3,6 +3,7 @@ import type { QueryableStateError } from "../core/errors.ts";
 import { decodeFailureError } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
+import { InvalidFrameError, ProtocolError } from "../protocol/errors.ts";
 import { MessageType } from "../protocol/message-type.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import type { Client } from "./client.ts";
@@ -24,7 +25,6 @@ export interface Pending<Res> {
   deadlineAt?: number;
   heapIndex?: number;
   signal?: AbortSignal;
-  onAbort?: () => void;
 }
 
 /** One connection of a {@link Client} to one address (internal). */
@@ -140,11 +140,17 @@ export class ClientConnection<Res> {
           }
           throw new ServerFailureError(this.label, cause);
         } else {
-          throw new ServerFailureError(this.label, new Error("Unexpected response type 'REQUEST'"));
+          throw new InvalidFrameError(
+            `Server ${this.label} sent a REQUEST frame to a client, which only accepts answers. ` +
+              "Check that the address belongs to a queryable-state proxy or server.",
+            true,
+          );
         }
       }
     } catch (e) {
-      const err = e instanceof ServerFailureError ? e : new ServerFailureError(this.label, e);
+      // Our own decoder's verdicts keep their documented codes (FRAME_TOO_LARGE, VERSION_MISMATCH,
+      // UNKNOWN_MESSAGE_TYPE, INVALID_FRAME): the server did not report them, we found them.
+      const err = e instanceof ServerFailureError || e instanceof ProtocolError ? e : new ServerFailureError(this.label, e);
       this.#fail(err);
     }
   }

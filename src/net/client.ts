@@ -53,6 +53,8 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     p.connection.forget(p);
     this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
   });
+  readonly #bySignal = new Map<AbortSignal, Set<Pending<Res>>>();
+  readonly #onAbort = new Map<AbortSignal, () => void>();
   #transport: Transport | Promise<Transport> | undefined;
   #closed = false;
   // The last address used and its connection: most clients talk to one address all the time.
@@ -99,14 +101,42 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
       }
       if (signal) {
         p.signal = signal;
-        p.onAbort = () => {
-          c.forget(p);
-          this.settle(p, undefined, new RequestAbortedError(`Request to ${c.label}`, signal.reason));
-        };
-        signal.addEventListener("abort", p.onAbort, { once: true });
+        this.#watch(signal, p);
       }
       c.send(p);
     });
+  }
+
+  /**
+   * One abort listener per signal, however many requests share it (one each made Node warn about a
+   * leak above 10); it leaves with the signal's last request.
+   */
+  #watch(signal: AbortSignal, p: Pending<Res>): void {
+    let waiting = this.#bySignal.get(signal);
+    if (waiting === undefined) {
+      const set = new Set<Pending<Res>>();
+      waiting = set;
+      this.#bySignal.set(signal, set);
+      const onAbort = () => {
+        this.#bySignal.delete(signal);
+        for (const q of [...set]) {
+          q.connection.forget(q);
+          this.settle(q, undefined, new RequestAbortedError(`Request to ${q.connection.label}`, signal.reason));
+        }
+      };
+      this.#onAbort.set(signal, onAbort);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    waiting.add(p);
+  }
+
+  #unwatch(signal: AbortSignal, p: Pending<Res>): void {
+    const waiting = this.#bySignal.get(signal);
+    if (waiting === undefined || !waiting.delete(p) || waiting.size > 0) return;
+    this.#bySignal.delete(signal);
+    const onAbort = this.#onAbort.get(signal);
+    this.#onAbort.delete(signal);
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 
   #connectionFor(address: Endpoint): ClientConnection<Res> {
@@ -134,7 +164,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     if (p.done) return;
     p.done = true;
     if (p.heapIndex !== undefined) this.#deadlines.remove(p);
-    if (p.onAbort) p.signal!.removeEventListener("abort", p.onAbort);
+    if (p.signal !== undefined) this.#unwatch(p.signal, p);
     if (error === undefined) {
       this.counters.reportSuccess(p.startedAt, performance.now());
       p.resolve(result as Res);

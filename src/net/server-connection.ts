@@ -29,6 +29,7 @@ export class ServerConnection<Req> {
   #inFlight = 0;
   #readPaused = false;
   #open = true;
+  #failing = false; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
 
   constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number) {
@@ -49,7 +50,7 @@ export class ServerConnection<Req> {
   }
 
   #onData(chunk: Uint8Array): void {
-    if (!this.#open) return;
+    if (!this.#open || this.#failing) return;
     try {
       this.#decoder.push(chunk);
     } catch (e) {
@@ -67,7 +68,7 @@ export class ServerConnection<Req> {
   #process(): void {
     const d = this.#decoder;
     try {
-      while (this.#open && !this.#mustPause()) {
+      while (this.#open && !this.#failing && !this.#mustPause()) {
         const f = d.next();
         if (f === undefined) break;
         if (f.type === MessageType.REQUEST) this.#onRequest(f);
@@ -85,11 +86,19 @@ export class ServerConnection<Req> {
 
   /** Framing lost, wrong version or type, or an undecodable body: tell the peer why, then hang up. */
   #protocolFailure(e: unknown): void {
-    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
-    this.#sink.flushNow();
-    this.#open = false;
-    void this.conn.close();
+    if (this.#failing) return;
+    this.#failing = true;
     if (!(e instanceof ProtocolError) && !(e instanceof InvalidArgumentError)) this.#server.reportError(e);
+    // Answers to the requests before the bad frame still go out, in order, then the failure, then the
+    // close: the transport may still hold queued writes (Deno's are asynchronous), so wait for them.
+    this.conn.pause();
+    void this.idle().then(async () => {
+      if (!this.#open) return;
+      writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
+      await this.#sink.drained().catch(() => {});
+      this.#open = false;
+      await this.conn.close();
+    });
   }
 
   #mustPause(): boolean {
@@ -157,7 +166,7 @@ export class ServerConnection<Req> {
 
   /** Read only while the peer reads our answers and the in-flight bound is respected. */
   #updateReading(): void {
-    if (!this.#open) return;
+    if (!this.#open || this.#failing) return;
     const shouldPause = this.#mustPause();
     if (shouldPause === this.#readPaused) return;
     this.#readPaused = shouldPause;

@@ -280,6 +280,9 @@ export class TransportError extends QueryableStateError {
 
   /** `host:port`, with brackets around IPv6 literals. */
   static formatEndpoint(e: Endpoint): string {
-    return e.hostname.includes(":") ? `[${e.hostname}]:${e.port}` : `${e.hostname}:${e.port}`;
+    // A runtime may not know a reset socket's address (Bun gives undefined): never throw while reporting.
+    const host = String(e?.hostname ?? "") || "unknown";
+    const port = e?.port ?? 0;
+    return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   }
 }

@@ -66,6 +66,7 @@ export type { Frame } from "./src/protocol/frame.ts";
 export { beginFrame, endFrame } from "./src/protocol/frame.ts";
 export { FrameDecoder, type FrameDecoderOptions } from "./src/protocol/frame-decoder.ts";
 export {
+  FrameTimeoutError,
   FrameTooLargeError,
   InvalidFrameError,
   ProtocolError,
@@ -139,7 +140,7 @@ export { availableTransports, defaultTransport, detectRuntime, loadTransport, ty
 
 // net: generic server and client
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
-export { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
+export { type ConnectionDiagnostics, type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
 export { parsePortRange } from "./src/net/port-range.ts";
 export {

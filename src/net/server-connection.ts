@@ -1,6 +1,6 @@
 /** One accepted connection of a {@link ServerBase}: decoding, dispatch, answers, backpressure. */
 import { InvalidArgumentError } from "../core/errors.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { FrameTimeoutError, ProtocolError } from "../protocol/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
@@ -29,7 +29,10 @@ export class ServerConnection<Req> {
   #inFlight = 0;
   #readPaused = false;
   #open = true;
-  #failing = false; // a protocol failure is being reported: no more frames are read
+  #failing = false;
+  #frames = 0; // frames decoded so far: progress, as seen by the frame timer
+  #framesAtArm = 0;
+  #frameTimer: ReturnType<typeof setTimeout> | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
 
   constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number) {
@@ -71,6 +74,7 @@ export class ServerConnection<Req> {
       while (this.#open && !this.#failing && !this.#mustPause()) {
         const f = d.next();
         if (f === undefined) break;
+        this.#frames++;
         if (f.type === MessageType.REQUEST) this.#onRequest(f);
         else {
           writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)));
@@ -82,6 +86,36 @@ export class ServerConnection<Req> {
       return;
     }
     this.#updateReading();
+    this.#watchProgress();
+  }
+
+  /** While a frame is incomplete, a timer checks that frames keep completing. */
+  #watchProgress(): void {
+    if (this.#decoder.bufferedBytes === 0 || !this.#open || this.#failing) {
+      this.#stopFrameTimer();
+      return;
+    }
+    if (this.#frameTimer !== undefined) return;
+    this.#framesAtArm = this.#frames;
+    this.#frameTimer = setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
+  }
+
+  readonly #onFrameTimeout = (): void => {
+    this.#frameTimer = undefined;
+    if (!this.#open || this.#failing) return;
+    // Frames completed meanwhile, or we stopped reading ourselves (backpressure): not a stalled peer.
+    if (this.#frames !== this.#framesAtArm || this.#readPaused) {
+      this.#watchProgress();
+      return;
+    }
+    this.#server.timedOutConnections++;
+    this.#protocolFailure(new FrameTimeoutError(this.#decoder.bufferedBytes, this.#server.frameTimeoutMs));
+  };
+
+  #stopFrameTimer(): void {
+    if (this.#frameTimer === undefined) return;
+    clearTimeout(this.#frameTimer);
+    this.#frameTimer = undefined;
   }
 
   /** Framing lost, wrong version or type, or an undecodable body: tell the peer why, then hang up. */
@@ -92,12 +126,18 @@ export class ServerConnection<Req> {
     // Answers to the requests before the bad frame still go out, in order, then the failure, then the
     // close: the transport may still hold queued writes (Deno's are asynchronous), so wait for them.
     this.conn.pause();
+    this.#stopFrameTimer();
     void this.idle().then(async () => {
       if (!this.#open) return;
       writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e));
       await this.#sink.drained().catch(() => {});
       this.#open = false;
+      // A graceful close waits for the peer's FIN; a peer that never sends it is cut after the frame
+      // timeout (at once when it was the one stalling).
+      const grace = e instanceof FrameTimeoutError ? 0 : this.#server.frameTimeoutMs;
+      const cut = setTimeout(() => this.conn.abort(e), grace);
       await this.conn.close();
+      clearTimeout(cut);
     });
   }
 
@@ -185,6 +225,7 @@ export class ServerConnection<Req> {
 
   #onClosed(): void {
     this.#open = false;
+    this.#stopFrameTimer();
     this.#abort.abort(new Error("connection closed"));
     this.#sink.close();
     this.#server.connectionClosed(this);

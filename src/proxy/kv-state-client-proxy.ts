@@ -8,6 +8,7 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import {
+  BadRequestError,
   UnknownJobError,
   UnknownKeyGroupLocationError,
   UnknownKvStateIdError,
@@ -15,7 +16,7 @@ import {
 } from "../protocol/remote-errors.ts";
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
-import { ServerBase, type ServerOptions } from "../net/server-base.ts";
+import { type ConnectionDiagnostics, ServerBase, type ServerOptions } from "../net/server-base.ts";
 import { KV_STATE_SERVER_NAME, type KvStateServer, localKvStateServer } from "../server/kv-state-server.ts";
 import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
@@ -43,6 +44,11 @@ export interface KvStateClientProxyOptions extends ServerOptions {
    * answers, errors and statistics). @default true
    */
   localShortcut?: boolean;
+  /**
+   * Longest state name (in UTF-16 units) the proxy looks up; longer ones fail with a BadRequestError
+   * (`BAD_REQUEST`) instead of reaching the coordinator and coming back in error texts. @default 4096
+   */
+  maxStateNameLength?: number;
   /** TLS for the proxy's connections to state servers. */
   serverTls?: ClientTlsOptions;
 }
@@ -96,6 +102,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #maxDelay: number;
   readonly #timeoutMs: number;
   readonly #localShortcut: boolean;
+  readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
 
   constructor(options: KvStateClientProxyOptions) {
@@ -106,6 +113,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
     this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
     this.#localShortcut = options.localShortcut ?? true;
+    this.#maxStateNameLength = positive("maxStateNameLength", options.maxStateNameLength ?? 4096);
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.serverTls,
@@ -130,6 +138,11 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
+  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  diagnostics(): ConnectionDiagnostics {
+    return this.#server.diagnostics();
+  }
+
   /** Requests the proxy forwarded to state servers, over sockets or in-process (retries included). */
   forwardingStats(): RequestStats {
     return sumStats(this.#client.stats(), this.#localForwards.snapshot());
@@ -140,6 +153,13 @@ export class KvStateClientProxy implements AsyncDisposable {
    * map lookup and one forwarded request; lookups and retries take the slow path.
    */
   #execute(request: KvStateRequest, signal: AbortSignal): KvStateResponse | Promise<KvStateResponse> {
+    if (request.stateNameBytes.length > this.#maxStateNameLength && request.stateName.length > this.#maxStateNameLength) {
+      throw BadRequestError.create(
+        PROXY_SERVER_NAME,
+        `State name of ${request.stateName.length} characters exceeds the maximum of ${this.#maxStateNameLength} ` +
+          `(it begins '${request.stateName.slice(0, 64)}'). Use the name given to the state's queryable option.`,
+      );
+    }
     const deadline = performance.now() + this.#timeoutMs;
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;

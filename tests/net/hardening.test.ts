@@ -4,14 +4,41 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { after, describe, test } from "node:test";
 import {
+  Client,
+  Coordinator,
   defaultTransport,
   encodeRequestFrame,
   FrameDecoder,
+  JobID,
+  KvStateClientProxy,
+  KvStateRequest,
+  KvStateResponse,
   type Listener,
   MessageType,
 } from "../../mod.ts";
 import { Deadlines } from "../../src/net/deadlines.ts";
+import { requestFailureThrowable } from "../../src/net/failures.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
+
+/** Opens a raw socket, writes `bytes`, and reports every frame type received until the server closes. */
+function rawExchange(port: number, bytes: Uint8Array): Promise<number[]> {
+  return new Promise((resolve) => {
+    const d = new FrameDecoder();
+    const types: number[] = [];
+    const s = net.connect({ host: "127.0.0.1", port }, () => s.write(bytes));
+    s.on("data", (b: Buffer) => {
+      d.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+      for (let f = d.next(); f; f = d.next()) types.push(f.type);
+    });
+    const done = () => {
+      s.destroy();
+      resolve(types);
+    };
+    s.on("end", done);
+    s.on("error", done);
+    s.on("close", done);
+  });
+}
 
 /** Connects and resets at once: RST where the runtime can send one (Bun's terminate, Node's resetAndDestroy). */
 async function connectAndReset(port: number, native: boolean): Promise<void> {
@@ -144,6 +171,59 @@ describe("hardening", () => {
       await listener.close();
       assert.equal(err.code, code, `${code}: got ${err.code} (${err.message})`);
     }
+  });
+
+  test("a frame that stalls half-way is cut after frameTimeoutMs with SERVER_FAILURE; others keep being served", async () => {
+    const server = await startFixtureServer(10, { frameTimeoutMs: 300 });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => server.close({ timeoutMs: 100 }));
+    const header = frame(MessageType.REQUEST, new Uint8Array(100), undefined, 60 * 1024 * 1024);
+    const types = await rawExchange(server.address!.port, header);
+    assert.deepEqual(types, [MessageType.SERVER_FAILURE]);
+    assert.equal(server.diagnostics().timedOutConnections, 1);
+    assert.equal(valueOf(await client.sendRequest(server.address!, keyRequest(2), { timeoutMs: 30_000 })), "value-2");
+  });
+
+  test("a split frame's buffer grows with the bytes received, not from the announced length", () => {
+    const d = new FrameDecoder();
+    d.push(frame(MessageType.REQUEST, new Uint8Array(100), undefined, 60 * 1024 * 1024));
+    assert.equal(d.next(), undefined);
+    assert.ok(d.retainedBytes <= 64 * 1024, `retains ${d.retainedBytes} bytes`);
+    // And a large split frame still comes out whole and intact.
+    const big = new Uint8Array(300_000).map((_, i) => i & 0xff);
+    const whole = frame(MessageType.REQUEST, big);
+    const d2 = new FrameDecoder();
+    for (let at = 0; at < whole.length; at += 7001) d2.push(whole.slice(at, at + 7001));
+    const f = d2.next()!;
+    assert.deepEqual(f.body, big.subarray(8));
+  });
+
+  test("connections beyond maxConnections are closed at once and counted; the others are served", async () => {
+    const server = await startFixtureServer(10, { maxConnections: 2 });
+    cleanup.push(() => server.close({ timeoutMs: 100 }));
+    const a = newClient(), b = newClient();
+    cleanup.push(() => a.close(), () => b.close());
+    assert.equal(valueOf(await a.sendRequest(server.address!, keyRequest(1), { timeoutMs: 30_000 })), "value-1");
+    assert.equal(valueOf(await b.sendRequest(server.address!, keyRequest(2), { timeoutMs: 30_000 })), "value-2");
+    const types = await rawExchange(server.address!.port, encodeRequestFrame(0n, keyRequest(3)));
+    assert.deepEqual(types, []);
+    assert.equal(server.diagnostics().refusedConnections, 1);
+    assert.equal(valueOf(await a.sendRequest(server.address!, keyRequest(4), { timeoutMs: 30_000 })), "value-4");
+  });
+
+  test("a huge state name is refused by the proxy with BAD_REQUEST, and failure texts are bounded", async () => {
+    const proxy = new KvStateClientProxy({ oracle: new Coordinator() });
+    await proxy.start();
+    const client = new Client("Test Client", KvStateResponse.decode);
+    cleanup.push(() => client.close(), () => proxy.close({ timeoutMs: 100 }));
+    const name = "n".repeat(1024 * 1024);
+    const err = await client.sendRequest(proxy.address!, new KvStateRequest(JobID.random(), name, 0, new Uint8Array(4)), { timeoutMs: 30_000 })
+      .then(() => assert.fail("resolved"), (e) => e);
+    assert.equal(err.code, "BAD_REQUEST");
+    assert.ok(err.message.length < 2000, `message of ${err.message.length} characters`);
+    const t = requestFailureThrowable(1n, new Error(name));
+    assert.ok(t.message!.length < 20_000, `${t.message!.length} characters`);
+    assert.match(t.message!, /characters left out/);
   });
 
   test("no deadline timer stays armed once no request waits", () => {

@@ -91,10 +91,13 @@ function code(e: unknown, tlsOn = false): TransportErrorCode | undefined {
   return tlsOn ? "TLS" : undefined; // rustls reports InvalidData ("invalid peer certificate: UnknownIssuer")
 }
 
-/** accept() failed because of the peer (reset or aborted before we took it), not because of us. */
+/**
+ * accept() failed because of the peer (reset or aborted before we took it), not because of us. Deno
+ * reports a connection reset before accept() as NotConnected (ENOTCONN: it asks the socket for its peer).
+ */
 function peerGone(e: unknown): boolean {
   const x = e as { name?: unknown; code?: unknown; message?: unknown } | null;
-  return /ConnectionReset|ConnectionAborted|ECONNRESET|ECONNABORTED|reset by peer|aborted/i
+  return /ConnectionReset|ConnectionAborted|NotConnected|ECONNRESET|ECONNABORTED|ENOTCONN|reset by peer|aborted/i
     .test(`${x?.name} ${x?.code} ${x?.message}`);
 }
 

@@ -58,6 +58,7 @@ export {
 
 // errors of the wire protocol (the protocol toolkit itself is in protocol.ts)
 export {
+  FrameTimeoutError,
   FrameTooLargeError,
   InvalidFrameError,
   ProtocolError,
@@ -101,7 +102,7 @@ export {
 export { availableTransports, defaultTransport, detectRuntime, loadTransport, type RuntimeName } from "./src/transport/detect.ts";
 
 // net: generic server and client
-export { type ServerOptions } from "./src/net/server-base.ts";
+export { type ConnectionDiagnostics, type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
 export type { DiagnosticEvent, DiagnosticsHook } from "./src/net/diagnostics.ts";
 export { type MetricsSource, toPrometheus } from "./src/net/prometheus.ts";

@@ -18,6 +18,7 @@ export type ErrorCode =
   | "VERSION_MISMATCH"
   | "UNKNOWN_MESSAGE_TYPE"
   | "JAVA_SERIALIZATION"
+  | "FRAME_TIMEOUT"
   // failures the remote side reported
   | "REMOTE"
   | "BAD_REQUEST"

@@ -146,13 +146,16 @@ export class ClientConnection<Res> {
           }
           throw new ServerFailureError(this.label, cause);
         } else {
-          throw new InvalidFrameError(`${this.label} sent a REQUEST frame to a client: the peer is not a queryable-state server.`, false);
+          throw new InvalidFrameError(
+            `Server ${this.label} sent a REQUEST frame to a client, which only accepts answers. ` +
+              "Check that the address belongs to a queryable-state proxy or server.",
+            true,
+          );
         }
       }
     } catch (e) {
-      // Our own reading of the peer's bytes failed (frame too large, wrong version, unknown type,
-      // bad length): that error, with its documented code, fails the connection's requests.
-      // Only a SERVER_FAILURE frame from the peer is a ServerFailureError.
+      // Our own decoder's verdicts keep their documented codes (FRAME_TOO_LARGE, VERSION_MISMATCH,
+      // UNKNOWN_MESSAGE_TYPE, INVALID_FRAME): the server did not report them, we found them.
       const err = e instanceof ServerFailureError || e instanceof ProtocolError ? e : new ServerFailureError(this.label, e);
       this.#fail(err);
     }

@@ -48,6 +48,8 @@ export class Deadlines<T extends Expirable> {
     if (i === undefined) return;
     item.heapIndex = undefined;
     const last = this.#heap.pop()!;
+    // Nothing left to expire: no timer may keep the process alive for a request that already ended.
+    if (this.#heap.length === 0) this.#disarm();
     if (last === item) return;
     this.#heap[i] = last;
     last.heapIndex = i;
@@ -106,11 +108,20 @@ export class Deadlines<T extends Expirable> {
     if (h.length > 0) this.#arm(h[0].deadlineAt!);
   };
 
-  /** Forgets everything and stops the timer. */
-  clear(): void {
+  /** Whether a timer is armed (only while something waits to expire). */
+  get armed(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  #disarm(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
+  }
+
+  /** Forgets everything and stops the timer. */
+  clear(): void {
+    this.#disarm();
     for (const item of this.#heap) item.heapIndex = undefined;
     this.#heap.length = 0;
   }

@@ -29,13 +29,28 @@ function chainText(e: unknown): string {
  * is `Failed request <id>.\n Caused by: <class>: <message>`, as Flink sends it.
  */
 export function requestFailureThrowable(requestId: bigint, e: unknown, asIs = false): JavaThrowableInit {
-  if (e instanceof BadRequestError || (asIs && e instanceof RemoteError)) return e.toJavaThrowable();
-  return { className: RUNTIME_EXCEPTION, message: `Failed request ${requestId}.\n Caused by: ${chainText(e)}` };
+  if (e instanceof BadRequestError || (asIs && e instanceof RemoteError)) return bounded(e.toJavaThrowable());
+  return { className: RUNTIME_EXCEPTION, message: bound(`Failed request ${requestId}.\n Caused by: ${chainText(e)}`) };
+}
+
+/** Longest failure text a server sends: what a peer sent (a huge state name) must not come back whole. */
+export const MAX_FAILURE_MESSAGE_LENGTH = 16 * 1024;
+
+function bound(m: string): string {
+  if (m.length <= MAX_FAILURE_MESSAGE_LENGTH) return m;
+  return `${m.slice(0, MAX_FAILURE_MESSAGE_LENGTH)}… [${m.length - MAX_FAILURE_MESSAGE_LENGTH} characters left out]`;
+}
+
+/** The same Throwable with every message in its cause chain bounded. */
+function bounded(t: JavaThrowableInit, depth = 0): JavaThrowableInit {
+  const cause = t.cause == null || depth > 8 ? t.cause : bounded(t.cause, depth + 1);
+  const message = t.message === null ? null : bound(t.message);
+  return message === t.message && cause === t.cause ? t : { ...t, message, cause };
 }
 
 /** The Throwable for a frame that could not be understood (SERVER_FAILURE). */
 export function incomingMessageFailureThrowable(e: unknown): JavaThrowableInit {
-  return { className: RUNTIME_EXCEPTION, message: `Failed incoming message. Caused by: ${chainText(e)}` };
+  return { className: RUNTIME_EXCEPTION, message: bound(`Failed incoming message. Caused by: ${chainText(e)}`) };
 }
 
 /** The SERVER_FAILURE sent for a frame of a type other than REQUEST. */

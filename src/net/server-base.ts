@@ -32,6 +32,14 @@ export interface RequestHandler<Req> {
   sendAsIs?(error: unknown): boolean;
 }
 
+/** Connections a server closed to protect itself. */
+export interface ConnectionDiagnostics {
+  /** Closed on accept because `maxConnections` were open. */
+  readonly refusedConnections: number;
+  /** Closed because a frame did not complete within `frameTimeoutMs`. */
+  readonly timedOutConnections: number;
+}
+
 /** What a handler knows about the request's connection. */
 export interface RequestContext {
   /** Aborted when the requesting connection closes: stop work nobody will receive. */
@@ -60,6 +68,16 @@ export interface ServerOptions {
   protocolVersion?: number;
   /** How long close() waits for in-flight requests before cutting connections. @default 5000 */
   shutdownTimeoutMs?: number;
+  /**
+   * Connections served at once. One more is closed as soon as it is accepted and counted in
+   * {@link ServerBase.refusedConnections}. @default 10000
+   */
+  maxConnections?: number;
+  /**
+   * A frame that began arriving must be complete within this long (and a connection that failed must
+   * hang up within it), or the connection is closed: bounds slow and stalled senders. @default 30000
+   */
+  frameTimeoutMs?: number;
 }
 
 /**
@@ -77,6 +95,12 @@ export class ServerBase<Req> implements AsyncDisposable {
   readonly handler: RequestHandler<Req>;
   readonly counters: StatsCounter = new StatsCounter();
   readonly maxInFlight: number;
+  readonly maxConnections: number;
+  readonly frameTimeoutMs: number;
+  /** Connections closed on accept because {@link ServerOptions.maxConnections} were open. */
+  refusedConnections = 0;
+  /** Connections closed because a frame did not complete within {@link ServerOptions.frameTimeoutMs}. */
+  timedOutConnections = 0;
   readonly #options: ServerOptions;
   readonly #ports: number[];
   readonly #connections = new Set<ServerConnection<Req>>();
@@ -94,6 +118,14 @@ export class ServerBase<Req> implements AsyncDisposable {
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
       throw new InvalidArgumentError(`maxInFlightPerConnection must be a positive integer, got ${this.maxInFlight}.`);
     }
+    this.maxConnections = options.maxConnections ?? 10_000;
+    if (!Number.isInteger(this.maxConnections) || this.maxConnections < 1) {
+      throw new InvalidArgumentError(`maxConnections must be a positive integer, got ${this.maxConnections}.`);
+    }
+    this.frameTimeoutMs = options.frameTimeoutMs ?? 30_000;
+    if (!(this.frameTimeoutMs > 0)) {
+      throw new InvalidArgumentError(`frameTimeoutMs must be a positive number of milliseconds, got ${this.frameTimeoutMs}.`);
+    }
   }
 
   /** Called with unexpected internal errors (a bug, not a bad request). @default console.error, unless `diagnostics` is set */
@@ -104,6 +136,11 @@ export class ServerBase<Req> implements AsyncDisposable {
   /** The bound address, once started. */
   get address(): Endpoint | undefined {
     return this.#listener?.addr;
+  }
+
+  /** Connections this server closed to protect itself (beyond Flink's statistics). */
+  connectionStats(): ConnectionDiagnostics {
+    return { refusedConnections: this.refusedConnections, timedOutConnections: this.timedOutConnections };
   }
 
   /** Flink's KvStateRequestStats: connections, requests, successes, failures, latency. */
@@ -146,6 +183,11 @@ export class ServerBase<Req> implements AsyncDisposable {
   #accept(conn: Conn): void {
     if (this.#state !== "running") {
       conn.abort();
+      return;
+    }
+    if (this.#connections.size >= this.maxConnections) {
+      this.refusedConnections++;
+      conn.abort(); // the peer sees its connection closed at once, before any frame
       return;
     }
     const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);

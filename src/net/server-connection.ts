@@ -1,6 +1,6 @@
 /** One accepted connection of a {@link ServerBase}: decoding, dispatch, answers, backpressure. */
 import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
-import { ProtocolError } from "../protocol/errors.ts";
+import { FrameTimeoutError, ProtocolError } from "../protocol/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
@@ -29,6 +29,10 @@ export class ServerConnection<Req> {
   #inFlight = 0;
   #readPaused = false;
   #open = true;
+  #failing = false;
+  #frames = 0; // frames decoded so far: progress, as seen by the frame timer
+  #framesAtArm = 0;
+  #frameTimer: ReturnType<typeof setTimeout> | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
   readonly #version: number | undefined;
 
@@ -51,7 +55,7 @@ export class ServerConnection<Req> {
   }
 
   #onData(chunk: Uint8Array): void {
-    if (!this.#open) return;
+    if (!this.#open || this.#failing) return;
     try {
       this.#decoder.push(chunk);
     } catch (e) {
@@ -68,13 +72,14 @@ export class ServerConnection<Req> {
    */
   #process(): void {
     const d = this.#decoder;
-    while (this.#open && !this.#mustPause()) {
+    while (this.#open && !this.#failing && !this.#mustPause()) {
       let f: Frame | undefined;
       try {
         f = d.next();
       } catch (e) {
         // A wrong version or unknown type: that frame is skipped whole, the framing holds.
         if (e instanceof ProtocolError && !e.fatal) {
+          this.#frames++;
           this.#frameFailure(e);
           continue;
         }
@@ -82,6 +87,7 @@ export class ServerConnection<Req> {
         return;
       }
       if (f === undefined) break;
+      this.#frames++;
       if (f.type === MessageType.REQUEST) this.#onRequest(f);
       else {
         writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)), this.#version);
@@ -89,6 +95,36 @@ export class ServerConnection<Req> {
       }
     }
     this.#updateReading();
+    this.#watchProgress();
+  }
+
+  /** While a frame is incomplete, a timer checks that frames keep completing. */
+  #watchProgress(): void {
+    if (this.#decoder.bufferedBytes === 0 || !this.#open || this.#failing) {
+      this.#stopFrameTimer();
+      return;
+    }
+    if (this.#frameTimer !== undefined) return;
+    this.#framesAtArm = this.#frames;
+    this.#frameTimer = setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
+  }
+
+  readonly #onFrameTimeout = (): void => {
+    this.#frameTimer = undefined;
+    if (!this.#open || this.#failing) return;
+    // Frames completed meanwhile, or we stopped reading ourselves (backpressure): not a stalled peer.
+    if (this.#frames !== this.#framesAtArm || this.#readPaused) {
+      this.#watchProgress();
+      return;
+    }
+    this.#server.timedOutConnections++;
+    this.#protocolFailure(new FrameTimeoutError(this.#decoder.bufferedBytes, this.#server.frameTimeoutMs));
+  };
+
+  #stopFrameTimer(): void {
+    if (this.#frameTimer === undefined) return;
+    clearTimeout(this.#frameTimer);
+    this.#frameTimer = undefined;
   }
 
   /**
@@ -104,11 +140,25 @@ export class ServerConnection<Req> {
 
   /** Framing lost (a length out of bounds): tell the peer why, then hang up. */
   #protocolFailure(e: unknown): void {
-    writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e), this.#version);
-    this.#sink.flushNow();
-    this.#open = false;
-    void this.conn.close();
+    if (this.#failing) return;
+    this.#failing = true;
     if (!(e instanceof ProtocolError) && !(e instanceof InvalidArgumentError)) this.#server.reportError(e);
+    // Answers to the requests before the bad frame still go out, in order, then the failure, then the
+    // close: the transport may still hold queued writes (Deno's are asynchronous), so wait for them.
+    this.conn.pause();
+    this.#stopFrameTimer();
+    void this.idle().then(async () => {
+      if (!this.#open) return;
+      writeServerFailureFrame(this.#sink.writer, incomingMessageFailureThrowable(e), this.#version);
+      await this.#sink.drained().catch(() => {});
+      this.#open = false;
+      // A graceful close waits for the peer's FIN; a peer that never sends it is cut after the frame
+      // timeout (at once when it was the one stalling).
+      const grace = e instanceof FrameTimeoutError ? 0 : this.#server.frameTimeoutMs;
+      const cut = setTimeout(() => this.conn.abort(e), grace);
+      await this.conn.close();
+      clearTimeout(cut);
+    });
   }
 
   #mustPause(): boolean {
@@ -182,7 +232,7 @@ export class ServerConnection<Req> {
 
   /** Read only while the peer reads our answers and the in-flight bound is respected. */
   #updateReading(): void {
-    if (!this.#open) return;
+    if (!this.#open || this.#failing) return;
     const shouldPause = this.#mustPause();
     if (shouldPause === this.#readPaused) return;
     this.#readPaused = shouldPause;
@@ -201,6 +251,7 @@ export class ServerConnection<Req> {
 
   #onClosed(): void {
     this.#open = false;
+    this.#stopFrameTimer();
     this.#abort.abort(new Error("connection closed"));
     this.#sink.close();
     this.#server.connectionClosed(this);

@@ -88,3 +88,18 @@ export class UnknownMessageTypeError extends ProtocolError {
     this.messageType = messageType;
   }
 }
+
+/** A frame began arriving but did not complete within the connection's frame timeout (a stalled or slow sender). */
+export class FrameTimeoutError extends ProtocolError {
+  static readonly javaClassName = "java.lang.IllegalStateException";
+  readonly timeoutMs: number;
+  constructor(bufferedBytes: number, timeoutMs: number) {
+    super(
+      "FRAME_TIMEOUT",
+      `A frame stayed incomplete for ${Math.round(timeoutMs)} ms (${bufferedBytes} bytes received); closing the connection. ` +
+        "Send each frame whole, or raise frameTimeoutMs for very slow links.",
+      true,
+    );
+    this.timeoutMs = timeoutMs;
+  }
+}

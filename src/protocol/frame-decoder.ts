@@ -17,6 +17,8 @@ export interface FrameDecoderOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/** First buffer for a frame split across chunks; it doubles as the rest arrives. */
+const INITIAL_PARTIAL = 64 * 1024;
 
 /** A frame whose bigint request id is made only when someone asks for it. */
 class DecodedFrame implements Frame {
@@ -40,8 +42,8 @@ class DecodedFrame implements Frame {
 /**
  * Incremental decoder for length-prefixed frames. Feed chunks split anywhere with
  * `push`, then call `next()` until it returns undefined. Frames that lie wholly inside one
- * chunk are returned as views (no copy); only a frame split across chunks is assembled
- * into a buffer of exactly its size.
+ * chunk are returned as views (no copy); only a frame split across chunks is assembled,
+ * into a buffer that grows with the bytes received (never allocated up front from the announced length).
  *
  * A bad length or an oversized frame throws a fatal {@link ProtocolError}: the stream has
  * lost its framing. A wrong version or unknown type throws a non-fatal one: that frame was
@@ -64,6 +66,7 @@ export class FrameDecoder {
   #lenFill = 0;
   #partial: Uint8Array | null = null;
   #partialFill = 0;
+  #partialLength = 0; // the frame's announced length (#partial grows towards it)
   #failed: Error | null = null;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -73,6 +76,11 @@ export class FrameDecoder {
     }
     this.maxFrameLength = max;
     this.version = options.version ?? PROTOCOL_VERSION;
+  }
+
+  /** Bytes the decoder holds memory for (a split frame's buffer may be larger than what arrived). */
+  get retainedBytes(): number {
+    return (this.#chunk.length - this.#off) + (this.#partial?.length ?? 0);
   }
 
   /** Bytes received but not yet returned as frames. */
@@ -100,15 +108,23 @@ export class FrameDecoder {
     if (this.#failed) throw this.#failed;
     const chunk = this.#chunk;
     if (this.#partial !== null) {
-      const part = this.#partial;
-      const n = Math.min(part.length - this.#partialFill, chunk.length - this.#off);
+      let part = this.#partial;
+      const want = this.#partialLength;
+      const n = Math.min(want - this.#partialFill, chunk.length - this.#off);
+      if (this.#partialFill + n > part.length) {
+        // Grow by doubling as bytes arrive, never past the announced length: a peer that announces
+        // 60 MiB and sends 10 bytes costs 64 KiB, not 60 MiB.
+        const bigger = new Uint8Array(Math.min(want, Math.max(part.length * 2, this.#partialFill + n)));
+        bigger.set(part.subarray(0, this.#partialFill));
+        part = this.#partial = bigger;
+      }
       part.set(chunk.subarray(this.#off, this.#off + n), this.#partialFill);
       this.#partialFill += n;
       this.#off += n;
-      if (this.#partialFill < part.length) return undefined;
+      if (this.#partialFill < want) return undefined;
       this.#partial = null;
       this.#partialFill = 0;
-      return this.#parse(part, 0, part.length);
+      return this.#parse(part, 0, want);
     }
     let avail = chunk.length - this.#off;
     let length: number;
@@ -131,10 +147,11 @@ export class FrameDecoder {
       this.#off += length;
       return this.#parse(chunk, at, at + length);
     }
-    const part = new Uint8Array(length);
+    const part = new Uint8Array(Math.min(length, Math.max(2 * avail, INITIAL_PARTIAL)));
     part.set(chunk.subarray(this.#off));
     this.#off = chunk.length;
     this.#partial = part;
+    this.#partialLength = length;
     this.#partialFill = avail;
     return undefined;
   }

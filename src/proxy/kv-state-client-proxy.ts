@@ -9,6 +9,7 @@ import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
 import {
+  BadRequestError,
   UnknownJobError,
   UnknownKeyGroupLocationError,
   UnknownKvStateIdError,
@@ -17,7 +18,7 @@ import {
 import { type DiagnosticsHook, emitDiagnostic } from "../net/diagnostics.ts";
 import { Client } from "../net/client.ts";
 import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
-import { ServerBase, type ServerOptions } from "../net/server-base.ts";
+import { type ConnectionDiagnostics, ServerBase, type ServerOptions } from "../net/server-base.ts";
 import { KV_STATE_SERVER_NAME, type KvStateServer } from "../server/kv-state-server.ts";
 import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
@@ -46,6 +47,11 @@ export interface KvStateClientProxyOptions extends ServerOptions {
    * hands its own server; a LocalCluster hands all of its. @default none: every hop is a socket
    */
   localServers?: readonly KvStateServer[];
+  /**
+   * Longest state name (in UTF-16 units) the proxy looks up; longer ones fail with a BadRequestError
+   * (`BAD_REQUEST`) instead of reaching the coordinator and coming back in error texts. @default 4096
+   */
+  maxStateNameLength?: number;
   /** TLS for the proxy's connections to state servers. */
   serverTls?: ClientTlsOptions;
 }
@@ -102,6 +108,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #timeoutMs: number;
   readonly #localServers: readonly KvStateServer[];
   readonly #diagnostics: DiagnosticsHook | undefined;
+  readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
 
   constructor(options: KvStateClientProxyOptions) {
@@ -113,6 +120,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
     this.#localServers = options.localServers ?? [];
     this.#diagnostics = options.diagnostics;
+    this.#maxStateNameLength = positive("maxStateNameLength", options.maxStateNameLength ?? 4096);
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       transport: options.transport,
       tls: options.serverTls,
@@ -139,6 +147,11 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
+  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  connectionStats(): ConnectionDiagnostics {
+    return this.#server.connectionStats();
+  }
+
   /** Requests the proxy forwarded to state servers, over sockets or in-process (retries included). */
   forwardingStats(): RequestStats {
     return sumStats(this.#client.stats(), this.#localForwards.snapshot());
@@ -149,6 +162,13 @@ export class KvStateClientProxy implements AsyncDisposable {
    * map lookup and one forwarded request; lookups and retries take the slow path.
    */
   #execute(request: KvStateRequest, signal: AbortSignal): KvStateResponse | Promise<KvStateResponse> {
+    if (request.stateNameBytes.length > this.#maxStateNameLength && request.stateName.length > this.#maxStateNameLength) {
+      throw BadRequestError.create(
+        PROXY_SERVER_NAME,
+        `State name of ${request.stateName.length} characters exceeds the maximum of ${this.#maxStateNameLength} ` +
+          `(it begins '${request.stateName.slice(0, 64)}'). Use the name given to the state's queryable option.`,
+      );
+    }
     const deadline = performance.now() + this.#timeoutMs;
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;

@@ -6,7 +6,7 @@ import { QueryableStateError } from "../core/errors.ts";
 import { KvStateInternalRequest, KvStateResponse } from "../protocol/messages.ts";
 import { UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError } from "../net/failures.ts";
-import { type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
+import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
@@ -112,6 +112,11 @@ export class KvStateServer implements AsyncDisposable {
 
   stats(): RequestStats {
     return this.#server.stats();
+  }
+
+  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  connectionStats(): ConnectionDiagnostics {
+    return this.#server.connectionStats();
   }
 
   /** Graceful shutdown: stop accepting, finish in-flight requests (up to `timeoutMs`), close. */

@@ -13,10 +13,10 @@ import { ReceiveGate } from "./receive-gate.ts";
 
 interface BunSocket {
   data: BunConn | undefined;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
   write(data: Uint8Array): number;
   shutdown(): void;
   terminate(): void;
@@ -232,8 +232,15 @@ function handler(
   };
   return {
     open(s) {
-      s.data = new BunConn(s);
-      if (handshake === undefined) onReady(s);
+      // A callback that throws would crash the process (Bun reports it as uncaught): a socket reset
+      // right after accept must only cost that socket.
+      try {
+        s.data = new BunConn(s);
+        if (handshake === undefined) onReady(s);
+      } catch (e) {
+        if (s.data !== undefined) s.data.abort(e);
+        else s.terminate();
+      }
     },
     handshake(s, ok, err) {
       if (handshake?.(s, ok, err)) onReady(s);
@@ -304,8 +311,8 @@ function listen(opts: ListenOptions): Promise<Listener> {
   const { tls } = opts;
   const deliver = (s: BunSocket) => {
     const conn = s.data!;
-    s.setNoDelay?.(true);
     try {
+      s.setNoDelay?.(true);
       opts.onConnection(conn);
     } catch (e) {
       conn.abort(e);

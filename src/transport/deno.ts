@@ -55,6 +55,16 @@ function closeQuietly(c: { close(): void } | undefined): void {
   } catch { /* already closed */ }
 }
 
+/** A socket's address, or an empty one if the runtime cannot tell any more (the peer reset it). */
+function endpointOf(addr: () => DenoAddr | undefined): Endpoint {
+  try {
+    const a = addr();
+    return { hostname: a?.hostname ?? "", port: a?.port ?? 0 };
+  } catch {
+    return { hostname: "", port: 0 };
+  }
+}
+
 const READ_BUFFER = 64 * 1024;
 const HIGH_WATER_MARK = 64 * 1024;
 const USE = "use the connection to";
@@ -81,6 +91,16 @@ function code(e: unknown, tlsOn = false): TransportErrorCode | undefined {
   return tlsOn ? "TLS" : undefined; // rustls reports InvalidData ("invalid peer certificate: UnknownIssuer")
 }
 
+/**
+ * accept() failed because of the peer (reset or aborted before we took it), not because of us. Deno
+ * reports a connection reset before accept() as NotConnected (ENOTCONN: it asks the socket for its peer).
+ */
+function peerGone(e: unknown): boolean {
+  const x = e as { name?: unknown; code?: unknown; message?: unknown } | null;
+  return /ConnectionReset|ConnectionAborted|NotConnected|ECONNRESET|ECONNABORTED|ENOTCONN|reset by peer|aborted/i
+    .test(`${x?.name} ${x?.code} ${x?.message}`);
+}
+
 class DenoTcpConn implements Conn {
   readonly local: Endpoint;
   readonly remote: Endpoint;
@@ -105,8 +125,8 @@ class DenoTcpConn implements Conn {
 
   constructor(conn: DenoConn) {
     this.#conn = conn;
-    this.local = { hostname: conn.localAddr.hostname, port: conn.localAddr.port };
-    this.remote = { hostname: conn.remoteAddr?.hostname ?? "", port: conn.remoteAddr?.port ?? 0 };
+    this.local = endpointOf(() => conn.localAddr);
+    this.remote = endpointOf(() => conn.remoteAddr);
     this.closed = new Promise((resolve) => (this.#settle = resolve));
     this.#finished = new Promise((resolve) => (this.#finDone = resolve));
   }
@@ -352,8 +372,11 @@ async function listen(opts: ListenOptions): Promise<Listener> {
       let c: DenoConn;
       try {
         c = await listener.accept();
-      } catch {
+      } catch (e) {
         if (closing) return;
+        // A peer that reset before we took its connection only costs that connection: accept the next
+        // one at once (backing off here let an RST flood stop the listener for tens of seconds).
+        if (peerGone(e)) continue;
         await new Promise((r) => setTimeout(r, 50)); // e.g. out of file descriptors: back off, retry
         continue;
       }

@@ -5,6 +5,7 @@
  * their key group. This exists to serve state locally, for demos and tests; it is not a
  * distributed stream processor.
  */
+import { drainSource } from "./source.ts";
 import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import { JobID, type KvStateID } from "../core/ids.ts";
 import {
@@ -145,24 +146,10 @@ export class JobClient<T = unknown, K = unknown> {
     this.#coordinator.unregisterJob(this.jobId);
   }
 
-  async #runSource(source: Source<T>): Promise<void> {
-    const signal = this.#abort.signal;
-    const iterable = typeof source === "function" ? source({ signal }) : source;
-    const it: AsyncIterator<T> | Iterator<T> = Symbol.asyncIterator in iterable
-      ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (iterable as Iterable<T>)[Symbol.iterator]();
-    try {
-      while (this.#status === JobStatus.RUNNING) {
-        const r = await it.next();
-        if (r.done || this.#status !== JobStatus.RUNNING) break;
-        await this.#route(r.value);
-      }
-    } catch (e) {
-      this.#fail(e as Error);
-    } finally {
-      if (this.#status !== JobStatus.RUNNING) void Promise.resolve(it.return?.()).catch(() => {});
-    }
+  #runSource(source: Source<T>): Promise<void> {
+    return drainSource(source, this.#abort.signal, () => this.#status === JobStatus.RUNNING, (r) => this.#route(r), (e) => this.#fail(e));
   }
+
 
   /** Hands the record to the subtask owning its key group; resolves once every step processed it. */
   #route(record: T): Promise<void> {

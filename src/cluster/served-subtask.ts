@@ -4,6 +4,7 @@
  * keys), so nothing is routed between them. This serves state across processes; it is not a
  * distributed stream processor.
  */
+import { drainSource } from "./source.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID, KvStateID } from "../core/ids.ts";
 import {
@@ -109,24 +110,10 @@ export class ServedSubtask<T = unknown, K = unknown> {
     return all;
   }
 
-  async #runSource(source: Source<T>): Promise<void> {
-    const signal = this.#abort.signal;
-    const iterable = typeof source === "function" ? source({ signal }) : source;
-    const it: AsyncIterator<T> | Iterator<T> = Symbol.asyncIterator in iterable
-      ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
-      : (iterable as Iterable<T>)[Symbol.iterator]();
-    try {
-      while (this.#status === JobStatus.RUNNING) {
-        const r = await it.next();
-        if (r.done || this.#status !== JobStatus.RUNNING) break;
-        await this.#process(r.value);
-      }
-    } catch (e) {
-      this.#fail(e as Error);
-    } finally {
-      if (this.#status !== JobStatus.RUNNING) void Promise.resolve(it.return?.()).catch(() => {});
-    }
+  #runSource(source: Source<T>): Promise<void> {
+    return drainSource(source, this.#abort.signal, () => this.#status === JobStatus.RUNNING, (r) => this.#process(r), (e) => this.#fail(e));
   }
+
 
   async #process(record: T): Promise<void> {
     const key = this.#job.keyBy(record);

@@ -21,6 +21,7 @@ import {
 import { EtcdGateway, EtcdUnavailableError } from "../../src/cluster/etcd/etcd-gateway.ts";
 import { EtcdLocations } from "../../src/cluster/etcd/etcd-locations.ts";
 import { etcdBinary, startEtcd, type TestEtcd } from "../helpers/etcd.ts";
+import { eventually as retryUntil } from "../helpers/eventually.ts";
 
 const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
 const KEYS = Array.from({ length: 24 }, (_, i) => `k-${i}`);
@@ -36,17 +37,7 @@ function job(index: number, parallelism: number): KeyedJob<string, string> {
   };
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what} did not happen within ${timeoutMs} ms: ${(e as Error).message}`, { cause: e });
-      await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** i)));
-    }
-  }
-}
+const eventually = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> => retryUntil(what, fn, timeoutMs, 200);
 
 describe("etcd location registry without etcd", () => {
   test("a dead or hung etcd is reported with a typed error, not waited on", async () => {

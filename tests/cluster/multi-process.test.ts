@@ -15,6 +15,7 @@ import {
   longSerializer,
   stringSerializer,
 } from "../../mod.ts";
+import { eventually as retryUntil } from "../helpers/eventually.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const main = `${root}src/cli/main.ts`;
@@ -33,17 +34,7 @@ const RESTART_DELAY_MS = 8000;
 interface TmInfo { index: number; pid: number; runtime: string; proxy: string; server: string; keyGroups: [number, number]; keys: string[] }
 interface ClusterInfo { jobId: string; coordinator: string; coordinatorPid: number; proxies: string[]; taskManagers: TmInfo[] }
 
-async function eventually<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what} did not happen within ${timeoutMs} ms: ${(e as Error).message}`, { cause: e });
-      await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** i)));
-    }
-  }
-}
+const eventually = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> => retryUntil(what, fn, timeoutMs, 500);
 
 function killQuietly(pid: number | undefined, signal: NodeJS.Signals = "SIGKILL"): void {
   if (pid === undefined) return;

@@ -23,6 +23,7 @@ import {
 import { Client, KvStateResponse } from "../../protocol.ts";
 import { CoordinatorOp, CoordinatorRequest, CoordinatorResponse, COORDINATOR_PROTOCOL_VERSION } from "../../mod.ts";
 import { keyRequest, startFixtureServer } from "../helpers/fixture.ts";
+import { eventually as retryUntil } from "../helpers/eventually.ts";
 
 const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
 const KEYS = Array.from({ length: 24 }, (_, i) => `k-${i}`);
@@ -40,17 +41,7 @@ function job(index: number, parallelism: number, stepName = "count"): KeyedJob<s
   };
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (let i = 0; ; i++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > until) throw new Error(`${what} did not happen within ${timeoutMs} ms: ${(e as Error).message}`, { cause: e });
-      await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** i)));
-    }
-  }
-}
+const eventually = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 20_000): Promise<T> => retryUntil(what, fn, timeoutMs, 200);
 
 const addr = (a: { hostname: string; port: number }) => `${a.hostname}:${a.port}`;
 

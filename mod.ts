@@ -75,6 +75,7 @@ export {
   UnknownKvStateIdError,
   UnknownLocationError,
   UnknownStateNameError,
+  StateServerUnreachableError,
 } from "./src/protocol/remote-errors.ts";
 export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 

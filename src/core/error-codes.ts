@@ -29,6 +29,7 @@ export type ErrorCode =
   | "UNKNOWN_JOB_MANAGER"
   | "UNKNOWN_JOB"
   | "UNKNOWN_STATE_NAME"
+  | "SERVER_UNREACHABLE"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

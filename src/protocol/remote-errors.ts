@@ -30,6 +30,7 @@ const HINTS: Record<string, string> = {
   UNKNOWN_JOB_MANAGER: "the proxy has no coordinator yet: retry shortly",
   UNKNOWN_JOB: "check the job id; the job may have finished or not started yet",
   UNKNOWN_STATE_NAME: "check the queryable state name the job registered",
+  SERVER_UNREACHABLE: "the task manager holding this key may be down or restarting: retry once it is back",
 };
 
 /** A failure reported by the remote side (server or proxy). */
@@ -212,6 +213,20 @@ export class UnknownStateNameError extends RemoteError {
   }
 }
 
+/**
+ * The proxy could not reach the state server that holds the key's key group (code
+ * `SERVER_UNREACHABLE`): the connection was refused or closed, usually because that task manager
+ * died or is restarting. Other keys keep answering; retry this one later.
+ */
+export class StateServerUnreachableError extends RemoteError {
+  /** The Java exception class named in the proxy's failure text. */
+  static override readonly javaClassName: string = "java.net.ConnectException";
+  /** Wraps a remote Throwable; `options.cause` is its decoded cause. */
+  constructor(remote: RemoteThrowable, options: { cause?: unknown } = {}) {
+    super(remote, { ...options, code: "SERVER_UNREACHABLE" });
+  }
+}
+
 const BY_CLASS = new Map<string, RemoteErrorClass>([
   [BadRequestError.javaClassName, BadRequestError],
   [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError],
@@ -221,6 +236,9 @@ const BY_CLASS = new Map<string, RemoteErrorClass>([
   [UnknownJobManagerError.javaClassName, UnknownJobManagerError],
   [UnknownJobError.javaClassName, UnknownJobError],
   [UnknownStateNameError.javaClassName, UnknownStateNameError],
+  [StateServerUnreachableError.javaClassName, StateServerUnreachableError],
+  // A connection to the state server that closed before the answer came.
+  ["java.nio.channels.ClosedChannelException", StateServerUnreachableError],
 ]);
 
 // Flink's proxy sends most failures as text inside a RuntimeException ("Failed request 1.\n

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
-import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex, Coordinator, deserializeValue, intSerializer, JobID, type KvState, KvStateClientProxy, type KvStateLocation, KvStateServer, RemoteError, serializeKeyAndNamespace, serializeValue, stringSerializer, UnknownJobError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownStateNameError, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
+import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex, Coordinator, deserializeValue, intSerializer, JobID, type KvState, KvStateClientProxy, type KvStateLocation, KvStateServer, RemoteError, serializeKeyAndNamespace, StateServerUnreachableError, serializeValue, stringSerializer, UnknownJobError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownStateNameError, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
 import { Client, KvStateRequest, KvStateResponse } from "../../protocol.ts";
 
 const MAX_P = 128;
@@ -112,7 +112,8 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     await servers[1].close();
     const started = Date.now();
     await assert.rejects(send(1), (e: unknown) => {
-      assert.ok(e instanceof RemoteError, String(e));
+      assert.ok(e instanceof StateServerUnreachableError, String(e));
+      assert.equal(e.code, "SERVER_UNREACHABLE");
       assert.match(e.remoteMessage!, /[Cc]onnect to 127\.0\.0\.1:\d+: connection refused/);
       return true;
     });

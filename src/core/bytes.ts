@@ -1,4 +1,4 @@
-import { TruncatedInputError } from "./errors.ts";
+import { InvalidArgumentError, TruncatedInputError } from "./errors.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -127,7 +127,7 @@ export class ByteWriter {
   /** Sets the written length after direct writes into `rawBuffer`. */
   commit(newLength: number): void {
     if (newLength < 0 || newLength > this.#buf.length) {
-      throw new RangeError(`commit(${newLength}) outside buffer of ${this.#buf.length}`);
+      throw new InvalidArgumentError(`commit(${newLength}) outside buffer of ${this.#buf.length}`);
     }
     this.#pos = newLength;
   }
@@ -155,10 +155,10 @@ export class ByteReader {
   readonly #end: number;
   #pos: number;
 
-  /** Reads `bytes` from `start` up to (not including) `end`; throws RangeError for an invalid region. */
+  /** Reads `bytes` from `start` up to (not including) `end`; throws InvalidArgumentError (`INVALID_ARGUMENT`) for an invalid region. */
   constructor(bytes: Uint8Array, start = 0, end = bytes.length) {
     if (start < 0 || end > bytes.length || start > end) {
-      throw new RangeError(`Invalid region [${start}, ${end}) of ${bytes.length} byte(s)`);
+      throw new InvalidArgumentError(`Invalid region [${start}, ${end}) of ${bytes.length} byte(s)`);
     }
     this.bytes = bytes;
     this.#pos = start;

@@ -1,4 +1,5 @@
 import { int32At } from "../core/bytes.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
 import { FrameTooLargeError, InvalidFrameError, UnknownMessageTypeError, VersionMismatchError } from "./errors.ts";
 import type { Frame } from "./frame.ts";
 import {
@@ -72,7 +73,7 @@ export class FrameDecoder {
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     if (!Number.isInteger(max) || max < HEADER_LENGTH || max > 0x7fffffff) {
-      throw new RangeError(`maxFrameLength must be an integer in [8, 2^31-1], got ${max}`);
+      throw new InvalidArgumentError(`maxFrameLength must be an integer in [8, 2^31-1], got ${max}`);
     }
     this.maxFrameLength = max;
     this.version = options.version ?? PROTOCOL_VERSION;

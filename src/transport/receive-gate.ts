@@ -3,6 +3,7 @@
  * runtime's socket API (start/stop reading, hand over chunks and EOF) and the delivery rules live once.
  * @module
  */
+import { InvalidArgumentError } from "../core/errors.ts";
 import type { Conn } from "./transport.ts";
 
 /**
@@ -52,7 +53,7 @@ export class ReceiveGate {
    * @returns whether the adapter should start reading now (`false` while paused).
    */
   install(data: (chunk: Uint8Array) => void, end?: () => void): boolean {
-    if (this.#receiver !== undefined) throw new Error("Conn.onData may be called only once");
+    if (this.#receiver !== undefined) throw new InvalidArgumentError("Conn.onData may be called only once per connection: install one receiver and dispatch from it.");
     this.#receiver = data;
     this.#onEnd = end;
     return !this.#paused && this.#flush();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The live-Flink suite (`npm run test:flink`; needs Java 17 and Maven): real Flink clusters
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
-// QueryableStateClient querying our proxy on each runtime. Prints one `compat ok:` line per
+// QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
+// states (POJOs, rows, tuples, arrays, dates, ... as keys and values). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -85,6 +86,18 @@ async function main() {
       }
     }
     if (r.code !== 0 && seen.size === 0) fail(`direction=ts-client runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
+  console.log("=== direction ts-client, type families: our client reads the Flink clusters' types states");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-ts-types.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    let lines = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+      else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+    }
+    if (r.code !== 0 && lines === 0) fail(`direction=ts-client types runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 

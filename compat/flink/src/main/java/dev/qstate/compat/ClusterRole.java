@@ -18,8 +18,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Role {@code cluster}: a MiniCluster (2 task managers x 2 slots, queryable state on loopback)
- * running {@link CompatJob} at parallelism 4 on the heap or RocksDB backend. Prints one JSON line
- * once every state holds its expected content, then runs until killed or its parent goes away.
+ * running {@link CompatJob} and {@link TypesJob} (one job graph) at parallelism 4 on the heap or RocksDB
+ * backend. Prints one JSON line once every state holds its expected content, then runs until killed or its parent goes away.
  */
 final class ClusterRole {
     private ClusterRole() {}
@@ -52,13 +52,15 @@ final class ClusterRole {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(CompatJob.PARALLELISM, conf);
         env.setParallelism(CompatJob.PARALLELISM);
-        CompatJob.build(env);
+        TypesJob.build(CompatJob.build(env));
         JobClient job = env.executeAsync("qstate-compat-" + backend);
         JobID jobId = job.getJobID();
         waitRunning(job);
         List<String> proxies = listening(proxyPorts, 2, 60_000);
         ArrayNode expected = Input.expected();
         Readiness.await(proxies.get(0), jobId, expected, 120_000);
+        List<TypesJob.Expected> types = TypesJob.expected();
+        TypesJob.await(proxies.get(0), jobId, types, 120_000);
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode line = json.createObjectNode();
@@ -71,6 +73,10 @@ final class ClusterRole {
         ArrayNode p = line.putArray("proxies");
         proxies.forEach(p::add);
         line.set("states", expected);
+        // The types states live in the same job (one job graph starts faster than two).
+        ObjectNode t = line.putObject("types");
+        t.put("jobId", jobId.toHexString());
+        t.set("states", TypesJob.json(types));
         System.out.println(json.writeValueAsString(line));
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

@@ -36,7 +36,8 @@ final class CompatJob {
 
     private CompatJob() {}
 
-    static void build(StreamExecutionEnvironment env) {
+    /** Builds the job; returns its input records (without the end marker), which {@link TypesJob} also reads. */
+    static DataStream<Event> build(StreamExecutionEnvironment env) {
         DataGeneratorSource<Event> source = new DataGeneratorSource<>(CompatJob::generate, Long.MAX_VALUE, Types.POJO(Event.class));
         DataStream<Event> events = env.fromSource(source, WatermarkStrategy.noWatermarks(), "input")
                 .setParallelism(1)
@@ -49,6 +50,7 @@ final class CompatJob {
         events.keyBy(e -> e.user, Types.STRING)
                 .window(TumblingEventTimeWindows.of(Duration.ofMillis(Input.WINDOW_MS)))
                 .process(new WindowSum()).name("window-sum");
+        return data;
     }
 
     private static Event generate(Long index) throws InterruptedException {

@@ -1,0 +1,162 @@
+/**
+ * Direction ts-client, type families: our QueryableStateClient reads the types states of running Flink
+ * clusters (POJOs, rows, tuples, Either, enums, arrays, big numbers, dates and times, nullable wrappers,
+ * nested collections; keys of long, tuple, POJO, decimal and date types) and compares every entry with
+ * the content the Flink peer computed from its input (`types` in the peer's cluster JSON line). Runs
+ * unchanged on Node, Deno and Bun:
+ *
+ *   <runtime> compat/ts/check-ts-types.ts --clusters FILE --runtime node|deno|bun
+ *
+ * Serializers come from the states' type expressions (`parseTypeExpression`); a key is rebuilt by reading
+ * the bytes Flink's key serializer wrote for it (checked against the key's JSON), values are rendered with
+ * `toJsonValue` (the CLI's `--json` conventions) and compared with the peer's JSON. Prints one
+ * `compat ok:` line per (cluster, state), `compat FAIL:` with the reason otherwise.
+ */
+import process from "node:process";
+import { readFileSync } from "node:fs";
+import {
+  ByteReader,
+  fromHex,
+  javaStringHash,
+  listState,
+  mapState,
+  parseTypeExpression,
+  QueryableStateClient,
+  type StateDescriptor,
+  toJsonValue,
+  type TypeSerializer,
+  valueState,
+} from "../../mod.ts";
+import { contentOf, sameJson } from "./types.ts";
+
+interface Entry { key: unknown; keyBytes: string; value: unknown }
+interface State { name: string; kind: string; keyType: string; valueType: string; entries: Entry[] }
+interface Cluster { flinkVersion: string; backend: string; proxies: string[]; types?: { jobId: string; states: State[] } }
+
+// deno-lint-ignore no-explicit-any
+type AnySerializer = TypeSerializer<any>;
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
+  return process.argv[i + 1];
+}
+
+/**
+ * Java's hashCode() of the peer's POJO keys, as their classes define it: a POJO's hash is user code, so a
+ * client supplies it (here as `UserKey.hashCode()` reads: `31 * user.hashCode() + bucket`).
+ */
+const POJO_HASHES: Record<string, (v: Record<string, unknown>) => number> = {
+  "dev.qstate.compat.UserKey": (v) => (Math.imul(31, javaStringHash(v.user as string)) + (v.bucket as number)) | 0,
+};
+
+/** The key serializer of a type expression, with the user-supplied hash for a POJO key. */
+function keySerializer(expr: string): AnySerializer {
+  const s = parseTypeExpression(expr);
+  const pojo = /^pojo<([\w$.]+)>/.exec(expr);
+  if (!pojo) return s;
+  const hash = POJO_HASHES[pojo[1]];
+  if (!hash) throw new Error(`no hashCode known for POJO key ${pojo[1]}`);
+  return { ...s, hashCode: (v: Record<string, unknown>) => hash(v) };
+}
+
+/** `map<K,V>` split at its top-level comma. */
+function mapTypes(expr: string): [string, string] {
+  const inner = expr.slice("map<".length, -1);
+  let depth = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === "<" || c === "{") depth++;
+    else if (c === ">" || c === "}") depth--;
+    else if (c === "," && depth === 0) return [inner.slice(0, i), inner.slice(i + 1)];
+  }
+  throw new Error(`not a map type: ${expr}`);
+}
+
+function descriptorOf(s: State): StateDescriptor {
+  switch (s.kind) {
+    case "value":
+      return valueState(s.name, parseTypeExpression(s.valueType));
+    case "list":
+      return listState(s.name, parseTypeExpression(s.valueType));
+    case "map": {
+      const [k, v] = mapTypes(s.valueType);
+      return mapState(s.name, parseTypeExpression(k), parseTypeExpression(v));
+    }
+    default:
+      throw new Error(`unknown state kind ${s.kind}`);
+  }
+}
+
+/** A type expression with POJO field lists dropped and packages cut: `pojo<Stats>`, as labels show it. */
+function shortType(expr: string): string {
+  let out = expr;
+  for (let prev = ""; prev !== out;) {
+    prev = out;
+    out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
+  }
+  return out;
+}
+
+function typeLabel(s: State): string {
+  const value = s.kind === "list" ? `list<${s.valueType}>` : s.valueType;
+  return `${shortType(s.keyType)}->${shortType(value)}`;
+}
+
+const show = (v: unknown) => JSON.stringify(v);
+
+async function checkState(client: QueryableStateClient, jobId: string, s: State): Promise<string | null> {
+  let ks: AnySerializer, d: StateDescriptor;
+  try {
+    ks = keySerializer(s.keyType);
+    d = descriptorOf(s);
+  } catch (err) {
+    return `types ${s.keyType} / ${s.valueType}: ${(err as Error).message}`;
+  }
+  const problems = await Promise.all(s.entries.map(async (e): Promise<string | null> => {
+    let key: unknown;
+    try {
+      const r = new ByteReader(fromHex(e.keyBytes));
+      key = ks.deserialize(r);
+      if (r.remaining !== 0) return `${s.name}[${show(e.key)}]: ${r.remaining} byte(s) left after reading the key`;
+    } catch (err) {
+      return `${s.name}[${show(e.key)}]: reading Flink's key bytes ${e.keyBytes}: ${(err as Error).message}`;
+    }
+    if (!sameJson(toJsonValue(key), e.key)) return `${s.name}: key bytes read as ${show(toJsonValue(key))}, expected ${show(e.key)}`;
+    let got: unknown;
+    try {
+      got = toJsonValue(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d)));
+    } catch (err) {
+      return `${s.name}[${show(e.key)}]: ${(err as Error).message}`;
+    }
+    return sameJson(got, e.value) ? null : `${s.name}[${show(e.key)}] = ${show(got)}, expected ${show(e.value)}`;
+  }));
+  return problems.find((p) => p !== null) ?? null;
+}
+
+const runtime = arg("runtime");
+const clusters: Cluster[] = readFileSync(arg("clusters"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+let failed = 0;
+for (const c of clusters) {
+  if (!c.types) {
+    failed++;
+    console.log(`compat FAIL: flink=${c.flinkVersion} backend=${c.backend} direction=ts-client runtime=${runtime}: the cluster line has no types states`);
+    continue;
+  }
+  const proxy = c.proxies[0];
+  const client = new QueryableStateClient(proxy.slice(0, proxy.lastIndexOf(":")), Number(proxy.slice(proxy.lastIndexOf(":") + 1)), { requestTimeoutMs: 20_000 });
+  try {
+    for (const s of c.types.states) {
+      const problem = await checkState(client, c.types.jobId, s);
+      const label = `flink=${c.flinkVersion} backend=${c.backend} direction=ts-client kind=${s.kind} type=${typeLabel(s)} runtime=${runtime}`;
+      if (problem === null) console.log(`compat ok: ${label}`);
+      else {
+        failed++;
+        console.log(`compat FAIL: ${label}: ${problem}`);
+      }
+    }
+  } finally {
+    await client.close();
+  }
+}
+process.exitCode = failed === 0 ? 0 : 1;

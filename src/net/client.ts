@@ -10,7 +10,7 @@ import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { AbortWatch } from "./abort-watch.ts";
-import { ClientConnection, type Pending } from "./client-connection.ts";
+import { ClientConnection, type ClientConnectionOwner, type Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
@@ -51,18 +51,18 @@ export interface RequestOptions {
  * ```
  */
 export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
+  /** The client's name, as it appears in errors and diagnostics ("Queryable State Client", ...). */
   readonly name: string;
-  readonly decodeResponse: (body: Uint8Array) => Res;
-  readonly counters: StatsCounter = new StatsCounter();
+  readonly #counters = new StatsCounter();
   readonly #options: ClientOptions;
   readonly #connections = new Map<string, ClientConnection<Res>>();
   readonly #deadlines = new Deadlines<Pending<Res>>((p) => {
     p.connection.forget(p);
-    this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
+    this.#settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
   });
   readonly #aborts = new AbortWatch<Pending<Res>>((p, reason) => {
     p.connection.forget(p);
-    this.settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
+    this.#settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
   });
   #transport: Transport | Promise<Transport> | undefined;
   readonly #everConnected = new Set<string>();
@@ -70,20 +70,38 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   // The last address used and its connection: most clients talk to one address all the time.
   #lastAddress: Endpoint | undefined;
   #lastConnection: ClientConnection<Res> | undefined;
+  /** What the connections may use of this client (they get this object, not the client). */
+  readonly #owner: ClientConnectionOwner<Res>;
 
+  /**
+   * Creates a client; it connects lazily, on the first request to each address.
+   *
+   * @param name the client's name in errors and diagnostics
+   * @param decodeResponse decodes a REQUEST_RESULT body; throwing fails that request (and only it)
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `connectTimeoutMs` or `requestTimeoutMs`
+   *   is given and is not a positive number
+   */
   constructor(name: string, decodeResponse: (body: Uint8Array) => Res, options: ClientOptions = {}) {
     this.name = name;
-    this.decodeResponse = decodeResponse;
     this.#options = options;
     this.#transport = options.transport;
     for (const k of ["connectTimeoutMs", "requestTimeoutMs"] as const) {
       const v = options[k];
       if (v !== undefined && !(v > 0)) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${v}.`);
     }
+    this.#owner = {
+      counters: this.#counters,
+      decodeResponse,
+      settle: (p, result, error) => this.#settle(p, result, error),
+      connectionGone: (c) => {
+        const key = c.label;
+        if (this.#connections.get(key) === c) this.#connections.delete(key);
+      },
+      diagnostic: (type, address, label, error) => this.#diagnostic(type, address, label, error),
+    };
   }
 
-  /** Reports a connection event of one of this client's connections to its diagnostics hook (internal). */
-  diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void {
+  #diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void {
     const hook = this.#options.diagnostics;
     if (hook === undefined) return;
     if (type === "connected") {
@@ -95,7 +113,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
 
   /** Flink's KvStateRequestStats for this client. */
   stats(): RequestStats {
-    return this.counters.snapshot();
+    return this.#counters.snapshot();
   }
 
   /** Connections currently open or being opened. */
@@ -115,7 +133,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     return new Promise<Res>((resolve, reject) => {
       const c = this.#connectionFor(address);
       const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), connection: c, id: -1, done: false };
-      this.counters.requests++;
+      this.#counters.requests++;
       if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         p.timeoutMs = timeoutMs;
         this.#deadlines.add(p, timeoutMs);
@@ -134,7 +152,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     const key = TransportError.formatEndpoint(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
-      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
+      c = new ClientConnection(this.#owner, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
       this.#connections.set(key, c);
       const conn = c;
       this.#transport ??= defaultTransport();
@@ -148,25 +166,19 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     return c;
   }
 
-  /** @internal Completes a request exactly once. */
-  settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
+  /** Completes a request exactly once. */
+  #settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
     if (p.done) return;
     p.done = true;
     if (p.heapIndex !== undefined) this.#deadlines.remove(p);
     if (p.signal !== undefined) this.#aborts.leave(p.signal, p);
     if (error === undefined) {
-      this.counters.reportSuccess(p.startedAt, performance.now());
+      this.#counters.reportSuccess(p.startedAt, performance.now());
       p.resolve(result as Res);
     } else {
-      this.counters.failed++;
+      this.#counters.failed++;
       p.reject(error);
     }
-  }
-
-  /** @internal */
-  connectionGone(c: ClientConnection<Res>): void {
-    const key = c.label;
-    if (this.#connections.get(key) === c) this.#connections.delete(key);
   }
 
   /** Fails pending requests with a client-closed error and closes every connection. Idempotent. */

@@ -7,7 +7,7 @@ import { KvStateInternalRequest, KvStateResponse } from "../protocol/messages.ts
 import { UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError } from "../net/failures.ts";
 import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
-import type { RequestStats } from "../net/stats.ts";
+import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 
@@ -72,6 +72,8 @@ export class KvStateServer implements AsyncDisposable {
   readonly registry: KvStateRegistry;
   readonly #server: ServerBase<KvStateInternalRequest>;
   readonly #handler: RequestHandler<KvStateInternalRequest>;
+  /** Requests answered in-process by {@link answerLocally}; stats() adds them to the socket ones. */
+  readonly #local = new StatsCounter();
   #localRequests = 0n;
   #serving = false;
 
@@ -94,7 +96,7 @@ export class KvStateServer implements AsyncDisposable {
    */
   answerLocally(request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse> {
     const requestId = this.#localRequests++;
-    return this.#server.counters.track(() =>
+    return this.#local.track(() =>
       this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>
     );
   }
@@ -111,7 +113,7 @@ export class KvStateServer implements AsyncDisposable {
   }
 
   stats(): RequestStats {
-    return this.#server.stats();
+    return sumStats(this.#server.stats(), this.#local.snapshot());
   }
 
   /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */

@@ -135,8 +135,11 @@ export {
   type ReducingStateDescriptor,
   reducingState,
   type StateDescriptor,
+  type StateDescriptorBase,
+  type StateDescriptorOptions,
   StateKind,
   type ValueStateDescriptor,
+  type ValueStateOptions,
   valueState,
 } from "./src/state/descriptors.ts";
 
@@ -150,7 +153,7 @@ export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOpt
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
 export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
-export { EtcdGateway, type EtcdOptions, EtcdUnavailableError } from "./src/cluster/etcd/etcd-gateway.ts";
+export { type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
 export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
 export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport/address.ts";
@@ -172,6 +175,7 @@ export {
 // cluster: the embedded LocalCluster and its keyed job runner
 export { LocalCluster, type LocalClusterOptions } from "./src/cluster/local-cluster.ts";
 export { type JoinOptions, TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export type { Membership } from "./src/cluster/membership.ts";
 export { ServedSubtask, type SubtaskPlacement } from "./src/cluster/served-subtask.ts";
 export { JobCancelledError, JobClient } from "./src/cluster/running-job.ts";
 export {

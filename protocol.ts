@@ -39,7 +39,9 @@ export {
   type JavaClassInfo,
   type JavaStackTraceElement,
   type JavaThrowable,
+  type JavaThrowableSpec,
   javaThrowableToString,
+  type ObjectStreamReaderOptions,
   readJavaThrowable,
   writeJavaThrowable,
 } from "./src/protocol/java/mod.ts";

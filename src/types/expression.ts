@@ -87,7 +87,8 @@ export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE),
  * const s = parseTypeExpression("map<string,tuple<long,double>>");
  * ```
  */
-export function parseTypeExpression(text: string): S {
+// deno-lint-ignore no-explicit-any
+export function parseTypeExpression(text: string): TypeSerializer<any> {
   return new Parser(text).parseAll();
 }
 

@@ -2,8 +2,6 @@ import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
-type FieldSerializers<T extends unknown[]> = { [K in keyof T]: TypeSerializer<T[K]> };
-
 /**
  * Flink's `TupleSerializer` for `Tuple1..Tuple25` ⇄ a JS array: the fields back to back,
  * with no header and no null mask (a null field is an error, as in Flink). With no fields it
@@ -18,7 +16,7 @@ type FieldSerializers<T extends unknown[]> = { [K in keyof T]: TypeSerializer<T[
  * ```
  */
 export function tupleSerializer<T extends unknown[]>(
-  ...fields: FieldSerializers<T>
+  ...fields: { [K in keyof T]: TypeSerializer<T[K]> }
 ): TypeSerializer<T> {
   const fs = fields as TypeSerializer<unknown>[];
   if (fs.length > 25) {

@@ -43,6 +43,10 @@ export interface KeyedStep<T, K> {
   readonly name: string;
   /** States to create (and register, when queryable) as soon as the job starts. */
   readonly states?: readonly StateDescriptor[];
+  /**
+   * Handles one record, with the record's key as the state's current key. The next record of the same
+   * subtask waits until a returned promise settles. Throwing (or rejecting) fails the job.
+   */
   process(record: T, context: StepContext<K>): void | Promise<void>;
 }
 
@@ -70,15 +74,19 @@ export type Source<T> = AsyncIterable<T> | Iterable<T> | ((context: { signal: Ab
 export interface KeyedJob<T, K> {
   /** For messages and listings. @default "keyed job" */
   readonly name?: string;
-  /** @default a random id */
+  /** The id clients query the job by (`client.getKvState(jobId, ...)`). @default a random id */
   readonly jobId?: JobID;
   /** Subtasks per step. @default the number of task managers */
   readonly parallelism?: number;
   /** Number of key groups. @default computeDefaultMaxParallelism(parallelism) */
   readonly maxParallelism?: number;
+  /** Where records come from; each source runs as its own parallel reader, all feeding every subtask. */
   readonly sources: readonly Source<T>[];
+  /** Extracts a record's key; the key's hash picks the key group, and so the subtask. */
   readonly keyBy: (record: T) => K;
+  /** Serializes (and hashes) the keys, as the job's Flink key type would: clients query with the same serializer. */
   readonly keyType: KeySerializer<K>;
+  /** The stateful operators, at least one; every record goes through each in order. */
   readonly steps: readonly KeyedStep<T, K>[];
 }
 
@@ -88,4 +96,5 @@ export const JobStatus = {
   CANCELED: "CANCELED",
   FAILED: "FAILED",
 } as const;
+/** One of the {@link JobStatus} values: `"RUNNING"`, `"CANCELED"` or `"FAILED"`. */
 export type JobStatus = typeof JobStatus[keyof typeof JobStatus];

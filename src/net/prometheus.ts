@@ -10,6 +10,7 @@ export interface MetricsSource {
   readonly role: string;
   /** Tells several components of one role apart: the `name` label. */
   readonly name: string;
+  /** The component's statistics at the time of the scrape (e.g. `server.stats()`). */
   readonly stats: RequestStats;
 }
 

@@ -9,6 +9,7 @@ import {
   REQUEST_ID_SIZE,
 } from "./message-type.ts";
 
+/** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /** Largest accepted frame length (bytes after the 4-byte prefix). @default 64 MiB */
   maxFrameLength?: number;
@@ -57,7 +58,9 @@ class DecodedFrame implements Frame {
  * ```
  */
 export class FrameDecoder {
+  /** Largest accepted frame length, in bytes after the 4-byte length prefix. */
   readonly maxFrameLength: number;
+  /** The version magic every frame must carry. */
   readonly version: number;
   #chunk: Uint8Array = EMPTY;
   #off = 0;
@@ -69,6 +72,10 @@ export class FrameDecoder {
   #partialLength = 0; // the frame's announced length (#partial grows towards it)
   #failed: Error | null = null;
 
+  /**
+   * A decoder with nothing buffered.
+   * @throws RangeError when `maxFrameLength` is not an integer from 8 to 2^31-1
+   */
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     if (!Number.isInteger(max) || max < HEADER_LENGTH || max > 0x7fffffff) {

@@ -16,6 +16,7 @@ import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutErr
 import { type RequestStats, StatsCounter } from "./stats.ts";
 import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
 
+/** Options of a {@link Client}. */
 export interface ClientOptions {
   /** Transport to use. @default the current runtime's */
   transport?: Transport;
@@ -35,6 +36,7 @@ export interface ClientOptions {
 
 /** Per-call options. */
 export interface RequestOptions {
+  /** Aborting it fails the request with RequestAbortedError (`REQUEST_ABORTED`) and drops its late answer. */
   signal?: AbortSignal;
   /** Overrides the client's default timeout for this request. */
   timeoutMs?: number;
@@ -190,6 +192,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     this.#deadlines.clear();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -25,6 +25,7 @@ export interface ConnectionDiagnostics {
   readonly timedOutConnections: number;
 }
 
+/** Options of a {@link ServerBase}, and so of every server here (state server, proxy, coordinator). */
 export interface ServerOptions {
   /** Told about unexpected internal errors ("server-error"); when given, nothing is printed. */
   diagnostics?: DiagnosticsHook;
@@ -226,6 +227,7 @@ export class ServerBase<Req> implements AsyncDisposable {
     this.#state = "closed";
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -42,9 +42,16 @@ type S = TypeSerializer<any>;
 
 /** A type expression that does not parse: `position` (0-based) and what `expected` there. */
 export class TypeExpressionError extends QueryableStateError {
+  /** The whole expression that was parsed. */
   readonly expression: string;
+  /** Where the problem is, as a 0-based index into `expression` (the message points a caret at it). */
   readonly position: number;
+  /** What would be valid at `position` (type names, `<`, `,`, …); empty when nothing would. */
   readonly expected: readonly string[];
+  /**
+   * An error with code `TYPE_EXPRESSION`; the message shows the expression with a caret under `position`.
+   * @param problem what is wrong, e.g. "Unknown type 'lnog'"
+   */
   constructor(expression: string, position: number, problem: string, expected: readonly string[]) {
     super(
       "TYPE_EXPRESSION",

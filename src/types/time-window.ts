@@ -4,7 +4,9 @@ import type { TypeSerializer } from "./type-serializer.ts";
 
 /** A Flink `TimeWindow`: `[start, end)` in milliseconds, as the namespace of a window's state. */
 export interface TimeWindow {
+  /** The window's first millisecond (inclusive), since the epoch. */
   readonly start: bigint;
+  /** The millisecond after the window's last one (exclusive), since the epoch. */
   readonly end: bigint;
 }
 

@@ -1,7 +1,30 @@
 /**
  * queryable-state: Flink-compatible queryable state for Node, Deno and Bun.
  *
- * This module is the only public entry point; deep imports are not part of the API.
+ * This module is the main entry point (the wire toolkit is `queryable-state/protocol`); deep
+ * imports are not part of the API. Start with {@link LocalCluster} (an embedded cluster),
+ * {@link QueryableStateClient} (queries against any proxy, Flink's included), and the serializers
+ * ({@link longSerializer}, {@link tupleSerializer}, {@link parseTypeExpression}, …) that must match
+ * the job's Flink types.
+ *
+ * @example
+ * ```ts
+ * import { LocalCluster, longSerializer, QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+ *
+ * const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
+ * await using cluster = await LocalCluster.start();
+ * const job = cluster.submit({
+ *   sources: [["ada", "bob", "ada"]],
+ *   keyBy: (user: string) => user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "count", states: [clicks], process: (_user, ctx) => ctx.state(clicks).add(1n) }],
+ * });
+ * await job.sourcesDone;
+ *
+ * await using client = new QueryableStateClient(cluster.proxyAddresses[0].hostname, cluster.proxyAddresses[0].port);
+ * const ada = await client.getKvState(job.jobId, "clicks", "ada", stringSerializer, clicks);
+ * console.log(ada.get()); // 2n
+ * ```
  * @module
  */
 

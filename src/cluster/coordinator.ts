@@ -46,8 +46,11 @@ export class Coordinator implements KvStateLocationOracle {
    *
    * @example
    * ```ts
+   * import { Coordinator, TaskManager } from "queryable-state";
+   *
    * await using service = await Coordinator.serve({ port: 6124, token: "s3cret" });
-   * const tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
+   * // In another process (here the same one), a task manager joins it:
+   * await using tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
    * ```
    */
   static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {

@@ -62,13 +62,24 @@ export type Source<T> = AsyncIterable<T> | Iterable<T> | ((context: { signal: Ab
  *
  * @example
  * ```ts
+ * import { type KeyedJob, longSerializer, reducingState, stringSerializer } from "queryable-state";
+ *
+ * interface Click { user: string; page: string }
+ * async function* clicks(): AsyncIterable<Click> {
+ *   yield { user: "ada", page: "/" };
+ *   yield { user: "bob", page: "/docs" };
+ * }
+ *
+ * // Clicks per user, queryable as "counts" with a String key.
  * const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
- * cluster.submit({
- *   sources: [events()],
- *   keyBy: (e: Event) => e.user,
+ * const job: KeyedJob<Click, string | null> = { // stringSerializer reads and writes `string | null`
+ *   name: "clicks per user",
+ *   sources: [clicks()],
+ *   keyBy: (c) => c.user,
  *   keyType: stringSerializer,
- *   steps: [{ name: "count", states: [counts], process: (_e, ctx) => ctx.state(counts).add(1n) }],
- * });
+ *   steps: [{ name: "count", states: [counts], process: (_click, ctx) => ctx.state(counts).add(1n) }],
+ * };
+ * // cluster.submit(job) runs it in a LocalCluster; taskManager.serve(job, placement) runs one subtask of it.
  * ```
  */
 export interface KeyedJob<T, K> {

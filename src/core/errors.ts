@@ -6,8 +6,14 @@ import type { ErrorCode } from "./error-codes.ts";
  *
  * @example
  * ```ts
- * try { deserializeValue(bytes, longSerializer); }
- * catch (e) { if (e instanceof QueryableStateError && e.code === "TRUNCATED_INPUT") { ... } }
+ * import { deserializeValue, longSerializer, QueryableStateError } from "queryable-state";
+ *
+ * try {
+ *   deserializeValue(new Uint8Array([0, 1]), longSerializer); // a long needs 8 bytes
+ * } catch (e) {
+ *   if (!(e instanceof QueryableStateError)) throw e;
+ *   console.log(e.code); // "TRUNCATED_INPUT"
+ * }
  * ```
  */
 export class QueryableStateError extends Error {

@@ -76,7 +76,10 @@ function checkParallelism(p: number): void {
  *
  * @example
  * ```ts
- * computeKeyGroupForKeyHash(intSerializer.hashCode(42), 128); // the proxy's routing decision
+ * import { computeKeyGroupForKeyHash, computeOperatorIndexForKeyGroup, intSerializer } from "queryable-state";
+ *
+ * const keyGroup = computeKeyGroupForKeyHash(intSerializer.hashCode(42), 128); // the proxy's routing decision
+ * const subtask = computeOperatorIndexForKeyGroup(128, 4, keyGroup); // which of 4 subtasks owns key 42
  * ```
  */
 export function computeKeyGroupForKeyHash(keyHash: number, maxParallelism: number): number {

@@ -47,9 +47,19 @@ export interface RequestOptions {
  *
  * @example
  * ```ts
- * const client = new Client("Queryable State Client", KvStateResponse.decode);
- * const res = await client.sendRequest({ hostname: "127.0.0.1", port }, request, { timeoutMs: 1000 });
- * await client.close();
+ * import { KvStateRegistry, KvStateServer } from "queryable-state";
+ * import { Client, KvStateInternalRequest, KvStateResponse } from "queryable-state/protocol";
+ *
+ * // A state server whose one state answers with the key bytes it was asked for.
+ * const registry = new KvStateRegistry();
+ * const id = registry.register({ getSerializedValue: (keyAndNamespace) => keyAndNamespace.slice() });
+ * await using server = new KvStateServer({ registry });
+ * const address = await server.start();
+ *
+ * // Internal requests, as a proxy sends them to state servers.
+ * await using client = new Client("Queryable State Proxy Client", KvStateResponse.decode);
+ * const res = await client.sendRequest(address, new KvStateInternalRequest(id, new Uint8Array([1, 2, 3])), { timeoutMs: 1000 });
+ * console.log(res.content); // Uint8Array(3) [ 1, 2, 3 ]
  * ```
  */
 export class Client<Req extends MessageBody, Res> implements AsyncDisposable {

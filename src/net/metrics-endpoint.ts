@@ -35,6 +35,9 @@ function respond(conn: Conn, status: string, type: string, body: string): void {
  *
  * @example
  * ```ts
+ * import { LocalCluster, serveMetrics } from "queryable-state";
+ *
+ * await using cluster = await LocalCluster.start();
  * const metrics = await serveMetrics({ port: 9249, sources: () => cluster.metrics() });
  * // curl http://127.0.0.1:9249/metrics
  * await metrics.close();

@@ -65,8 +65,12 @@ export interface ServerOptions {
  *
  * @example
  * ```ts
- * const server = new ServerBase("Echo", { decode: (b) => b, handle: (_id, b) => new KvStateResponse(b) });
+ * import { KvStateResponse, ServerBase } from "queryable-state/protocol";
+ *
+ * // Answers every request with its own body.
+ * const server = new ServerBase("Echo", { decode: (body) => body.slice(), handle: (_id, body) => new KvStateResponse(body) });
  * const { hostname, port } = await server.start();
+ * console.log(`echo server on ${hostname}:${port}`);
  * await server.close();
  * ```
  */

@@ -52,9 +52,13 @@ class DecodedFrame implements Frame {
  *
  * @example
  * ```ts
+ * import { encodeResponseFrame, FrameDecoder, KvStateResponse } from "queryable-state/protocol";
+ *
+ * const bytes = encodeResponseFrame(7n, new KvStateResponse(new Uint8Array([42])));
  * const d = new FrameDecoder();
- * d.push(chunk);
- * for (let f = d.next(); f; f = d.next()) handle(f);
+ * d.push(bytes.subarray(0, 5)); // chunks may split frames anywhere
+ * d.push(bytes.subarray(5));
+ * for (let f = d.next(); f !== undefined; f = d.next()) console.log(f.type, f.requestId); // 1 7n
  * ```
  */
 export class FrameDecoder {

@@ -145,6 +145,8 @@ function base(name: string, options: StateDescriptorOptions): StateDescriptorBas
  *
  * @example
  * ```ts
+ * import { longSerializer, valueState } from "queryable-state";
+ *
  * const count = valueState("count", longSerializer, { queryable: "count-query", defaultValue: 0n });
  * ```
  */

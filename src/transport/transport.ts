@@ -234,8 +234,16 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|CERT_|
  *
  * @example
  * ```ts
- * try { await transport.connect({ hostname, port }); }
- * catch (e) { if (e instanceof TransportError && e.code === "ECONNREFUSED") { ... } }
+ * import { defaultTransport, TransportError } from "queryable-state";
+ *
+ * const transport = await defaultTransport();
+ * try {
+ *   const conn = await transport.connect({ hostname: "127.0.0.1", port: 1 });
+ *   conn.abort();
+ * } catch (e) {
+ *   if (!(e instanceof TransportError)) throw e;
+ *   console.log(e.code); // "ECONNREFUSED" when nothing listens on port 1
+ * }
  * ```
  */
 export class TransportError extends QueryableStateError {

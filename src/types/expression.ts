@@ -91,7 +91,11 @@ export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE),
  *
  * @example
  * ```ts
- * const s = parseTypeExpression("map<string,tuple<long,double>>");
+ * import { deserializeValue, parseTypeExpression, serializeValue } from "queryable-state";
+ *
+ * const s = parseTypeExpression("map<string,tuple<long,double>>"); // Map<String, Tuple2<Long, Double>>
+ * const bytes = serializeValue(new Map([["ada", [1n, 0.5]]]), s);
+ * console.log(deserializeValue(bytes, s)); // Map(1) { "ada" => [ 1n, 0.5 ] }
  * ```
  */
 // deno-lint-ignore no-explicit-any

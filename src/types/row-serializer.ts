@@ -35,8 +35,10 @@ export interface RowField {
  *
  * @example
  * ```ts
+ * import { longSerializer, rowSerializer, serializeValue, stringSerializer } from "queryable-state";
+ *
  * const s = rowSerializer([{ name: "id", type: longSerializer }, { name: "name", type: stringSerializer }]);
- * serializeValue({ kind: "INSERT", fields: { id: 1n, name: "ada" } }, s);
+ * const bytes = serializeValue({ kind: "INSERT", fields: { id: 1n, name: "ada" } }, s);
  * ```
  */
 export function rowSerializer(fields: readonly RowField[]): TypeSerializer<Row> {

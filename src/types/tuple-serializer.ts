@@ -11,8 +11,10 @@ import type { TypeSerializer } from "./type-serializer.ts";
  *
  * @example
  * ```ts
+ * import { intSerializer, longSerializer, serializeValue, tupleSerializer } from "queryable-state";
+ *
  * const s = tupleSerializer(intSerializer, longSerializer); // Tuple2<Integer, Long>
- * serializeValue([1, 2n], s);
+ * console.log(serializeValue([1, 2n], s)?.length); // 12: 4 bytes of int, 8 of long
  * ```
  */
 export function tupleSerializer<T extends unknown[]>(

@@ -42,10 +42,11 @@ function readOnly(): never {
  * @example
  * ```ts
  * import { type JobID, longSerializer, valueState, type QueryableStateClient } from "queryable-state";
- * declare const client: QueryableStateClient, jobId: JobID; // a client of a proxy, a running job
- *
- * const state = await client.getKvState(jobId, "sum", 42n, longSerializer, valueState("sum", longSerializer));
- * state.value(); // e.g. 1234n
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "sum", 42n, longSerializer, valueState("sum", longSerializer));
+ *   state.value(); // e.g. 1234n
+ * }
  * ```
  */
 export class ImmutableValueState<V> {
@@ -74,10 +75,11 @@ export class ImmutableValueState<V> {
  * @example
  * ```ts
  * import { type JobID, listState, longSerializer, stringSerializer, type QueryableStateClient } from "queryable-state";
- * declare const client: QueryableStateClient, jobId: JobID; // a client of a proxy, a running job
- *
- * const state = await client.getKvState(jobId, "events", "user-1", stringSerializer, listState("events", longSerializer));
- * for (const e of state.get()) console.log(e);
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "events", "user-1", stringSerializer, listState("events", longSerializer));
+ *   for (const e of state.get()) console.log(e);
+ * }
  * ```
  */
 export class ImmutableListState<T> {
@@ -126,11 +128,12 @@ function isPrimitive(v: unknown): v is Primitive {
  * @example
  * ```ts
  * import { type JobID, intSerializer, longSerializer, mapState, stringSerializer, type QueryableStateClient } from "queryable-state";
- * declare const client: QueryableStateClient, jobId: JobID; // a client of a proxy, a running job
- *
- * const state = await client.getKvState(jobId, "counts", 7, intSerializer, mapState("counts", stringSerializer, longSerializer));
- * state.get("clicks"); // 3n
- * for (const [k, v] of state) console.log(k, v);
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "counts", 7, intSerializer, mapState("counts", stringSerializer, longSerializer));
+ *   state.get("clicks"); // 3n
+ *   for (const [k, v] of state) console.log(k, v);
+ * }
  * ```
  */
 export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | null]> {

@@ -165,12 +165,13 @@ export class QueryableStateClient implements AsyncDisposable {
    * @example
    * ```ts
    * import { type JobID, longSerializer, mapState, type QueryableStateClient, stringSerializer } from "queryable-state";
-   * declare const client: QueryableStateClient, jobId: JobID; // a client of a proxy, a running job
-   *
-   * // A MapState<String, Long> of a job keyed by user id (a String).
-   * const counts = await client.getKvState(jobId, "counts", "user-1", stringSerializer,
-   *   mapState("counts", stringSerializer, longSerializer), { timeoutMs: 2000 });
-   * counts.get("clicks"); // e.g. 3n; undefined when the map has no "clicks"
+   * // Given a client of a proxy and the id of a running job:
+   * async function query(client: QueryableStateClient, jobId: JobID) {
+   *   // A MapState<String, Long> of a job keyed by user id (a String).
+   *   const counts = await client.getKvState(jobId, "counts", "user-1", stringSerializer,
+   *     mapState("counts", stringSerializer, longSerializer), { timeoutMs: 2000 });
+   *   counts.get("clicks"); // e.g. 3n; undefined when the map has no "clicks"
+   * }
    * ```
    */
   async getKvState<K, D extends StateDescriptor, N = VoidNamespace>(

@@ -33,7 +33,7 @@ function check(what: string, v: number, min: number, max: number): number {
  * import { LocalDate } from "queryable-state";
  *
  * const d = new LocalDate(2024, 2, 29);
- * console.log(String(d), LocalDate.ofEpochDay(0).toString()); // "2024-02-29" "1970-01-01"
+ * console.log(String(d), LocalDate.ofEpochDay(0).toString()); // 2024-02-29 1970-01-01
  * ```
  */
 export class LocalDate {

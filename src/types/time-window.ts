@@ -20,11 +20,12 @@ export interface TimeWindow {
  * import {
  *   type JobID, longSerializer, type QueryableStateClient, stringSerializer, timeWindowSerializer, valueState,
  * } from "queryable-state";
- * declare const client: QueryableStateClient, jobId: JobID; // a client of a proxy, a running job
- *
- * // The state of user-1's window [0, 100) ms.
- * const sum = await client.getKvState(jobId, "window-sum", "user-1", stringSerializer, valueState("s", longSerializer),
- *   { namespace: { start: 0n, end: 100n }, namespaceType: timeWindowSerializer });
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   // The state of user-1's window [0, 100) ms.
+ *   const sum = await client.getKvState(jobId, "window-sum", "user-1", stringSerializer, valueState("s", longSerializer),
+ *     { namespace: { start: 0n, end: 100n }, namespaceType: timeWindowSerializer });
+ * }
  * ```
  */
 export const timeWindowSerializer: TypeSerializer<TimeWindow> = {

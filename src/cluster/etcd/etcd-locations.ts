@@ -166,8 +166,8 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     return lookup.then((l) => l.snapshot());
   }
 
-  // deno-lint-ignore require-await -- async so callers can await a close that may grow work
   /** Stops the watch and the health checks. Idempotent. */
+  // deno-lint-ignore require-await -- async so callers can await a close that may grow work
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#health);

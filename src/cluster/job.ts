@@ -91,7 +91,7 @@ export interface KeyedJob<T, K> {
   readonly parallelism?: number;
   /** Number of key groups. @default computeDefaultMaxParallelism(parallelism) */
   readonly maxParallelism?: number;
-  /** Where records come from; each source runs as its own parallel reader, all feeding every subtask. */
+  /** Where records come from; the sources are read concurrently, and each record goes to the subtask owning its key. */
   readonly sources: readonly Source<T>[];
   /** Extracts a record's key; the key's hash picks the key group, and so the subtask. */
   readonly keyBy: (record: T) => K;

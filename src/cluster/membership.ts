@@ -25,12 +25,12 @@ export interface Membership {
   readonly id: string;
   /** Makes first contact and starts heartbeating (or renewing a lease); rejects when the registry cannot be reached. */
   start(): Promise<void>;
-  /** Makes the job known (vertex id → max parallelism); registering a job that is already known is a no-op. */
+  /** Makes the job known (vertex id → max parallelism), and again after a registry restart. */
   registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void>;
   /**
    * Publishes that this task manager serves the key groups `range` of state `name` under `kvStateId` at
    * `address`, and keeps it published (again after a registry restart or lease loss). Rejects, without
-   * remembering it, on a name clash (`STATE_NAME_CLASH`) or an unknown job.
+   * remembering it, when another operator holds the name (`STATE_NAME_CLASH`) or the registry cannot be reached.
    */
   registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void>;
   /** Withdraws a registration made by {@link registerState} (best effort: an unreachable registry expires it anyway). */

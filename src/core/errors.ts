@@ -65,7 +65,7 @@ export class TruncatedInputError extends QueryableStateError {
   /** Bytes that were left. */
   readonly available: number;
   /**
-   * Made by {@link ByteReader} when a read runs past the end of its input.
+   * Made by {@link ByteReader} and the serializers when a read runs past the end of the input.
    *
    * @param needed bytes the read needed
    * @param available bytes that were left

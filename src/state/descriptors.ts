@@ -20,11 +20,11 @@ export type StateKind = typeof StateKind[keyof typeof StateKind];
 
 /** What every state descriptor has: its name, and the name it is queryable under (if it is). */
 export interface StateDescriptorBase {
-  /** The state's name inside the operator (its job step); unique per step, never empty. */
+  /** The state's name inside its operator (the job step); never empty. */
   readonly name: string;
   /**
    * The name a client queries it by (`client.getKvState(jobId, queryableStateName, ...)`); absent when
-   * the state is not queryable. Unique per job: a second registration fails with `STATE_NAME_CLASH`.
+   * the state is not queryable. Unique per job: another operator registering it fails the job (`STATE_NAME_CLASH`).
    */
   readonly queryableStateName?: string;
 }

@@ -135,7 +135,7 @@ export interface ConnectOptions {
   port: number;
   /** Cancels connecting (including the TLS handshake); once connected it has no effect. */
   signal?: AbortSignal | undefined;
-  /** Disable Nagle's algorithm (small frames go out at once, as Flink's Netty client does). @default true */
+  /** Disable Nagle's algorithm, so small frames go out at once. @default true */
   noDelay?: boolean | undefined;
   /** Connect with TLS. */
   tls?: ClientTlsOptions | undefined;

@@ -33,7 +33,7 @@ export interface JavaThrowable {
   readonly message: string | null;
   /** Null when the cause field is null or refers to the object itself (or closes a cycle). */
   readonly cause: JavaThrowable | null;
-  /** The stack trace as sent, innermost frame first (often empty: Flink's failures carry one, ours none). */
+  /** The stack trace as sent, innermost frame first (empty for failures this library writes). */
   readonly stackTrace: readonly JavaStackTraceElement[];
   /** Exceptions added with `addSuppressed` (empty when none). */
   readonly suppressed: readonly JavaThrowable[];

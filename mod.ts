@@ -1,7 +1,30 @@
 /**
  * queryable-state: Flink-compatible queryable state for Node, Deno and Bun.
  *
- * This module is the only public entry point; deep imports are not part of the API.
+ * This module is the main entry point (the wire toolkit is `queryable-state/protocol`); deep
+ * imports are not part of the API. Start with {@link LocalCluster} (an embedded cluster),
+ * {@link QueryableStateClient} (queries against any proxy, Flink's included), and the serializers
+ * ({@link longSerializer}, {@link tupleSerializer}, {@link parseTypeExpression}, …) that must match
+ * the job's Flink types.
+ *
+ * @example
+ * ```ts
+ * import { LocalCluster, longSerializer, QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+ *
+ * const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
+ * await using cluster = await LocalCluster.start();
+ * const job = cluster.submit({
+ *   sources: [["ada", "bob", "ada"]],
+ *   keyBy: (user: string) => user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "count", states: [clicks], process: (_user, ctx) => ctx.state(clicks).add(1n) }],
+ * });
+ * await job.sourcesDone;
+ *
+ * await using client = new QueryableStateClient(cluster.proxyAddresses[0].hostname, cluster.proxyAddresses[0].port);
+ * const ada = await client.getKvState(job.jobId, "clicks", "ada", stringSerializer, clicks);
+ * console.log(ada.get()); // 2n
+ * ```
  * @module
  */
 
@@ -136,8 +159,11 @@ export {
   type ReducingStateDescriptor,
   reducingState,
   type StateDescriptor,
+  type StateDescriptorBase,
+  type StateDescriptorOptions,
   StateKind,
   type ValueStateDescriptor,
+  type ValueStateOptions,
   valueState,
 } from "./src/state/descriptors.ts";
 
@@ -151,7 +177,7 @@ export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOpt
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
 export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
-export { EtcdGateway, type EtcdOptions, EtcdUnavailableError } from "./src/cluster/etcd/etcd-gateway.ts";
+export { type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
 export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
 export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport/address.ts";
@@ -173,6 +199,7 @@ export {
 // cluster: the embedded LocalCluster and its keyed job runner
 export { LocalCluster, type LocalClusterOptions } from "./src/cluster/local-cluster.ts";
 export { type JoinOptions, TaskManager, type TaskManagerOptions } from "./src/cluster/task-manager.ts";
+export type { Membership } from "./src/cluster/membership.ts";
 export { ServedSubtask, type SubtaskPlacement } from "./src/cluster/served-subtask.ts";
 export { JobCancelledError, JobClient } from "./src/cluster/running-job.ts";
 export {

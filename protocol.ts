@@ -5,8 +5,18 @@
  *
  * @example
  * ```ts
- * import { encodeRequestFrame, KvStateRequest } from "queryable-state/protocol";
- * const frame = encodeRequestFrame(0n, new KvStateRequest(jobId, "clicks", keyHash, keyAndNamespace));
+ * import { JobID, serializeKeyAndNamespace, stringSerializer, VoidNamespace, voidNamespaceSerializer } from "queryable-state";
+ * import { encodeRequestFrame, FrameDecoder, KvStateRequest } from "queryable-state/protocol";
+ *
+ * // The bytes a client sends a proxy to ask for the "clicks" state of key "ada".
+ * const keyAndNamespace = serializeKeyAndNamespace("ada", stringSerializer, VoidNamespace, voidNamespaceSerializer);
+ * const request = new KvStateRequest(JobID.random(), "clicks", stringSerializer.hashCode("ada"), keyAndNamespace);
+ * const frame = encodeRequestFrame(0n, request);
+ *
+ * // And back: what a proxy decodes.
+ * const decoder = new FrameDecoder();
+ * decoder.push(frame);
+ * console.log(KvStateRequest.decode(decoder.next()!.body).stateName); // "clicks"
  * ```
  * @module
  */
@@ -39,7 +49,9 @@ export {
   type JavaClassInfo,
   type JavaStackTraceElement,
   type JavaThrowable,
+  type JavaThrowableSpec,
   javaThrowableToString,
+  type ObjectStreamReaderOptions,
   readJavaThrowable,
   writeJavaThrowable,
 } from "./src/protocol/java/mod.ts";

@@ -24,7 +24,9 @@ const MODIFICATION_ATTEMPT = "State is read-only. No modifications allowed.";
  * snapshots; change state inside the job that owns it.
  */
 export class ReadOnlyStateError extends QueryableStateError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.lang.UnsupportedOperationException";
+  /** Thrown by every mutator of a queried state; the message is Flink's. */
   constructor() {
     super("READ_ONLY_STATE", MODIFICATION_ATTEMPT);
   }
@@ -39,12 +41,17 @@ function readOnly(): never {
  *
  * @example
  * ```ts
- * const state = await client.getKvState(jobId, "sum", 42n, longSerializer, valueState("sum", longSerializer));
- * state.value(); // e.g. 1234n
+ * import { type JobID, longSerializer, valueState, type QueryableStateClient } from "queryable-state";
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "sum", 42n, longSerializer, valueState("sum", longSerializer));
+ *   state.value(); // e.g. 1234n
+ * }
  * ```
  */
 export class ImmutableValueState<V> {
   readonly #value: V;
+  /** A snapshot holding `value` (the client makes these from a query's answer). */
   constructor(value: V) {
     this.#value = value;
   }
@@ -67,12 +74,17 @@ export class ImmutableValueState<V> {
  *
  * @example
  * ```ts
- * const state = await client.getKvState(jobId, "events", "user-1", stringSerializer, listState("events", longSerializer));
- * for (const e of state.get()) console.log(e);
+ * import { type JobID, listState, longSerializer, stringSerializer, type QueryableStateClient } from "queryable-state";
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "events", "user-1", stringSerializer, listState("events", longSerializer));
+ *   for (const e of state.get()) console.log(e);
+ * }
  * ```
  */
 export class ImmutableListState<T> {
   readonly #list: readonly T[];
+  /** A snapshot of `list` (copied and frozen unless it is frozen already). */
   constructor(list: readonly T[]) {
     this.#list = Object.isFrozen(list) ? list : Object.freeze([...list]);
   }
@@ -115,9 +127,13 @@ function isPrimitive(v: unknown): v is Primitive {
  *
  * @example
  * ```ts
- * const state = await client.getKvState(jobId, "counts", 7, intSerializer, mapState("counts", stringSerializer, longSerializer));
- * state.get("clicks"); // 3n
- * for (const [k, v] of state) console.log(k, v);
+ * import { type JobID, intSerializer, longSerializer, mapState, stringSerializer, type QueryableStateClient } from "queryable-state";
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   const state = await client.getKvState(jobId, "counts", 7, intSerializer, mapState("counts", stringSerializer, longSerializer));
+ *   state.get("clicks"); // 3n
+ *   for (const [k, v] of state) console.log(k, v);
+ * }
  * ```
  */
 export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | null]> {
@@ -215,6 +231,7 @@ export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | nu
     return this.#map.size;
   }
 
+  /** The entries as `[key, value]` pairs, in the order the server sent them (as {@link entries}). */
   [Symbol.iterator](): Iterator<readonly [UK, UV | null]> {
     return this.entries()[Symbol.iterator]();
   }
@@ -240,6 +257,7 @@ export class ImmutableMapState<UK, UV> implements Iterable<readonly [UK, UV | nu
 /** A queried ReducingState: `get()` is the reduced value. */
 export class ImmutableReducingState<T> {
   readonly #value: T;
+  /** A snapshot holding the reduced `value`. */
   constructor(value: T) {
     this.#value = value;
   }
@@ -263,6 +281,7 @@ export class ImmutableReducingState<T> {
  */
 export class ImmutableAggregatingState<OUT> {
   readonly #result: OUT;
+  /** A snapshot holding the aggregate's `result` (already computed from the accumulator). */
   constructor(result: OUT) {
     this.#result = result;
   }
@@ -283,6 +302,7 @@ export class ImmutableAggregatingState<OUT> {
 /** A queried FoldingState (deprecated in Flink): `get()` is the accumulator. */
 export class ImmutableFoldingState<ACC> {
   readonly #accumulator: ACC;
+  /** A snapshot holding the folded `accumulator`. */
   constructor(accumulator: ACC) {
     this.#accumulator = accumulator;
   }

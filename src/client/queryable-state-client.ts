@@ -74,9 +74,32 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  *
  * @example
  * ```ts
- * await using client = new QueryableStateClient("127.0.0.1", 9069);
- * const state = await client.getKvState(jobId, "query-name", 42n, longSerializer, valueState("sum", longSerializer));
- * console.log(state.value());
+ * import {
+ *   LocalCluster, longSerializer, QueryableStateClient, stringSerializer, UnknownKeyOrNamespaceError, valueState,
+ * } from "queryable-state";
+ *
+ * // A job with one queryable value state: the last amount per user.
+ * const last = valueState("last", longSerializer, { queryable: "last-amount" });
+ * await using cluster = await LocalCluster.start({ taskManagers: 1 });
+ * const job = cluster.submit({
+ *   sources: [[["ada", 7n], ["bob", 3n]] as [string, bigint][]],
+ *   keyBy: ([user]: [string, bigint]) => user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "last", states: [last], process: ([, amount], ctx) => ctx.state(last).update(amount) }],
+ * });
+ * await job.sourcesDone;
+ *
+ * // Query it through a proxy, as from another process ("host:port,host:port" lists several proxies).
+ * const { hostname, port } = cluster.proxyAddresses[0];
+ * await using client = new QueryableStateClient(hostname, port, { requestTimeoutMs: 5000 });
+ * const ada = await client.getKvState(job.jobId, "last-amount", "ada", stringSerializer, last);
+ * console.log(ada.value()); // 7n
+ * try {
+ *   await client.getKvState(job.jobId, "last-amount", "eve", stringSerializer, last);
+ * } catch (e) {
+ *   if (!(e instanceof UnknownKeyOrNamespaceError)) throw e;
+ *   console.log(e.code); // "UNKNOWN_KEY_OR_NAMESPACE": eve has no value
+ * }
  * ```
  */
 export class QueryableStateClient implements AsyncDisposable {
@@ -93,13 +116,16 @@ export class QueryableStateClient implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /**
-   * `new QueryableStateClient(host, port, options?)` for one proxy, or
-   * `new QueryableStateClient("h1:p1,h2:p2" | ["h1:p1", ...], options?)` for several: a query
-   * that cannot reach one proxy (connect failure or lost connection) tries the next, within
-   * the same deadline. Throws InvalidArgumentError for an empty host or a port outside
-   * 0..65535. Connects lazily.
+   * A client of the proxy at `host`:`port`. Connects lazily, on the first query.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty host or a port outside 0..65535
    */
   constructor(host: string, port: number, options?: QueryableStateClientOptions);
+  /**
+   * A client of several proxies, given as `"h1:p1,h2:p2"` or `["h1:p1", { hostname, port }, ...]`: a
+   * query that cannot reach one (connect failure or lost connection) tries the next, within the same
+   * deadline, and the proxy that answered last is tried first. Connects lazily.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`
+   */
   constructor(proxies: string | readonly (string | Endpoint)[], options?: QueryableStateClientOptions);
   constructor(hostOrProxies: string | readonly (string | Endpoint)[], portOrOptions?: number | QueryableStateClientOptions, maybeOptions?: QueryableStateClientOptions) {
     let options: QueryableStateClientOptions;
@@ -138,9 +164,14 @@ export class QueryableStateClient implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * const counts = await client.getKvState(jobId, "counts", "user-1", stringSerializer,
-   *   mapState("counts", stringSerializer, longSerializer), { timeoutMs: 2000 });
-   * counts.get("clicks");
+   * import { type JobID, longSerializer, mapState, type QueryableStateClient, stringSerializer } from "queryable-state";
+   * // Given a client of a proxy and the id of a running job:
+   * async function query(client: QueryableStateClient, jobId: JobID) {
+   *   // A MapState<String, Long> of a job keyed by user id (a String).
+   *   const counts = await client.getKvState(jobId, "counts", "user-1", stringSerializer,
+   *     mapState("counts", stringSerializer, longSerializer), { timeoutMs: 2000 });
+   *   counts.get("clicks"); // e.g. 3n; undefined when the map has no "clicks"
+   * }
    * ```
    */
   async getKvState<K, D extends StateDescriptor, N = VoidNamespace>(
@@ -199,6 +230,7 @@ export class QueryableStateClient implements AsyncDisposable {
     return this.#closing ??= this.#client.close();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -39,8 +39,13 @@ export interface CoordinatorClientOptions {
  *
  * @example
  * ```ts
- * await using coordinator = new CoordinatorClient({ hostname: "127.0.0.1", port: 6124 }, { token });
- * const location = await coordinator.requestKvStateLocation(jobId, "count-query");
+ * import { CoordinatorClient, type JobID } from "queryable-state";
+ * // Given a job whose task managers joined the coordinator:
+ * async function lookUp(jobId: JobID) {
+ *   await using coordinator = new CoordinatorClient({ hostname: "127.0.0.1", port: 6124 }, { token: "s3cret" });
+ *   const location = await coordinator.requestKvStateLocation(jobId, "count-query");
+ *   console.log(location.numRegisteredKeyGroups === location.numKeyGroups); // true once every subtask registered
+ * }
  * ```
  */
 export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable {

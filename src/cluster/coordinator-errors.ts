@@ -4,6 +4,7 @@ import { RemoteError, UnknownJobError, UnknownStateNameError } from "../protocol
 
 /** A registration came with a missing or wrong shared-secret token; the coordinator refused and logged it. */
 export class CoordinatorUnauthorizedError extends QueryableStateError {
+  /** Made by the coordinator client from the coordinator's refusal; `message` defaults to what to do about it. */
   constructor(message = "The coordinator refused the registration: missing or wrong token. Start the task manager with the coordinator's --token.") {
     super("COORDINATOR_UNAUTHORIZED", message);
   }
@@ -13,6 +14,11 @@ export class CoordinatorUnauthorizedError extends QueryableStateError {
 export class CoordinatorRejectedError extends QueryableStateError {
   /** The code the coordinator sent. */
   readonly remoteCode: string;
+  /**
+   * Made by the coordinator client for a failure code it has no class for.
+   * @param remoteCode the code the coordinator sent
+   * @param message the coordinator's message
+   */
   constructor(remoteCode: string, message: string) {
     super("COORDINATOR_REJECTED", `The coordinator rejected the request (${remoteCode}): ${message}`);
     this.remoteCode = remoteCode;
@@ -21,6 +27,7 @@ export class CoordinatorRejectedError extends QueryableStateError {
 
 /** A name clash the coordinator reported (the job fails, as in-process). */
 export class RemoteStateNameClashError extends QueryableStateError {
+  /** Made by the coordinator client; `message` is the coordinator's (it names the state and the job). */
   constructor(message: string) {
     super("STATE_NAME_CLASH", message);
   }

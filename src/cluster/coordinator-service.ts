@@ -21,8 +21,13 @@ import type { Coordinator } from "./coordinator.ts";
 import { CoordinatorUnauthorizedError, wireFailure } from "./coordinator-errors.ts";
 import { locationToJson } from "./location-json.ts";
 
+/** The name the coordinator service uses in its failure messages and diagnostics. */
 export const COORDINATOR_SERVER_NAME = "Queryable State Coordinator";
 
+/**
+ * Options of {@link Coordinator.serve} / {@link CoordinatorService}: a server's options (host, port,
+ * TLS, limits) except the protocol version, which is the coordinator's own message family.
+ */
 export interface CoordinatorServiceOptions extends Omit<ServerOptions, "protocolVersion"> {
   /** Shared secret every registration must carry; lookups stay open. @default none */
   token?: string;
@@ -50,8 +55,22 @@ interface Member {
   readonly registrations: Map<string, Registration>;
 }
 
-/** Started by {@link Coordinator.serve}. */
+/**
+ * A {@link Coordinator} served over the network, for task managers ({@link TaskManager.join}) and
+ * proxies in other processes; usually started by {@link Coordinator.serve}.
+ *
+ * @example
+ * ```ts
+ * import { Coordinator, TaskManager } from "queryable-state";
+ *
+ * await using service = await Coordinator.serve({ port: 0, token: "s3cret" });
+ * const { hostname, port } = service.address!;
+ * await using tm = await TaskManager.join({ coordinator: `${hostname}:${port}`, token: "s3cret" });
+ * console.log(service.taskManagers.length); // 1
+ * ```
+ */
 export class CoordinatorService implements AsyncDisposable {
+  /** The registry it serves (lookups, and registrations unless `locations` is set). */
   readonly coordinator: Coordinator;
   readonly #server: ServerBase<CoordinatorRequest>;
   readonly #token: string | undefined;
@@ -62,6 +81,11 @@ export class CoordinatorService implements AsyncDisposable {
   readonly #failed = new Map<string, string>();
   #timer: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * A service for `coordinator`; nothing is bound before {@link start}.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `heartbeatTimeoutMs` is not positive, or for
+   *   invalid server options (see {@link ServerBase})
+   */
   constructor(coordinator: Coordinator, options: CoordinatorServiceOptions = {}) {
     this.coordinator = coordinator;
     this.#token = options.token;
@@ -90,12 +114,18 @@ export class CoordinatorService implements AsyncDisposable {
     }, { ...options, protocolVersion: COORDINATOR_PROTOCOL_VERSION });
   }
 
+  /**
+   * Binds (the first free port of `port`) and starts serving and expiring silent task managers;
+   * resolves with the bound address.
+   * @throws ServerStartError (`SERVER_START_FAILED`) when no port could be bound, or on a second call
+   */
   async start(): Promise<Endpoint> {
     const address = await this.#server.start();
     this.#timer = setInterval(() => this.#expire(), Math.max(10, Math.min(1000, this.#timeoutMs / 4)));
     return address;
   }
 
+  /** The bound address, once started. */
   get address(): Endpoint | undefined {
     return this.#server.address;
   }
@@ -213,12 +243,18 @@ export class CoordinatorService implements AsyncDisposable {
     this.#closers.push(fn);
   }
 
+  /**
+   * Stops serving: lets in-flight requests finish (up to `timeoutMs`, default the server's
+   * `shutdownTimeoutMs`), closes the connections, then what {@link Coordinator.serve} started with it
+   * (an etcd reader). Registrations are not kept: a restarted service starts empty.
+   */
   async close(options?: { timeoutMs?: number }): Promise<void> {
     clearInterval(this.#timer);
     await this.#server.close(options);
     for (const c of this.#closers.splice(0)) await c();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -17,6 +17,26 @@ interface JobEntry {
   readonly onFailure: (error: Error) => void;
 }
 
+/**
+ * The location registry (Flink's job manager role): task managers register where each queryable
+ * state's key groups are served, proxies look them up. A {@link LocalCluster} has one in-process;
+ * {@link Coordinator.serve} serves one over the network for task managers in other processes.
+ *
+ * @example
+ * ```ts
+ * import { Coordinator, JobID, KeyGroupRange, KvStateID } from "queryable-state";
+ *
+ * const coordinator = new Coordinator();
+ * const jobId = JobID.random();
+ * coordinator.registerJob(jobId, new Map([["counter", 128]])); // vertex id → max parallelism
+ * coordinator.notifyKvStateRegistered(jobId, "counter", new KeyGroupRange(0, 127), "clicks", KvStateID.random(), {
+ *   hostname: "127.0.0.1",
+ *   port: 9067,
+ * });
+ * const location = await coordinator.requestKvStateLocation(jobId, "clicks");
+ * console.log(location.getKvStateServerAddress(0)); // { hostname: "127.0.0.1", port: 9067 }
+ * ```
+ */
 export class Coordinator implements KvStateLocationOracle {
   readonly #jobs = new Map<string, JobEntry>();
 
@@ -26,8 +46,11 @@ export class Coordinator implements KvStateLocationOracle {
    *
    * @example
    * ```ts
+   * import { Coordinator, TaskManager } from "queryable-state";
+   *
    * await using service = await Coordinator.serve({ port: 6124, token: "s3cret" });
-   * const tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
+   * // In another process (here the same one), a task manager joins it:
+   * await using tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
    * ```
    */
   static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
@@ -118,6 +141,7 @@ export class Coordinator implements KvStateLocationOracle {
     return location.snapshot();
   }
 
+  /** {@link getKvStateLocation} as a promise: the {@link KvStateLocationOracle} a proxy asks. */
   requestKvStateLocation(jobId: JobID, name: string): Promise<KvStateLocation> {
     try {
       return Promise.resolve(this.getKvStateLocation(jobId, name));

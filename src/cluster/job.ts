@@ -43,6 +43,10 @@ export interface KeyedStep<T, K> {
   readonly name: string;
   /** States to create (and register, when queryable) as soon as the job starts. */
   readonly states?: readonly StateDescriptor[];
+  /**
+   * Handles one record, with the record's key as the state's current key. The next record of the same
+   * subtask waits until a returned promise settles. Throwing (or rejecting) fails the job.
+   */
   process(record: T, context: StepContext<K>): void | Promise<void>;
 }
 
@@ -58,27 +62,42 @@ export type Source<T> = AsyncIterable<T> | Iterable<T> | ((context: { signal: Ab
  *
  * @example
  * ```ts
+ * import { type KeyedJob, longSerializer, reducingState, stringSerializer } from "queryable-state";
+ *
+ * interface Click { user: string; page: string }
+ * async function* clicks(): AsyncIterable<Click> {
+ *   yield { user: "ada", page: "/" };
+ *   yield { user: "bob", page: "/docs" };
+ * }
+ *
+ * // Clicks per user, queryable as "counts" with a String key.
  * const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
- * cluster.submit({
- *   sources: [events()],
- *   keyBy: (e: Event) => e.user,
+ * const job: KeyedJob<Click, string | null> = { // stringSerializer reads and writes `string | null`
+ *   name: "clicks per user",
+ *   sources: [clicks()],
+ *   keyBy: (c) => c.user,
  *   keyType: stringSerializer,
- *   steps: [{ name: "count", states: [counts], process: (_e, ctx) => ctx.state(counts).add(1n) }],
- * });
+ *   steps: [{ name: "count", states: [counts], process: (_click, ctx) => ctx.state(counts).add(1n) }],
+ * };
+ * // cluster.submit(job) runs it in a LocalCluster; taskManager.serve(job, placement) runs one subtask of it.
  * ```
  */
 export interface KeyedJob<T, K> {
   /** For messages and listings. @default "keyed job" */
   readonly name?: string;
-  /** @default a random id */
+  /** The id clients query the job by (`client.getKvState(jobId, ...)`). @default a random id */
   readonly jobId?: JobID;
   /** Subtasks per step. @default the number of task managers */
   readonly parallelism?: number;
   /** Number of key groups. @default computeDefaultMaxParallelism(parallelism) */
   readonly maxParallelism?: number;
+  /** Where records come from; the sources are read concurrently, and each record goes to the subtask owning its key. */
   readonly sources: readonly Source<T>[];
+  /** Extracts a record's key; the key's hash picks the key group, and so the subtask. */
   readonly keyBy: (record: T) => K;
+  /** Serializes (and hashes) the keys, as the job's Flink key type would: clients query with the same serializer. */
   readonly keyType: KeySerializer<K>;
+  /** The stateful operators, at least one; every record goes through each in order. */
   readonly steps: readonly KeyedStep<T, K>[];
 }
 
@@ -88,4 +107,5 @@ export const JobStatus = {
   CANCELED: "CANCELED",
   FAILED: "FAILED",
 } as const;
+/** One of the {@link JobStatus} values: `"RUNNING"`, `"CANCELED"` or `"FAILED"`. */
 export type JobStatus = typeof JobStatus[keyof typeof JobStatus];

@@ -12,21 +12,43 @@ import type { KvStateServer } from "../server/kv-state-server.ts";
 import type { MetricsSource } from "../net/prometheus.ts";
 import { TaskManager, type TaskManagerOptions } from "./task-manager.ts";
 
+/** Options of {@link LocalCluster.start}; the task-manager options apply to every task manager. */
 export interface LocalClusterOptions extends TaskManagerOptions {
-  /** @default 2 */
+  /** How many task managers (each a state server and a proxy) to start; a positive integer. @default 2 */
   taskManagers?: number;
 }
 
 /**
+ * An embedded cluster: a coordinator and task managers (each a KvState server and a client proxy)
+ * in this process, on loopback ephemeral ports unless configured otherwise. Submit keyed jobs to it
+ * and query their state with a {@link QueryableStateClient}, as you would a Flink cluster.
+ *
  * @example
  * ```ts
+ * import { LocalCluster, longSerializer, QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+ *
+ * // Clicks per user, summed, queryable as "clicks".
+ * const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
+ *
  * await using cluster = await LocalCluster.start({ taskManagers: 2 });
- * const job = cluster.submit({ sources, keyBy, keyType, steps });
- * const client = new QueryableStateClient(cluster.proxyAddresses[0].hostname, cluster.proxyAddresses[0].port);
+ * const job = cluster.submit({
+ *   sources: [[{ user: "ada", n: 3n }, { user: "bob", n: 1n }, { user: "ada", n: 2n }]],
+ *   keyBy: (e: { user: string; n: bigint }) => e.user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "count", states: [clicks], process: (e, ctx) => ctx.state(clicks).add(e.n) }],
+ * });
+ * await job.sourcesDone;
+ *
+ * const { hostname, port } = cluster.proxyAddresses[0];
+ * await using client = new QueryableStateClient(hostname, port);
+ * const ada = await client.getKvState(job.jobId, "clicks", "ada", stringSerializer, clicks);
+ * console.log(ada.get()); // 5n
  * ```
  */
 export class LocalCluster implements AsyncDisposable {
+  /** The cluster's location registry (in-process; every task manager registers there). */
   readonly coordinator: Coordinator;
+  /** The task managers, by index (`tm-0`, `tm-1`, …). */
   readonly taskManagers: readonly TaskManager[];
   // deno-lint-ignore no-explicit-any
   readonly #jobs = new Set<JobClient<any, any>>();
@@ -37,7 +59,11 @@ export class LocalCluster implements AsyncDisposable {
     this.taskManagers = taskManagers;
   }
 
-  /** Starts the coordinator and the task managers. */
+  /**
+   * Starts the coordinator and the task managers; resolves once every server is listening. When one
+   * fails to start, the others are closed and the error is thrown (e.g. ServerStartError for ports in use).
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `taskManagers` is not a positive integer
+   */
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const n = options.taskManagers ?? 2;
     if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`taskManagers must be a positive integer, got ${n}.`);
@@ -86,6 +112,7 @@ export class LocalCluster implements AsyncDisposable {
     await Promise.all(this.taskManagers.map((tm) => tm.close({ timeoutMs: options.timeoutMs ?? 1000 })));
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -21,12 +21,23 @@ interface StateEntry {
 
 /** How a task manager in its own process makes its locations known (a coordinator, or etcd). */
 export interface Membership {
+  /** This task manager's id in the registry (random per membership). */
   readonly id: string;
+  /** Makes first contact and starts heartbeating (or renewing a lease); rejects when the registry cannot be reached. */
   start(): Promise<void>;
+  /** Makes the job known (vertex id → max parallelism), and again after a registry restart. */
   registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void>;
+  /**
+   * Publishes that this task manager serves the key groups `range` of state `name` under `kvStateId` at
+   * `address`, and keeps it published (again after a registry restart or lease loss). Rejects, without
+   * remembering it, when another operator holds the name (`STATE_NAME_CLASH`) or the registry cannot be reached.
+   */
   registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void>;
+  /** Withdraws a registration made by {@link registerState} (best effort: an unreachable registry expires it anyway). */
   unregisterState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string): Promise<void>;
+  /** Forgets the job locally (its states were unregistered), so it is not registered again. */
   forgetJob(jobId: JobID): void;
+  /** Stops heartbeating and withdraws every registration at once. */
   leave(): Promise<void>;
 }
 

@@ -23,6 +23,7 @@ import type { TaskManager } from "./task-manager.ts";
 
 /** The job was cancelled while an operation waited on it. */
 export class JobCancelledError extends QueryableStateError {
+  /** An error with code `JOB_CANCELLED` naming `jobId`. */
   constructor(jobId: JobID) {
     super("JOB_CANCELLED", `Job ${jobId} was cancelled.`);
   }
@@ -40,9 +41,13 @@ interface Subtask<K> {
 
 /** A submitted job: its id, status and controls. */
 export class JobClient<T = unknown, K = unknown> {
+  /** The job's id: what clients pass to `getKvState`. */
   readonly jobId: JobID;
+  /** The job's name (`KeyedJob.name`, default "keyed job"). */
   readonly name: string;
+  /** Subtasks per step. */
   readonly parallelism: number;
+  /** The job's number of key groups. */
   readonly maxParallelism: number;
   /** Resolves when the job is cancelled; rejects with the reason when it fails. */
   readonly result: Promise<void>;
@@ -84,6 +89,7 @@ export class JobClient<T = unknown, K = unknown> {
     this.sourcesDone.catch(() => {});
   }
 
+  /** `RUNNING`, then `CANCELED` after `cancel()` or `FAILED` (see {@link failure}). */
   get status(): JobStatus {
     return this.#status;
   }

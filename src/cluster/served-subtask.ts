@@ -24,10 +24,11 @@ import type { TaskManager } from "./task-manager.ts";
 export interface SubtaskPlacement {
   /** Shared by every subtask of the job. */
   jobId: JobID;
-  /** 0-based. */
+  /** This subtask's index, 0 to `parallelism - 1`; it owns that index's key-group range. */
   subtask: number;
+  /** How many subtasks the job has (across all processes); the same in every placement of the job. */
   parallelism: number;
-  /** @default computeDefaultMaxParallelism(parallelism) */
+  /** Number of key groups; the same in every placement of the job. @default computeDefaultMaxParallelism(parallelism) */
   maxParallelism?: number;
 }
 
@@ -37,10 +38,34 @@ interface Step<K> {
   readonly registered: Map<string, KvStateID>;
 }
 
+/**
+ * One subtask of a keyed job, run by {@link TaskManager.serve}: its steps' states live here and are
+ * registered at the coordinator (or etcd), its sources run here, and records whose key belongs to
+ * another subtask's key groups are dropped (counted in {@link dropped}).
+ *
+ * @example
+ * ```ts
+ * import { JobID, longSerializer, reducingState, stringSerializer, TaskManager } from "queryable-state";
+ *
+ * const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
+ * await using tm = await TaskManager.join({ coordinator: "127.0.0.1:6124" });
+ * const subtask = tm.serve({
+ *   sources: [["ada", "bob", "ada"]],
+ *   keyBy: (user: string) => user,
+ *   keyType: stringSerializer,
+ *   steps: [{ name: "count", states: [clicks], process: (_user, ctx) => ctx.state(clicks).add(1n) }],
+ * }, { jobId: JobID.fromHex("00000000000000000000000000000001"), subtask: 0, parallelism: 1 });
+ * await subtask.ready; // its states are registered: queries can find them
+ * ```
+ */
 export class ServedSubtask<T = unknown, K = unknown> {
+  /** The job this subtask belongs to. */
   readonly jobId: JobID;
+  /** This subtask's index (0-based). */
   readonly subtask: number;
+  /** How many subtasks the job has. */
   readonly parallelism: number;
+  /** The job's number of key groups. */
   readonly maxParallelism: number;
   /** The key groups this subtask owns. */
   readonly range: KeyGroupRange;
@@ -88,10 +113,12 @@ export class ServedSubtask<T = unknown, K = unknown> {
     void this.ready.then(() => Promise.all(job.sources.map((s) => this.#runSource(s)))).catch(() => {});
   }
 
+  /** `RUNNING`, then `CANCELED` after {@link cancel} or `FAILED` (see {@link failure}). */
   get status(): JobStatus {
     return this.#status;
   }
 
+  /** Why the subtask failed (a step threw, a registration clashed), when it did. */
   get failure(): Error | undefined {
     return this.#failure;
   }

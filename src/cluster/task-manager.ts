@@ -81,8 +81,15 @@ export class TaskManager implements AsyncDisposable {
    *
    * @example
    * ```ts
-   * await using tm = await TaskManager.join({ coordinator: "10.0.0.5:6124" });
-   * const subtask = tm.serve(job, { jobId, subtask: 0, parallelism: 2 });
+   * import { JobID, type KeyedJob, TaskManager } from "queryable-state";
+   * // Given the same job in every process:
+   * async function serveSubtask0(job: KeyedJob<string, string>) {
+   *   const tm = await TaskManager.join({ coordinator: "10.0.0.5:6124" });
+   *   // This process runs subtask 0 of 2; another runs subtask 1 under the same job id.
+   *   const subtask = tm.serve(job, { jobId: JobID.fromHex("a1b2c3d4e5f60718293a4b5c6d7e8f90"), subtask: 0, parallelism: 2 });
+   *   await subtask.ready; // its states are registered at the coordinator
+   *   return tm; // serves until tm.close(), which leaves the coordinator
+   * }
    * ```
    */
   static async join(options: JoinOptions): Promise<TaskManager> {

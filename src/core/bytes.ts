@@ -8,9 +8,14 @@ const EMPTY = new Uint8Array(0);
  *
  * @example
  * ```ts
+ * import { ByteReader, ByteWriter } from "queryable-state";
+ *
  * const w = new ByteWriter();
- * w.writeInt32(42); w.writeInt64(-2n);
+ * w.writeInt32(42);
+ * w.writeInt64(-2n);
  * const bytes = w.toBytes(); // a copy; w.view() returns a view without copying
+ * const r = new ByteReader(bytes);
+ * console.log(r.readInt32(), r.readInt64()); // 42 -2n
  * ```
  */
 export class ByteWriter {

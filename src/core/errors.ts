@@ -6,8 +6,14 @@ import type { ErrorCode } from "./error-codes.ts";
  *
  * @example
  * ```ts
- * try { deserializeValue(bytes, longSerializer); }
- * catch (e) { if (e instanceof QueryableStateError && e.code === "TRUNCATED_INPUT") { ... } }
+ * import { deserializeValue, longSerializer, QueryableStateError } from "queryable-state";
+ *
+ * try {
+ *   deserializeValue(new Uint8Array([0, 1]), longSerializer); // a long needs 8 bytes
+ * } catch (e) {
+ *   if (!(e instanceof QueryableStateError)) throw e;
+ *   console.log(e.code); // "TRUNCATED_INPUT"
+ * }
  * ```
  */
 export class QueryableStateError extends Error {
@@ -18,6 +24,14 @@ export class QueryableStateError extends Error {
     return (this.constructor as { javaClassName?: string }).javaClassName;
   }
 
+  /**
+   * An error of kind `code`. Subclasses fix the code; construct this class directly only for codes
+   * without one of their own.
+   *
+   * @param code the failure kind, one of {@link ErrorCode}
+   * @param message what happened and what to do about it
+   * @param options `cause`: the underlying error, if any
+   */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
@@ -44,11 +58,19 @@ Object.defineProperty(QueryableStateError.prototype, ERROR_BRAND, { value: true 
 
 /** Input ended before a value was complete (Java's `EOFException`). */
 export class TruncatedInputError extends QueryableStateError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.io.EOFException";
   /** Bytes the read needed. */
   readonly needed: number;
   /** Bytes that were left. */
   readonly available: number;
+  /**
+   * Made by {@link ByteReader} and the serializers when a read runs past the end of the input.
+   *
+   * @param needed bytes the read needed
+   * @param available bytes that were left
+   * @param what what was being read, for the message (e.g. "long", "string length")
+   */
   constructor(needed: number, available: number, what = "value") {
     super(
       "TRUNCATED_INPUT",
@@ -62,7 +84,12 @@ export class TruncatedInputError extends QueryableStateError {
 
 /** An argument is out of its allowed range or malformed (Java's `IllegalArgumentException`). */
 export class InvalidArgumentError extends QueryableStateError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.lang.IllegalArgumentException";
+  /**
+   * An error with code `INVALID_ARGUMENT`.
+   * @param message which argument is wrong, what it was and what is allowed
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super("INVALID_ARGUMENT", message, options);
   }
@@ -73,7 +100,12 @@ export class InvalidArgumentError extends QueryableStateError {
  * (Java's `IOException` from Flink's KvStateSerializer).
  */
 export class SerializationError extends QueryableStateError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.io.IOException";
+  /**
+   * An error with code `SERIALIZATION`.
+   * @param message what did not match, and the likely cause (e.g. a different serializer)
+   */
   constructor(message: string, options?: { cause?: unknown }) {
     super("SERIALIZATION", message, options);
   }

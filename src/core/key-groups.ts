@@ -10,11 +10,19 @@ export const UPPER_BOUND_MAX_PARALLELISM = 1 << 15;
  * An inclusive range of key groups `[start, end]`; `end = start - 1` is the empty range.
  */
 export class KeyGroupRange {
+  /** The first key group of the range (inclusive). */
   readonly startKeyGroup: number;
+  /** The last key group of the range (inclusive); `startKeyGroup - 1` when the range is empty. */
   readonly endKeyGroup: number;
 
+  /** The empty range `[0, -1]` (Flink's `KeyGroupRange.EMPTY_KEY_GROUP_RANGE`). */
   static readonly EMPTY: KeyGroupRange = new KeyGroupRange(0, -1);
 
+  /**
+   * The key groups `startKeyGroup` to `endKeyGroup`, both included.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `startKeyGroup` is not a non-negative
+   *   integer or `endKeyGroup` is below `startKeyGroup - 1`
+   */
   constructor(startKeyGroup: number, endKeyGroup: number) {
     if (!Number.isInteger(startKeyGroup) || startKeyGroup < 0) {
       throw new InvalidArgumentError(
@@ -30,23 +38,28 @@ export class KeyGroupRange {
     this.endKeyGroup = endKeyGroup;
   }
 
+  /** How many key groups the range holds (0 for an empty range). */
   get numberOfKeyGroups(): number {
     return this.endKeyGroup - this.startKeyGroup + 1;
   }
 
+  /** Whether `keyGroup` is in the range. */
   contains(keyGroup: number): boolean {
     return keyGroup >= this.startKeyGroup && keyGroup <= this.endKeyGroup;
   }
 
+  /** Whether `other` is a KeyGroupRange with the same bounds. */
   equals(other: unknown): boolean {
     return other instanceof KeyGroupRange && other.startKeyGroup === this.startKeyGroup &&
       other.endKeyGroup === this.endKeyGroup;
   }
 
+  /** The key groups of the range, in ascending order. */
   *[Symbol.iterator](): IterableIterator<number> {
     for (let kg = this.startKeyGroup; kg <= this.endKeyGroup; kg++) yield kg;
   }
 
+  /** Flink's toString: `KeyGroupRange{startKeyGroup=0, endKeyGroup=127}`. */
   toString(): string {
     return `KeyGroupRange{startKeyGroup=${this.startKeyGroup}, endKeyGroup=${this.endKeyGroup}}`;
   }
@@ -63,7 +76,10 @@ function checkParallelism(p: number): void {
  *
  * @example
  * ```ts
- * computeKeyGroupForKeyHash(intSerializer.hashCode(42), 128); // the proxy's routing decision
+ * import { computeKeyGroupForKeyHash, computeOperatorIndexForKeyGroup, intSerializer } from "queryable-state";
+ *
+ * const keyGroup = computeKeyGroupForKeyHash(intSerializer.hashCode(42), 128); // the proxy's routing decision
+ * const subtask = computeOperatorIndexForKeyGroup(128, 4, keyGroup); // which of 4 subtasks owns key 42
  * ```
  */
 export function computeKeyGroupForKeyHash(keyHash: number, maxParallelism: number): number {

@@ -6,9 +6,9 @@ import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.t
 import { FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType } from "../protocol/message-type.ts";
 import type { MessageBody } from "../protocol/messages.ts";
-import type { Client } from "./client.ts";
 import { ConnectError, ConnectionClosedError, ServerFailureError } from "./errors.ts";
 import { FrameSink } from "./frame-sink.ts";
+import type { StatsCounter } from "./stats.ts";
 import { type ClientTlsOptions, type Conn, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
 
 /** A request waiting for its answer. */
@@ -27,9 +27,27 @@ export interface Pending<Res> {
   signal?: AbortSignal;
 }
 
-/** One connection of a {@link Client} to one address (internal). */
+/**
+ * What a {@link ClientConnection} needs from the client that opened it. The client hands each
+ * connection a private object of this shape rather than itself, so that completing requests and
+ * counting stay out of the client's public API and this module does not depend on the client class.
+ */
+export interface ClientConnectionOwner<Res> {
+  /** The client's statistics: the connection counts its open socket in `activeConnections`. */
+  readonly counters: StatsCounter;
+  /** Decodes a REQUEST_RESULT body; throwing fails that request only. */
+  decodeResponse(body: Uint8Array): Res;
+  /** Completes a request exactly once: with `result`, or with `error` when that is not undefined. */
+  settle(p: Pending<Res>, result: Res | undefined, error: unknown): void;
+  /** The connection failed or closed: the client forgets it, and the next request reconnects. */
+  connectionGone(c: ClientConnection<Res>): void;
+  /** A connection event, for the client's diagnostics hook. */
+  diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void;
+}
+
+/** One connection of a Client to one address (internal). */
 export class ClientConnection<Res> {
-  readonly #client: Client<MessageBody, Res>;
+  readonly #client: ClientConnectionOwner<Res>;
   readonly address: Endpoint;
   readonly label: string;
   readonly #pending = new Map<number, Pending<Res>>();
@@ -41,7 +59,7 @@ export class ClientConnection<Res> {
   #closed = false;
   readonly #version: number | undefined;
 
-  constructor(client: Client<MessageBody, Res>, address: Endpoint, maxFrameLength: number, version?: number) {
+  constructor(client: ClientConnectionOwner<Res>, address: Endpoint, maxFrameLength: number, version?: number) {
     this.#client = client;
     this.address = address;
     this.label = TransportError.formatEndpoint(address);

@@ -10,12 +10,13 @@ import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { AbortWatch } from "./abort-watch.ts";
-import { ClientConnection, type Pending } from "./client-connection.ts";
+import { ClientConnection, type ClientConnectionOwner, type Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
 import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
 
+/** Options of a {@link Client}. */
 export interface ClientOptions {
   /** Transport to use. @default the current runtime's */
   transport?: Transport;
@@ -35,6 +36,7 @@ export interface ClientOptions {
 
 /** Per-call options. */
 export interface RequestOptions {
+  /** Aborting it fails the request with RequestAbortedError (`REQUEST_ABORTED`) and drops its late answer. */
   signal?: AbortSignal;
   /** Overrides the client's default timeout for this request. */
   timeoutMs?: number;
@@ -45,24 +47,34 @@ export interface RequestOptions {
  *
  * @example
  * ```ts
- * const client = new Client("Queryable State Client", KvStateResponse.decode);
- * const res = await client.sendRequest({ hostname: "127.0.0.1", port }, request, { timeoutMs: 1000 });
- * await client.close();
+ * import { KvStateRegistry, KvStateServer } from "queryable-state";
+ * import { Client, KvStateInternalRequest, KvStateResponse } from "queryable-state/protocol";
+ *
+ * // A state server whose one state answers with the key bytes it was asked for.
+ * const registry = new KvStateRegistry();
+ * const id = registry.register({ getSerializedValue: (keyAndNamespace) => keyAndNamespace.slice() });
+ * await using server = new KvStateServer({ registry });
+ * const address = await server.start();
+ *
+ * // Internal requests, as a proxy sends them to state servers.
+ * await using client = new Client("Queryable State Proxy Client", KvStateResponse.decode);
+ * const res = await client.sendRequest(address, new KvStateInternalRequest(id, new Uint8Array([1, 2, 3])), { timeoutMs: 1000 });
+ * console.log(res.content); // Uint8Array(3) [ 1, 2, 3 ]
  * ```
  */
 export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
+  /** The client's name, as it appears in errors and diagnostics ("Queryable State Client", ...). */
   readonly name: string;
-  readonly decodeResponse: (body: Uint8Array) => Res;
-  readonly counters: StatsCounter = new StatsCounter();
+  readonly #counters = new StatsCounter();
   readonly #options: ClientOptions;
   readonly #connections = new Map<string, ClientConnection<Res>>();
   readonly #deadlines = new Deadlines<Pending<Res>>((p) => {
     p.connection.forget(p);
-    this.settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
+    this.#settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
   });
   readonly #aborts = new AbortWatch<Pending<Res>>((p, reason) => {
     p.connection.forget(p);
-    this.settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
+    this.#settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
   });
   #transport: Transport | Promise<Transport> | undefined;
   readonly #everConnected = new Set<string>();
@@ -70,20 +82,38 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   // The last address used and its connection: most clients talk to one address all the time.
   #lastAddress: Endpoint | undefined;
   #lastConnection: ClientConnection<Res> | undefined;
+  /** What the connections may use of this client (they get this object, not the client). */
+  readonly #owner: ClientConnectionOwner<Res>;
 
+  /**
+   * Creates a client; it connects lazily, on the first request to each address.
+   *
+   * @param name the client's name in errors and diagnostics
+   * @param decodeResponse decodes a REQUEST_RESULT body; throwing fails that request (and only it)
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `connectTimeoutMs` or `requestTimeoutMs`
+   *   is given and is not a positive number
+   */
   constructor(name: string, decodeResponse: (body: Uint8Array) => Res, options: ClientOptions = {}) {
     this.name = name;
-    this.decodeResponse = decodeResponse;
     this.#options = options;
     this.#transport = options.transport;
     for (const k of ["connectTimeoutMs", "requestTimeoutMs"] as const) {
       const v = options[k];
       if (v !== undefined && !(v > 0)) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${v}.`);
     }
+    this.#owner = {
+      counters: this.#counters,
+      decodeResponse,
+      settle: (p, result, error) => this.#settle(p, result, error),
+      connectionGone: (c) => {
+        const key = c.label;
+        if (this.#connections.get(key) === c) this.#connections.delete(key);
+      },
+      diagnostic: (type, address, label, error) => this.#diagnostic(type, address, label, error),
+    };
   }
 
-  /** Reports a connection event of one of this client's connections to its diagnostics hook (internal). */
-  diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void {
+  #diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void {
     const hook = this.#options.diagnostics;
     if (hook === undefined) return;
     if (type === "connected") {
@@ -95,7 +125,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
 
   /** Flink's KvStateRequestStats for this client. */
   stats(): RequestStats {
-    return this.counters.snapshot();
+    return this.#counters.snapshot();
   }
 
   /** Connections currently open or being opened. */
@@ -115,7 +145,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     return new Promise<Res>((resolve, reject) => {
       const c = this.#connectionFor(address);
       const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), connection: c, id: -1, done: false };
-      this.counters.requests++;
+      this.#counters.requests++;
       if (timeoutMs !== undefined && timeoutMs !== Infinity) {
         p.timeoutMs = timeoutMs;
         this.#deadlines.add(p, timeoutMs);
@@ -134,7 +164,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     const key = TransportError.formatEndpoint(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
-      c = new ClientConnection(this as unknown as Client<MessageBody, Res>, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
+      c = new ClientConnection(this.#owner, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
       this.#connections.set(key, c);
       const conn = c;
       this.#transport ??= defaultTransport();
@@ -148,25 +178,19 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     return c;
   }
 
-  /** @internal Completes a request exactly once. */
-  settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
+  /** Completes a request exactly once. */
+  #settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
     if (p.done) return;
     p.done = true;
     if (p.heapIndex !== undefined) this.#deadlines.remove(p);
     if (p.signal !== undefined) this.#aborts.leave(p.signal, p);
     if (error === undefined) {
-      this.counters.reportSuccess(p.startedAt, performance.now());
+      this.#counters.reportSuccess(p.startedAt, performance.now());
       p.resolve(result as Res);
     } else {
-      this.counters.failed++;
+      this.#counters.failed++;
       p.reject(error);
     }
-  }
-
-  /** @internal */
-  connectionGone(c: ClientConnection<Res>): void {
-    const key = c.label;
-    if (this.#connections.get(key) === c) this.#connections.delete(key);
   }
 
   /** Fails pending requests with a client-closed error and closes every connection. Idempotent. */
@@ -178,6 +202,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     this.#deadlines.clear();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -27,8 +27,12 @@ export type DiagnosticEvent =
  *
  * @example
  * ```ts
+ * import { QueryableStateClient } from "queryable-state";
+ *
  * const client = new QueryableStateClient("127.0.0.1", 9069, {
- *   diagnostics: (e) => { if (e.type !== "connected") console.warn(e.type, e); },
+ *   diagnostics: (e) => {
+ *     if (e.type !== "connected") console.warn(e.type, e);
+ *   },
  * });
  * ```
  */

@@ -9,10 +9,11 @@ import type { Conn, Listener, Transport } from "../transport/transport.ts";
 
 /** Options of {@link serveMetrics}. */
 export interface MetricsEndpointOptions {
-  /** @default "127.0.0.1" */
+  /** The local address to bind (`"0.0.0.0"` for every interface, so Prometheus can scrape from elsewhere). @default "127.0.0.1" */
   host?: string;
-  /** @default 0 (a free port) */
+  /** The TCP port to bind; read the one picked from the result's `address`. @default 0 (a free port) */
   port?: number;
+  /** Transport to use. @default the current runtime's */
   transport?: Transport;
   /** The components to report, asked anew on every scrape. */
   sources: () => readonly MetricsSource[];
@@ -34,6 +35,9 @@ function respond(conn: Conn, status: string, type: string, body: string): void {
  *
  * @example
  * ```ts
+ * import { LocalCluster, serveMetrics } from "queryable-state";
+ *
+ * await using cluster = await LocalCluster.start();
  * const metrics = await serveMetrics({ port: 9249, sources: () => cluster.metrics() });
  * // curl http://127.0.0.1:9249/metrics
  * await metrics.close();

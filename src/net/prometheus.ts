@@ -10,6 +10,7 @@ export interface MetricsSource {
   readonly role: string;
   /** Tells several components of one role apart: the `name` label. */
   readonly name: string;
+  /** The component's statistics at the time of the scrape (e.g. `server.stats()`). */
   readonly stats: RequestStats;
 }
 
@@ -38,9 +39,12 @@ function label(v: string): string {
  *
  * @example
  * ```ts
- * const text = toPrometheus([{ role: "proxy", name: "tm-0", stats: proxy.stats() }]);
+ * import { KvStateServer, toPrometheus } from "queryable-state";
+ *
+ * const server = new KvStateServer();
+ * const text = toPrometheus([{ role: "server", name: "tm-0", stats: server.stats() }]);
  * // # TYPE qstate_requests_total counter
- * // qstate_requests_total{role="proxy",name="tm-0"} 42
+ * // qstate_requests_total{role="server",name="tm-0"} 0
  * ```
  */
 export function toPrometheus(sources: readonly MetricsSource[]): string {

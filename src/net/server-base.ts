@@ -7,30 +7,15 @@
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
-import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ServerStartError } from "./errors.ts";
 import { parsePortRange } from "./port-range.ts";
-import { ServerConnection } from "./server-connection.ts";
+import type { RequestHandler } from "./request-handler.ts";
+import { ServerConnection, type ServerConnectionOwner } from "./server-connection.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
 import { type Conn, type Endpoint, type Listener, type ServerTlsOptions, type Transport, TransportError } from "../transport/transport.ts";
 
-/** Decodes and answers one kind of request. */
-export interface RequestHandler<Req> {
-  /** Decodes a REQUEST body; throwing makes the frame a SERVER_FAILURE. */
-  decode(body: Uint8Array): Req;
-  /**
-   * Answers a request. Return (or resolve) the response body; throw (or reject) to fail it:
-   * a `BadRequestError` is sent as itself, anything else wrapped as Flink does.
-   * Returning null is reported as Flink's "NULL returned" BadRequestException.
-   */
-  handle(requestId: bigint, request: Req, context: RequestContext): MessageBody | null | Promise<MessageBody | null>;
-  /**
-   * Which failures go on the wire as themselves rather than wrapped in a RuntimeException.
-   * @default BadRequestError and its subclasses, as in Flink
-   */
-  sendAsIs?(error: unknown): boolean;
-}
+export type { RequestContext, RequestHandler } from "./request-handler.ts";
 
 /** Connections a server closed to protect itself. */
 export interface ConnectionDiagnostics {
@@ -40,12 +25,7 @@ export interface ConnectionDiagnostics {
   readonly timedOutConnections: number;
 }
 
-/** What a handler knows about the request's connection. */
-export interface RequestContext {
-  /** Aborted when the requesting connection closes: stop work nobody will receive. */
-  readonly signal: AbortSignal;
-}
-
+/** Options of a {@link ServerBase}, and so of every server here (state server, proxy, coordinator). */
 export interface ServerOptions {
   /** Told about unexpected internal errors ("server-error"); when given, nothing is printed. */
   diagnostics?: DiagnosticsHook;
@@ -70,7 +50,7 @@ export interface ServerOptions {
   shutdownTimeoutMs?: number;
   /**
    * Connections served at once. One more is closed as soon as it is accepted and counted in
-   * {@link ServerBase.refusedConnections}. @default 10000
+   * {@link ServerBase.connectionStats}. @default 10000
    */
   maxConnections?: number;
   /**
@@ -85,47 +65,71 @@ export interface ServerOptions {
  *
  * @example
  * ```ts
- * const server = new ServerBase("Echo", { decode: (b) => b, handle: (_id, b) => new KvStateResponse(b) });
+ * import { KvStateResponse, ServerBase } from "queryable-state/protocol";
+ *
+ * // Answers every request with its own body.
+ * const server = new ServerBase("Echo", { decode: (body) => body.slice(), handle: (_id, body) => new KvStateResponse(body) });
  * const { hostname, port } = await server.start();
+ * console.log(`echo server on ${hostname}:${port}`);
  * await server.close();
  * ```
  */
 export class ServerBase<Req> implements AsyncDisposable {
+  /** The server's name, as it appears in its failure messages ("Queryable State Server", ...). */
   readonly name: string;
-  readonly handler: RequestHandler<Req>;
-  readonly counters: StatsCounter = new StatsCounter();
-  readonly maxInFlight: number;
-  readonly maxConnections: number;
-  readonly frameTimeoutMs: number;
-  /** Connections closed on accept because {@link ServerOptions.maxConnections} were open. */
-  refusedConnections = 0;
-  /** Connections closed because a frame did not complete within {@link ServerOptions.frameTimeoutMs}. */
-  timedOutConnections = 0;
+  readonly #counters = new StatsCounter();
+  readonly #maxConnections: number;
+  #refusedConnections = 0;
+  #timedOutConnections = 0;
   readonly #options: ServerOptions;
   readonly #ports: number[];
   readonly #connections = new Set<ServerConnection<Req>>();
+  /** What the connections may use of this server (they get this object, not the server). */
+  readonly #owner: ServerConnectionOwner<Req>;
   #listener: Listener | undefined;
   #state: "new" | "starting" | "running" | "closing" | "closed" = "new";
   #closing: Promise<void> | undefined;
   #onError: ((e: unknown) => void) | undefined;
 
+  /**
+   * Creates a server that answers requests with `handler`; nothing is bound before {@link start}.
+   *
+   * @param name the server's name in failure messages and diagnostics
+   * @param handler decodes and answers the requests
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `port` is not a valid port, list or range,
+   *   `maxInFlightPerConnection` or `maxConnections` is not a positive integer, or `frameTimeoutMs` is
+   *   not a positive number
+   */
   constructor(name: string, handler: RequestHandler<Req>, options: ServerOptions = {}) {
     this.name = name;
-    this.handler = handler;
     this.#options = options;
     this.#ports = parsePortRange(options.port ?? 0);
-    this.maxInFlight = options.maxInFlightPerConnection ?? 1024;
-    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) {
-      throw new InvalidArgumentError(`maxInFlightPerConnection must be a positive integer, got ${this.maxInFlight}.`);
+    const maxInFlight = options.maxInFlightPerConnection ?? 1024;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new InvalidArgumentError(`maxInFlightPerConnection must be a positive integer, got ${maxInFlight}.`);
     }
-    this.maxConnections = options.maxConnections ?? 10_000;
-    if (!Number.isInteger(this.maxConnections) || this.maxConnections < 1) {
-      throw new InvalidArgumentError(`maxConnections must be a positive integer, got ${this.maxConnections}.`);
+    this.#maxConnections = options.maxConnections ?? 10_000;
+    if (!Number.isInteger(this.#maxConnections) || this.#maxConnections < 1) {
+      throw new InvalidArgumentError(`maxConnections must be a positive integer, got ${this.#maxConnections}.`);
     }
-    this.frameTimeoutMs = options.frameTimeoutMs ?? 30_000;
-    if (!(this.frameTimeoutMs > 0)) {
-      throw new InvalidArgumentError(`frameTimeoutMs must be a positive number of milliseconds, got ${this.frameTimeoutMs}.`);
+    const frameTimeoutMs = options.frameTimeoutMs ?? 30_000;
+    if (!(frameTimeoutMs > 0)) {
+      throw new InvalidArgumentError(`frameTimeoutMs must be a positive number of milliseconds, got ${frameTimeoutMs}.`);
     }
+    this.#owner = {
+      name,
+      handler,
+      counters: this.#counters,
+      maxInFlight,
+      frameTimeoutMs,
+      frameTimedOut: () => {
+        this.#timedOutConnections++;
+      },
+      reportError: (e) => this.#reportError(e),
+      connectionClosed: (c) => {
+        if (this.#connections.delete(c)) this.#counters.activeConnections--;
+      },
+    };
   }
 
   /** Called with unexpected internal errors (a bug, not a bad request). @default console.error, unless `diagnostics` is set */
@@ -140,12 +144,12 @@ export class ServerBase<Req> implements AsyncDisposable {
 
   /** Connections this server closed to protect itself (beyond Flink's statistics). */
   connectionStats(): ConnectionDiagnostics {
-    return { refusedConnections: this.refusedConnections, timedOutConnections: this.timedOutConnections };
+    return { refusedConnections: this.#refusedConnections, timedOutConnections: this.#timedOutConnections };
   }
 
   /** Flink's KvStateRequestStats: connections, requests, successes, failures, latency. */
   stats(): RequestStats {
-    return this.counters.snapshot();
+    return this.#counters.snapshot();
   }
 
   /** Binds the first free port of the configured ones and starts serving. */
@@ -185,24 +189,18 @@ export class ServerBase<Req> implements AsyncDisposable {
       conn.abort();
       return;
     }
-    if (this.#connections.size >= this.maxConnections) {
-      this.refusedConnections++;
+    if (this.#connections.size >= this.#maxConnections) {
+      this.#refusedConnections++;
       conn.abort(); // the peer sees its connection closed at once, before any frame
       return;
     }
-    const c = new ServerConnection(this, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
+    const c = new ServerConnection(this.#owner, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
     this.#connections.add(c);
-    this.counters.activeConnections++;
+    this.#counters.activeConnections++;
     c.start();
   }
 
-  /** @internal */
-  connectionClosed(c: ServerConnection<Req>): void {
-    if (this.#connections.delete(c)) this.counters.activeConnections--;
-  }
-
-  /** @internal */
-  reportError(e: unknown): void {
+  #reportError(e: unknown): void {
     const hook = this.#options.diagnostics;
     emitDiagnostic(hook, { type: "server-error", component: this.name, error: e });
     if (this.#onError) this.#onError(e);
@@ -233,6 +231,7 @@ export class ServerBase<Req> implements AsyncDisposable {
     this.#state = "closed";
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

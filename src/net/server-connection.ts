@@ -9,7 +9,8 @@ import { KvStateResponse, type MessageBody } from "../protocol/messages.ts";
 import { BadRequestError } from "../protocol/remote-errors.ts";
 import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
 import { FrameSink } from "./frame-sink.ts";
-import type { RequestContext, ServerBase } from "./server-base.ts";
+import type { RequestContext, RequestHandler } from "./request-handler.ts";
+import type { StatsCounter } from "./stats.ts";
 import type { Conn } from "../transport/transport.ts";
 
 /** Values from this size on are written without copying them into the batch. */
@@ -18,9 +19,33 @@ const LARGE_VALUE = 16 * 1024;
 /** Answers waiting to be written beyond which a connection stops reading requests. */
 const MAX_PENDING_OUTPUT = 1024 * 1024;
 
+/**
+ * What a {@link ServerConnection} needs from the server that accepted it. The server hands each
+ * connection a private object of this shape rather than itself, so that its mutable state (counters,
+ * the connection set) stays out of its public API and this module does not depend on the server class.
+ */
+export interface ServerConnectionOwner<Req> {
+  /** The server's name, for its failure messages. */
+  readonly name: string;
+  /** Decodes and answers the requests. */
+  readonly handler: RequestHandler<Req>;
+  /** The server's statistics: the connection counts requests, successes and failures in them. */
+  readonly counters: StatsCounter;
+  /** Requests one connection may have in flight before it stops reading. */
+  readonly maxInFlight: number;
+  /** How long an incomplete frame may take, in milliseconds. */
+  readonly frameTimeoutMs: number;
+  /** The connection was closed because a frame did not complete within `frameTimeoutMs`. */
+  frameTimedOut(): void;
+  /** An unexpected internal error (a bug, not a bad request). */
+  reportError(e: unknown): void;
+  /** The connection closed: the server forgets it. */
+  connectionClosed(c: ServerConnection<Req>): void;
+}
+
 /** A running server's connection (internal to ServerBase). */
 export class ServerConnection<Req> {
-  readonly #server: ServerBase<Req>;
+  readonly #server: ServerConnectionOwner<Req>;
   readonly conn: Conn;
   readonly #decoder: FrameDecoder;
   readonly #sink: FrameSink;
@@ -36,7 +61,7 @@ export class ServerConnection<Req> {
   #idleWaiters: (() => void)[] = [];
   readonly #version: number | undefined;
 
-  constructor(server: ServerBase<Req>, conn: Conn, maxFrameLength: number, version?: number) {
+  constructor(server: ServerConnectionOwner<Req>, conn: Conn, maxFrameLength: number, version?: number) {
     this.#server = server;
     this.conn = conn;
     this.#version = version;
@@ -117,7 +142,7 @@ export class ServerConnection<Req> {
       this.#watchProgress();
       return;
     }
-    this.#server.timedOutConnections++;
+    this.#server.frameTimedOut();
     this.#protocolFailure(new FrameTimeoutError(this.#decoder.bufferedBytes, this.#server.frameTimeoutMs));
   };
 

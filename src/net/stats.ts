@@ -7,7 +7,9 @@ export interface RequestStats {
   readonly activeConnections: number;
   /** Requests received (server) or sent (client). */
   readonly requests: number;
+  /** Requests answered with a value (server) or that got one (client). */
   readonly successful: number;
+  /** Requests answered with a failure, or that failed locally (timeout, lost connection, …). */
   readonly failed: number;
   /** Sum of the latencies of successful requests, in milliseconds. */
   readonly successfulLatencyMs: number;

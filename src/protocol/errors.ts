@@ -91,8 +91,15 @@ export class UnknownMessageTypeError extends ProtocolError {
 
 /** A frame began arriving but did not complete within the connection's frame timeout (a stalled or slow sender). */
 export class FrameTimeoutError extends ProtocolError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.lang.IllegalStateException";
+  /** The frame timeout that passed, in milliseconds (`frameTimeoutMs`). */
   readonly timeoutMs: number;
+  /**
+   * Made by a server connection whose incomplete frame made no progress for `timeoutMs`.
+   * @param bufferedBytes bytes of the incomplete frame received so far
+   * @param timeoutMs the frame timeout, in milliseconds
+   */
   constructor(bufferedBytes: number, timeoutMs: number) {
     super(
       "FRAME_TIMEOUT",

@@ -10,6 +10,7 @@ import {
   REQUEST_ID_SIZE,
 } from "./message-type.ts";
 
+/** Options of a {@link FrameDecoder}. */
 export interface FrameDecoderOptions {
   /** Largest accepted frame length (bytes after the 4-byte prefix). @default 64 MiB */
   maxFrameLength?: number;
@@ -52,13 +53,19 @@ class DecodedFrame implements Frame {
  *
  * @example
  * ```ts
+ * import { encodeResponseFrame, FrameDecoder, KvStateResponse } from "queryable-state/protocol";
+ *
+ * const bytes = encodeResponseFrame(7n, new KvStateResponse(new Uint8Array([42])));
  * const d = new FrameDecoder();
- * d.push(chunk);
- * for (let f = d.next(); f; f = d.next()) handle(f);
+ * d.push(bytes.subarray(0, 5)); // chunks may split frames anywhere
+ * d.push(bytes.subarray(5));
+ * for (let f = d.next(); f !== undefined; f = d.next()) console.log(f.type, f.requestId); // 1 7n
  * ```
  */
 export class FrameDecoder {
+  /** Largest accepted frame length, in bytes after the 4-byte length prefix. */
   readonly maxFrameLength: number;
+  /** The version magic every frame must carry. */
   readonly version: number;
   #chunk: Uint8Array = EMPTY;
   #off = 0;
@@ -70,6 +77,10 @@ export class FrameDecoder {
   #partialLength = 0; // the frame's announced length (#partial grows towards it)
   #failed: Error | null = null;
 
+  /**
+   * A decoder with nothing buffered.
+   * @throws RangeError when `maxFrameLength` is not an integer from 8 to 2^31-1
+   */
   constructor(options: FrameDecoderOptions = {}) {
     const max = options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH;
     if (!Number.isInteger(max) || max < HEADER_LENGTH || max > 0x7fffffff) {

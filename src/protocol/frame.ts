@@ -3,12 +3,15 @@ import { HEADER_LENGTH, MessageType, PROTOCOL_VERSION, REQUEST_ID_SIZE } from ".
 
 /** One decoded frame. `body` is a view into the received bytes (no copy). */
 export interface Frame {
+  /** What the frame carries: a REQUEST, its REQUEST_RESULT or REQUEST_FAILURE, or a SERVER_FAILURE. */
   readonly type: MessageType;
   /** The request id; -1n for SERVER_FAILURE, which has none. */
   readonly requestId: bigint;
   /** High and low 32 bits of the request id (0 and -1 for SERVER_FAILURE): echo them without a bigint. */
   readonly requestIdHigh: number;
+  /** Low 32 bits of the request id (see {@link requestIdHigh}). */
   readonly requestIdLow: number;
+  /** The message body after the header and request id (a view, see above: copy it to keep it past the chunk). */
   readonly body: Uint8Array;
 }
 

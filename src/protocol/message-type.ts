@@ -5,6 +5,7 @@ export const MessageType = {
   REQUEST_FAILURE: 2,
   SERVER_FAILURE: 3,
 } as const;
+/** One of the {@link MessageType} values: 0 (REQUEST) to 3 (SERVER_FAILURE). */
 export type MessageType = typeof MessageType[keyof typeof MessageType];
 
 const NAMES = ["REQUEST", "REQUEST_RESULT", "REQUEST_FAILURE", "SERVER_FAILURE"] as const;

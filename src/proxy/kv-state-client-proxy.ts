@@ -26,10 +26,12 @@ import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import type { KvStateLocationOracle } from "./location-oracle.ts";
 
-/** The names Flink's proxy uses in its messages. */
+/** The name Flink's proxy server uses in its messages (and the proxy's diagnostics component). */
 export const PROXY_SERVER_NAME = "Queryable State Proxy Server";
+/** The name of the proxy's client towards the state servers, in Flink's messages and diagnostics. */
 export const PROXY_CLIENT_NAME = "Queryable State Proxy Client";
 
+/** Options of a {@link KvStateClientProxy}: a server's options, plus how it looks up, forwards and retries. */
 export interface KvStateClientProxyOptions extends ServerOptions {
   /** Where locations are looked up (the coordinator). */
   oracle: KvStateLocationOracle;
@@ -37,7 +39,7 @@ export interface KvStateClientProxyOptions extends ServerOptions {
   maxAttempts?: number;
   /** Delay before the first retry; doubles per retry up to `retryMaxDelayMs`. @default 10 */
   retryInitialDelayMs?: number;
-  /** @default 500 */
+  /** Longest delay between two tries, in milliseconds. @default 500 */
   retryMaxDelayMs?: number;
   /** The proxy answers (or fails) every request within this time, retries included. @default 5000 */
   requestTimeoutMs?: number;
@@ -81,13 +83,36 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * A client proxy. Start one per task manager (or anywhere that can reach the state servers
- * and the coordinator).
+ * A client proxy (Flink's `KvStateClientProxy`): what a {@link QueryableStateClient} talks to. It
+ * looks each state's location up through its oracle (cached), routes the query by the key's key group
+ * to the state server that owns it, and relays the answer, retrying after a stale location. Start one
+ * per task manager, or anywhere that can reach the state servers and the oracle.
  *
  * @example
  * ```ts
- * const proxy = new KvStateClientProxy({ oracle: coordinator, port: 0 });
- * const { port } = await proxy.start();
+ * import {
+ *   Coordinator, JobID, KeyGroupRange, KvStateClientProxy, KvStateServer, longSerializer, QueryableStateClient,
+ *   serializeKeyAndNamespace, serializeValue, stringSerializer, toHex, valueState, VoidNamespace, voidNamespaceSerializer,
+ * } from "queryable-state";
+ *
+ * // A state server with one hand-made state: a balance per user, in Flink's byte formats.
+ * const keyBytes = (user: string) => toHex(serializeKeyAndNamespace(user, stringSerializer, VoidNamespace, voidNamespaceSerializer));
+ * const balances = new Map([[keyBytes("ada"), serializeValue(42n, longSerializer)]]);
+ * await using server = new KvStateServer();
+ * const kvStateId = server.registry.register({ getSerializedValue: (keyNs) => balances.get(toHex(keyNs)) ?? null });
+ * const serverAddress = await server.start();
+ *
+ * // The coordinator learns where the state is served; the proxy asks it.
+ * const coordinator = new Coordinator();
+ * const jobId = JobID.random();
+ * coordinator.registerJob(jobId, new Map([["accounts", 128]]));
+ * coordinator.notifyKvStateRegistered(jobId, "accounts", new KeyGroupRange(0, 127), "balance", kvStateId, serverAddress);
+ * await using proxy = new KvStateClientProxy({ oracle: coordinator });
+ * const { hostname, port } = await proxy.start();
+ *
+ * await using client = new QueryableStateClient(hostname, port);
+ * const state = await client.getKvState(jobId, "balance", "ada", stringSerializer, valueState("balance", longSerializer));
+ * console.log(state.value()); // 42n
  * ```
  */
 export class KvStateClientProxy implements AsyncDisposable {
@@ -111,6 +136,11 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
 
+  /**
+   * A proxy looking locations up through `options.oracle`; nothing is bound before {@link start}.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) without an oracle, for a retry or timeout option
+   *   that is not a positive number, or for invalid server options (see {@link ServerBase})
+   */
   constructor(options: KvStateClientProxyOptions) {
     if (!options?.oracle) throw new InvalidArgumentError("KvStateClientProxy needs an oracle (the coordinator) to look locations up.");
     this.#oracle = options.oracle;
@@ -134,10 +164,16 @@ export class KvStateClientProxy implements AsyncDisposable {
     }, options);
   }
 
+  /**
+   * Binds the first free port of `port` (default: an ephemeral one on 127.0.0.1) and starts serving;
+   * resolves with the bound address.
+   * @throws ServerStartError (`SERVER_START_FAILED`) when no port could be bound, or on a second call
+   */
   start(): Promise<Endpoint> {
     return this.#server.start();
   }
 
+  /** The bound address, once started. */
   get address(): Endpoint | undefined {
     return this.#server.address;
   }
@@ -270,6 +306,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     await this.#client.close();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

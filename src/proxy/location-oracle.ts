@@ -9,6 +9,11 @@ import type { KvStateLocation } from "../state/kv-state-location.ts";
  * UnknownStateNameError for a name the job has not registered.
  */
 export interface KvStateLocationOracle {
+  /**
+   * Where the key groups of state `queryableStateName` of `jobId` are served: resolves with a location
+   * the caller may keep (a snapshot, not a live view). `options.signal` aborts a lookup that is
+   * still waiting (a networked oracle rejects then).
+   */
   requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal }): Promise<KvStateLocation>;
   /** Optional: an oracle that learns of changes (e.g. an etcd watch) tells the proxy to drop its cached location. */
   onLocationChange?(listener: (jobId: JobID, queryableStateName: string) => void): void;

@@ -7,7 +7,7 @@ import { KvStateInternalRequest, KvStateResponse } from "../protocol/messages.ts
 import { UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError } from "../net/failures.ts";
 import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, ServerBase, type ServerOptions } from "../net/server-base.ts";
-import type { RequestStats } from "../net/stats.ts";
+import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 
@@ -18,7 +18,13 @@ export const KV_STATE_SERVER_NAME = "Queryable State Server";
 
 /** A state's lookup threw: the request fails with a message naming the request and the cause. */
 export class StateLookupError extends QueryableStateError {
+  /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */
   static readonly javaClassName = "java.lang.RuntimeException";
+  /**
+   * An error with code `STATE_LOOKUP_FAILED`, in Flink's words.
+   * @param requestId the request whose lookup failed
+   * @param cause what the state's `getSerializedValue` threw (or why its answer was unusable)
+   */
   constructor(requestId: bigint, cause: unknown) {
     super("STATE_LOOKUP_FAILED", `Error while processing request with ID ${requestId}. Caused by: ${describeError(cause)}`, { cause });
   }
@@ -52,6 +58,7 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
   };
 }
 
+/** Options of a {@link KvStateServer}: a server's options and the registry it serves. */
 export interface KvStateServerOptions extends ServerOptions {
   /** The states to serve. @default a new, empty registry */
   registry?: KvStateRegistry;
@@ -60,28 +67,46 @@ export interface KvStateServerOptions extends ServerOptions {
 /**
  * Serves the states of a registry to proxies (and to any client speaking the protocol).
  *
+ * A state has to be registered at a coordinator too (under its id, for the key groups it holds) for
+ * proxies to find it: see {@link KvStateClientProxy} for the whole path.
+ *
  * @example
  * ```ts
+ * import { KvStateRegistry, KvStateServer, longSerializer, serializeValue } from "queryable-state";
+ *
+ * // A state that answers every key with 42 (a Java long, as Flink's serializer writes it).
  * const registry = new KvStateRegistry();
- * const id = registry.register({ getSerializedValue: (keyNs) => lookup(keyNs) });
- * await using server = new KvStateServer({ registry, port: 0 });
+ * const id = registry.register({ getSerializedValue: (_keyAndNamespace) => serializeValue(42n, longSerializer) });
+ * await using server = new KvStateServer({ registry, port: "9067-9070" }); // the first free port of the range
  * const { hostname, port } = await server.start();
+ * console.log(`serving ${id} on ${hostname}:${port}`);
  * ```
  */
 export class KvStateServer implements AsyncDisposable {
+  /** The states it serves, by KvStateID; register and unregister them at any time. */
   readonly registry: KvStateRegistry;
   readonly #server: ServerBase<KvStateInternalRequest>;
   readonly #handler: RequestHandler<KvStateInternalRequest>;
+  /** Requests answered in-process by {@link answerLocally}; stats() adds them to the socket ones. */
+  readonly #local = new StatsCounter();
   #localRequests = 0n;
   #serving = false;
 
+  /**
+   * A server for `options.registry` (a new one by default); nothing is bound before {@link start}.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for invalid server options (see {@link ServerBase})
+   */
   constructor(options: KvStateServerOptions = {}) {
     this.registry = options.registry ?? new KvStateRegistry();
     this.#handler = kvStateRequestHandler(this.registry);
     this.#server = new ServerBase(KV_STATE_SERVER_NAME, this.#handler, options);
   }
 
-  /** Binds and starts serving; resolves with the bound address. */
+  /**
+   * Binds the first free port of `port` (default: an ephemeral one on 127.0.0.1) and starts serving;
+   * resolves with the bound address.
+   * @throws ServerStartError (`SERVER_START_FAILED`) when no port could be bound, or on a second call
+   */
   async start(): Promise<Endpoint> {
     const address = await this.#server.start();
     this.#serving = true;
@@ -94,7 +119,7 @@ export class KvStateServer implements AsyncDisposable {
    */
   answerLocally(request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse> {
     const requestId = this.#localRequests++;
-    return this.#server.counters.track(() =>
+    return this.#local.track(() =>
       this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>
     );
   }
@@ -110,8 +135,9 @@ export class KvStateServer implements AsyncDisposable {
     return this.#server.address;
   }
 
+  /** Flink's KvStateRequestStats of this server: requests over sockets and {@link answerLocally} together. */
   stats(): RequestStats {
-    return this.#server.stats();
+    return sumStats(this.#server.stats(), this.#local.snapshot());
   }
 
   /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
@@ -125,6 +151,7 @@ export class KvStateServer implements AsyncDisposable {
     return this.#server.close(options);
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -18,15 +18,19 @@ export const StateKind = {
 /** One of the {@link StateKind} values: `"value"`, `"list"`, `"map"`, …. */
 export type StateKind = typeof StateKind[keyof typeof StateKind];
 
-interface Base {
-  /** The state's name inside the operator. */
+/** What every state descriptor has: its name, and the name it is queryable under (if it is). */
+export interface StateDescriptorBase {
+  /** The state's name inside its operator (the job step); never empty. */
   readonly name: string;
-  /** Name under which it can be queried from outside; unset = not queryable. */
+  /**
+   * The name a client queries it by (`client.getKvState(jobId, queryableStateName, ...)`); absent when
+   * the state is not queryable. Unique per job: another operator registering it fails the job (`STATE_NAME_CLASH`).
+   */
   readonly queryableStateName?: string;
 }
 
 /** Describes a ValueState (one value per key), as Flink's `ValueStateDescriptor`. */
-export interface ValueStateDescriptor<V> extends Base {
+export interface ValueStateDescriptor<V> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "value";
   /** Serializes the value, on the wire and for queries. */
@@ -36,7 +40,7 @@ export interface ValueStateDescriptor<V> extends Base {
 }
 
 /** Describes a ListState (a list per key), as Flink's `ListStateDescriptor`. */
-export interface ListStateDescriptor<T> extends Base {
+export interface ListStateDescriptor<T> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "list";
   /** Serializes each element; queries get the elements joined by Flink's list delimiter. */
@@ -44,7 +48,7 @@ export interface ListStateDescriptor<T> extends Base {
 }
 
 /** Describes a MapState (a map per key), as Flink's `MapStateDescriptor`. */
-export interface MapStateDescriptor<UK, UV> extends Base {
+export interface MapStateDescriptor<UK, UV> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "map";
   /** Serializes the keys of the per-key map. */
@@ -54,7 +58,7 @@ export interface MapStateDescriptor<UK, UV> extends Base {
 }
 
 /** Describes a ReducingState (a value per key combined by `reduce`), as Flink's `ReducingStateDescriptor`. */
-export interface ReducingStateDescriptor<T> extends Base {
+export interface ReducingStateDescriptor<T> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "reducing";
   /** Combines the stored value with an added one (Flink's `ReduceFunction`). */
@@ -74,7 +78,7 @@ export interface AggregateFunction<IN, ACC, OUT> {
 }
 
 /** Describes an AggregatingState (an accumulator per key), as Flink's `AggregatingStateDescriptor`. */
-export interface AggregatingStateDescriptor<IN, ACC, OUT> extends Base {
+export interface AggregatingStateDescriptor<IN, ACC, OUT> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "aggregating";
   /** Creates, updates and reads the accumulator. */
@@ -84,7 +88,7 @@ export interface AggregatingStateDescriptor<IN, ACC, OUT> extends Base {
 }
 
 /** Deprecated in Flink (use aggregating), kept because Flink's tests use it. */
-export interface FoldingStateDescriptor<T, ACC> extends Base {
+export interface FoldingStateDescriptor<T, ACC> extends StateDescriptorBase {
   /** Discriminates the descriptor kinds. */
   readonly kind: "folding";
   /** The accumulator a key starts from (copied per key). */
@@ -110,12 +114,25 @@ export type StateDescriptor =
   // deno-lint-ignore no-explicit-any
   | FoldingStateDescriptor<any, any>;
 
-interface QueryableOption {
-  /** Make the state queryable under this name. */
+/** Options of every state descriptor factory ({@link valueState}, {@link listState}, ...). */
+export interface StateDescriptorOptions {
+  /**
+   * Make the state queryable under this name (its {@link StateDescriptorBase.queryableStateName}).
+   * Must be a non-empty string. @default not queryable
+   */
   queryable?: string;
 }
 
-function base(name: string, options: QueryableOption): Base {
+/** Options of {@link valueState}. */
+export interface ValueStateOptions<V> extends StateDescriptorOptions {
+  /**
+   * What `value()` returns (a copy of it) inside the job for a key without a value. Queries for such a key still
+   * fail with `UNKNOWN_KEY_OR_NAMESPACE`, as in Flink. @default undefined (`value()` returns undefined)
+   */
+  defaultValue?: V;
+}
+
+function base(name: string, options: StateDescriptorOptions): StateDescriptorBase {
   if (typeof name !== "string" || name === "") throw new InvalidArgumentError("A state descriptor needs a non-empty name.");
   if (options.queryable !== undefined && (typeof options.queryable !== "string" || options.queryable === "")) {
     throw new InvalidArgumentError(`Queryable state name of '${name}' must be a non-empty string.`);
@@ -128,26 +145,28 @@ function base(name: string, options: QueryableOption): Base {
  *
  * @example
  * ```ts
+ * import { longSerializer, valueState } from "queryable-state";
+ *
  * const count = valueState("count", longSerializer, { queryable: "count-query", defaultValue: 0n });
  * ```
  */
-export function valueState<V>(name: string, valueSerializer: TypeSerializer<V>, options: QueryableOption & { defaultValue?: V } = {}): ValueStateDescriptor<V> {
+export function valueState<V>(name: string, valueSerializer: TypeSerializer<V>, options: ValueStateOptions<V> = {}): ValueStateDescriptor<V> {
   const d = { ...base(name, options), kind: "value" as const, valueSerializer };
   return options.defaultValue === undefined ? d : { ...d, defaultValue: options.defaultValue };
 }
 
 /** A ListState descriptor. */
-export function listState<T>(name: string, elementSerializer: TypeSerializer<T>, options: QueryableOption = {}): ListStateDescriptor<T> {
+export function listState<T>(name: string, elementSerializer: TypeSerializer<T>, options: StateDescriptorOptions = {}): ListStateDescriptor<T> {
   return { ...base(name, options), kind: "list", elementSerializer };
 }
 
 /** A MapState descriptor (user keys and values of the per-key map). */
-export function mapState<UK, UV>(name: string, userKeySerializer: TypeSerializer<UK>, userValueSerializer: TypeSerializer<UV>, options: QueryableOption = {}): MapStateDescriptor<UK, UV> {
+export function mapState<UK, UV>(name: string, userKeySerializer: TypeSerializer<UK>, userValueSerializer: TypeSerializer<UV>, options: StateDescriptorOptions = {}): MapStateDescriptor<UK, UV> {
   return { ...base(name, options), kind: "map", userKeySerializer, userValueSerializer };
 }
 
 /** A ReducingState descriptor. */
-export function reducingState<T>(name: string, reduce: (a: T, b: T) => T, valueSerializer: TypeSerializer<T>, options: QueryableOption = {}): ReducingStateDescriptor<T> {
+export function reducingState<T>(name: string, reduce: (a: T, b: T) => T, valueSerializer: TypeSerializer<T>, options: StateDescriptorOptions = {}): ReducingStateDescriptor<T> {
   return { ...base(name, options), kind: "reducing", reduce, valueSerializer };
 }
 
@@ -156,7 +175,7 @@ export function aggregatingState<IN, ACC, OUT>(
   name: string,
   aggregateFunction: AggregateFunction<IN, ACC, OUT>,
   accumulatorSerializer: TypeSerializer<ACC>,
-  options: QueryableOption = {},
+  options: StateDescriptorOptions = {},
 ): AggregatingStateDescriptor<IN, ACC, OUT> {
   return { ...base(name, options), kind: "aggregating", aggregateFunction, accumulatorSerializer };
 }
@@ -167,7 +186,7 @@ export function foldingState<T, ACC>(
   initialValue: ACC,
   fold: (accumulator: ACC, value: T) => ACC,
   accumulatorSerializer: TypeSerializer<ACC>,
-  options: QueryableOption = {},
+  options: StateDescriptorOptions = {},
 ): FoldingStateDescriptor<T, ACC> {
   return { ...base(name, options), kind: "folding", initialValue, fold, accumulatorSerializer };
 }

@@ -57,6 +57,11 @@ type AnyHeapState = HeapState<unknown> & { readonly kind: StateDescriptor["kind"
  *
  * @example
  * ```ts
+ * import {
+ *   computeKeyGroupRangeForOperatorIndex, HeapKeyedStateBackend, longSerializer, reducingState, serializeKeyAndNamespace,
+ *   VoidNamespace, voidNamespaceSerializer,
+ * } from "queryable-state";
+ *
  * const backend = new HeapKeyedStateBackend({
  *   keySerializer: longSerializer,
  *   keyGroupRange: computeKeyGroupRangeForOperatorIndex(128, 1, 0),

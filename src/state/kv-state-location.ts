@@ -4,7 +4,9 @@ import type { KeyGroupRange } from "../core/key-groups.ts";
 
 /** Where a state server listens (structurally the same as the transport's Endpoint). */
 export interface ServerAddress {
+  /** The server's host: an IP literal (no brackets for IPv6) or a DNS name. */
   readonly hostname: string;
+  /** The server's TCP port. */
   readonly port: number;
 }
 
@@ -13,16 +15,22 @@ export interface ServerAddress {
  * group, the KvStateID and the state server that holds it.
  */
 export class KvStateLocation {
+  /** The job the state belongs to. */
   readonly jobId: JobID;
   /** The operator (job vertex) that registered the state. */
   readonly jobVertexId: string;
   /** The operator's max parallelism: the number of key groups. */
   readonly numKeyGroups: number;
+  /** The queryable-state name the location is registered under. */
   readonly registrationName: string;
   readonly #ids: (KvStateID | null)[];
   readonly #addresses: (ServerAddress | null)[];
   #registered = 0;
 
+  /**
+   * A location with no key group registered yet.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `numKeyGroups` is not a non-negative integer
+   */
   constructor(jobId: JobID, jobVertexId: string, numKeyGroups: number, registrationName: string) {
     if (!Number.isInteger(numKeyGroups) || numKeyGroups < 0) {
       throw new InvalidArgumentError(`Number of key groups must be a non-negative integer, got ${numKeyGroups}.`);
@@ -46,11 +54,19 @@ export class KvStateLocation {
     }
   }
 
+  /**
+   * The id of the state instance serving `keyGroup`, null when the key group is not registered.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `keyGroup` is not in `[0, numKeyGroups)`
+   */
   getKvStateID(keyGroup: number): KvStateID | null {
     this.#check(keyGroup);
     return this.#ids[keyGroup];
   }
 
+  /**
+   * The state server serving `keyGroup`, null when the key group is not registered.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `keyGroup` is not in `[0, numKeyGroups)`
+   */
   getKvStateServerAddress(keyGroup: number): ServerAddress | null {
     this.#check(keyGroup);
     return this.#addresses[keyGroup];

@@ -8,12 +8,19 @@ import { KvStateID } from "../core/ids.ts";
  * returns: do not modify them afterwards (return a fresh or immutable array).
  */
 export interface KvState {
+  /**
+   * The value bytes for `serializedKeyAndNamespace` (`key ‖ 0x2A ‖ namespace`, see
+   * {@link serializeKeyAndNamespace}), or null when the key has no value (the query then fails with
+   * `UNKNOWN_KEY_OR_NAMESPACE`). Throwing fails the query with a StateLookupError.
+   */
   getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
 }
 
 /** Describes a registration, for listeners and diagnostics. */
 export interface KvStateRegistration {
+  /** The id the state is registered under (what a location names and an internal request carries). */
   readonly kvStateId: KvStateID;
+  /** The registered state. */
   readonly state: KvState;
   /** The queryable-state name, when known. */
   readonly name?: string;
@@ -66,6 +73,7 @@ export class KvStateRegistry {
     return this.#states.get(key)?.state;
   }
 
+  /** How many states are registered. */
   get size(): number {
     return this.#states.size;
   }

@@ -21,7 +21,9 @@ import { formatHostPort } from "./address.ts";
 
 /** A host and port. `hostname` is an IP literal or a DNS name; IPv6 literals have no brackets. */
 export interface Endpoint {
+  /** An IP literal (`127.0.0.1`, `::1`, without brackets) or a DNS name. */
   readonly hostname: string;
+  /** The TCP port, 0 to 65535 (0 only when asking a listener to pick one). */
   readonly port: number;
 }
 
@@ -125,19 +127,23 @@ export interface ServerTlsOptions {
   requestClientCert?: boolean | undefined;
 }
 
+/** Where and how {@link Transport.connect} connects. */
 export interface ConnectOptions {
+  /** The host to connect to: an IP literal (no brackets for IPv6) or a DNS name. */
   hostname: string;
+  /** The TCP port to connect to. */
   port: number;
   /** Cancels connecting (including the TLS handshake); once connected it has no effect. */
   signal?: AbortSignal | undefined;
-  /** @default true */
+  /** Disable Nagle's algorithm, so small frames go out at once. @default true */
   noDelay?: boolean | undefined;
   /** Connect with TLS. */
   tls?: ClientTlsOptions | undefined;
 }
 
+/** Where and how {@link Transport.listen} listens, and who gets the accepted connections. */
 export interface ListenOptions {
-  /** @default "0.0.0.0" */
+  /** The local address to bind (`"0.0.0.0"` or `"::"` for every interface). @default "0.0.0.0" */
   hostname?: string | undefined;
   /** `0` picks a free port; read it from {@linkcode Listener.addr}. */
   port: number;
@@ -154,9 +160,15 @@ export interface ListenOptions {
 export interface Transport {
   /** `"node"`, `"deno"`, `"bun"` or a user-defined name. */
   readonly runtime: string;
-  /** @throws {TransportError} e.g. `ECONNREFUSED`, `ENOTFOUND`, `TLS`, `ABORTED`. */
+  /**
+   * Opens a connection (with the TLS handshake when `tls` is given); resolves once it is usable.
+   * @throws {TransportError} e.g. `ECONNREFUSED`, `ENOTFOUND`, `TLS`, `ABORTED`.
+   */
   connect(options: ConnectOptions): Promise<Conn>;
-  /** @throws {TransportError} e.g. `EADDRINUSE`, `EADDRNOTAVAIL`. */
+  /**
+   * Binds and starts accepting; resolves once bound (read the port from {@linkcode Listener.addr}).
+   * @throws {TransportError} e.g. `EADDRINUSE`, `EADDRNOTAVAIL`.
+   */
   listen(options: ListenOptions): Promise<Listener>;
 }
 
@@ -222,15 +234,28 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|CERT_|
  *
  * @example
  * ```ts
- * try { await transport.connect({ hostname, port }); }
- * catch (e) { if (e instanceof TransportError && e.code === "ECONNREFUSED") { ... } }
+ * import { defaultTransport, TransportError } from "queryable-state";
+ *
+ * const transport = await defaultTransport();
+ * try {
+ *   const conn = await transport.connect({ hostname: "127.0.0.1", port: 1 });
+ *   conn.abort();
+ * } catch (e) {
+ *   if (!(e instanceof TransportError)) throw e;
+ *   console.log(e.code); // "ECONNREFUSED" when nothing listens on port 1
+ * }
  * ```
  */
 export class TransportError extends QueryableStateError {
+  /** What failed, the same on every runtime (see {@link TransportErrorCode}). */
   declare readonly code: TransportErrorCode;
   /** The address the failed operation was about (the peer for connections), when known. */
   readonly address: Endpoint | undefined;
 
+  /**
+   * Adapters usually call {@link TransportError.from} instead, which picks the code and writes the message.
+   * @param options `cause`: the runtime's error; `address`: what the operation was about
+   */
   constructor(
     code: TransportErrorCode,
     message: string,

@@ -8,8 +8,14 @@ import type { TypeSerializer } from "./type-serializer.ts";
  * `toString()` is Java's `BigDecimal.toString()` (scientific notation where Java uses it).
  */
 export class Decimal {
+  /** The digits, as an integer: the value is `unscaled × 10^-scale`. */
   readonly unscaled: bigint;
+  /** Digits after the decimal point (negative: trailing zeros before it), a Java int. */
   readonly scale: number;
+  /**
+   * The decimal `unscaled × 10^-scale`, e.g. `new Decimal(150n, 2)` is 1.50.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless `unscaled` is a bigint and `scale` a 32-bit integer
+   */
   constructor(unscaled: bigint, scale: number) {
     if (typeof unscaled !== "bigint" || !Number.isInteger(scale) || (scale | 0) !== scale) {
       throw new InvalidArgumentError(`Decimal needs a bigint unscaled value and an int scale, got ${String(unscaled)}, ${scale}.`);
@@ -27,6 +33,7 @@ export class Decimal {
     const unscaled = BigInt(`${m[1]}${m[2] || "0"}${frac}`);
     return new Decimal(unscaled, frac.length - Number(m[4] ?? 0));
   }
+  /** Java's `BigDecimal.toString()`: `1.50`, `0.000001`, `1.5E-7`, `1E+3`. */
   toString(): string {
     const neg = this.unscaled < 0n;
     const digits = (neg ? -this.unscaled : this.unscaled).toString();
@@ -42,6 +49,7 @@ export class Decimal {
     }
     return neg ? `-${s}` : s;
   }
+  /** The same text as {@link toString}: JSON keeps every digit (a JSON number would not). */
   toJSON(): string {
     return this.toString();
   }

@@ -10,7 +10,11 @@ import type { TypeSerializer } from "./type-serializer.ts";
  *
  * @example
  * ```ts
+ * import { enumSerializer, serializeValue } from "queryable-state";
+ *
+ * // Every constant of the Java enum, in declaration order: the bytes are the ordinal.
  * const color = enumSerializer("com.acme.Color", ["RED", "GREEN", "BLUE"]);
+ * console.log(serializeValue("BLUE", color)); // Uint8Array(4) [ 0, 0, 0, 2 ]
  * ```
  */
 export function enumSerializer(className: string, constants: readonly string[]): TypeSerializer<string> {

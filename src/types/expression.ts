@@ -42,9 +42,16 @@ type S = TypeSerializer<any>;
 
 /** A type expression that does not parse: `position` (0-based) and what `expected` there. */
 export class TypeExpressionError extends QueryableStateError {
+  /** The whole expression that was parsed. */
   readonly expression: string;
+  /** Where the problem is, as a 0-based index into `expression` (the message points a caret at it). */
   readonly position: number;
+  /** What would be valid at `position` (type names, `<`, `,`, …); empty when nothing would. */
   readonly expected: readonly string[];
+  /**
+   * An error with code `TYPE_EXPRESSION`; the message shows the expression with a caret under `position`.
+   * @param problem what is wrong, e.g. "Unknown type 'lnog'"
+   */
   constructor(expression: string, position: number, problem: string, expected: readonly string[]) {
     super(
       "TYPE_EXPRESSION",
@@ -84,10 +91,15 @@ export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE),
  *
  * @example
  * ```ts
- * const s = parseTypeExpression("map<string,tuple<long,double>>");
+ * import { deserializeValue, parseTypeExpression, serializeValue } from "queryable-state";
+ *
+ * const s = parseTypeExpression("map<string,tuple<long,double>>"); // Map<String, Tuple2<Long, Double>>
+ * const bytes = serializeValue(new Map([["ada", [1n, 0.5]]]), s);
+ * console.log(deserializeValue(bytes, s)); // Map(1) { "ada" => [ 1n, 0.5 ] }
  * ```
  */
-export function parseTypeExpression(text: string): S {
+// deno-lint-ignore no-explicit-any
+export function parseTypeExpression(text: string): TypeSerializer<any> {
   return new Parser(text).parseAll();
 }
 

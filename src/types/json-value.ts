@@ -1,16 +1,25 @@
+import { toHex } from "../core/hex.ts";
+import { Instant } from "./temporal.ts";
+
+/** A value `JSON.stringify` writes as it is: what {@link toJsonValue} returns. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
 /**
  * A decoded value as JSON without losing anything: 64-bit integers and bigints as decimal
  * strings, decimals as Java's `BigDecimal.toString()`, `Date`s and java.time values as
  * ISO-8601 (Java's `Instant.toString()` / `LocalDate.toString()` …), byte arrays (`Uint8Array`)
  * as lowercase hex, other typed arrays as JSON arrays (BigInt64Array items as strings), NaN and
  * ±Infinity as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, maps with string keys as
- * objects and other maps as arrays of `[key, value]` pairs.
+ * objects and other maps as arrays of `[key, value]` pairs. `undefined` becomes null.
+ *
+ * @example
+ * ```ts
+ * import { Decimal, toJsonValue } from "queryable-state";
+ *
+ * const json = toJsonValue({ count: 9007199254740993n, price: new Decimal(150n, 2), raw: new Uint8Array([1, 255]) });
+ * console.log(JSON.stringify(json)); // {"count":"9007199254740993","price":"1.50","raw":"01ff"}
+ * ```
  */
-import { toHex } from "../core/hex.ts";
-import { Instant } from "./temporal.ts";
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
-
 export function toJsonValue(v: unknown): JsonValue {
   if (v === null || v === undefined) return null;
   switch (typeof v) {

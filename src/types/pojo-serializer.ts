@@ -24,7 +24,12 @@ export interface PojoOptions {
  *
  * @example
  * ```ts
+ * import { deserializeValue, longSerializer, pojoSerializer, serializeValue, stringSerializer } from "queryable-state";
+ *
+ * // com.acme.Stats with public fields `long count` and `String name`.
  * const stats = pojoSerializer("com.acme.Stats", { count: longSerializer, name: stringSerializer });
+ * const bytes = serializeValue({ count: 3n, name: "ada" }, stats);
+ * console.log(deserializeValue(bytes, stats)); // { count: 3n, name: "ada" }
  * ```
  */
 export function pojoSerializer(

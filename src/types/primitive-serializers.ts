@@ -33,6 +33,15 @@ export const intSerializer: KeySerializer<number> = {
 /**
  * Java `long` ⇄ `bigint` (8 bytes). Writing also accepts a safe-integer `number`;
  * reading always gives a bigint.
+ *
+ * @example
+ * ```ts
+ * import { deserializeValue, longSerializer, serializeValue } from "queryable-state";
+ *
+ * const bytes = serializeValue(5n, longSerializer); // big-endian, as Java's DataOutput.writeLong
+ * console.log(bytes, deserializeValue(bytes, longSerializer)); // Uint8Array(8) [ 0, 0, 0, 0, 0, 0, 0, 5 ] 5n
+ * console.log(longSerializer.hashCode(5n)); // 5: Java's Long.hashCode, which routes a query by key
+ * ```
  */
 export const longSerializer: KeySerializer<bigint> = {
   name: "LongSerializer",

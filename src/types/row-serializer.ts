@@ -5,6 +5,7 @@ import type { TypeSerializer } from "./type-serializer.ts";
 
 /** Flink's `RowKind`, by its Java constant name (byte values 0..3 in this order). */
 export const ROW_KINDS = ["INSERT", "UPDATE_BEFORE", "UPDATE_AFTER", "DELETE"] as const;
+/** One of {@link ROW_KINDS}: what a row means in a changelog. */
 export type RowKind = typeof ROW_KINDS[number];
 
 /**
@@ -12,13 +13,17 @@ export type RowKind = typeof ROW_KINDS[number];
  * field name in declared order (named rows). Fields may be null.
  */
 export interface Row {
+  /** The row's changelog kind; plain (non-changelog) rows are `INSERT`. */
   readonly kind: RowKind;
+  /** The field values, positional (an array) or by name (an object, for a row type with named fields). */
   readonly fields: unknown[] | Record<string, unknown>;
 }
 
 /** One field of a row type: a name (named rows) and its serializer. */
 export interface RowField {
+  /** The field's name; give every field one for named rows, none for positional rows. */
   readonly name?: string;
+  /** The field's serializer (null values are handled by the row's null mask). */
   readonly type: TypeSerializer<unknown>;
 }
 
@@ -30,8 +35,10 @@ export interface RowField {
  *
  * @example
  * ```ts
+ * import { longSerializer, rowSerializer, serializeValue, stringSerializer } from "queryable-state";
+ *
  * const s = rowSerializer([{ name: "id", type: longSerializer }, { name: "name", type: stringSerializer }]);
- * serializeValue({ kind: "INSERT", fields: { id: 1n, name: "ada" } }, s);
+ * const bytes = serializeValue({ kind: "INSERT", fields: { id: 1n, name: "ada" } }, s);
  * ```
  */
 export function rowSerializer(fields: readonly RowField[]): TypeSerializer<Row> {

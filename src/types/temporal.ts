@@ -25,11 +25,30 @@ function check(what: string, v: number, min: number, max: number): number {
   return v;
 }
 
-/** Java `LocalDate`: a date without a time zone. */
+/**
+ * Java `LocalDate`: a date without a time zone (what {@link localDateSerializer} reads and writes).
+ *
+ * @example
+ * ```ts
+ * import { LocalDate } from "queryable-state";
+ *
+ * const d = new LocalDate(2024, 2, 29);
+ * console.log(String(d), LocalDate.ofEpochDay(0).toString()); // 2024-02-29 1970-01-01
+ * ```
+ */
 export class LocalDate {
+  /** The proleptic Gregorian year, -999999999 to 999999999 (0 is 1 BC). */
   readonly year: number;
+  /** The month, 1 (January) to 12. */
   readonly month: number;
+  /** The day of the month, 1 to 31. */
   readonly day: number;
+  /**
+   * A date from its fields. Only the ranges are checked (as Java's fields are), not that the day
+   * exists in that month.
+   *
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when a field is not an integer in its range
+   */
   constructor(year: number, month: number, day: number) {
     this.year = check("year", year, -999999999, 999999999);
     this.month = check("month", month, 1, 12);
@@ -47,9 +66,11 @@ export class LocalDate {
     const m = mp < 10 ? mp + 3 : mp - 9;
     return new LocalDate(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d);
   }
+  /** Java's toString: ISO-8601 `yyyy-MM-dd` (a `+` before years above 9999). */
   toString(): string {
     return `${year(this.year)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;
   }
+  /** The same text as {@link toString}, so `JSON.stringify` writes the date as Java prints it. */
   toJSON(): string {
     return this.toString();
   }
@@ -62,10 +83,19 @@ export class LocalDate {
 
 /** Java `LocalTime`: a time of day with nanoseconds. */
 export class LocalTime {
+  /** The hour of the day, 0 to 23. */
   readonly hour: number;
+  /** The minute of the hour, 0 to 59. */
   readonly minute: number;
+  /** The second of the minute, 0 to 59. */
   readonly second: number;
+  /** The nanosecond of the second, 0 to 999999999. */
   readonly nano: number;
+  /**
+   * A time of day from its fields.
+   *
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when a field is not an integer in its range
+   */
   constructor(hour: number, minute: number, second = 0, nano = 0) {
     this.hour = check("hour", hour, 0, 23);
     this.minute = check("minute", minute, 0, 59);
@@ -78,6 +108,7 @@ export class LocalTime {
     if (this.second > 0 || this.nano > 0) s += `:${pad(this.second, 2)}${fraction(this.nano)}`;
     return s;
   }
+  /** The same text as {@link toString}, so `JSON.stringify` writes the time as Java prints it. */
   toJSON(): string {
     return this.toString();
   }
@@ -90,8 +121,15 @@ export class LocalTime {
 
 /** Java `LocalDateTime`: a date and a time without a time zone. */
 export class LocalDateTime {
+  /** The date part. */
   readonly date: LocalDate;
+  /** The time-of-day part. */
   readonly time: LocalTime;
+  /**
+   * A date-time from its two parts.
+   *
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless `date` is a LocalDate and `time` a LocalTime
+   */
   constructor(date: LocalDate, time: LocalTime) {
     if (!(date instanceof LocalDate) || !(time instanceof LocalTime)) {
       throw new InvalidArgumentError("LocalDateTime needs a LocalDate and a LocalTime.");
@@ -99,12 +137,15 @@ export class LocalDateTime {
     this.date = date;
     this.time = time;
   }
+  /** Java's toString: the date, `T`, then the time (`2024-02-29T13:05`). */
   toString(): string {
     return `${this.date}T${this.time}`;
   }
+  /** The same text as {@link toString}, so `JSON.stringify` writes it as Java prints it. */
   toJSON(): string {
     return this.toString();
   }
+  /** Java's `LocalDateTime.hashCode()`: the date's hash XOR the time's. */
   hashCode(): number {
     return this.date.hashCode() ^ this.time.hashCode();
   }
@@ -112,13 +153,22 @@ export class LocalDateTime {
 
 /** Java `Instant` (also used for `java.sql.Timestamp`): seconds since the epoch and nanoseconds. */
 export class Instant {
+  /** Seconds since 1970-01-01T00:00:00Z (negative before). */
   readonly epochSecond: bigint;
+  /** Nanoseconds after `epochSecond`, 0 to 999999999. */
   readonly nano: number;
+  /**
+   * An instant from seconds since the epoch and a nanosecond adjustment.
+   *
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `epochSecond` is not a bigint or `nano` is
+   *   not an integer from 0 to 999999999
+   */
   constructor(epochSecond: bigint, nano = 0) {
     if (typeof epochSecond !== "bigint") throw new InvalidArgumentError("Instant needs a bigint epochSecond.");
     this.epochSecond = epochSecond;
     this.nano = check("nano", nano, 0, 999_999_999);
   }
+  /** The instant `ms` milliseconds after the epoch (before it when negative), as Java's `Instant.ofEpochMilli`. */
   static ofEpochMilli(ms: bigint): Instant {
     let s = ms / 1000n, r = ms % 1000n;
     if (r < 0n) {
@@ -127,6 +177,7 @@ export class Instant {
     }
     return new Instant(s, Number(r) * 1_000_000);
   }
+  /** Milliseconds since the epoch, sub-millisecond nanoseconds dropped (Java's `toEpochMilli`). */
   toEpochMilli(): bigint {
     return this.epochSecond * 1000n + BigInt(Math.floor(this.nano / 1_000_000));
   }
@@ -141,6 +192,7 @@ export class Instant {
     const t = `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}`;
     return `${LocalDate.ofEpochDay(Number(days))}T${t}${fraction(this.nano)}Z`;
   }
+  /** The same text as {@link toString}, so `JSON.stringify` writes the instant as Java prints it. */
   toJSON(): string {
     return this.toString();
   }

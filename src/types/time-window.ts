@@ -4,7 +4,9 @@ import type { TypeSerializer } from "./type-serializer.ts";
 
 /** A Flink `TimeWindow`: `[start, end)` in milliseconds, as the namespace of a window's state. */
 export interface TimeWindow {
+  /** The window's first millisecond (inclusive), since the epoch. */
   readonly start: bigint;
+  /** The millisecond after the window's last one (exclusive), since the epoch. */
   readonly end: bigint;
 }
 
@@ -15,8 +17,15 @@ export interface TimeWindow {
  *
  * @example
  * ```ts
- * await client.getKvState(jobId, "window-sum", "user-1", stringSerializer, valueState("s", longSerializer),
- *   { namespace: { start: 0n, end: 100n }, namespaceType: timeWindowSerializer });
+ * import {
+ *   type JobID, longSerializer, type QueryableStateClient, stringSerializer, timeWindowSerializer, valueState,
+ * } from "queryable-state";
+ * // Given a client of a proxy and the id of a running job:
+ * async function query(client: QueryableStateClient, jobId: JobID) {
+ *   // The state of user-1's window [0, 100) ms.
+ *   const sum = await client.getKvState(jobId, "window-sum", "user-1", stringSerializer, valueState("s", longSerializer),
+ *     { namespace: { start: 0n, end: 100n }, namespaceType: timeWindowSerializer });
+ * }
  * ```
  */
 export const timeWindowSerializer: TypeSerializer<TimeWindow> = {

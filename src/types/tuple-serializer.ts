@@ -2,8 +2,6 @@ import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
-type FieldSerializers<T extends unknown[]> = { [K in keyof T]: TypeSerializer<T[K]> };
-
 /**
  * Flink's `TupleSerializer` for `Tuple1..Tuple25` ⇄ a JS array: the fields back to back,
  * with no header and no null mask (a null field is an error, as in Flink). With no fields it
@@ -13,12 +11,14 @@ type FieldSerializers<T extends unknown[]> = { [K in keyof T]: TypeSerializer<T[
  *
  * @example
  * ```ts
+ * import { intSerializer, longSerializer, serializeValue, tupleSerializer } from "queryable-state";
+ *
  * const s = tupleSerializer(intSerializer, longSerializer); // Tuple2<Integer, Long>
- * serializeValue([1, 2n], s);
+ * console.log(serializeValue([1, 2n], s)?.length); // 12: 4 bytes of int, 8 of long
  * ```
  */
 export function tupleSerializer<T extends unknown[]>(
-  ...fields: FieldSerializers<T>
+  ...fields: { [K in keyof T]: TypeSerializer<T[K]> }
 ): TypeSerializer<T> {
   const fs = fields as TypeSerializer<unknown>[];
   if (fs.length > 25) {

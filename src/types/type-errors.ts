@@ -2,6 +2,7 @@ import { QueryableStateError } from "../core/errors.ts";
 
 /** A Flink type this library cannot read (Kryo-serialized generic types); the message names what to use instead. */
 export class UnsupportedTypeError extends QueryableStateError {
+  /** An error with code `UNSUPPORTED_TYPE`; `message` names the type and what to use instead. */
   constructor(message: string) {
     super("UNSUPPORTED_TYPE", message);
   }
@@ -11,6 +12,11 @@ export class UnsupportedTypeError extends QueryableStateError {
 export class PojoSubclassError extends QueryableStateError {
   /** The subclass named in the bytes, or `tag <n>` for a registered subclass. */
   readonly subclass: string;
+  /**
+   * Made by {@link pojoSerializer} when reading a subclass's bytes.
+   * @param pojoClass the POJO class the serializer describes
+   * @param subclass the subclass named in the bytes, or `tag <n>` for a registered one
+   */
   constructor(pojoClass: string, subclass: string) {
     super(
       "POJO_SUBCLASS",
@@ -24,6 +30,7 @@ export class PojoSubclassError extends QueryableStateError {
 
 /** A POJO used as a key without a hash function: Java's `hashCode()` is user code. */
 export class MissingKeyHashError extends QueryableStateError {
+  /** Made by {@link pojoSerializer} when a POJO without `hashCode` is used as a key; `pojoClass` is its Java class. */
   constructor(pojoClass: string) {
     super(
       "MISSING_KEY_HASH",

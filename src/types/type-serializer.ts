@@ -22,6 +22,7 @@ export interface TypeSerializer<T> {
 
 /** A serializer whose values can be keys: it knows their Java `hashCode()`. */
 export interface KeySerializer<T> extends TypeSerializer<T> {
+  /** Java's `hashCode()` of the boxed value: it picks the key group, and so the server, a query goes to. */
   hashCode(value: T): number;
 }
 

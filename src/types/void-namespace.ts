@@ -6,6 +6,7 @@ export const VoidNamespace: { readonly kind: "VoidNamespace"; toString(): string
   kind: "VoidNamespace" as const,
   toString: () => "VoidNamespace",
 });
+/** The type of {@link VoidNamespace}, the namespace of states without one. */
 export type VoidNamespace = typeof VoidNamespace;
 
 /** Flink's `VoidNamespaceSerializer`: one `0x00` byte; reading skips one byte. */

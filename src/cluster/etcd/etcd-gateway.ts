@@ -44,16 +44,25 @@ export function prefixEnd(prefix: string): string {
   return btoa(String.fromCharCode(...bytes));
 }
 
-export interface KeyValue {
+/** One key of a {@link EtcdGateway.rangePrefix} answer, decoded from the gateway's base64. */
+export interface EtcdKeyValue {
+  /** The key, as UTF-8 text. */
   key: string;
+  /** The value, as UTF-8 text. */
   value: string;
+  /** The store revision that last changed the key (a decimal string: int64). */
   modRevision: string;
+  /** The lease the key is bound to, "0" for none (a decimal string: int64). */
   lease: string;
 }
 
-export interface WatchEvent {
+/** A change seen by {@link EtcdGateway.watchPrefix}: a key was put or deleted. */
+export interface EtcdWatchEvent {
+  /** What happened to the key. */
   type: "PUT" | "DELETE";
+  /** The key, as UTF-8 text. */
   key: string;
+  /** The new value ("" for a DELETE). */
   value: string;
 }
 
@@ -115,7 +124,7 @@ export class EtcdGateway {
   }
 
   /** Every key with `prefix`, and the store revision read at. */
-  async rangePrefix(prefix: string): Promise<{ kvs: KeyValue[]; revision: string }> {
+  async rangePrefix(prefix: string): Promise<{ kvs: EtcdKeyValue[]; revision: string }> {
     const r = await this.#post("/v3/kv/range", { key: b64(prefix), range_end: prefixEnd(prefix) });
     const kvs = (r.kvs as Record<string, string>[] | undefined) ?? [];
     return {
@@ -163,7 +172,7 @@ export class EtcdGateway {
    * Watches `prefix` from `startRevision` until `signal` aborts or the stream ends (resolves
    * then, rejects on a broken stream: the caller re-reads and watches again).
    */
-  async watchPrefix(prefix: string, startRevision: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal, onCreated?: () => void): Promise<void> {
+  async watchPrefix(prefix: string, startRevision: string, onEvent: (e: EtcdWatchEvent) => void, signal: AbortSignal, onCreated?: () => void): Promise<void> {
     const res = await fetch(`${this.url}/v3/watch`, {
       method: "POST",
       headers: { "content-type": "application/json" },

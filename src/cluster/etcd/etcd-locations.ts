@@ -45,17 +45,35 @@ export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: Job
   return location;
 }
 
+/** Options of {@link EtcdLocations}. */
 export interface EtcdLocationsOptions {
-  /** @default "/queryable-state/" */
+  /** Key prefix of every entry; must match the task managers' `etcdPrefix`. @default "/queryable-state/" */
   prefix?: string;
   /** Health check period; a failed check drops the cache and restarts the watch. @default 1000 */
   healthIntervalMs?: number;
-  /** @default 3000 */
+  /** Timeout of each etcd request (and of the health check), in milliseconds. @default 3000 */
   timeoutMs?: number;
 }
 
+/**
+ * A location oracle reading an etcd registry (the entries {@link EtcdMembership} writes): give it to a
+ * {@link KvStateClientProxy} as its `oracle` to serve queries without any coordinator process.
+ * Lookups are cached, and a cached location is dropped as soon as etcd reports a change to it.
+ *
+ * @example
+ * ```ts
+ * import { EtcdLocations, KvStateClientProxy } from "queryable-state";
+ *
+ * await using locations = new EtcdLocations("http://127.0.0.1:2379");
+ * await locations.start(); // throws EtcdUnavailableError when etcd is not healthy
+ * await using proxy = new KvStateClientProxy({ oracle: locations, port: 9069 });
+ * await proxy.start();
+ * ```
+ */
 export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
+  /** The etcd client (the HTTP/JSON gateway at the constructor's URL). */
   readonly etcd: EtcdGateway;
+  /** Key prefix of every entry read. */
   readonly prefix: string;
   readonly #cache = new Map<string, Promise<KvStateLocation>>();
   readonly #listeners = new Set<(jobId: JobID, name: string) => void>();
@@ -65,6 +83,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
   #health: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
+  /** Reads the etcd at `url` (e.g. `"http://127.0.0.1:2379"`); nothing is sent before {@link start}. */
   constructor(url: string, options: EtcdLocationsOptions = {}) {
     this.etcd = new EtcdGateway(url, { timeoutMs: options.timeoutMs });
     this.prefix = options.prefix ?? "/queryable-state/";
@@ -128,6 +147,12 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     this.#listeners.add(listener);
   }
 
+  /**
+   * The location of state `name` of `jobId` (a snapshot), from the cache or etcd. Rejects with
+   * UnknownJobError (`UNKNOWN_JOB`) when etcd has no entry for the job, UnknownStateNameError
+   * (`UNKNOWN_STATE_NAME`) when the job registered no such state, EtcdUnavailableError
+   * (`ETCD_UNAVAILABLE`) when etcd cannot be reached.
+   */
   requestKvStateLocation(jobId: JobID, name: string): Promise<KvStateLocation> {
     const key = `${jobId}/${name}`;
     let lookup = this.#cache.get(key);
@@ -141,6 +166,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     return lookup.then((l) => l.snapshot());
   }
 
+  /** Stops the watch and the health checks. Idempotent. */
   // deno-lint-ignore require-await -- async so callers can await a close that may grow work
   async close(): Promise<void> {
     this.#closed = true;
@@ -148,6 +174,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     this.#watch?.abort();
   }
 
+  /** The same as {@link close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }

@@ -5,15 +5,21 @@ import { isStackOverflow, ObjectStreamReader } from "./object-stream-reader.ts";
 
 /** A serializable class as named in a class descriptor. */
 export interface JavaClassInfo {
+  /** The fully qualified class name, e.g. `java.lang.RuntimeException`. */
   readonly name: string;
+  /** The class's serialVersionUID, as the JVM that wrote it computed or declared it. */
   readonly serialVersionUID: bigint;
 }
 
 /** One frame of a Java stack trace (`java.lang.StackTraceElement`). */
 export interface JavaStackTraceElement {
+  /** The fully qualified class of the method, e.g. `org.apache.flink.queryablestate.network.AbstractServerHandler`. */
   readonly declaringClass: string | null;
+  /** The method's name. */
   readonly methodName: string | null;
+  /** The source file, null when unknown. */
   readonly fileName: string | null;
+  /** The source line; negative when unknown (-2 for a native method), as in Java. */
   readonly lineNumber: number;
 }
 
@@ -27,7 +33,9 @@ export interface JavaThrowable {
   readonly message: string | null;
   /** Null when the cause field is null or refers to the object itself (or closes a cycle). */
   readonly cause: JavaThrowable | null;
+  /** The stack trace as sent, innermost frame first (empty for failures this library writes). */
   readonly stackTrace: readonly JavaStackTraceElement[];
+  /** Exceptions added with `addSuppressed` (empty when none). */
   readonly suppressed: readonly JavaThrowable[];
 }
 

@@ -9,7 +9,9 @@ import type { JavaClassInfo } from "./throwable.ts";
 
 /** An exception to write; a decoded {@link JavaThrowable} fits this shape. */
 export interface JavaThrowableSpec {
+  /** The fully qualified class name, e.g. `java.lang.IllegalStateException`. */
   readonly className: string;
+  /** The `detailMessage`, or null for none. */
   readonly message: string | null;
   /** Null or absent: no cause (written as Java does for `new X(msg)`: a reference to itself). */
   readonly cause?: JavaThrowableSpec | null;

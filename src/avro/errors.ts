@@ -2,7 +2,7 @@
  * Errors of the Avro entry (`queryable-state/avro`). They live apart from the codec so that the main
  * entry and the CLI can name them without loading the Avro library.
  */
-import { QueryableStateError } from "../core/errors.ts";
+import { QueryableStateError } from "./core.ts";
 
 /** An Avro schema that does not parse or is not valid (the Avro library's reason is in `message` and `cause`). */
 export class AvroSchemaError extends QueryableStateError {

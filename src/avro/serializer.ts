@@ -19,12 +19,10 @@
  * checked by the `avsc` library; the bytes are ours.
  */
 import avsc from "avsc";
-import type { ByteReader, ByteWriter } from "../core/bytes.ts";
-import { InvalidArgumentError } from "../core/errors.ts";
-import { decodeUtf8, encodeUtf8Java } from "../protocol/utf8.ts";
-import { Decimal } from "../types/big-number-serializers.ts";
-import { Instant, LocalDate, LocalDateTime, LocalTime } from "../types/temporal.ts";
-import type { TypeSerializer } from "../types/type-serializer.ts";
+import {
+  type ByteReader, type ByteWriter, Decimal, Instant, InvalidArgumentError, LocalDate, LocalDateTime, LocalTime,
+  type TypeSerializer,
+} from "./core.ts";
 import { AvroDecodeError, AvroSchemaError } from "./errors.ts";
 
 /** An Avro schema: its JSON text, or the parsed JSON (an object, an array for a union, or a primitive's name). */
@@ -160,6 +158,20 @@ export function avroSerializer<T = unknown>(schema: AvroSchema, options: AvroSer
 // ------------------------------------------------------------------------------------------- the codec
 
 const MAX_INT = 2 ** 31 - 1;
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8");
+const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** UTF-8 as Java's `String.getBytes(UTF_8)` (Avro's `Utf8.getBytesFor`): a lone surrogate becomes `?`. */
+function encodeUtf8Java(s: string): Uint8Array {
+  return utf8Encoder.encode(s.replace(LONE_SURROGATES, "?"));
+}
+
+/** UTF-8 decoding as Java's `new String(bytes, UTF_8)`: malformed input becomes U+FFFD. */
+function decodeUtf8(b: Uint8Array): string {
+  return utf8Decoder.decode(b);
+}
 // Items that take no bytes (nulls, empty records) are not bounded by the input: refuse absurd counts.
 const MAX_EMPTY_ITEMS = 1 << 24;
 

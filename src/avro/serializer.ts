@@ -163,13 +163,54 @@ const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8");
 const LONE_SURROGATES = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
-/** UTF-8 as Java's `String.getBytes(UTF_8)` (Avro's `Utf8.getBytesFor`): a lone surrogate becomes `?`. */
-function encodeUtf8Java(s: string): Uint8Array {
-  return utf8Encoder.encode(s.replace(LONE_SURROGATES, "?"));
+/**
+ * A string as Avro's `Utf8.getBytesFor` (Java's `String.getBytes(UTF_8)`) writes it: int32 length, UTF-8, and a
+ * lone surrogate as `?`. Short strings are encoded by hand: TextEncoder's per-call cost dominates them.
+ */
+function writeString(w: ByteWriter, s: string): void {
+  if (s.length > 64) {
+    const b = utf8Encoder.encode(s.replace(LONE_SURROGATES, "?"));
+    w.writeInt32(b.length);
+    w.writeBytes(b);
+    return;
+  }
+  const at = w.length;
+  w.writeInt32(0);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) w.writeUint8(c);
+    else if (c < 0x800) {
+      w.writeUint8(0xc0 | (c >> 6));
+      w.writeUint8(0x80 | (c & 0x3f));
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        const cp = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        w.writeUint8(0xf0 | (cp >> 18));
+        w.writeUint8(0x80 | ((cp >> 12) & 0x3f));
+        w.writeUint8(0x80 | ((cp >> 6) & 0x3f));
+        w.writeUint8(0x80 | (cp & 0x3f));
+        i++;
+      } else w.writeUint8(0x3f);
+    } else {
+      w.writeUint8(0xe0 | (c >> 12));
+      w.writeUint8(0x80 | ((c >> 6) & 0x3f));
+      w.writeUint8(0x80 | (c & 0x3f));
+    }
+  }
+  w.patchInt32(at, w.length - at - 4);
 }
 
-/** UTF-8 decoding as Java's `new String(bytes, UTF_8)`: malformed input becomes U+FFFD. */
+/** UTF-8 decoding as Java's `new String(bytes, UTF_8)`: malformed input becomes U+FFFD. Short ASCII by hand. */
 function decodeUtf8(b: Uint8Array): string {
+  if (b.length <= 32) {
+    let ascii = "";
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] > 0x7f) return utf8Decoder.decode(b);
+      ascii += String.fromCharCode(b[i]);
+    }
+    return ascii;
+  }
   return utf8Decoder.decode(b);
 }
 // Items that take no bytes (nulls, empty records) are not bounded by the input: refuse absurd counts.
@@ -348,9 +389,7 @@ class Compiler {
           read: (r, p) => decodeUtf8(r.readBytes(readLength(r, p))),
           write: (v, w, p) => {
             if (typeof v !== "string") throw wrong(p, "a string", v);
-            const b = encodeUtf8Java(v);
-            w.writeInt32(b.length);
-            w.writeBytes(b);
+            writeString(w, v);
           },
         };
       case "bytes":

@@ -247,5 +247,5 @@ export {
 export { Instant, LocalDate, LocalDateTime, LocalTime } from "./src/types/temporal.ts";
 export { nullableSerializer } from "./src/types/nullable-serializer.ts";
 export { type JsonValue, toJsonValue } from "./src/types/json-value.ts";
-export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError } from "./src/types/expression.ts";
+export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError, type TypeExpressionOptions } from "./src/types/expression.ts";
 export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";

@@ -1,5 +1,12 @@
 import { defineConfig, type Options } from "tsup";
 
+type Plugin = NonNullable<Options["esbuildPlugins"]>[number];
+
+/** Leaves imports matching `filter` to the runtime, as the package's own entry `to` (a self-reference). */
+function asPackageEntry(name: string, filter: RegExp, to: string): Plugin {
+  return { name, setup: (build) => build.onResolve({ filter }, () => ({ path: to, external: true })) };
+}
+
 // What the npm package ships: the library as ESM and CJS with types, and the qstate CLI (ESM).
 // keepNames: class names survive bundling (stack traces, console.log, error.name).
 // No source maps: they embedded every source file and doubled the package.
@@ -13,12 +20,28 @@ const common: Options = {
   sourcemap: false,
 };
 
+// The CLI loads the Avro entry on demand (src/avro/load.ts): as queryable-state/avro, not as chunks of its own.
+const cliAvro = asPackageEntry("avro-entry", /^\.\.\/\.\.\/avro\.ts$/, "queryable-state/avro");
+// The Avro entry (queryable-state/avro) is built on its own, with the optional peer avsc external and what it
+// uses of the main entry (src/avro/core.ts) imported from queryable-state itself: its classes are the main
+// entry's, and the main entry's chunks are the same as without it.
+const avro: Options = {
+  ...common,
+  entry: { avro: "avro.ts" },
+  external: [/^node:/, "avsc", "queryable-state"],
+  esbuildPlugins: [asPackageEntry("main-entry", /^\.\.\/\.\.\/mod\.ts$/, "queryable-state")],
+  clean: false,
+};
+
 // Consumers without esnext in their lib still get AsyncDisposable / Symbol.asyncDispose.
-const dts = { entry: { mod: "mod.ts", protocol: "protocol.ts" }, banner: '/// <reference lib="esnext.disposable" />' };
+// The declarations of all three entries are built together, so they share (not copy) the main entry's types.
+const dts = { entry: { mod: "mod.ts", protocol: "protocol.ts", avro: "avro.ts" }, banner: '/// <reference lib="esnext.disposable" />' };
 
 export default defineConfig([
   // ESM: the library and the CLI share their chunks.
-  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts", cli: "src/cli/main.ts" }, format: ["esm"], dts, clean: true },
+  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts", cli: "src/cli/main.ts" }, format: ["esm"], dts, clean: true, esbuildPlugins: [cliAvro] },
   // CJS: the library and the protocol toolkit (the CLI is run, never required).
   { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts" }, format: ["cjs"], dts, clean: false },
+  { ...avro, format: ["esm"] },
+  { ...avro, format: ["cjs"] },
 ]);

@@ -12,6 +12,7 @@ import process from "node:process";
 import * as qs from "./all-exports.ts";
 import type { TypeSerializer } from "../mod.ts";
 import type { JavaThrowable } from "../protocol.ts";
+import { avroSerializer } from "../avro.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -612,6 +613,25 @@ const handlers: Record<string, Handler> = {
         if (s.hashCode === undefined) c.fail(`${s.name} has no hashCode, expected ${e.hashCode}`);
         else c.eq("hashCode", c.run("hashCode", () => s.hashCode!(v)), e.hashCode);
       }
+    },
+  },
+  // flink-avro's AvroSerializer (generic records): our queryable-state/avro entry, both directions.
+  avro: {
+    fields: ["description", "serializer", "schema", "bytes", "json", "errorCode", "javaError"],
+    check(e, c) {
+      const s = c.run("schema", () => avroSerializer(e.schema));
+      if (!s) return;
+      const bytes = qs.fromHex(e.bytes);
+      if (e.errorCode) return c.code("deserialize", () => s.deserialize(new qs.ByteReader(bytes)), e.errorCode);
+      const r = new qs.ByteReader(bytes);
+      const v = c.run("deserialize", () => s.deserialize(r));
+      c.eq("bytes left after deserialize", r.remaining, 0);
+      const json = qs.toJsonValue(v);
+      if (!jsonEqual(json, e.json)) c.fail(`json: expected ${JSON.stringify(e.json)}, got ${JSON.stringify(json)}`);
+      const w = new qs.ByteWriter();
+      c.run("serialize", () => s.serialize(v, w));
+      c.hex("serialize", w.toBytes(), e.bytes);
+      if (s.hashCode !== undefined) c.fail("an Avro serializer offers a hashCode, but keys are refused");
     },
   },
 };

@@ -16,7 +16,8 @@ export interface Command extends CommandSpec {
 
 const TYPES = `Types are type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,\n` +
   "tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},\n" +
-  "long[], nullable<long>, enum<RED,GREEN>, … Keys on the command line: the simple names, decimal, biginteger.\n" +
+  "long[], nullable<long>, enum<RED,GREEN>, … avro:FILE.avsc reads Flink Avro generic records of that schema\n" +
+  "(values only; needs `npm install avsc`). Keys on the command line: the simple names, decimal, biginteger.\n" +
   "--json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.";
 const json = { name: "json", help: "print JSON instead of text (errors too, as {\"error\": {code, message}})" } as const;
 

@@ -15,7 +15,8 @@ import {
 import { stringSerializer } from "../types/string-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { Decimal } from "../types/big-number-serializers.ts";
-import { parseTypeExpression } from "../types/expression.ts";
+import { avroFilesOf, parseTypeExpression, type TypeExpressionOptions } from "../types/expression.ts";
+import { loadAvro } from "../avro/load.ts";
 
 export const TYPE_NAMES = ["int", "long", "string", "boolean", "double", "float", "short", "byte", "char", "bytes"] as const;
 export type TypeName = typeof TYPE_NAMES[number];
@@ -38,9 +39,31 @@ const SERIALIZERS: Record<TypeName, TypeSerializer<any>> = {
  * The serializer for a CLI type: a type expression (`long`, `tuple<string,long>`, `pojo<C>{a:long}` …);
  * a mistake is a TypeExpressionError pointing at its position.
  */
-export function serializerForType(name: string): TypeSerializer<unknown> {
+export function serializerForType(name: string, options?: TypeExpressionOptions): TypeSerializer<unknown> {
   if ((TYPE_NAMES as readonly string[]).includes(name)) return SERIALIZERS[name as TypeName];
-  return parseTypeExpression(name);
+  return parseTypeExpression(name, options);
+}
+
+/**
+ * What the type expressions need beyond the parser: for `avro:FILE`, the Avro entry (loaded only then; a
+ * missing avsc is AvroNotInstalledError) and each schema file, read once.
+ */
+export async function typeOptionsFor(expressions: (string | undefined)[]): Promise<TypeExpressionOptions> {
+  const files = [...new Set(expressions.flatMap((e) => (e === undefined ? [] : avroFilesOf(e))))];
+  if (files.length === 0) return {};
+  const { avroSerializer } = await loadAvro();
+  const { readFile } = await import("node:fs/promises");
+  const serializers = new Map<string, TypeSerializer<unknown>>();
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      throw new InvalidArgumentError(`Cannot read the Avro schema avro:${file}: ${(e as Error).message}`, { cause: e });
+    }
+    serializers.set(file, avroSerializer(text));
+  }
+  return { avro: (file) => serializers.get(file)! };
 }
 
 /** Parses command-line text into a value of the named type. */

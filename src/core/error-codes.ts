@@ -12,6 +12,10 @@ export type ErrorCode =
   | "UNSUPPORTED_TYPE"
   | "POJO_SUBCLASS"
   | "MISSING_KEY_HASH"
+  // Avro (the queryable-state/avro entry)
+  | "AVRO_SCHEMA"
+  | "AVRO_DECODE"
+  | "AVRO_NOT_INSTALLED"
   // the wire protocol
   | "FRAME_TOO_LARGE"
   | "INVALID_FRAME"

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.flink.api.common.typeutils.base.StringSerializer;
 import org.apache.flink.api.java.typeutils.runtime.TupleSerializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.formats.avro.typeutils.GenericRecordAvroTypeInfo;
 import org.apache.flink.queryablestate.client.VoidNamespaceSerializer;
 import org.apache.flink.queryablestate.client.state.serialization.KvStateSerializer;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
@@ -42,6 +44,7 @@ final class VectorsRole {
         categories.put("deserializeListQuirks", KvStateVectors.deserializeListQuirks());
         categories.put("mapState", KvStateVectors.mapState());
         categories.put("types", TypeVectors.types());
+        categories.put("avro", AvroVectors.avro());
         VectorsJson.write(out, meta(out), categories);
         StringBuilder counts = new StringBuilder();
         categories.forEach((k, v) -> counts.append(' ').append(k).append('=').append(v.size()));
@@ -59,7 +62,8 @@ final class VectorsRole {
                 .put("lineSeparator", System.lineSeparator());
         ObjectNode jars = m.putObject("flinkJars");
         for (Class<?> c : new Class<?>[] {KvStateSerializer.class, VoidNamespaceSerializer.class, StringSerializer.class,
-                TupleSerializer.class, DataOutputSerializer.class, MathUtils.class, KeyGroupRangeAssignment.class}) {
+                TupleSerializer.class, DataOutputSerializer.class, MathUtils.class, KeyGroupRangeAssignment.class,
+                GenericRecordAvroTypeInfo.class, Schema.class}) {
             jars.put(c.getName(), jarOf(c));
         }
         m.putObject("encoding")
@@ -78,7 +82,10 @@ final class VectorsRole {
                         + "element by Flink's element serializer, one ',' between elements); 'deserialized' is "
                         + "KvStateSerializer.deserializeList")
                 .add("serializers, keyAndNamespace and mapState use the serializers Flink creates from TypeInformation "
-                        + "(TupleSerializer from new TupleTypeInfo<>(Types.INT, Types.LONG))");
+                        + "(TupleSerializer from new TupleTypeInfo<>(Types.INT, Types.LONG))")
+                .add("avro entries are serialized by flink-avro's AvroSerializer from new GenericRecordAvroTypeInfo(schema); "
+                        + "flink-avro is not published for every Flink patch release, so the 1.20 build uses the newest "
+                        + "1.20.x that is (see flinkJars)");
         return m;
     }
 

@@ -57,7 +57,7 @@ import org.apache.flink.util.Collector;
 /**
  * The types part of the compatibility job: keyed states whose keys and values are Flink's type families
  * (POJOs, rows, tuples, Either, enums, arrays, big numbers, dates and times, nullable wrappers, nested
- * collections), each made from TypeInformation (or a TypeSerializer where no TypeInformation names it) so
+ * collections, Avro generic records from {@link AvroStates}), each made from TypeInformation (or a TypeSerializer where no TypeInformation names it) so
  * Flink picks its real serializer. Every state's value for a key is a pure function of the key, the key's
  * last input record and how many records it has seen; {@link #expected()} replays the input through the
  * same functions, so the expected content is Java's own objects, never read back from Flink.

@@ -2,7 +2,8 @@
 // The live-Flink suite (`npm run test:flink`; needs Java 17 and Maven): real Flink clusters
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
 // QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
-// states (POJOs, rows, tuples, arrays, dates, ... as keys and values). Prints one `compat ok:` line per
+// states (POJOs, rows, tuples, arrays, dates, Avro records, ... as keys and values), and `qstate get` reads
+// Avro states with a schema file (`--value-type avro:FILE --json`). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +18,14 @@ const RUNTIMES = [
   { name: "node", cmd: process.execPath, args: ["--import", "tsx"] },
   { name: "deno", cmd: bin("deno"), args: ["run", "-A", "--no-check"] },
   { name: "bun", cmd: bin("bun"), args: [] },
+];
+// What `qstate get --json` is asked of one cluster's Avro states: a record with every union branch set,
+// one with nulls and empty collections, a long key, a map state's entries.
+const CLI_AVRO_QUERIES = [
+  { state: "t-avro", key: "user-0" },
+  { state: "t-avro", key: "user-7" },
+  { state: "t-avro-by-id", key: "3" },
+  { state: "t-avro-map", key: "user-5" },
 ];
 const only = (process.env.QSTATE_FLINK_RUNTIMES ?? "").split(",").filter(Boolean);
 const runtimes = only.length ? RUNTIMES.filter((r) => only.includes(r.name)) : RUNTIMES;
@@ -101,6 +110,9 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 
+  console.log("=== the CLI: qstate get --value-type avro:FILE --json reads a Flink cluster's Avro states");
+  await cliAvro(clusters[0]);
+
   // Bad input on one connection: what Flink's proxy does is the reference for ours.
   const probe = async (proxy, job) => {
     const r = await run(process.execPath, ["--import", "tsx", "compat/ts/probe-malformed.ts", "--proxy", proxy, "--job", job], { timeoutMs: 60_000 });
@@ -161,6 +173,63 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
   for (const c of clusters) c.stop();
+}
+
+/**
+ * `qstate get --json` on each runtime against one cluster's Avro states, the schemas written to files as a user
+ * has them: one line per runtime, ok when every query prints the value the peer computed.
+ */
+async function cliAvro(c) {
+  const states = new Map((c.types?.states ?? []).filter((s) => s.avroSchemas).map((s) => [s.name, s]));
+  const queries = [];
+  for (const q of CLI_AVRO_QUERIES) {
+    const s = states.get(q.state);
+    const entry = s?.entries.find((e) => String(e.key) === q.key);
+    if (!s || !entry) {
+      fail(`flink=${c.flinkVersion} backend=${c.backend} direction=cli avro: the peer has no ${q.state}[${q.key}]`);
+      return;
+    }
+    const files = {};
+    for (const [name, schema] of Object.entries(s.avroSchemas)) {
+      files[name] = join(work, `${name}.avsc`);
+      writeFileSync(files[name], JSON.stringify(schema, null, 2));
+    }
+    const map = s.kind === "map" ? /^map<([^,]+),avro:([\w$.]+)>$/.exec(s.valueType) : null;
+    const record = map ? map[2] : /^avro:([\w$.]+)$/.exec(s.valueType)?.[1];
+    const args = ["get", "--proxy", c.proxies[0], "--job", c.types.jobId, "--state", s.name, "--key", q.key,
+      "--key-type", s.keyType, "--value-type", `avro:${files[record]}`, "--kind", s.kind, "--json"];
+    if (map) args.push("--map-key-type", map[1]);
+    queries.push({ s, entry, args });
+  }
+  for (const rt of runtimes) {
+    const types = [...new Set(queries.map((q) => `${q.s.keyType}->${q.s.valueType.replace(/avro:([\w$.]+)/g, "avro<$1>")}`))];
+    const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=avro:FILE json ` +
+      `type=${types.join(",")} queries=${queries.length} runtime=${rt.name}`;
+    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
+    const bad = [];
+    results.forEach((r, i) => {
+      const { s, entry } = queries[i];
+      let got;
+      try {
+        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
+      } catch {
+        bad.push(`${s.name}[${entry.key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
+        return;
+      }
+      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${entry.key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
+    });
+    if (bad.length === 0) ok(label);
+    else fail(`${label}: ${bad.join("; ")}`);
+  }
+}
+
+/** Deep equality of JSON values, object keys compared as sets. */
+function sameJson(a, b) {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (!a || !b || typeof a !== "object" || typeof b !== "object") return false;
+  const ka = Object.keys(a), kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b, k) && sameJson(a[k], b[k]));
 }
 
 /** Map values compare as sets of entries. */

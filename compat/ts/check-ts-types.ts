@@ -1,13 +1,15 @@
 /**
  * Direction ts-client, type families: our QueryableStateClient reads the types states of running Flink
  * clusters (POJOs, rows, tuples, Either, enums, arrays, big numbers, dates and times, nullable wrappers,
- * nested collections; keys of long, tuple, POJO, decimal and date types) and compares every entry with
+ * nested collections, Avro generic records; keys of long, tuple, POJO, decimal and date types) and compares every entry with
  * the content the Flink peer computed from its input (`types` in the peer's cluster JSON line). Runs
  * unchanged on Node, Deno and Bun:
  *
  *   <runtime> compat/ts/check-ts-types.ts --clusters FILE --runtime node|deno|bun
  *
- * Serializers come from the states' type expressions (`parseTypeExpression`); a key is rebuilt by reading
+ * Serializers come from the states' type expressions (`parseTypeExpression`; an `avro:NAME` in one is
+ * `avroSerializer` of `queryable-state/avro` on the schema the peer sent as `avroSchemas.NAME`, given through
+ * the parser's `avro` option, as the CLI gives it the schema files it read); a key is rebuilt by reading
  * the bytes Flink's key serializer wrote for it (checked against the key's JSON), values are rendered with
  * `toJsonValue` (the CLI's `--json` conventions) and compared with the peer's JSON. Prints one
  * `compat ok:` line per (cluster, state), `compat FAIL:` with the reason otherwise.
@@ -24,13 +26,22 @@ import {
   QueryableStateClient,
   type StateDescriptor,
   toJsonValue,
+  type TypeExpressionOptions,
   type TypeSerializer,
   valueState,
 } from "../../mod.ts";
 import { contentOf, sameJson } from "./types.ts";
 
 interface Entry { key: unknown; keyBytes: string; value: unknown }
-interface State { name: string; kind: string; keyType: string; valueType: string; entries: Entry[] }
+interface State {
+  name: string;
+  kind: string;
+  keyType: string;
+  valueType: string;
+  entries: Entry[];
+  /** The Avro schemas that `avro:NAME` in `valueType` names. */
+  avroSchemas?: Record<string, Record<string, unknown>>;
+}
 interface Cluster { flinkVersion: string; backend: string; proxies: string[]; types?: { jobId: string; states: State[] } }
 
 // deno-lint-ignore no-explicit-any
@@ -73,24 +84,43 @@ function mapTypes(expr: string): [string, string] {
   throw new Error(`not a map type: ${expr}`);
 }
 
+/** The Avro entry, loaded only when a state needs it (as the CLI loads it). */
+let avro: typeof import("../../avro.ts") | undefined;
+
+/** The parser's options for a state: `avro:NAME` is the serializer of the schema the peer sent under NAME. */
+function typeOptions(s: State): TypeExpressionOptions {
+  return {
+    avro: (name) => {
+      const schema = s.avroSchemas?.[name];
+      if (!schema) throw new Error(`the peer sent no Avro schema ${name}`);
+      if (!avro) throw new Error("the Avro entry is not loaded");
+      return avro.avroSerializer(schema);
+    },
+  };
+}
+
 function descriptorOf(s: State): StateDescriptor {
+  const o = typeOptions(s);
   switch (s.kind) {
     case "value":
-      return valueState(s.name, parseTypeExpression(s.valueType));
+      return valueState(s.name, parseTypeExpression(s.valueType, o));
     case "list":
-      return listState(s.name, parseTypeExpression(s.valueType));
+      return listState(s.name, parseTypeExpression(s.valueType, o));
     case "map": {
       const [k, v] = mapTypes(s.valueType);
-      return mapState(s.name, parseTypeExpression(k), parseTypeExpression(v));
+      return mapState(s.name, parseTypeExpression(k, o), parseTypeExpression(v, o));
     }
     default:
       throw new Error(`unknown state kind ${s.kind}`);
   }
 }
 
-/** A type expression with POJO field lists dropped and packages cut: `pojo<Stats>`, as labels show it. */
+/**
+ * A type expression with POJO field lists dropped and packages cut: `pojo<Stats>`, as labels show it; an Avro
+ * record `avro:User` shows as `avro<User>`.
+ */
 function shortType(expr: string): string {
-  let out = expr;
+  let out = expr.replace(/avro:([\w$.]+)/g, "avro<$1>");
   for (let prev = ""; prev !== out;) {
     prev = out;
     out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
@@ -137,6 +167,7 @@ async function checkState(client: QueryableStateClient, jobId: string, s: State)
 const runtime = arg("runtime");
 const clusters: Cluster[] = readFileSync(arg("clusters"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 let failed = 0;
+if (clusters.some((c) => c.types?.states.some((s) => s.avroSchemas))) avro = await import("../../avro.ts");
 for (const c of clusters) {
   if (!c.types) {
     failed++;

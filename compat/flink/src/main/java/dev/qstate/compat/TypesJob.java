@@ -1,5 +1,6 @@
 package dev.qstate.compat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -56,7 +57,7 @@ import org.apache.flink.util.Collector;
 /**
  * The types part of the compatibility job: keyed states whose keys and values are Flink's type families
  * (POJOs, rows, tuples, Either, enums, arrays, big numbers, dates and times, nullable wrappers, nested
- * collections), each made from TypeInformation (or a TypeSerializer where no TypeInformation names it) so
+ * collections, Avro generic records from {@link AvroStates}), each made from TypeInformation (or a TypeSerializer where no TypeInformation names it) so
  * Flink picks its real serializer. Every state's value for a key is a pure function of the key, the key's
  * last input record and how many records it has seen; {@link #expected()} replays the input through the
  * same functions, so the expected content is Java's own objects, never read back from Flink.
@@ -81,6 +82,8 @@ final class TypesJob {
         final TypeSerializer<?> serializer;
         final TypeInformation<?> mapKeyInfo;
         final Fn<K> fn;
+        /** The Avro schema (JSON) of a state of generic records, else null. */
+        String avroSchema;
 
         Spec(String name, String kind, String valueExpr, TypeInformation<?> info, TypeSerializer<?> serializer,
              TypeInformation<?> mapKeyInfo, Fn<K> fn) {
@@ -91,6 +94,11 @@ final class TypesJob {
             this.serializer = serializer;
             this.mapKeyInfo = mapKeyInfo;
             this.fn = fn;
+        }
+
+        /** The content (a value, a List for list states, a Map for maps) as the suite's JSON. */
+        JsonNode render(Object content) {
+            return avroSchema == null ? JsonRender.render(content) : AvroStates.render(kind, avroSchema, content);
         }
 
         @SuppressWarnings({"unchecked", "rawtypes"})
@@ -152,6 +160,20 @@ final class TypesJob {
         /** A map state: {@code fn} gives the entry (a Tuple2 of map key and value) put per record. */
         Group<K> map(String name, String expr, TypeInformation<?> keyInfo, TypeInformation<?> info, Fn<K> fn) {
             specs.add(new Spec<>(name, "map", expr, info, null, keyInfo, fn));
+            return this;
+        }
+
+        /**
+         * A state of Avro generic records of {@code schemaJson} ({@code GenericRecordAvroTypeInfo}): a value, a list
+         * (of a record per input) or a map (of {@code mapKeyInfo} to records); the type expression names the schema
+         * as {@code avro:<record name>}.
+         */
+        Group<K> avro(String name, String kind, String schemaJson, TypeInformation<?> mapKeyInfo, Fn<K> fn) {
+            String record = "avro:" + AvroStates.name(schemaJson);
+            String expr = kind.equals("map") ? "map<string," + record + ">" : record;
+            Spec<K> s = new Spec<>(name, kind, expr, AvroStates.info(schemaJson), null, mapKeyInfo, fn);
+            s.avroSchema = schemaJson;
+            specs.add(s);
             return this;
         }
     }
@@ -292,6 +314,8 @@ final class TypesJob {
         ids.value("t-row-by-id", "row<long,string>", Types.ROW(Types.LONG, Types.STRING),
                 (id, e, n) -> Row.ofKind(id % 2 == 0 ? RowKind.INSERT : RowKind.DELETE, n, id == 3 ? null : e.user));
         ids.value("t-pojo-by-id", STATS, Types.POJO(Stats.class), (id, e, n) -> new Stats(id * n, e.user, null));
+        // Avro generic records, in the string- and long-keyed groups (added before their Holders are built).
+        AvroStates.addTo(users, ids);
         out.add(ids);
 
         Group<Tuple2<String, Long>> pairs = new Group<>("pair", "tuple<string,long>", Types.TUPLE(Types.STRING, Types.LONG),
@@ -435,6 +459,7 @@ final class TypesJob {
             s.put("kind", x.spec.kind);
             s.put("keyType", x.group.keyExpr);
             s.put("valueType", x.spec.valueExpr);
+            if (x.spec.avroSchema != null) s.set("avroSchemas", AvroStates.schemas(x.spec.avroSchema));
             TypeSerializer<Object> ks = (TypeSerializer<Object>) x.group.keyInfo.createSerializer(new SerializerConfigImpl());
             ArrayNode entries = s.putArray("entries");
             for (Map.Entry<Object, Object> en : x.byKey.entrySet()) {
@@ -443,7 +468,7 @@ final class TypesJob {
                 ObjectNode e = entries.addObject();
                 e.set("key", JsonRender.render(en.getKey()));
                 e.put("keyBytes", VectorsJson.hex(o.getCopyOfBuffer()));
-                e.set("value", JsonRender.render(en.getValue()));
+                e.set("value", x.spec.render(en.getValue()));
             }
         }
         return states;
@@ -478,6 +503,7 @@ final class TypesJob {
         List<CompletableFuture<Object>> futures = new ArrayList<>();
         List<String> what = new ArrayList<>();
         List<Object> want = new ArrayList<>();
+        List<Spec<?>> specs = new ArrayList<>();
         for (Expected x : expected) {
             for (Map.Entry<Object, Object> en : x.byKey.entrySet()) {
                 StateDescriptor d = (StateDescriptor) x.spec.descriptor();
@@ -485,13 +511,15 @@ final class TypesJob {
                         .thenApply(s -> content(x.spec.kind, s)));
                 what.add(x.spec.name + "[" + JsonRender.render(en.getKey()) + "]");
                 want.add(en.getValue());
+                specs.add(x.spec);
             }
         }
         for (int i = 0; i < futures.size(); i++) {
             try {
                 Object got = futures.get(i).get();
-                if (!JsonRender.render(got).equals(JsonRender.render(want.get(i)))) {
-                    return what.get(i) + " = " + JsonRender.render(got) + ", expected " + JsonRender.render(want.get(i));
+                Spec<?> spec = specs.get(i);
+                if (!spec.render(got).equals(spec.render(want.get(i)))) {
+                    return what.get(i) + " = " + spec.render(got) + ", expected " + spec.render(want.get(i));
                 }
             } catch (Exception ex) {
                 return what.get(i) + ": " + ex;

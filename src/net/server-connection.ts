@@ -1,4 +1,5 @@
 /** One accepted connection of a {@link ServerBase}: decoding, dispatch, answers, backpressure. */
+import type { TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import { FrameTimeoutError, ProtocolError } from "../protocol/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
@@ -32,7 +33,7 @@ export class ServerConnection<Req> {
   #failing = false;
   #frames = 0; // frames decoded so far: progress, as seen by the frame timer
   #framesAtArm = 0;
-  #frameTimer: ReturnType<typeof setTimeout> | undefined; // a protocol failure is being reported: no more frames are read
+  #frameTimer: TimerHandle | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
   readonly #version: number | undefined;
 
@@ -106,7 +107,7 @@ export class ServerConnection<Req> {
     }
     if (this.#frameTimer !== undefined) return;
     this.#framesAtArm = this.#frames;
-    this.#frameTimer = setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
+    this.#frameTimer = this.#server.clock.setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
   }
 
   readonly #onFrameTimeout = (): void => {
@@ -123,7 +124,7 @@ export class ServerConnection<Req> {
 
   #stopFrameTimer(): void {
     if (this.#frameTimer === undefined) return;
-    clearTimeout(this.#frameTimer);
+    this.#server.clock.clearTimeout(this.#frameTimer);
     this.#frameTimer = undefined;
   }
 
@@ -155,9 +156,9 @@ export class ServerConnection<Req> {
       // A graceful close waits for the peer's FIN; a peer that never sends it is cut after the frame
       // timeout (at once when it was the one stalling).
       const grace = e instanceof FrameTimeoutError ? 0 : this.#server.frameTimeoutMs;
-      const cut = setTimeout(() => this.conn.abort(e), grace);
+      const cut = this.#server.clock.setTimeout(() => this.conn.abort(e), grace);
       await this.conn.close();
-      clearTimeout(cut);
+      this.#server.clock.clearTimeout(cut);
     });
   }
 

@@ -4,6 +4,7 @@
  * lookup), forwards a KvStateInternalRequest, and relays the answer. Stale locations and
  * connection failures trigger a fresh lookup and a bounded, backed-off retry.
  */
+import { type Clock, realClock, sleep, type TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
@@ -65,21 +66,6 @@ function isRetryable(e: unknown): boolean {
     e instanceof ServerFailureError;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * A client proxy. Start one per task manager (or anywhere that can reach the state servers
  * and the coordinator).
@@ -110,6 +96,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #diagnostics: DiagnosticsHook | undefined;
   readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
+  readonly #clock: Clock;
 
   constructor(options: KvStateClientProxyOptions) {
     if (!options?.oracle) throw new InvalidArgumentError("KvStateClientProxy needs an oracle (the coordinator) to look locations up.");
@@ -121,7 +108,9 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#localServers = options.localServers ?? [];
     this.#diagnostics = options.diagnostics;
     this.#maxStateNameLength = positive("maxStateNameLength", options.maxStateNameLength ?? 4096);
+    this.#clock = options.clock ?? realClock;
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
+      clock: options.clock,
       transport: options.transport,
       tls: options.serverTls,
       maxFrameLength: options.maxFrameLength,
@@ -169,7 +158,7 @@ export class KvStateClientProxy implements AsyncDisposable {
           `(it begins '${request.stateName.slice(0, 64)}'). Use the name given to the state's queryable option.`,
       );
     }
-    const deadline = performance.now() + this.#timeoutMs;
+    const deadline = this.#clock.now() + this.#timeoutMs;
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;
     if (location === undefined || !sameBytes(request.jobIdBytes, this.#lastJob!) || !sameBytes(request.stateNameBytes, this.#lastName!)) {
@@ -202,7 +191,7 @@ export class KvStateClientProxy implements AsyncDisposable {
         return this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline);
       }
     }
-    const remaining = deadline - performance.now();
+    const remaining = deadline - this.#clock.now();
     if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
     // No signal here: one listener per forwarded request on the shared connection signal
     // would cost more than it saves; the signal is checked between attempts instead.
@@ -213,7 +202,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#localForwards.track(() => {
       const result = server.answerLocally(request);
       // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
-      return result instanceof Promise ? withDeadline(result, deadline, this.#timeoutMs) : result;
+      return result instanceof Promise ? withDeadline(this.#clock, result, deadline, this.#timeoutMs) : result;
     });
   }
 
@@ -231,11 +220,11 @@ export class KvStateClientProxy implements AsyncDisposable {
   async #retry(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, error: unknown): Promise<KvStateResponse> {
     if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
     const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
-    if (!isRetryable(error) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) {
+    if (!isRetryable(error) || attempt >= this.#maxAttempts || this.#clock.now() + delay >= deadline) {
       throw locationFailure(error, request);
     }
     emitDiagnostic(this.#diagnostics, { type: "retry", component: PROXY_SERVER_NAME, stateName: request.stateName, attempt, delayMs: delay, error });
-    await sleep(delay, signal);
+    await sleep(this.#clock, delay, signal);
     return this.#attempt(request, signal, deadline, attempt + 1, true);
   }
 
@@ -289,14 +278,13 @@ function locationFailure(e: unknown, request: KvStateRequest): unknown {
 }
 
 /** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */
-function withDeadline<T>(result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
-  const timeoutMs = Math.max(0, deadline - performance.now());
-  let timer: ReturnType<typeof setTimeout> | undefined;
+function withDeadline<T>(clock: Clock, result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
+  let timer: TimerHandle | undefined;
   const timeout = new Promise<never>((_, reject) => {
     // The message names the proxy's whole budget (what the user configured), not what was left of it.
-    timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), timeoutMs);
+    timer = clock.setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), deadline - clock.now());
   });
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([result, timeout]).finally(() => clock.clearTimeout(timer));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

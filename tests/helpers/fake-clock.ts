@@ -4,7 +4,9 @@
  * promise chains settle before each timer and after the last one. Timeouts, back-offs and
  * expiries then happen exactly when the test says, and take no wall time.
  */
+import assert from "node:assert/strict";
 import type { Clock, TimerHandle } from "../../src/core/clock.ts";
+import { eventually } from "./eventually.ts";
 
 interface FakeTimer {
   readonly id: number;
@@ -75,9 +77,30 @@ export class FakeClock implements Clock {
     return true;
   }
 
+  /**
+   * Resolves once the earliest pending timer falls due `ms` from now: for code that arms its timer
+   * after real I/O (a server that got a request, a listener that closed).
+   */
+  async armed(ms: number, what = `a ${ms} ms timer`): Promise<void> {
+    await eventually(`${what} armed`, () => assert.equal(this.nextIn, ms));
+  }
+
   #earliest(): FakeTimer | undefined {
     let best: FakeTimer | undefined;
     for (const t of this.#timers.values()) if (best === undefined || t.at < best.at) best = t;
     return best; // Map order is insertion order, so ties go to the timer set first
   }
+}
+
+/**
+ * Advances `clock` to 1 ms before `ms` from now and checks that `p` has not settled, then to `ms`;
+ * returns `p` (await it, or assert how it rejects). For "exactly at its timeout, not before".
+ */
+export async function settlesAt<T>(clock: FakeClock, ms: number, p: Promise<T>, what = "it"): Promise<T> {
+  let settled = false;
+  p.then(() => (settled = true), () => (settled = true));
+  await clock.tick(ms - 1);
+  assert.equal(settled, false, `${what} settled before ${ms} ms`);
+  await clock.tick(1);
+  return p;
 }

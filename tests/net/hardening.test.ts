@@ -7,7 +7,6 @@ import { Coordinator, defaultTransport, JobID, KvStateClientProxy, type Listener
 import { Client, encodeRequestFrame, FrameDecoder, KvStateRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { Deadlines } from "../../src/net/deadlines.ts";
 import { requestFailureThrowable } from "../../src/net/failures.ts";
-import { eventually } from "../helpers/eventually.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
@@ -175,7 +174,7 @@ describe("hardening", () => {
     cleanup.push(() => server.close({ timeoutMs: 100 }), () => client.close());
     const header = frame(MessageType.REQUEST, new Uint8Array(100), undefined, 60 * 1024 * 1024);
     const exchange = rawExchange(server.address!.port, header);
-    await eventually("the frame timer armed", () => assert.equal(clock.nextIn, 300));
+    await clock.armed(300, "the frame timer");
     await clock.tick(299);
     assert.equal(server.connectionStats().timedOutConnections, 0, "not cut before frameTimeoutMs");
     await clock.tick(1);

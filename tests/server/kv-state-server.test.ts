@@ -3,7 +3,7 @@ import { after, describe, test } from "node:test";
 import { ConnectionClosedError, ConnectError, defaultTransport, type Endpoint, KvStateID, KvStateServer, RemoteError, ServerFailureError, ServerStartError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../../mod.ts";
 import { encodeRequestFrame, FrameDecoder, type Frame, KvStateInternalRequest, KvStateResponse, MessageType, decodeFailureError } from "../../protocol.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { FakeClock } from "../helpers/fake-clock.ts";
+import { FakeClock, settlesAt } from "../helpers/fake-clock.ts";
 import { FIXTURE_STATE_ID, keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A raw connection that collects the frames it receives. */
@@ -226,13 +226,9 @@ describe("KvStateServer", () => {
     cleanup.push(() => client.close());
     const settled = Promise.allSettled(Array.from({ length: 20 }, () => client.sendRequest(addr, keyRequest(1, hang))));
     await eventually("all requests at the server", () => assert.equal(server.stats().requests, 20));
-    let closed = false;
-    const closing = server.close({ timeoutMs: 100 }).then(() => (closed = true));
-    await eventually("the shutdown deadline armed", () => assert.equal(clock.nextIn, 100));
-    await clock.tick(99);
-    assert.equal(closed, false, "in-flight requests get the whole shutdown timeout");
-    await clock.tick(1);
-    await closing;
+    const closing = server.close({ timeoutMs: 100 });
+    await clock.armed(100, "the shutdown deadline");
+    await settlesAt(clock, 100, closing, "close (in-flight requests get the whole shutdown timeout)");
     const outcomes = await settled;
     for (const o of outcomes) {
       assert.equal(o.status, "rejected");
@@ -256,7 +252,7 @@ describe("KvStateServer", () => {
     await eventually("the request at the server", () => assert.equal(server.stats().requests, 1));
     let closed = false;
     const closing = server.close({ timeoutMs: 2000 }).then(() => (closed = true));
-    await eventually("the shutdown deadline armed", () => assert.equal(clock.nextIn, 2000));
+    await clock.armed(2000, "the shutdown deadline");
     await clock.tick(1999);
     assert.equal(closed, false, "close waits for the request in flight");
     answer(new Uint8Array([42]));

@@ -35,6 +35,8 @@ export type { ErrorCode } from "./src/core/error-codes.ts";
 export { fromHex, toHex } from "./src/core/hex.ts";
 export { AbstractId, JobID, KvStateID } from "./src/core/ids.ts";
 export { murmurHash } from "./src/core/murmur.ts";
+// Advanced: the time source of timeouts, back-off and heartbeats (the `clock` options), e.g. for tests.
+export { type Clock, realClock, type TimerHandle, type TimerOptions } from "./src/core/clock.ts";
 export {
   computeDefaultMaxParallelism,
   computeKeyGroupForKeyHash,

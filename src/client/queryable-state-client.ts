@@ -2,6 +2,7 @@
  * Flink's `QueryableStateClient`: sends typed point queries to a client proxy and turns the
  * answers into read-only states.
  */
+import { type Clock, realClock } from "../core/clock.ts";
 import { describeValue } from "../core/describe.ts";
 import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
@@ -45,6 +46,8 @@ export interface QueryableStateClientOptions {
   maxFrameLength?: number;
   /** Told about connects, reconnects, failed connects and disconnects (see `DiagnosticEvent`). */
   diagnostics?: DiagnosticsHook;
+  /** Advanced: the time source of query timeouts (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 /** Per-query options of {@link QueryableStateClient.getKvState}. */
@@ -111,6 +114,7 @@ export class QueryableStateClient implements AsyncDisposable {
   readonly addresses: readonly Endpoint[];
   readonly #client: Client<KvStateRequest, KvStateResponse>;
   readonly #timeoutMs: number;
+  readonly #clock: Clock;
   /** The proxy that answered last: queries go there first. */
   #preferred = 0;
   #closing: Promise<void> | undefined;
@@ -147,7 +151,9 @@ export class QueryableStateClient implements AsyncDisposable {
     this.port = this.addresses[0].port;
     const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#timeoutMs = timeout;
+    this.#clock = options.clock ?? realClock;
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
+      clock: options.clock,
       transport: options.transport,
       tls: options.tls,
       maxFrameLength: options.maxFrameLength,
@@ -199,11 +205,11 @@ export class QueryableStateClient implements AsyncDisposable {
     const n = this.addresses.length;
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     if (n === 1) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
-    const deadline = performance.now() + timeoutMs;
+    const deadline = this.#clock.now() + timeoutMs;
     let lastError: unknown;
     for (let i = 0; i < n; i++) {
       const index = (this.#preferred + i) % n;
-      const remaining = deadline - performance.now();
+      const remaining = deadline - this.#clock.now();
       if (remaining <= 0) break;
       try {
         const response = await this.#client.sendRequest(this.addresses[index], request, {

@@ -5,6 +5,7 @@
  * A restarted service knows nothing; task managers notice (`known: false` in the heartbeat
  * answer) and register all they serve again.
  */
+import { type Clock, every, realClock } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { JobID, KvStateID } from "../core/ids.ts";
 import { KeyGroupRange } from "../core/key-groups.ts";
@@ -79,7 +80,8 @@ export class CoordinatorService implements AsyncDisposable {
   readonly #log: (message: string) => void;
   readonly #members = new Map<string, Member>();
   readonly #failed = new Map<string, string>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: Clock;
+  #stopExpiry: (() => void) | undefined;
 
   /**
    * A service for `coordinator`; nothing is bound before {@link start}.
@@ -93,6 +95,7 @@ export class CoordinatorService implements AsyncDisposable {
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`heartbeatTimeoutMs must be positive, got ${this.#timeoutMs}.`);
     this.#log = options.log ?? ((m) => console.warn(m));
+    this.#clock = options.clock ?? realClock;
     this.#server = new ServerBase(COORDINATOR_SERVER_NAME, {
       decode: CoordinatorRequest.decode,
       handle: (_id, request) => {
@@ -121,7 +124,7 @@ export class CoordinatorService implements AsyncDisposable {
    */
   async start(): Promise<Endpoint> {
     const address = await this.#server.start();
-    this.#timer = setInterval(() => this.#expire(), Math.max(10, Math.min(1000, this.#timeoutMs / 4)));
+    this.#stopExpiry = every(this.#clock, Math.max(10, Math.min(1000, this.#timeoutMs / 4)), () => this.#expire());
     return address;
   }
 
@@ -151,7 +154,7 @@ export class CoordinatorService implements AsyncDisposable {
       case CoordinatorOp.HEARTBEAT: {
         const tm = str(a.tm, "tm");
         const member = this.#members.get(tm);
-        if (member !== undefined) member.lastSeen = performance.now();
+        if (member !== undefined) member.lastSeen = this.#clock.now();
         else this.#member(tm);
         return { known: member !== undefined };
       }
@@ -203,10 +206,10 @@ export class CoordinatorService implements AsyncDisposable {
   #member(tm: string): Member {
     let m = this.#members.get(tm);
     if (m === undefined) {
-      m = { lastSeen: performance.now(), registrations: new Map() };
+      m = { lastSeen: this.#clock.now(), registrations: new Map() };
       this.#members.set(tm, m);
     }
-    m.lastSeen = performance.now();
+    m.lastSeen = this.#clock.now();
     return m;
   }
 
@@ -225,7 +228,7 @@ export class CoordinatorService implements AsyncDisposable {
   }
 
   #expire(): void {
-    const now = performance.now();
+    const now = this.#clock.now();
     for (const [tm, m] of this.#members) {
       if (now - m.lastSeen > this.#timeoutMs) this.#drop(tm, `sent no heartbeat for ${this.#timeoutMs} ms`);
     }
@@ -249,7 +252,7 @@ export class CoordinatorService implements AsyncDisposable {
    * (an etcd reader). Registrations are not kept: a restarted service starts empty.
    */
   async close(options?: { timeoutMs?: number }): Promise<void> {
-    clearInterval(this.#timer);
+    this.#stopExpiry?.();
     await this.#server.close(options);
     for (const c of this.#closers.splice(0)) await c();
   }

@@ -56,7 +56,7 @@ export class Coordinator implements KvStateLocationOracle {
   static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix, clock: options.clock });
       await locations.start();
     }
     const service = new CoordinatorService(new Coordinator(), { ...options, locations: options.locations ?? locations });

@@ -4,6 +4,7 @@
  * does not know this task manager (it restarted, or expired us during a pause) — as Flink's
  * task managers do with a new leader, without user code.
  */
+import { type Clock, every, realClock } from "../core/clock.ts";
 import type { JobID, KvStateID } from "../core/ids.ts";
 import { toHex } from "../core/hex.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
@@ -46,6 +47,8 @@ export interface MembershipOptions {
   heartbeatIntervalMs?: number;
   /** Where lost and regained contact is reported. @default console.warn */
   log?: (message: string) => void;
+  /** Advanced: the time source of the heartbeats (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 export function randomId(): string {
@@ -62,7 +65,8 @@ export class CoordinatorMembership implements Membership {
   readonly #states = new Map<string, StateEntry>();
   readonly #intervalMs: number;
   readonly #log: (message: string) => void;
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: Clock;
+  #stopBeating: (() => void) | undefined;
   #beating = false;
   #lost = false;
   #closed = false;
@@ -72,13 +76,14 @@ export class CoordinatorMembership implements Membership {
     this.client = client;
     this.#intervalMs = options.heartbeatIntervalMs ?? 1000;
     this.#log = options.log ?? ((m) => console.warn(m));
+    this.#clock = options.clock ?? realClock;
   }
 
   /** First contact (throws when the coordinator cannot be reached), then heartbeats. */
   async start(): Promise<void> {
     await this.client.heartbeat(this.id);
     this.#joined = true;
-    this.#timer = setInterval(() => void this.#beat(), this.#intervalMs);
+    this.#stopBeating = every(this.#clock, this.#intervalMs, () => void this.#beat());
   }
 
   async #beat(): Promise<void> {
@@ -140,7 +145,7 @@ export class CoordinatorMembership implements Membership {
   async leave(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#stopBeating?.();
     if (this.#joined) await this.client.leave(this.id).catch(() => {});
     await this.client.close();
   }

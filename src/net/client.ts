@@ -5,6 +5,7 @@
  * fails exactly the requests that were on it, and the next request reconnects.
  */
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
+import type { Clock } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
@@ -32,6 +33,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number;
   /** Told about connects, failed connects and disconnects. */
   diagnostics?: DiagnosticsHook;
+  /** Advanced: the time source of request timeouts (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 /** Per-call options. */
@@ -68,10 +71,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   readonly #counters = new StatsCounter();
   readonly #options: ClientOptions;
   readonly #connections = new Map<string, ClientConnection<Res>>();
-  readonly #deadlines = new Deadlines<Pending<Res>>((p) => {
-    p.connection.forget(p);
-    this.#settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
-  });
+  readonly #deadlines: Deadlines<Pending<Res>>;
   readonly #aborts = new AbortWatch<Pending<Res>>((p, reason) => {
     p.connection.forget(p);
     this.#settle(p, undefined, new RequestAbortedError(`Request to ${p.connection.label}`, reason));
@@ -97,6 +97,10 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     this.name = name;
     this.#options = options;
     this.#transport = options.transport;
+    this.#deadlines = new Deadlines<Pending<Res>>((p) => {
+      p.connection.forget(p);
+      this.#settle(p, undefined, new RequestTimeoutError(`Request to ${p.connection.label}`, p.timeoutMs!));
+    }, options.clock);
     for (const k of ["connectTimeoutMs", "requestTimeoutMs"] as const) {
       const v = options[k];
       if (v !== undefined && !(v > 0)) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${v}.`);

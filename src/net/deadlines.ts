@@ -4,6 +4,8 @@
  * earliest. Adding and removing cost O(log n) in the requests in flight, with no allocation
  * besides the heap slot.
  */
+import { type Clock, realClock, type TimerHandle } from "../core/clock.ts";
+
 export interface Expirable {
   /** When the item expires (set by {@link Deadlines.add}). */
   deadlineAt?: number;
@@ -11,21 +13,16 @@ export interface Expirable {
   heapIndex?: number;
 }
 
-/** Lets the process exit while `timer` is pending (Node and Bun timers have unref(); Deno has Deno.unrefTimer). */
-export function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
-  const t = timer as unknown as { unref?: () => void };
-  if (typeof t?.unref === "function") t.unref();
-  else if (typeof timer === "number") (globalThis as { Deno?: { unrefTimer?: (id: number) => void } }).Deno?.unrefTimer?.(timer);
-}
-
 export class Deadlines<T extends Expirable> {
   readonly #onExpire: (item: T) => void;
   readonly #heap: T[] = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #clock: Clock;
+  #timer: TimerHandle | undefined;
   #timerAt = Infinity;
 
-  constructor(onExpire: (item: T) => void) {
+  constructor(onExpire: (item: T) => void, clock: Clock = realClock) {
     this.#onExpire = onExpire;
+    this.#clock = clock;
   }
 
   /** Items waiting to expire. */
@@ -35,7 +32,7 @@ export class Deadlines<T extends Expirable> {
 
   /** Expires `item` in `timeoutMs` unless {@link remove}d before. */
   add(item: T, timeoutMs: number): void {
-    item.deadlineAt = performance.now() + timeoutMs;
+    item.deadlineAt = this.#clock.now() + timeoutMs;
     item.heapIndex = this.#heap.length;
     this.#heap.push(item);
     this.#up(item.heapIndex);
@@ -88,17 +85,16 @@ export class Deadlines<T extends Expirable> {
   }
 
   #arm(at: number): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timerAt = at;
-    this.#timer = setTimeout(this.#fire, Math.max(0, at - performance.now()));
     // The timer alone must not keep a process alive: requests in flight have their sockets for that.
-    unrefTimer(this.#timer);
+    this.#timer = this.#clock.setTimeout(this.#fire, at - this.#clock.now(), { unref: true });
   }
 
   readonly #fire = (): void => {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const now = performance.now();
+    const now = this.#clock.now();
     const h = this.#heap;
     while (h.length > 0 && h[0].deadlineAt! <= now) {
       const item = h[0];
@@ -114,7 +110,7 @@ export class Deadlines<T extends Expirable> {
   }
 
   #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
   }

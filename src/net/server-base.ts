@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
+import { type Clock, realClock, type TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ServerStartError } from "./errors.ts";
@@ -58,6 +59,8 @@ export interface ServerOptions {
    * hang up within it), or the connection is closed: bounds slow and stalled senders. @default 30000
    */
   frameTimeoutMs?: number;
+  /** Advanced: the time source of this server's timeouts and periodic work (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 /**
@@ -81,6 +84,8 @@ export class ServerBase<Req> implements AsyncDisposable {
   readonly #maxConnections: number;
   #refusedConnections = 0;
   #timedOutConnections = 0;
+  /** The time source of its timeouts ({@link ServerOptions.clock}). */
+  readonly #clock: Clock;
   readonly #options: ServerOptions;
   readonly #ports: number[];
   readonly #connections = new Set<ServerConnection<Req>>();
@@ -112,6 +117,7 @@ export class ServerBase<Req> implements AsyncDisposable {
     if (!Number.isInteger(this.#maxConnections) || this.#maxConnections < 1) {
       throw new InvalidArgumentError(`maxConnections must be a positive integer, got ${this.#maxConnections}.`);
     }
+    this.#clock = options.clock ?? realClock;
     const frameTimeoutMs = options.frameTimeoutMs ?? 30_000;
     if (!(frameTimeoutMs > 0)) {
       throw new InvalidArgumentError(`frameTimeoutMs must be a positive number of milliseconds, got ${frameTimeoutMs}.`);
@@ -122,6 +128,7 @@ export class ServerBase<Req> implements AsyncDisposable {
       counters: this.#counters,
       maxInFlight,
       frameTimeoutMs,
+      clock: this.#clock,
       frameTimedOut: () => {
         this.#timedOutConnections++;
       },
@@ -220,12 +227,12 @@ export class ServerBase<Req> implements AsyncDisposable {
     this.#state = "closing";
     await this.#listener?.close();
     const conns = [...this.#connections];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    let timer: TimerHandle | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, timeoutMs)));
     await Promise.race([Promise.all(conns.map((c) => c.idle())), deadline]);
     // Graceful close waits for the peer's FIN; a client that never hangs up is cut at the deadline.
     await Promise.race([Promise.all(conns.map((c) => c.conn.close())), deadline]);
-    clearTimeout(timer);
+    this.#clock.clearTimeout(timer);
     for (const c of this.#connections) c.conn.abort(new Error(`${this.name} shut down`));
     await Promise.all(conns.map((c) => c.conn.closed));
     this.#state = "closed";

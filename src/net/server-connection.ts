@@ -1,4 +1,5 @@
 /** One accepted connection of a {@link ServerBase}: decoding, dispatch, answers, backpressure. */
+import type { Clock, TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import { FrameTimeoutError, ProtocolError } from "../protocol/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
@@ -35,6 +36,8 @@ export interface ServerConnectionOwner<Req> {
   readonly maxInFlight: number;
   /** How long an incomplete frame may take, in milliseconds. */
   readonly frameTimeoutMs: number;
+  /** The time source of the frame timeout and of the grace period before a failed connection is cut. */
+  readonly clock: Clock;
   /** The connection was closed because a frame did not complete within `frameTimeoutMs`. */
   frameTimedOut(): void;
   /** An unexpected internal error (a bug, not a bad request). */
@@ -57,7 +60,7 @@ export class ServerConnection<Req> {
   #failing = false;
   #frames = 0; // frames decoded so far: progress, as seen by the frame timer
   #framesAtArm = 0;
-  #frameTimer: ReturnType<typeof setTimeout> | undefined; // a protocol failure is being reported: no more frames are read
+  #frameTimer: TimerHandle | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
   readonly #version: number | undefined;
 
@@ -131,7 +134,7 @@ export class ServerConnection<Req> {
     }
     if (this.#frameTimer !== undefined) return;
     this.#framesAtArm = this.#frames;
-    this.#frameTimer = setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
+    this.#frameTimer = this.#server.clock.setTimeout(this.#onFrameTimeout, this.#server.frameTimeoutMs);
   }
 
   readonly #onFrameTimeout = (): void => {
@@ -148,7 +151,7 @@ export class ServerConnection<Req> {
 
   #stopFrameTimer(): void {
     if (this.#frameTimer === undefined) return;
-    clearTimeout(this.#frameTimer);
+    this.#server.clock.clearTimeout(this.#frameTimer);
     this.#frameTimer = undefined;
   }
 
@@ -180,9 +183,9 @@ export class ServerConnection<Req> {
       // A graceful close waits for the peer's FIN; a peer that never sends it is cut after the frame
       // timeout (at once when it was the one stalling).
       const grace = e instanceof FrameTimeoutError ? 0 : this.#server.frameTimeoutMs;
-      const cut = setTimeout(() => this.conn.abort(e), grace);
+      const cut = this.#server.clock.setTimeout(() => this.conn.abort(e), grace);
       await this.conn.close();
-      clearTimeout(cut);
+      this.#server.clock.clearTimeout(cut);
     });
   }
 

@@ -4,6 +4,7 @@
  * lookup), forwards a KvStateInternalRequest, and relays the answer. Stale locations and
  * connection failures trigger a fresh lookup and a bounded, backed-off retry.
  */
+import { type Clock, realClock, sleep, type TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
@@ -67,21 +68,6 @@ function isRetryable(e: unknown): boolean {
     e instanceof ServerFailureError;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * A client proxy (Flink's `KvStateClientProxy`): what a {@link QueryableStateClient} talks to. It
  * looks each state's location up through its oracle (cached), routes the query by the key's key group
@@ -135,6 +121,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #diagnostics: DiagnosticsHook | undefined;
   readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
+  readonly #clock: Clock;
 
   /**
    * A proxy looking locations up through `options.oracle`; nothing is bound before {@link start}.
@@ -151,7 +138,9 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#localServers = options.localServers ?? [];
     this.#diagnostics = options.diagnostics;
     this.#maxStateNameLength = positive("maxStateNameLength", options.maxStateNameLength ?? 4096);
+    this.#clock = options.clock ?? realClock;
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
+      clock: options.clock,
       transport: options.transport,
       tls: options.serverTls,
       maxFrameLength: options.maxFrameLength,
@@ -205,7 +194,7 @@ export class KvStateClientProxy implements AsyncDisposable {
           `(it begins '${request.stateName.slice(0, 64)}'). Use the name given to the state's queryable option.`,
       );
     }
-    const deadline = performance.now() + this.#timeoutMs;
+    const deadline = this.#clock.now() + this.#timeoutMs;
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;
     if (location === undefined || !sameBytes(request.jobIdBytes, this.#lastJob!) || !sameBytes(request.stateNameBytes, this.#lastName!)) {
@@ -238,7 +227,7 @@ export class KvStateClientProxy implements AsyncDisposable {
         return this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline);
       }
     }
-    const remaining = deadline - performance.now();
+    const remaining = deadline - this.#clock.now();
     if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
     // No signal here: one listener per forwarded request on the shared connection signal
     // would cost more than it saves; the signal is checked between attempts instead.
@@ -249,7 +238,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#localForwards.track(() => {
       const result = server.answerLocally(request);
       // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
-      return result instanceof Promise ? withDeadline(result, deadline, this.#timeoutMs) : result;
+      return result instanceof Promise ? withDeadline(this.#clock, result, deadline, this.#timeoutMs) : result;
     });
   }
 
@@ -267,11 +256,11 @@ export class KvStateClientProxy implements AsyncDisposable {
   async #retry(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, error: unknown): Promise<KvStateResponse> {
     if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
     const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
-    if (!isRetryable(error) || attempt >= this.#maxAttempts || performance.now() + delay >= deadline) {
+    if (!isRetryable(error) || attempt >= this.#maxAttempts || this.#clock.now() + delay >= deadline) {
       throw locationFailure(error, request);
     }
     emitDiagnostic(this.#diagnostics, { type: "retry", component: PROXY_SERVER_NAME, stateName: request.stateName, attempt, delayMs: delay, error });
-    await sleep(delay, signal);
+    await sleep(this.#clock, delay, signal);
     return this.#attempt(request, signal, deadline, attempt + 1, true);
   }
 
@@ -326,14 +315,13 @@ function locationFailure(e: unknown, request: KvStateRequest): unknown {
 }
 
 /** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */
-function withDeadline<T>(result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
-  const timeoutMs = Math.max(0, deadline - performance.now());
-  let timer: ReturnType<typeof setTimeout> | undefined;
+function withDeadline<T>(clock: Clock, result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
+  let timer: TimerHandle | undefined;
   const timeout = new Promise<never>((_, reject) => {
     // The message names the proxy's whole budget (what the user configured), not what was left of it.
-    timer = setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), timeoutMs);
+    timer = clock.setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), deadline - clock.now());
   });
-  return Promise.race([result, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([result, timeout]).finally(() => clock.clearTimeout(timer));
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -10,6 +10,7 @@
 import type { Conn, ConnectOptions, Endpoint, Listener, ListenOptions, Transport } from "./transport.ts";
 import { TransportError } from "./transport.ts";
 import { ReceiveGate } from "./receive-gate.ts";
+import { SendState } from "./send-state.ts";
 
 interface BunSocket {
   data: BunConn | undefined;
@@ -66,84 +67,69 @@ class BunConn implements Conn {
   readonly remote: Endpoint;
   readonly closed: Promise<TransportError | undefined>;
   #s: BunSocket;
-  #settle!: (e: TransportError | undefined) => void;
-  #error: TransportError | undefined;
-  #done = false;
   // Holds what Bun delivers before onData() (a TLS socket is paused only after its handshake) or after pause().
   #gate = new ReceiveGate(this);
-  #queue: Uint8Array[] = []; // bytes Bun's write() did not take yet
-  #queued = 0;
-  #finRequested = false;
-  #finDone!: () => void;
-  #finished: Promise<void>;
-  #drainWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  readonly #send: SendState; // bytes Bun's write() did not take yet, the FIN, the end
 
   constructor(s: BunSocket) {
     this.#s = s;
     // Bun leaves these undefined on a socket reset right after accept (it killed the server once).
     this.local = { hostname: s.localAddress ?? "", port: s.localPort ?? 0 };
     this.remote = { hostname: s.remoteAddress ?? "", port: s.remotePort ?? 0 };
-    this.closed = new Promise((resolve) => (this.#settle = resolve));
-    this.#finished = new Promise((resolve) => (this.#finDone = resolve));
+    this.#send = new SendState(this.remote);
+    this.closed = this.#send.closed;
   }
 
   onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
     // Delivers what arrived before, then reads; a caller that paused before stays paused.
-    if (this.#gate.install(data, end) && !this.#done) this.#s.resume();
+    if (this.#gate.install(data, end) && !this.#send.done) this.#s.resume();
   }
 
   pause(): void {
     this.#gate.pause();
-    if (!this.#done) this.#s.pause();
+    if (!this.#send.done) this.#s.pause();
   }
 
   resume(): void {
-    if (this.#gate.resume() && !this.#done) this.#s.resume();
+    if (this.#gate.resume() && !this.#send.done) this.#s.resume();
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#finRequested || this.#done) throw this.#closedError();
-    if (this.#queue.length === 0) {
+    if (this.#send.finRequested || this.#send.done) throw this.#send.closedError();
+    if (this.#send.queue.length === 0) {
       const n = this.#s.write(chunk);
-      if (n < 0) throw this.#closedError(); // the close callback follows
-      if (n < chunk.length) this.#enqueue(chunk.subarray(n));
-    } else this.#enqueue(chunk);
-    return this.#queued < HIGH_WATER_MARK;
-  }
-
-  #enqueue(chunk: Uint8Array): void {
-    this.#queue.push(chunk);
-    this.#queued += chunk.length;
+      if (n < 0) throw this.#send.closedError(); // the close callback follows
+      if (n < chunk.length) this.#send.enqueue(chunk.subarray(n));
+    } else this.#send.enqueue(chunk);
+    return this.#send.queued < HIGH_WATER_MARK;
   }
 
   get bufferedAmount(): number {
-    return this.#queued;
+    return this.#send.queued;
   }
 
   waitForDrain(): Promise<void> {
-    if (this.#done) return Promise.reject(this.#closedError());
-    if (this.#queued === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    return this.#send.waitForDrain();
   }
 
   closeWrite(): Promise<void> {
-    if (!this.#finRequested && !this.#done) {
-      this.#finRequested = true;
-      if (this.#queue.length === 0) this.#shutdown();
+    if (!this.#send.finRequested && !this.#send.done) {
+      this.#send.finRequested = true;
+      if (this.#send.queue.length === 0) this.#shutdown();
     }
-    return this.#finished;
+    return this.#send.finished;
   }
 
   async close(): Promise<void> {
     this.#gate.discard();
     void this.closeWrite();
-    if (!this.#done) this.#s.resume(); // drain input until the peer's FIN
+    if (!this.#send.done) this.#s.resume(); // drain input until the peer's FIN
     await this.closed;
   }
 
   abort(reason?: unknown): void {
-    if (this.#done) return;
-    this.#error ??= TransportError.create("ABORTED", USE, this.remote, reason);
+    if (this.#send.done) return;
+    this.#send.error ??= TransportError.create("ABORTED", USE, this.remote, reason);
     this.#release();
     this.#s.terminate();
   }
@@ -159,25 +145,25 @@ class BunConn implements Conn {
   // --- called by the socket handler ---
 
   _data(d: Uint8Array): void {
-    if (this.#done) return;
+    if (this.#send.done) return;
     // Bun hands out a fresh Buffer per callback (not reused), so a view is enough.
     this.#gate.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
   }
 
   _drain(): void {
-    while (this.#queue.length > 0) {
-      const head = this.#queue[0]!;
+    while (this.#send.queue.length > 0) {
+      const head = this.#send.queue[0]!;
       const n = this.#s.write(head);
       if (n < 0) return;
-      this.#queued -= n;
+      this.#send.queued -= n;
       if (n < head.length) {
-        this.#queue[0] = head.subarray(n);
+        this.#send.queue[0] = head.subarray(n);
         return;
       }
-      this.#queue.shift();
+      this.#send.queue.shift();
     }
-    for (const w of this.#drainWaiters.splice(0)) w.resolve();
-    if (this.#finRequested) this.#shutdown();
+    this.#send.drained();
+    if (this.#send.finRequested) this.#shutdown();
   }
 
   _end(): void {
@@ -185,35 +171,26 @@ class BunConn implements Conn {
   }
 
   _close(error?: Error): void {
-    if (this.#done) return;
-    if (error !== undefined) this.#error ??= TransportError.from(error, USE, this.remote);
+    if (this.#send.done) return;
+    if (error !== undefined) this.#send.error ??= TransportError.from(error, USE, this.remote);
     // With our side already shut down Bun reports the peer's FIN as close without end.
     else this._end();
     this.#release();
   }
 
   _error(error: Error): void {
-    this.#error ??= TransportError.from(error, USE, this.remote);
+    this.#send.error ??= TransportError.from(error, USE, this.remote);
   }
 
   #shutdown(): void {
     this.#s.shutdown();
-    this.#finDone();
+    this.#send.finSent();
   }
 
   #release(): void {
-    if (this.#done) return;
-    this.#done = true;
+    if (!this.#send.end()) return;
     this.#gate.release(); // as on Node and Deno: nothing is delivered after the socket is gone
-    this.#queue = [];
-    this.#queued = 0;
-    for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());
-    this.#finDone();
-    this.#settle(this.#error);
-  }
-
-  #closedError(): TransportError {
-    return this.#error ?? TransportError.create("CLOSED", "write to", this.remote);
+    this.#send.settle();
   }
 }
 

@@ -15,6 +15,7 @@ import type {
 } from "./transport.ts";
 import { TransportError } from "./transport.ts";
 import { ReceiveGate } from "./receive-gate.ts";
+import { SendState } from "./send-state.ts";
 
 interface DenoAddr {
   hostname: string;
@@ -106,29 +107,21 @@ class DenoTcpConn implements Conn {
   readonly remote: Endpoint;
   readonly closed: Promise<TransportError | undefined>;
   #conn: DenoConn;
-  #settle!: (e: TransportError | undefined) => void;
-  #error: TransportError | undefined;
-  #done = false;
   // Reading: one buffer reused for every read(), chunks are copied out with slice(0, n).
   #buf = new Uint8Array(READ_BUFFER);
   #gate = new ReceiveGate(this);
   #reading = false;
-  // Writing: Deno's write() is async and may be partial, so bytes wait here.
-  #queue: Uint8Array[] = [];
-  #queued = 0;
+  // Writing: Deno's write() is async and may be partial, so bytes wait in #send.
+  readonly #send: SendState;
   #writing = false;
-  #finRequested = false;
   #finSent = false;
-  #finDone!: () => void;
-  #finished: Promise<void>;
-  #drainWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   constructor(conn: DenoConn) {
     this.#conn = conn;
     this.local = endpointOf(() => conn.localAddr);
     this.remote = endpointOf(() => conn.remoteAddr);
-    this.closed = new Promise((resolve) => (this.#settle = resolve));
-    this.#finished = new Promise((resolve) => (this.#finDone = resolve));
+    this.#send = new SendState(this.remote);
+    this.closed = this.#send.closed;
   }
 
   onData(data: (chunk: Uint8Array) => void, end?: () => void): void {
@@ -148,9 +141,9 @@ class DenoTcpConn implements Conn {
     this.#reading = true;
     try {
       const gate = this.#gate;
-      while (!this.#done && !gate.eof && (!gate.paused || gate.discarding)) {
+      while (!this.#send.done && !gate.eof && (!gate.paused || gate.discarding)) {
         const n = await this.#conn.read(this.#buf);
-        if (this.#done) return;
+        if (this.#send.done) return;
         // The gate holds a chunk whose read was in flight when pause() came; no copy when discarding.
         if (n === null) gate.end();
         else if (n > 0 && !gate.discarding) gate.push(this.#buf.slice(0, n));
@@ -164,41 +157,38 @@ class DenoTcpConn implements Conn {
   }
 
   write(chunk: Uint8Array): boolean {
-    if (this.#finRequested || this.#done) throw this.#closedError();
+    if (this.#send.finRequested || this.#send.done) throw this.#send.closedError();
     if (chunk.length > 0) {
-      this.#queue.push(chunk);
-      this.#queued += chunk.length;
+      this.#send.enqueue(chunk);
       if (!this.#writing) void this.#flush();
     }
-    return this.#queued < HIGH_WATER_MARK;
+    return this.#send.queued < HIGH_WATER_MARK;
   }
 
   get bufferedAmount(): number {
-    return this.#queued;
+    return this.#send.queued;
   }
 
   waitForDrain(): Promise<void> {
-    if (this.#done) return Promise.reject(this.#closedError());
-    if (this.#queued === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+    return this.#send.waitForDrain();
   }
 
   async #flush(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#send.queue.length > 0) {
         const chunk = this.#takeBatch();
         for (let off = 0; off < chunk.length;) {
           off += await this.#conn.write(off === 0 ? chunk : chunk.subarray(off));
-          if (this.#done) return;
+          if (this.#send.done) return;
         }
-        this.#queued -= chunk.length;
+        this.#send.queued -= chunk.length;
       }
-      for (const w of this.#drainWaiters.splice(0)) w.resolve();
-      if (this.#finRequested && !this.#finSent) {
+      this.#send.drained();
+      if (this.#send.finRequested && !this.#finSent) {
         await this.#conn.closeWrite();
         this.#finSent = true;
-        this.#finDone();
+        this.#send.finSent();
         if (this.#gate.eof) this.#release();
       }
     } catch (e) {
@@ -210,18 +200,18 @@ class DenoTcpConn implements Conn {
 
   /** Coalesces small queued chunks into one write (up to 64 KiB): each write() is a round trip into Rust. */
   #takeBatch(): Uint8Array {
-    const first = this.#queue.shift()!;
-    if (first.length >= HIGH_WATER_MARK / 4 || this.#queue.length === 0) return first;
+    const first = this.#send.queue.shift()!;
+    if (first.length >= HIGH_WATER_MARK / 4 || this.#send.queue.length === 0) return first;
     let size = first.length;
     let count = 0;
-    while (count < this.#queue.length && size + this.#queue[count]!.length <= HIGH_WATER_MARK) {
-      size += this.#queue[count++]!.length;
+    while (count < this.#send.queue.length && size + this.#send.queue[count]!.length <= HIGH_WATER_MARK) {
+      size += this.#send.queue[count++]!.length;
     }
     if (count === 0) return first;
     const batch = new Uint8Array(size);
     batch.set(first, 0);
     let off = first.length;
-    for (const c of this.#queue.splice(0, count)) {
+    for (const c of this.#send.queue.splice(0, count)) {
       batch.set(c, off);
       off += c.length;
     }
@@ -229,11 +219,11 @@ class DenoTcpConn implements Conn {
   }
 
   closeWrite(): Promise<void> {
-    if (!this.#finRequested && !this.#done) {
-      this.#finRequested = true;
+    if (!this.#send.finRequested && !this.#send.done) {
+      this.#send.finRequested = true;
       if (!this.#writing) void this.#flush();
     }
-    return this.#finished;
+    return this.#send.finished;
   }
 
   async close(): Promise<void> {
@@ -256,20 +246,10 @@ class DenoTcpConn implements Conn {
   }
 
   #release(error?: TransportError): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.#error ??= error;
+    if (!this.#send.end(error)) return;
     closeQuietly(this.#conn); // pending read()/write() reject with Interrupted; the loops ignore that
-    this.#queue = [];
-    this.#queued = 0;
     this.#gate.release();
-    for (const w of this.#drainWaiters.splice(0)) w.reject(this.#closedError());
-    this.#finDone();
-    this.#settle(this.#error);
-  }
-
-  #closedError(): TransportError {
-    return this.#error ?? TransportError.create("CLOSED", "write to", this.remote);
+    this.#send.settle();
   }
 }
 

@@ -45,6 +45,8 @@ import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { tupleSerializer } from "../../src/types/tuple-serializer.ts";
 import type { TypeSerializer } from "../../src/types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../../src/types/void-namespace.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { FakeClock, settlesAt } from "../helpers/fake-clock.ts";
 
 const JOB = JobID.fromHex("0123456789abcdef0011223344556677");
 const OTHER_JOB = "ffeeddccbbaa99887766554433221100";
@@ -414,11 +416,14 @@ describe("QueryableStateClient", () => {
 
   test("AbortSignal: already aborted, and aborted while waiting", async () => {
     const client = await clients;
+    const { proxy } = await ready;
     const d = valueState("x", longSerializer);
     await assert.rejects(client.getKvState(JOB, "sums", 42n, longSerializer, d, { signal: AbortSignal.abort() }), RequestAbortedError);
     const controller = new AbortController();
+    const seen = proxy.seen.length;
     const pending = client.getKvState(JOB, "hanging", 42n, longSerializer, d, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error("user gave up")), 20);
+    await eventually("the query at the proxy", () => assert.equal(proxy.seen.length, seen + 1));
+    controller.abort(new Error("user gave up"));
     await assert.rejects(pending, (e: unknown) => {
       assert.ok(e instanceof RequestAbortedError);
       assert.equal(e.code, "REQUEST_ABORTED");
@@ -428,18 +433,22 @@ describe("QueryableStateClient", () => {
   });
 
   test("timeouts: per query and the client's default", async () => {
-    const client = await clients;
     const { port } = await ready;
     const d = valueState("x", longSerializer);
-    await assert.rejects(client.getKvState(JOB, "hanging", 42n, longSerializer, d, { timeoutMs: 50 }), (e: unknown) => {
-      assert.ok(e instanceof RequestTimeoutError);
-      assert.equal(e.code, "TIMEOUT");
-      assert.equal(e.timeoutMs, 50);
-      return true;
-    });
-    const quick = new QueryableStateClient("127.0.0.1", port, { requestTimeoutMs: 50 });
-    cleanup.push(() => quick.close());
-    await assert.rejects(quick.getKvState(JOB, "hanging", 42n, longSerializer, d), RequestTimeoutError);
+    /** Asserts that `query` fails with a RequestTimeoutError of `ms`, exactly `ms` milliseconds of `clock` after it was made. */
+    const timesOutAfter = (clock: FakeClock, ms: number, query: Promise<unknown>) =>
+      assert.rejects(settlesAt(clock, ms, query, "the query"), (e: unknown) => {
+        assert.ok(e instanceof RequestTimeoutError);
+        assert.equal(e.code, "TIMEOUT");
+        assert.equal(e.timeoutMs, ms);
+        return true;
+      });
+    const clock = new FakeClock();
+    const client = new QueryableStateClient("127.0.0.1", port, { clock });
+    const quick = new QueryableStateClient("127.0.0.1", port, { requestTimeoutMs: 50, clock });
+    cleanup.push(() => client.close(), () => quick.close());
+    await timesOutAfter(clock, 50, client.getKvState(JOB, "hanging", 42n, longSerializer, d, { timeoutMs: 50 }));
+    await timesOutAfter(clock, 50, quick.getKvState(JOB, "hanging", 42n, longSerializer, d));
     assert.equal((await quick.getKvState(JOB, "sums", 42n, longSerializer, valueState("sums", longSerializer))).value(), 1234n);
     assert.throws(() => new QueryableStateClient("127.0.0.1", port, { requestTimeoutMs: -1 }), InvalidArgumentError);
   });
@@ -464,8 +473,10 @@ describe("QueryableStateClient", () => {
     const client = new QueryableStateClient("127.0.0.1", port);
     const d = valueState("sums", longSerializer);
     assert.equal((await client.getKvState(JOB, "sums", 42n, longSerializer, d)).value(), 1234n);
+    const { proxy } = await ready;
+    const seen = proxy.seen.length;
     const waiting = client.getKvState(JOB, "hanging", 42n, longSerializer, d);
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually("the query at the proxy", () => assert.equal(proxy.seen.length, seen + 1));
     const first = client.close();
     assert.equal(client.close(), first);
     await first;
@@ -508,7 +519,7 @@ describe("QueryableStateClient", () => {
     const client = new QueryableStateClient("127.0.0.1", port);
     cleanup.push(() => client.close(), () => dying.close());
     const waiting = client.getKvState(JOB, "hanging", 42n, longSerializer, valueState("x", longSerializer));
-    await new Promise((r) => setTimeout(r, 20));
+    await eventually("the query at the proxy", () => assert.equal(dying.seen.length, 1));
     const closing = dying.server.close({ timeoutMs: 20 });
     await assert.rejects(waiting, ConnectionClosedError);
     await closing;

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { QueryableStateClient } from "../../src/client/queryable-state-client.ts";
 import { LocalCluster } from "../../src/cluster/local-cluster.ts";
 import type { Source } from "../../src/cluster/job.ts";
+import { eventually } from "../helpers/eventually.ts";
 import {
   aggregatingState,
   foldingState,
@@ -46,18 +47,6 @@ function endless(keys: number): Source<Pair> {
   };
 }
 
-async function eventually<T>(fn: () => Promise<T>, ms = 10_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > until) throw e;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
-
 describe("LocalCluster (Flink IT cases)", () => {
   let cluster: LocalCluster;
   let client: QueryableStateClient;
@@ -85,14 +74,14 @@ describe("LocalCluster (Flink IT cases)", () => {
       const last = new Map<number, bigint>();
       for (let round = 0; round < 2; round++) {
         await Promise.all(Array.from({ length: 256 }, (_, key) =>
-          eventually(async () => {
+          eventually(`key ${key} in round ${round}`, async () => {
             const s = await client.getKvState(job.jobId, "hakuna-matata", key, intSerializer, sums);
             const [echoed, count] = s.get()!;
             assert.equal(echoed, key, "the key is echoed in the tuple");
             assert.ok(count > 0n);
             assert.ok(count >= (last.get(key) ?? 0n), "never decreasing");
             last.set(key, count);
-          })));
+          }, 10_000, 20)));
       }
     } finally {
       await job.cancel();
@@ -149,7 +138,7 @@ describe("LocalCluster (Flink IT cases)", () => {
       keyType: intSerializer,
       steps: [{ name: "count", states: [counts], process: (r, ctx) => ctx.state(counts).add(r[1]) }],
     });
-    const s = await eventually(() => client.getKvState(jobId, "early", 1, intSerializer, counts));
+    const s = await eventually("the early state", () => client.getKvState(jobId, "early", 1, intSerializer, counts), 10_000, 20);
     assert.ok(s.get()! > 0n);
     await job.cancel();
   });

@@ -155,7 +155,7 @@ describe(`qstate cluster (supervisor on ${runtime}; task managers on node, deno,
     for (const key of all) await eventually(`${key} warm`, () => warm.getKvState(info.jobId, "event-counts", key, stringSerializer, eventCounts));
     const seen = events.length;
     process.kill(info.coordinatorPid, "SIGKILL");
-    await new Promise((r) => setTimeout(r, 300));
+    await eventually("the coordinator gone", () => assert.throws(() => process.kill(info.coordinatorPid, 0)));
     for (const key of all) assert.ok((await warm.getKvState(info.jobId, "event-counts", key, stringSerializer, eventCounts)).get()! > 0n);
     // "recent-events" was never looked up: it needs the coordinator.
     await assert.rejects(warm.getKvState(info.jobId, "recent-events", all[0], stringSerializer, recentEvents), QueryableStateError);

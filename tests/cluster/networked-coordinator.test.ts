@@ -24,6 +24,7 @@ import { Client, KvStateResponse } from "../../protocol.ts";
 import { CoordinatorOp, CoordinatorRequest, CoordinatorResponse, COORDINATOR_PROTOCOL_VERSION } from "../../mod.ts";
 import { keyRequest, startFixtureServer } from "../helpers/fixture.ts";
 import { eventually as retryUntil } from "../helpers/eventually.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 
 const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
 const KEYS = Array.from({ length: 24 }, (_, i) => `k-${i}`);
@@ -106,16 +107,21 @@ describe("networked coordinator", () => {
 
   test("a task manager that stops heartbeating loses its registrations", async () => {
     const logs: string[] = [];
-    await using service = await Coordinator.serve({ heartbeatTimeoutMs: 300, log: (m) => logs.push(m) });
+    const clock = new FakeClock();
+    await using service = await Coordinator.serve({ heartbeatTimeoutMs: 300, log: (m) => logs.push(m), clock });
     await using ghost = new CoordinatorClient(service.address!);
     const jobId = JobID.random();
     await ghost.registerJob("ghost", jobId, new Map([["v", 4]]));
     await ghost.registerState("ghost", jobId, "v", new KeyGroupRange(0, 3), "s", KvStateID.random(), { hostname: "127.0.0.1", port: 1 });
     assert.equal((await ghost.requestKvStateLocation(jobId, "s")).numRegisteredKeyGroups, 4);
-    await eventually("expiry", async () => {
-      await assert.rejects(ghost.requestKvStateLocation(jobId, "s"), UnknownStateNameError);
-    });
-    assert.ok(logs.some((l) => /ghost sent no heartbeat/.test(l)), logs.join("\n"));
+    await clock.tick(250);
+    assert.equal(await ghost.heartbeat("ghost"), true, "a heartbeat within the timeout keeps it");
+    await clock.tick(300);
+    assert.equal((await ghost.requestKvStateLocation(jobId, "s")).numRegisteredKeyGroups, 4, "kept for heartbeatTimeoutMs after the last heartbeat");
+    assert.deepEqual(logs, []);
+    await clock.tick(100); // past the timeout, and one expiry check (every timeout / 4) later
+    await assert.rejects(ghost.requestKvStateLocation(jobId, "s"), UnknownStateNameError);
+    assert.ok(logs.some((l) => /ghost sent no heartbeat for 300 ms/.test(l)), logs.join("\n"));
   });
 
   test("after a coordinator restart the task managers register everything again", async () => {

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { ClientClosedError, ConnectError, defaultTransport, KvStateServer, RequestAbortedError, RequestTimeoutError, ServerFailureError, type Listener, ProtocolError, detectRuntime } from "../../mod.ts";
 import { encodeResponseFrame, FrameDecoder, type Frame, KvStateResponse, encodeServerFailureFrame, PROTOCOL_VERSION } from "../../protocol.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { FakeClock, settlesAt } from "../helpers/fake-clock.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A scripted server: `onFrame` decides what to write back for each request frame. */
@@ -63,19 +65,23 @@ describe("Client", () => {
       if (f.requestId === 2n) reply();
       else writers.set(f.requestId, reply);
     });
-    const client = newClient();
+    const clock = new FakeClock();
+    const client = newClient({ clock });
     cleanup.push(() => client.close(), () => listener.close());
     const timedOut = client.sendRequest(listener.addr, keyRequest(0), { timeoutMs: 50 });
     const ac = new AbortController();
     const aborted = client.sendRequest(listener.addr, keyRequest(0), { signal: ac.signal });
-    await assert.rejects(timedOut, (e: unknown) => e instanceof RequestTimeoutError && e.code === "TIMEOUT");
+    // Both on the wire (ids 0 and 1), so their answers can come late.
+    await eventually("both requests at the server", () => assert.equal(writers.size, 2));
+    await assert.rejects(settlesAt(clock, 50, timedOut, "the request"), (e: unknown) => e instanceof RequestTimeoutError && e.code === "TIMEOUT" && e.timeoutMs === 50);
     ac.abort(new Error("user gave up"));
     await assert.rejects(aborted, (e: unknown) => e instanceof RequestAbortedError && e.code === "REQUEST_ABORTED");
     const third = await client.sendRequest(listener.addr, keyRequest(0));
     assert.equal(third.content[0], 2);
     for (const w of writers.values()) w(); // late answers for ids 0 and 1
     const fourth = client.sendRequest(listener.addr, keyRequest(0));
-    await new Promise((r) => setTimeout(r, 50));
+    // The late answers went out before request 3 arrived, on the same connection: they reach the client first.
+    await eventually("request 3 at the server", () => assert.equal(writers.has(3n), true));
     writers.get(3n)!();
     assert.equal((await fourth).content[0], 3, "the late answers were not handed to request 3");
     await assert.rejects(client.sendRequest(listener.addr, keyRequest(0), { signal: AbortSignal.abort() }), RequestAbortedError);
@@ -123,7 +129,7 @@ describe("Client", () => {
     cleanup.push(() => server.close({ timeoutMs: 50 }));
     const client = newClient();
     const p = client.sendRequest(server.address!, keyRequest(1, hang));
-    await new Promise((r) => setTimeout(r, 30));
+    await eventually("the request at the server", () => assert.equal(server.stats().requests, 1));
     await client.close();
     await client.close();
     await assert.rejects(p, (e: unknown) => e instanceof ClientClosedError && e.code === "CLIENT_CLOSED");
@@ -157,7 +163,7 @@ describe("FrameSink", () => {
     sink.writer.writeInt32(1);
     sink.commit();
     sink.appendView(new Uint8Array(100_000));
-    await new Promise((r) => setTimeout(r, 10));
+    await sink.drained(); // flushes now instead of at the end of the microtask turn
     assert.equal(writes, 1);
     assert.equal(sink.pendingBytes, 0);
   });
@@ -198,16 +204,17 @@ describe("FrameSink", () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
     process.on("warning", onWarning);
-    const listener = await scriptedServer(() => {}); // never answers
+    let received = 0;
+    const listener = await scriptedServer(() => received++); // never answers
     const client = newClient({ requestTimeoutMs: 10_000 });
     try {
       const controller = new AbortController();
       const all = Array.from({ length: 25 }, () => client.sendRequest(listener.addr, keyRequest(0), { signal: controller.signal }));
-      await new Promise((r) => setTimeout(r, 50));
+      // All on the wire (and any warning about listeners emitted meanwhile) before aborting.
+      await eventually("all requests at the server", () => assert.equal(received, 25));
       controller.abort(new Error("enough"));
       const results = await Promise.allSettled(all);
       assert.ok(results.every((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "REQUEST_ABORTED"));
-      await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(warnings.filter((w) => w === "MaxListenersExceededWarning"), []);
     } finally {
       process.off("warning", onWarning);

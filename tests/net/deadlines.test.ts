@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Deadlines } from "../../src/net/deadlines.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 import { withSeed } from "../helpers/random.ts";
 
 interface Item {
@@ -27,8 +28,9 @@ describe("Deadlines", () => {
   });
 
   test("expires in deadline order, whatever the order of adding, and only what is due", async () => {
+    const clock = new FakeClock();
     const expired: string[] = [];
-    const d = new Deadlines<Item>((item) => expired.push(item.name));
+    const d = new Deadlines<Item>((item) => expired.push(item.name), clock);
     const late = { name: "late" };
     d.add({ name: "c" }, 30);
     d.add({ name: "a" }, 10);
@@ -37,10 +39,17 @@ describe("Deadlines", () => {
     const removed = { name: "removed" };
     d.add(removed, 15);
     d.remove(removed);
-    await new Promise((r) => setTimeout(r, 80));
+    await clock.tick(9);
+    assert.deepEqual(expired, []);
+    await clock.tick(1);
+    assert.deepEqual(expired, ["a"]);
+    await clock.tick(20);
     assert.deepEqual(expired, ["a", "b", "c"]);
     assert.equal(d.size, 1);
+    assert.ok(d.armed, "armed for the late one");
     d.remove(late);
+    assert.ok(!d.armed, "nothing left: no timer");
+    assert.equal(clock.pending, 0);
     d.clear();
   });
 });

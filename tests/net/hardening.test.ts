@@ -7,6 +7,7 @@ import { Coordinator, defaultTransport, JobID, KvStateClientProxy, type Listener
 import { Client, encodeRequestFrame, FrameDecoder, KvStateRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { Deadlines } from "../../src/net/deadlines.ts";
 import { requestFailureThrowable } from "../../src/net/failures.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
 import { keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** Opens a raw socket, writes `bytes`, and reports every frame type received until the server closes. */
@@ -167,11 +168,17 @@ describe("hardening", () => {
   });
 
   test("a frame that stalls half-way is cut after frameTimeoutMs with SERVER_FAILURE; others keep being served", async () => {
-    const server = await startFixtureServer(10, { frameTimeoutMs: 300 });
+    const clock = new FakeClock();
+    const server = await startFixtureServer(10, { frameTimeoutMs: 300, clock });
     const client = newClient();
-    cleanup.push(() => client.close(), () => server.close({ timeoutMs: 100 }));
+    cleanup.push(() => server.close({ timeoutMs: 100 }), () => client.close());
     const header = frame(MessageType.REQUEST, new Uint8Array(100), undefined, 60 * 1024 * 1024);
-    const types = await rawExchange(server.address!.port, header);
+    const exchange = rawExchange(server.address!.port, header);
+    await clock.armed(300, "the frame timer");
+    await clock.tick(299);
+    assert.equal(server.connectionStats().timedOutConnections, 0, "not cut before frameTimeoutMs");
+    await clock.tick(1);
+    const types = await exchange;
     assert.deepEqual(types, [MessageType.SERVER_FAILURE]);
     assert.equal(server.connectionStats().timedOutConnections, 1);
     assert.equal(valueOf(await client.sendRequest(server.address!, keyRequest(2), { timeoutMs: 30_000 })), "value-2");

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex, Coordinator, deserializeValue, intSerializer, JobID, type KvState, KvStateClientProxy, type KvStateLocation, KvStateServer, RemoteError, serializeKeyAndNamespace, StateServerUnreachableError, serializeValue, stringSerializer, UnknownJobError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownStateNameError, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
 import { Client, KvStateRequest, KvStateResponse } from "../../protocol.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { FakeClock, settlesAt } from "../helpers/fake-clock.ts";
 
 const MAX_P = 128;
 
@@ -69,9 +71,9 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
   });
 
   test("unknown job and unknown state name give their errors quickly (as Flink's proxy words them), and failed lookups are not cached", async () => {
-    const { send, coordinator, ids, servers, ranges } = await setUp();
+    const { send, coordinator, ids, servers, ranges, lookups } = await setUp();
     const other = JobID.random();
-    const started = Date.now();
+    const before = lookups();
     await assert.rejects(send(1, "counts", other), (e: unknown) => {
       assert.ok(e instanceof UnknownJobError, String(e));
       // Flink's proxy: a RuntimeException naming UnknownLocationException; ours adds its cause.
@@ -86,7 +88,7 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
       assert.match((e as RemoteError).remoteMessage!, /^Failed request \d+\.\n Caused by: org\.apache\.flink\.runtime\.query\.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'wrong-name'\.$/);
       return true;
     });
-    assert.ok(Date.now() - started < 2000, "no retries for unknown names");
+    assert.equal(lookups() - before, 2, "one lookup each: no retries for unknown names");
     coordinator.registerJob(other, new Map([["op", MAX_P]]));
     ranges.forEach((r, i) => coordinator.notifyKvStateRegistered(other, "op", r, "counts", ids[i], servers[i].address!));
     assert.match(text(await send(1, "counts", other))!, /^tm\d-1$/);
@@ -106,18 +108,38 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     assert.equal(lookups(), 2);
   });
 
-  test("a dead server address: bounded retries, then a failure within the proxy's timeout", async () => {
-    const { send, servers } = await setUp({ maxAttempts: 4, retryInitialDelayMs: 5 });
-    await servers[0].close();
-    await servers[1].close();
-    const started = Date.now();
+  /** A proxy on a fake clock whose retry back-off passes as soon as the proxy starts waiting; reports each delay. */
+  async function setUpBackOff(options: { maxAttempts?: number; requestTimeoutMs?: number }) {
+    const clock = new FakeClock();
+    const delays: number[] = [];
+    const diagnostics = (e: { type: string; delayMs?: number }) => {
+      if (e.type !== "retry") return;
+      delays.push(e.delayMs!);
+      void clock.tick(e.delayMs!);
+    };
+    const set = await setUp({ ...options, retryInitialDelayMs: 5, clock, diagnostics });
+    await set.servers[0].close();
+    await set.servers[1].close();
+    return { ...set, clock, delays };
+  }
+
+  test("a dead server address: bounded retries, backing off, then the failure", async () => {
+    const { send, delays, lookups } = await setUpBackOff({ maxAttempts: 4 });
     await assert.rejects(send(1), (e: unknown) => {
       assert.ok(e instanceof StateServerUnreachableError, String(e));
       assert.equal(e.code, "SERVER_UNREACHABLE");
       assert.match(e.remoteMessage!, /[Cc]onnect to 127\.0\.0\.1:\d+: connection refused/);
       return true;
     });
-    assert.ok(Date.now() - started < 3000);
+    assert.deepEqual(delays, [5, 10, 20], "doubling from retryInitialDelayMs, maxAttempts in all");
+    assert.equal(lookups(), 4, "a fresh lookup per retry");
+  });
+
+  test("retries stop when the next back-off would end past the proxy's timeout", async () => {
+    // Attempts at 0, 5 and 15 ms; the next would start at 35 ms, past the 30 ms budget.
+    const { send, delays } = await setUpBackOff({ requestTimeoutMs: 30 });
+    await assert.rejects(send(1), (e: unknown) => e instanceof RemoteError && /connection refused/.test(e.remoteMessage!));
+    assert.deepEqual(delays, [5, 10]);
   });
 
   test("an unregistered key group fails with UnknownKeyGroupLocationError after retries", async () => {
@@ -128,12 +150,13 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
   });
 
   test("the proxy's own timeout bounds a request whose state never answers", async () => {
-    const { coordinator, servers, send, jobId, ranges } = await setUp({ requestTimeoutMs: 200 });
+    const clock = new FakeClock();
+    const { coordinator, servers, send, jobId, ranges, proxy } = await setUp({ requestTimeoutMs: 200, clock });
     const hang = servers[0].registry.register({ getSerializedValue: () => new Promise(() => {}) });
     coordinator.notifyKvStateRegistered(jobId, "op", ranges[0], "counts", hang, servers[0].address!);
     coordinator.notifyKvStateRegistered(jobId, "op", ranges[1], "counts", hang, servers[0].address!);
-    const started = Date.now();
-    await assert.rejects(send(1), (e: unknown) => e instanceof RemoteError && /no answer within \d+ ms/.test(e.remoteMessage!));
-    assert.ok(Date.now() - started < 2000);
+    const sent = send(1);
+    await eventually("the request forwarded", () => assert.equal(proxy.forwardingStats().requests, 1));
+    await assert.rejects(settlesAt(clock, 200, sent, "the request (the whole budget is waited for)"), (e: unknown) => e instanceof RemoteError && /no answer within 200 ms/.test(e.remoteMessage!));
   });
 });

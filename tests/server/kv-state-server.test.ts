@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { ConnectionClosedError, ConnectError, defaultTransport, type Endpoint, KvStateID, KvStateServer, RemoteError, ServerFailureError, ServerStartError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../../mod.ts";
 import { encodeRequestFrame, FrameDecoder, type Frame, KvStateInternalRequest, KvStateResponse, MessageType, decodeFailureError } from "../../protocol.ts";
+import { eventually } from "../helpers/eventually.ts";
+import { FakeClock, settlesAt } from "../helpers/fake-clock.ts";
 import { FIXTURE_STATE_ID, keyRequest, newClient, startFixtureServer, valueOf } from "../helpers/fixture.ts";
 
 /** A raw connection that collects the frames it receives. */
@@ -215,18 +217,19 @@ describe("KvStateServer", () => {
     await raw.conn.close();
   });
 
-  test("a server stopped mid-flight fails pending requests promptly; the client reconnects afterwards", async () => {
-    const server = new KvStateServer();
+  test("a server stopped mid-flight fails pending requests at its shutdown timeout; the client reconnects afterwards", async () => {
+    const clock = new FakeClock();
+    const server = new KvStateServer({ clock });
     const hang = server.registry.register({ getSerializedValue: () => new Promise(() => {}) });
     const addr = await server.start();
     const client = newClient();
     cleanup.push(() => client.close());
-    const pending = Array.from({ length: 20 }, () => client.sendRequest(addr, keyRequest(1, hang)));
-    await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
-    await server.close({ timeoutMs: 100 });
-    const outcomes = await Promise.allSettled(pending);
-    assert.ok(Date.now() - started < 3000);
+    const settled = Promise.allSettled(Array.from({ length: 20 }, () => client.sendRequest(addr, keyRequest(1, hang))));
+    await eventually("all requests at the server", () => assert.equal(server.stats().requests, 20));
+    const closing = server.close({ timeoutMs: 100 });
+    await clock.armed(100, "the shutdown deadline");
+    await settlesAt(clock, 100, closing, "close (in-flight requests get the whole shutdown timeout)");
+    const outcomes = await settled;
     for (const o of outcomes) {
       assert.equal(o.status, "rejected");
       assert.ok((o as PromiseRejectedResult).reason instanceof ConnectionClosedError || (o as PromiseRejectedResult).reason instanceof ServerFailureError);
@@ -238,14 +241,22 @@ describe("KvStateServer", () => {
   });
 
   test("graceful close lets in-flight requests finish", async () => {
-    const server = new KvStateServer();
-    const slow = server.registry.register({ getSerializedValue: () => new Promise((r) => setTimeout(() => r(new Uint8Array([42])), 100)) });
+    const clock = new FakeClock();
+    const server = new KvStateServer({ clock });
+    let answer!: (value: Uint8Array) => void;
+    const slow = server.registry.register({ getSerializedValue: () => new Promise((r) => (answer = r)) });
     const addr = await server.start();
     const client = newClient();
     cleanup.push(() => client.close());
     const p = client.sendRequest(addr, keyRequest(1, slow));
-    await new Promise((r) => setTimeout(r, 20));
-    await server.close({ timeoutMs: 2000 });
+    await eventually("the request at the server", () => assert.equal(server.stats().requests, 1));
+    let closed = false;
+    const closing = server.close({ timeoutMs: 2000 }).then(() => (closed = true));
+    await clock.armed(2000, "the shutdown deadline");
+    await clock.tick(1999);
+    assert.equal(closed, false, "close waits for the request in flight");
+    answer(new Uint8Array([42]));
+    await closing;
     assert.deepEqual((await p).content, new Uint8Array([42]));
   });
 

@@ -8,6 +8,7 @@
  * entries changes, telling subscribers (a proxy drops its own cache entry too). A health
  * check with a timeout detects a hung etcd: the cache is dropped and the watch restarted.
  */
+import { type Clock, every, realClock, sleep } from "../../core/clock.ts";
 import { JobID, KvStateID } from "../../core/ids.ts";
 import { KeyGroupRange } from "../../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../../protocol/remote-errors.ts";
@@ -53,6 +54,8 @@ export interface EtcdLocationsOptions {
   healthIntervalMs?: number;
   /** Timeout of each etcd request (and of the health check), in milliseconds. @default 3000 */
   timeoutMs?: number;
+  /** Advanced: the time source of the health checks and watch restarts (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 /**
@@ -80,7 +83,8 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
   readonly #healthMs: number;
   #watch: AbortController | undefined;
   #watchCreated: Promise<void> | undefined;
-  #health: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: Clock;
+  #stopHealth: (() => void) | undefined;
   #closed = false;
 
   /** Reads the etcd at `url` (e.g. `"http://127.0.0.1:2379"`); nothing is sent before {@link start}. */
@@ -88,13 +92,14 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     this.etcd = new EtcdGateway(url, { timeoutMs: options.timeoutMs });
     this.prefix = options.prefix ?? "/queryable-state/";
     this.#healthMs = options.healthIntervalMs ?? 1000;
+    this.#clock = options.clock ?? realClock;
   }
 
   /** Starts watching (resolves once the watch is established) and health-checking. */
   async start(): Promise<void> {
     if (!await this.etcd.healthy()) throw new EtcdUnavailableError("health check", new Error(`${this.etcd.url}/health did not report healthy`));
     await this.#startWatch();
-    this.#health = setInterval(() => void this.#check(), this.#healthMs);
+    this.#stopHealth = every(this.#clock, this.#healthMs, () => void this.#check());
   }
 
   async #check(): Promise<void> {
@@ -135,7 +140,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
         } catch {
           // etcd down or the stream broke: retry below.
         }
-        if (!abort.signal.aborted) await new Promise((r) => setTimeout(r, 200));
+        if (!abort.signal.aborted) await sleep(this.#clock, 200);
       }
     };
     void loop();
@@ -170,7 +175,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
   // deno-lint-ignore require-await -- async so callers can await a close that may grow work
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#health);
+    this.#stopHealth?.();
     this.#watch?.abort();
   }
 

@@ -4,6 +4,7 @@
  * gone (etcd answers without a TTL) or etcd was unreachable for longer than the TTL, it takes
  * a new lease and puts every entry again. Death = no renewals = entries gone after the TTL.
  */
+import { type Clock, every, realClock } from "../../core/clock.ts";
 import type { JobID, KvStateID } from "../../core/ids.ts";
 import type { KeyGroupRange } from "../../core/key-groups.ts";
 import { StateNameClashError } from "../../state/kv-state-location-registry.ts";
@@ -22,6 +23,8 @@ export interface EtcdMembershipOptions {
   timeoutMs?: number;
   /** Where lease losses and failed renewals are reported. @default console.warn */
   log?: (message: string) => void;
+  /** Advanced: the time source of the lease renewals (tests hand in a fake one). @default the runtime's timers */
+  clock?: Clock;
 }
 
 /** Registers a task manager's jobs and state locations in etcd, bound to a renewed lease (no coordinator needed). */
@@ -36,7 +39,8 @@ export class EtcdMembership implements Membership {
   readonly #log: (message: string) => void;
   readonly #entries = new Map<string, EtcdLocationEntry & { jobId: JobID; name: string }>();
   #lease = "0";
-  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #clock: Clock;
+  #stopRenewing: (() => void) | undefined;
   #renewing = false;
   #closed = false;
 
@@ -46,6 +50,7 @@ export class EtcdMembership implements Membership {
     this.prefix = options.prefix ?? "/queryable-state/";
     this.#ttl = options.leaseTtlSeconds ?? 5;
     this.#log = options.log ?? ((m) => console.warn(m));
+    this.#clock = options.clock ?? realClock;
   }
 
   /** The current lease id (a decimal string). */
@@ -56,7 +61,7 @@ export class EtcdMembership implements Membership {
   /** Takes a lease (throws when etcd cannot be reached) and starts renewing it. */
   async start(): Promise<void> {
     this.#lease = await this.etcd.grantLease(this.#ttl);
-    this.#timer = setInterval(() => void this.#renew(), Math.max(200, (this.#ttl * 1000) / 3));
+    this.#stopRenewing = every(this.#clock, Math.max(200, (this.#ttl * 1000) / 3), () => void this.#renew());
   }
 
   async #renew(): Promise<void> {
@@ -106,7 +111,7 @@ export class EtcdMembership implements Membership {
   async leave(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    this.#stopRenewing?.();
     await this.etcd.revokeLease(this.#lease).catch(() => {});
   }
 }

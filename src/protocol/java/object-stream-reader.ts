@@ -1,33 +1,3 @@
-import { ByteReader } from "../../core/bytes.ts";
-import { InvalidArgumentError, TruncatedInputError } from "../../core/errors.ts";
-import { JavaSerializationError } from "./errors.ts";
-import { decodeModifiedUtf8 } from "./modified-utf8.ts";
-import {
-  BASE_WIRE_HANDLE,
-  primitiveSize,
-  SC,
-  STREAM_MAGIC,
-  STREAM_VERSION,
-  TC,
-} from "./stream-constants.ts";
-import {
-  DEFAULT_MAX_DEPTH,
-  DEFAULT_MAX_HANDLES,
-  isClassDesc,
-  type JavaFieldDesc,
-  type JavaClassDesc,
-  type JavaClassData,
-  type JavaObject,
-  type JavaPrimitiveArray,
-  type JavaArray,
-  type JavaEnumConstant,
-  type JavaClassObject,
-  type JavaBlockData,
-  type JavaValue,
-  type JavaContent,
-  type ObjectStreamReaderOptions,
-} from "./object-model.ts";
-
 /**
  * A generic reader for the Java Object Serialization Stream Protocol. It needs no Java
  * classes: every object is decoded from its class descriptors alone, which is enough to
@@ -36,32 +6,35 @@ import {
  * Hostile input ends in JavaSerializationError or TruncatedInputError: nesting is bounded,
  * every length is checked against the bytes left before anything is allocated, back
  * references must name existing handles, and the handle table has a size cap.
+ *
+ * This file reads items (objects, arrays, enums, strings, block data); class descriptors are
+ * read by `class-desc-reader.ts`, primitive array elements by `primitive-arrays.ts`, and the
+ * stream's handles, depth and limits live in `stream-input.ts`.
  */
+import { TruncatedInputError } from "../../core/errors.ts";
+import { ClassDescReader } from "./class-desc-reader.ts";
+import { JavaSerializationError } from "./errors.ts";
+import type {
+  JavaArray,
+  JavaClassData,
+  JavaClassDesc,
+  JavaClassObject,
+  JavaContent,
+  JavaEnumConstant,
+  JavaFieldDesc,
+  JavaObject,
+  JavaValue,
+  ObjectStreamReaderOptions,
+} from "./object-model.ts";
+import { readPrimitiveElements } from "./primitive-arrays.ts";
+import { primitiveSize, SC, STREAM_MAGIC, STREAM_VERSION, TC } from "./stream-constants.ts";
+import { EMPTY_CONTENTS, EMPTY_VALUES, END_BLOCK, isBlockData, isStackOverflow, type Item, type Mutable, StreamInput } from "./stream-input.ts";
 
-const EMPTY_VALUES: ReadonlyMap<string, JavaValue> = new Map();
-const EMPTY_CONTENTS: readonly JavaContent[] = Object.freeze([]);
-/** Returned by readItem for TC_ENDBLOCKDATA in content position. */
-const END_BLOCK: unique symbol = Symbol("TC_ENDBLOCKDATA");
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
-type Item = JavaContent | typeof END_BLOCK;
+export { isStackOverflow } from "./stream-input.ts";
 
 /** Where an item is read: a field/array value, or custom data where block data may appear. */
 const VALUE = 0;
 const CONTENT = 1;
-
-function checkLimit(value: number | undefined, fallback: number, name: string, min: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${value}.`);
-  }
-  return value;
-}
-
-/** True if the error is the JS engine's stack overflow (RangeError). */
-export function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack/i.test(e.message);
-}
 
 /**
  * Reads items from one Java serialization stream. Call {@link readStreamHeader} once,
@@ -69,18 +42,14 @@ export function isStackOverflow(e: unknown): boolean {
  * and handle table are undefined: discard it.
  */
 export class ObjectStreamReader {
-  readonly #in: ByteReader;
-  readonly #maxDepth: number;
-  readonly #maxHandles: number;
-  #handles: unknown[] = [];
-  /** Descriptors whose handle exists but whose definition is still being read. */
-  readonly #pendingDescs = new Set<JavaClassDesc>();
-  #depth = 0;
+  readonly #s: StreamInput;
+  readonly #in: StreamInput["in"];
+  readonly #descs: ClassDescReader;
 
   constructor(bytes: Uint8Array, options?: ObjectStreamReaderOptions, start = 0, end = bytes.length) {
-    this.#in = new ByteReader(bytes, start, end);
-    this.#maxDepth = checkLimit(options?.maxDepth, DEFAULT_MAX_DEPTH, "maxDepth", 1);
-    this.#maxHandles = checkLimit(options?.maxHandles, DEFAULT_MAX_HANDLES, "maxHandles", 0);
+    this.#s = new StreamInput(bytes, options, start, end);
+    this.#in = this.#s.in;
+    this.#descs = new ClassDescReader(this.#s, () => this.#readContents());
   }
 
   /** Offset of the next unread byte. */
@@ -93,11 +62,11 @@ export class ObjectStreamReader {
   }
   /** The configured nesting limit (also bounds class hierarchy length). */
   get maxDepth(): number {
-    return this.#maxDepth;
+    return this.#s.maxDepth;
   }
   /** The configured handle limit. */
   get maxHandles(): number {
-    return this.#maxHandles;
+    return this.#s.maxHandles;
   }
 
   /** Checks the `AC ED 00 05` stream header. */
@@ -119,9 +88,9 @@ export class ObjectStreamReader {
    */
   readObject(): JavaValue {
     try {
-      while (this.#peek() === TC.RESET) {
+      while (this.#s.peek() === TC.RESET) {
         this.#in.skip(1);
-        this.#handles = [];
+        this.#s.resetHandles();
       }
       const at = this.#in.position;
       const item = this.#readItem(VALUE);
@@ -140,74 +109,39 @@ export class ObjectStreamReader {
     }
   }
 
-  #peek(): number {
-    const at = this.#in.position;
-    if (this.#in.remaining === 0) throw new TruncatedInputError(1, 0, "type code");
-    return this.#in.bytes[at];
-  }
-
-  #enter(at: number): void {
-    if (++this.#depth > this.#maxDepth) {
-      throw new JavaSerializationError(`nesting deeper than maxDepth (${this.#maxDepth})`, at);
-    }
-  }
-
-  #assign(value: unknown, at: number): void {
-    if (this.#handles.length >= this.#maxHandles) {
-      throw new JavaSerializationError(
-        `more than maxHandles (${this.#maxHandles}) objects in one stream`,
-        at,
-      );
-    }
-    this.#handles.push(value);
-  }
-
-  #lookup(at: number): unknown {
-    const handle = this.#in.readInt32();
-    const index = handle - BASE_WIRE_HANDLE;
-    if (index < 0 || index >= this.#handles.length) {
-      throw new JavaSerializationError(
-        `back-reference to handle 0x${(handle >>> 0).toString(16)}, which does not exist ` +
-          `(${this.#handles.length} handle(s) assigned)`,
-        at,
-      );
-    }
-    return this.#handles[index];
-  }
-
   /** Reads one item: a value, or (in content position) block data / end-of-block. */
   #readItem(where: typeof VALUE | typeof CONTENT): Item {
     const at = this.#in.position;
     const tc = this.#in.readUint8();
-    this.#enter(at);
+    this.#s.enter(at);
     let result: Item;
     switch (tc) {
       case TC.NULL:
         result = null;
         break;
       case TC.REFERENCE:
-        result = this.#lookup(at) as JavaValue;
+        result = this.#s.lookup(at) as JavaValue;
         break;
       case TC.CLASSDESC:
-        result = this.#readNonProxyDesc(at);
+        result = this.#descs.readNonProxy(at);
         break;
       case TC.PROXYCLASSDESC:
-        result = this.#readProxyDesc(at);
+        result = this.#descs.readProxy(at);
         break;
       case TC.OBJECT:
         result = this.#readOrdinaryObject(at);
         break;
       case TC.STRING:
       case TC.LONGSTRING:
-        result = this.#readString(tc, at);
+        result = this.#s.readString(tc, at);
         break;
       case TC.ARRAY:
         result = this.#readArray(at);
         break;
       case TC.CLASS: {
-        const classDesc = this.#readRequiredClassDesc("class object");
+        const classDesc = this.#descs.readRequired("class object");
         const obj: JavaClassObject = { kind: "class", classDesc };
-        this.#assign(obj, at);
+        this.#s.assign(obj, at);
         result = obj;
         break;
       }
@@ -241,7 +175,7 @@ export class ObjectStreamReader {
       default:
         throw new JavaSerializationError(`unknown type code 0x${tc.toString(16).padStart(2, "0")}`, at);
     }
-    this.#depth--;
+    this.#s.leave();
     return result;
   }
 
@@ -255,173 +189,14 @@ export class ObjectStreamReader {
     }
   }
 
-  #readUtf(what: string): string {
-    const length = this.#in.readUint16();
-    return this.#decodeUtf(length, what);
-  }
-
-  #decodeUtf(length: number, what: string): string {
-    const start = this.#in.position;
-    this.#in.skip(length);
-    return decodeModifiedUtf8(this.#in.bytes, start, length, (rel, reason) => {
-      throw new JavaSerializationError(`invalid modified UTF-8 in ${what}: ${reason}`, start + rel);
-    });
-  }
-
-  #readString(tc: number, at: number): string {
-    let length: number;
-    if (tc === TC.STRING) {
-      length = this.#in.readUint16();
-    } else {
-      const long = this.#in.readInt64();
-      if (long < 0n) throw new JavaSerializationError(`negative long string length ${long}`, at);
-      if (long > BigInt(this.#in.remaining)) {
-        throw new TruncatedInputError(Number(long), this.#in.remaining, "long string");
-      }
-      length = Number(long);
-    }
-    const s = this.#decodeUtf(length, "string");
-    this.#assign(s, at);
-    return s;
-  }
-
-  /** A class descriptor in descriptor position: new, TC_NULL or a reference to a finished one. */
-  #readClassDesc(): JavaClassDesc | null {
-    const at = this.#in.position;
-    const tc = this.#in.readUint8();
-    switch (tc) {
-      case TC.NULL:
-        return null;
-      case TC.CLASSDESC:
-      case TC.PROXYCLASSDESC: {
-        this.#enter(at);
-        const desc = tc === TC.CLASSDESC ? this.#readNonProxyDesc(at) : this.#readProxyDesc(at);
-        this.#depth--;
-        return desc;
-      }
-      case TC.REFERENCE: {
-        const value = this.#lookup(at);
-        if (!isClassDesc(value)) {
-          throw new JavaSerializationError("back-reference to a non-descriptor where a class descriptor was expected", at);
-        }
-        // A descriptor still being defined cannot be used: that is how hierarchy cycles are built.
-        if (this.#pendingDescs.has(value)) {
-          throw new JavaSerializationError("class descriptor refers to itself before it is complete", at);
-        }
-        return value;
-      }
-      default:
-        throw new JavaSerializationError(
-          `expected a class descriptor, found type code 0x${tc.toString(16).padStart(2, "0")}`,
-          at,
-        );
-    }
-  }
-
-  #readRequiredClassDesc(what: string): JavaClassDesc {
-    const at = this.#in.position;
-    const desc = this.#readClassDesc();
-    if (desc === null) throw new JavaSerializationError(`${what} with a null class descriptor`, at);
-    return desc;
-  }
-
-  #finishDesc(desc: Mutable<JavaClassDesc>, at: number): JavaClassDesc {
-    desc.annotations = this.#readContents();
-    desc.superClass = this.#readClassDesc();
-    desc.hierarchyDepth = 1 + (desc.superClass?.hierarchyDepth ?? 0);
-    // Bounds the per-object work: hierarchies can otherwise grow one class per reference.
-    if (desc.hierarchyDepth > this.#maxDepth) {
-      throw new JavaSerializationError(`class hierarchy deeper than maxDepth (${this.#maxDepth})`, at);
-    }
-    this.#pendingDescs.delete(desc);
-    return desc;
-  }
-
-  #newDesc(at: number): Mutable<JavaClassDesc> {
-    const desc: Mutable<JavaClassDesc> = {
-      kind: "classDesc",
-      name: "",
-      serialVersionUID: 0n,
-      flags: 0,
-      fields: [],
-      annotations: EMPTY_CONTENTS,
-      superClass: null,
-      proxyInterfaces: null,
-      hierarchyDepth: 1,
-    };
-    // Java assigns the handle before reading the descriptor body.
-    this.#assign(desc, at);
-    this.#pendingDescs.add(desc);
-    return desc;
-  }
-
-  #readNonProxyDesc(at: number): JavaClassDesc {
-    const desc = this.#newDesc(at);
-    desc.name = this.#readUtf("class name");
-    desc.serialVersionUID = this.#in.readInt64();
-    desc.flags = this.#in.readUint8();
-    if ((desc.flags & SC.SERIALIZABLE) !== 0 && (desc.flags & SC.EXTERNALIZABLE) !== 0) {
-      throw new JavaSerializationError(`class ${desc.name} is flagged both serializable and externalizable`, at);
-    }
-    const count = this.#in.readInt16();
-    if (count < 0) throw new JavaSerializationError(`negative field count ${count} in class ${desc.name}`, at);
-    const fields: JavaFieldDesc[] = [];
-    let sawObjectField = false;
-    for (let i = 0; i < count; i++) {
-      const fieldAt = this.#in.position;
-      const code = this.#in.readUint8();
-      const name = this.#readUtf("field name");
-      let className: string | null = null;
-      if (code === 0x4c /* L */ || code === 0x5b /* [ */) {
-        className = this.#readTypeString();
-        sawObjectField = true;
-      } else if (primitiveSize(code) === 0) {
-        throw new JavaSerializationError(
-          `invalid type code 0x${code.toString(16)} for field ${name} of class ${desc.name}`,
-          fieldAt,
-        );
-      } else if (sawObjectField) {
-        // Values are read primitives-first, so Java rejects this order too.
-        throw new JavaSerializationError(`illegal field order in class ${desc.name}`, fieldAt);
-      }
-      fields.push({ typeCode: String.fromCharCode(code), name, className });
-    }
-    desc.fields = fields;
-    return this.#finishDesc(desc, at);
-  }
-
-  #readTypeString(): string {
-    const at = this.#in.position;
-    const tc = this.#in.readUint8();
-    if (tc === TC.STRING || tc === TC.LONGSTRING) return this.#readString(tc, at);
-    if (tc === TC.REFERENCE) {
-      const value = this.#lookup(at);
-      if (typeof value === "string") return value;
-    }
-    throw new JavaSerializationError("expected a field type string", at);
-  }
-
-  #readProxyDesc(at: number): JavaClassDesc {
-    const desc = this.#newDesc(at);
-    desc.flags = SC.SERIALIZABLE;
-    const count = this.#in.readInt32();
-    if (count < 0 || count > 65535) {
-      throw new JavaSerializationError(`invalid proxy interface count ${count}`, at);
-    }
-    const names: string[] = [];
-    for (let i = 0; i < count; i++) names.push(this.#readUtf("proxy interface name"));
-    desc.proxyInterfaces = names;
-    return this.#finishDesc(desc, at);
-  }
-
   #readOrdinaryObject(at: number): JavaObject {
-    const classDesc = this.#readRequiredClassDesc("object");
+    const classDesc = this.#descs.readRequired("object");
     if (classDesc.name.startsWith("[") || (classDesc.flags & SC.ENUM) !== 0) {
       throw new JavaSerializationError(`TC_OBJECT of class ${classDesc.name}, which is an array or enum`, at);
     }
     const classData: JavaClassData[] = [];
     const obj: JavaObject = { kind: "object", classDesc, classData };
-    this.#assign(obj, at);
+    this.#s.assign(obj, at);
 
     if ((classDesc.flags & SC.EXTERNALIZABLE) !== 0) {
       // Without SC_BLOCK_DATA (protocol 1) only the class itself knows the data's length.
@@ -484,7 +259,7 @@ export class ObjectStreamReader {
   }
 
   #readArray(at: number): JavaArray {
-    const classDesc = this.#readRequiredClassDesc("array");
+    const classDesc = this.#descs.readRequired("array");
     const name = classDesc.name;
     const code = name.length >= 2 && name.charCodeAt(0) === 0x5b ? name.charCodeAt(1) : 0;
     const size = primitiveSize(code);
@@ -502,7 +277,7 @@ export class ObjectStreamReader {
     if (size === 0) {
       const elements: JavaValue[] = [];
       const array: JavaArray = { kind: "array", classDesc, elementType, elements };
-      this.#assign(array, at);
+      this.#s.assign(array, at);
       for (let i = 0; i < length; i++) {
         const elementAt = this.#in.position;
         const item = this.#readItem(VALUE);
@@ -517,67 +292,21 @@ export class ObjectStreamReader {
       kind: "array",
       classDesc,
       elementType,
-      elements: this.#readPrimitiveElements(code, length),
+      elements: readPrimitiveElements(this.#in, code, length),
     };
-    this.#assign(array, at);
+    this.#s.assign(array, at);
     return array;
   }
 
-  #readPrimitiveElements(code: number, length: number): JavaPrimitiveArray {
-    const r = this.#in;
-    switch (code) {
-      case 0x42: { // B
-        const a = new Int8Array(length);
-        a.set(r.readBytes(length)); // converts 0..255 to -128..127
-        return a;
-      }
-      case 0x43: {
-        const a = new Uint16Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readUint16();
-        return a;
-      }
-      case 0x44: {
-        const a = new Float64Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readFloat64();
-        return a;
-      }
-      case 0x46: {
-        const a = new Float32Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readFloat32();
-        return a;
-      }
-      case 0x49: {
-        const a = new Int32Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readInt32();
-        return a;
-      }
-      case 0x4a: {
-        const a = new BigInt64Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readInt64();
-        return a;
-      }
-      case 0x53: {
-        const a = new Int16Array(length);
-        for (let i = 0; i < length; i++) a[i] = r.readInt16();
-        return a;
-      }
-      default: { // Z
-        const a: boolean[] = [];
-        for (let i = 0; i < length; i++) a.push(r.readBoolean());
-        return a;
-      }
-    }
-  }
-
   #readEnum(at: number): JavaEnumConstant {
-    const classDesc = this.#readRequiredClassDesc("enum constant");
+    const classDesc = this.#descs.readRequired("enum constant");
     const value: Mutable<JavaEnumConstant> = { kind: "enum", classDesc, constantName: "" };
-    this.#assign(value, at);
+    this.#s.assign(value, at);
     const nameAt = this.#in.position;
     const tc = this.#in.readUint8();
     let name: unknown;
-    if (tc === TC.STRING || tc === TC.LONGSTRING) name = this.#readString(tc, nameAt);
-    else if (tc === TC.REFERENCE) name = this.#lookup(nameAt);
+    if (tc === TC.STRING || tc === TC.LONGSTRING) name = this.#s.readString(tc, nameAt);
+    else if (tc === TC.REFERENCE) name = this.#s.lookup(nameAt);
     if (typeof name !== "string") {
       throw new JavaSerializationError("enum constant name is not a string", nameAt);
     }
@@ -588,10 +317,6 @@ export class ObjectStreamReader {
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, "0");
-}
-
-function isBlockData(item: Item): item is JavaBlockData {
-  return typeof item === "object" && item !== null && (item as { kind: string }).kind === "blockData";
 }
 
 /**

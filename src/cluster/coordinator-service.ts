@@ -39,6 +39,11 @@ export interface CoordinatorServiceOptions extends Omit<ServerOptions, "protocol
    * coordinators read one etcd; task managers then register in etcd, not here).
    */
   locations?: KvStateLocationOracle;
+  /**
+   * Close `locations` (when it has a `close()`, as {@link EtcdLocations} has) after the service closes:
+   * for a registry made only for this service. @default false
+   */
+  closeLocations?: boolean;
   /** Where refused registrations and expiries are reported. @default console.warn */
   log?: (message: string) => void;
 }
@@ -92,6 +97,7 @@ export class CoordinatorService implements AsyncDisposable {
     this.coordinator = coordinator;
     this.#token = options.token;
     this.#locations = options.locations;
+    this.#closeLocations = options.closeLocations === true;
     this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
     if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`heartbeatTimeoutMs must be positive, got ${this.#timeoutMs}.`);
     this.#log = options.log ?? ((m) => console.warn(m));
@@ -239,12 +245,8 @@ export class CoordinatorService implements AsyncDisposable {
     this.coordinator.unregisterJob(jobId);
   }
 
-  readonly #closers: (() => Promise<void>)[] = [];
-
-  /** @internal Runs `fn` after close (what serve() started alongside). */
-  onClose(fn: () => Promise<void>): void {
-    this.#closers.push(fn);
-  }
+  readonly #closeLocations: boolean;
+  #locationsClosed = false;
 
   /**
    * Stops serving: lets in-flight requests finish (up to `timeoutMs`, default the server's
@@ -254,7 +256,11 @@ export class CoordinatorService implements AsyncDisposable {
   async close(options?: { timeoutMs?: number }): Promise<void> {
     this.#stopExpiry?.();
     await this.#server.close(options);
-    for (const c of this.#closers.splice(0)) await c();
+    const closable = this.#locations as { close?: () => Promise<void> } | undefined;
+    if (this.#closeLocations && !this.#locationsClosed && typeof closable?.close === "function") {
+      this.#locationsClosed = true;
+      await closable.close();
+    }
   }
 
   /** The same as {@link close}, for `await using`. */

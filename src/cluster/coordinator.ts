@@ -3,6 +3,7 @@
  * job-manager role) and answers proxies' lookups. Used in-process by LocalCluster, or served
  * over the network ({@link Coordinator.serve}) to task managers and proxies in other processes.
  */
+import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID, KvStateID } from "../core/ids.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
@@ -54,19 +55,21 @@ export class Coordinator implements KvStateLocationOracle {
    * ```
    */
   static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
+    if (options.etcd !== undefined && options.locations !== undefined) {
+      throw new InvalidArgumentError("Coordinator.serve takes either etcd (an etcd registry it makes) or locations (one of yours), not both.");
+    }
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
       locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix, clock: options.clock });
       await locations.start();
     }
-    const service = new CoordinatorService(new Coordinator(), { ...options, locations: options.locations ?? locations });
+    const service = new CoordinatorService(new Coordinator(), locations === undefined ? options : { ...options, locations, closeLocations: true });
     try {
       await service.start();
     } catch (e) {
       await locations?.close();
       throw e;
     }
-    if (locations !== undefined) service.onClose(() => locations.close());
     return service;
   }
 

@@ -73,8 +73,7 @@ export class ServedSubtask<T = unknown, K = unknown> {
   readonly ready: Promise<void>;
   /** Resolves when cancelled; rejects with the reason when the subtask fails (e.g. a name clash). */
   readonly result: Promise<void>;
-  /** Records dropped because their key is outside {@link range}. */
-  dropped = 0;
+  #dropped = 0;
   readonly #job: KeyedJob<T, K>;
   readonly #tm: TaskManager;
   readonly #membership: Membership;
@@ -84,6 +83,11 @@ export class ServedSubtask<T = unknown, K = unknown> {
   #failure: Error | undefined;
   #settle!: { resolve: () => void; reject: (e: Error) => void };
   #pending: Promise<void>[] = [];
+
+  /** Records dropped because their key is outside {@link range}. */
+  get dropped(): number {
+    return this.#dropped;
+  }
 
   /** @internal Use TaskManager.serve. */
   constructor(job: KeyedJob<T, K>, placement: SubtaskPlacement, tm: TaskManager, membership: Membership) {
@@ -146,7 +150,7 @@ export class ServedSubtask<T = unknown, K = unknown> {
     const key = this.#job.keyBy(record);
     const keyGroup = computeKeyGroupForKeyHash(this.#job.keyType.hashCode(key), this.maxParallelism);
     if (!this.range.contains(keyGroup)) {
-      this.dropped++;
+      this.#dropped++;
       return;
     }
     for (const s of this.#steps) {

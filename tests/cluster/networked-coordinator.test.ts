@@ -7,6 +7,7 @@ import {
   computeKeyGroupRangeForOperatorIndex,
   Coordinator,
   CoordinatorClient,
+  CoordinatorService,
   CoordinatorUnauthorizedError,
   JobID,
   KeyGroupRange,
@@ -89,6 +90,22 @@ describe("networked coordinator", () => {
     assert.match(logs[0], /wrong token/);
     await using open = new CoordinatorClient(service.address!);
     await assert.rejects(open.requestKvStateLocation(JobID.random(), "x"), (e: Error) => (e as { code?: string }).code === "UNKNOWN_JOB");
+  });
+
+  test("a registry made for the service is closed with it; serve() refuses etcd and locations together", async () => {
+    let closed = 0;
+    const oracle = new Coordinator();
+    const registry = Object.assign(Object.create(oracle), { requestKvStateLocation: oracle.requestKvStateLocation.bind(oracle), close: async () => void closed++ });
+    const kept = new CoordinatorService(new Coordinator(), { locations: registry });
+    await kept.start();
+    await kept.close();
+    assert.equal(closed, 0, "not closed unless closeLocations is set");
+    const owned = new CoordinatorService(new Coordinator(), { locations: registry, closeLocations: true });
+    await owned.start();
+    await owned.close();
+    await owned.close();
+    assert.equal(closed, 1, "closed once, after the service");
+    await assert.rejects(Coordinator.serve({ etcd: "http://127.0.0.1:1", locations: oracle }), (e: Error) => (e as { code?: string }).code === "INVALID_ARGUMENT");
   });
 
   test("its frames carry their own version: a Flink port refuses them and it refuses Flink's", async () => {

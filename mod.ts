@@ -241,7 +241,14 @@ export {
   booleanArraySerializer, charArraySerializer, doubleArraySerializer, floatArraySerializer, genericArraySerializer,
   intArraySerializer, longArraySerializer, shortArraySerializer, stringArraySerializer,
 } from "./src/types/array-serializers.ts";
-export { bigDecimalSerializer, bigIntegerSerializer, Decimal, javaBigIntegerHash } from "./src/types/big-number-serializers.ts";
+export {
+  bigDecimalSerializer,
+  bigIntegerSerializer,
+  bigIntFromJavaBytes,
+  bigIntToJavaBytes,
+  Decimal,
+  javaBigIntegerHash,
+} from "./src/types/big-number-serializers.ts";
 export {
   dateSerializer, instantSerializer, localDateSerializer, localDateTimeSerializer, localTimeSerializer,
   sqlDateSerializer, sqlTimeSerializer, sqlTimestampSerializer,

@@ -5,6 +5,8 @@
  */
 export {
   ByteReader,
+  bigIntFromJavaBytes,
+  bigIntToJavaBytes,
   ByteWriter,
   Decimal,
   Instant,

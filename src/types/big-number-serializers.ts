@@ -55,8 +55,11 @@ export class Decimal {
   }
 }
 
-/** Java `BigInteger.toByteArray()`: minimal big-endian two's complement. */
-function toByteArray(v: bigint): Uint8Array {
+/**
+ * Java's `BigInteger.toByteArray()`: the fewest big-endian two's-complement bytes that hold `v`
+ * (0 → `[0]`, 255 → `[0, 255]`, -1 → `[255]`), as Avro's decimals and Flink's BigInteger carry it.
+ */
+export function bigIntToJavaBytes(v: bigint): Uint8Array {
   let bits = 1;
   for (let x = v < 0n ? -v - 1n : v; x > 0n; x >>= 1n) bits++;
   const n = Math.ceil(bits / 8);
@@ -66,7 +69,8 @@ function toByteArray(v: bigint): Uint8Array {
   return out;
 }
 
-function fromByteArray(b: Uint8Array): bigint {
+/** Java's `new BigInteger(bytes)`: big-endian two's complement → bigint (no bytes → 0). */
+export function bigIntFromJavaBytes(b: Uint8Array): bigint {
   let x = 0n;
   for (const byte of b) x = (x << 8n) | BigInt(byte);
   return BigInt.asIntN(b.length * 8, x);
@@ -78,7 +82,7 @@ function writeBigInteger(v: bigint | null, out: ByteWriter): void {
   if (v === 0n) return out.writeInt32(1);
   if (v === 1n) return out.writeInt32(2);
   if (v === 10n) return out.writeInt32(3);
-  const b = toByteArray(v);
+  const b = bigIntToJavaBytes(v);
   out.writeInt32(b.length + 4);
   out.writeBytes(b);
 }
@@ -94,7 +98,7 @@ function readBigInteger(input: ByteReader): bigint | null {
   if (len < 4) throw new SerializationError(`BigIntSerializer: impossible length ${len}: the bytes are not a BigInteger.`);
   if (len - 4 > input.remaining) throw new TruncatedInputError(len - 4, input.remaining, "BigInteger");
   if (len === 4) throw new SerializationError("BigIntSerializer: empty magnitude: the bytes are not a BigInteger.");
-  return fromByteArray(input.readBytes(len - 4));
+  return bigIntFromJavaBytes(input.readBytes(len - 4));
 }
 
 /** Java `BigInteger.hashCode()`: over the magnitude's 32-bit words, times the sign. */

@@ -66,6 +66,15 @@ export class LocalDate {
     const m = mp < 10 ? mp + 3 : mp - 9;
     return new LocalDate(yoe + era * 400 + (m <= 2 ? 1 : 0), m, d);
   }
+  /** Date → days since 1970-01-01 (proleptic Gregorian), the inverse of {@link LocalDate.ofEpochDay}. */
+  toEpochDay(): number {
+    const y = this.year - (this.month <= 2 ? 1 : 0);
+    const era = Math.floor(y / 400);
+    const yoe = y - era * 400;
+    const doy = Math.floor((153 * (this.month + (this.month > 2 ? -3 : 9)) + 2) / 5) + this.day - 1;
+    const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+    return era * 146097 + doe - 719468;
+  }
   /** Java's toString: ISO-8601 `yyyy-MM-dd` (a `+` before years above 9999). */
   toString(): string {
     return `${year(this.year)}-${pad(this.month, 2)}-${pad(this.day, 2)}`;

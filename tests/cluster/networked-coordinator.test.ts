@@ -95,7 +95,10 @@ describe("networked coordinator", () => {
   test("a registry made for the service is closed with it; serve() refuses etcd and locations together", async () => {
     let closed = 0;
     const oracle = new Coordinator();
-    const registry = Object.assign(Object.create(oracle), { requestKvStateLocation: oracle.requestKvStateLocation.bind(oracle), close: async () => void closed++ });
+    const registry = Object.assign(Object.create(oracle), { requestKvStateLocation: oracle.requestKvStateLocation.bind(oracle), close: () => {
+      closed++;
+      return Promise.resolve();
+    } });
     const kept = new CoordinatorService(new Coordinator(), { locations: registry });
     await kept.start();
     await kept.close();

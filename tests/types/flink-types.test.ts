@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  ByteReader, ByteWriter, Decimal, fromHex, Instant, LocalDate, LocalDateTime, LocalTime, parseTypeExpression,
+  bigIntFromJavaBytes, bigIntToJavaBytes, ByteReader, ByteWriter, Decimal, fromHex, Instant, LocalDate, LocalDateTime, LocalTime, parseTypeExpression,
   pojoSerializer, longSerializer, stringSerializer, toHex, toJsonValue, type TypeSerializer,
 } from "../../mod.ts";
 
@@ -114,5 +114,25 @@ describe("Flink types (bytes as checked against Flink by npm run vectors:flink)"
     assert.throws(() => parseTypeExpression("row<id:long,string>"), { code: "TYPE_EXPRESSION" });
     assert.throws(() => parseTypeExpression("kryo<com.acme.Thing>"), (e: Error & { code: string }) =>
       e.code === "UNSUPPORTED_TYPE" && /Kryo/.test(e.message) && /pojo/.test(e.message));
+  });
+});
+
+describe("helpers the Avro entry shares with the main entry", () => {
+  test("LocalDate.toEpochDay inverts ofEpochDay (proleptic Gregorian, before 1970 too)", () => {
+    assert.equal(new LocalDate(1970, 1, 1).toEpochDay(), 0);
+    assert.equal(new LocalDate(2024, 2, 29).toEpochDay(), 19782);
+    assert.equal(new LocalDate(1969, 12, 31).toEpochDay(), -1);
+    for (let d = -800_000; d <= 800_000; d += 997) assert.equal(LocalDate.ofEpochDay(d).toEpochDay(), d);
+  });
+
+  test("bigIntToJavaBytes / bigIntFromJavaBytes are Java's BigInteger.toByteArray and new BigInteger(bytes)", () => {
+    const cases: [bigint, number[]][] = [[0n, [0]], [1n, [1]], [127n, [127]], [128n, [0, 128]], [255n, [0, 255]], [-1n, [255]], [-128n, [128]], [-129n, [255, 127]], [65536n, [1, 0, 0]]];
+    for (const [v, bytes] of cases) {
+      assert.deepEqual([...bigIntToJavaBytes(v)], bytes, String(v));
+      assert.equal(bigIntFromJavaBytes(Uint8Array.from(bytes)), v);
+    }
+    assert.equal(bigIntFromJavaBytes(new Uint8Array(0)), 0n);
+    const big = -(2n ** 130n) + 12345n;
+    assert.equal(bigIntFromJavaBytes(bigIntToJavaBytes(big)), big);
   });
 });

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../core/errors.ts";
+import type { Clock } from "../core/clock.ts";
 import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
 import { KvStateClientProxy, type KvStateClientProxyOptions } from "../proxy/kv-state-client-proxy.ts";
 import { KvStateServer } from "../server/kv-state-server.ts";
@@ -51,6 +52,8 @@ export interface JoinOptions extends TaskManagerOptions {
   advertisedHost?: string;
   /** Where lost and regained coordinator contact is reported. @default console.warn */
   log?: (message: string) => void;
+  /** Advanced: the time source of heartbeats, lease renewals and etcd health checks; tests hand in a fake one. @default the real clock */
+  clock?: Clock;
 }
 
 /**
@@ -97,16 +100,16 @@ export class TaskManager implements AsyncDisposable {
     let membership: Membership;
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix });
+      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix, clock: options.clock });
       await locations.start();
       oracle = locations;
-      membership = new EtcdMembership(options.etcd, { prefix: options.etcdPrefix, leaseTtlSeconds: options.leaseTtlSeconds, log: options.log });
+      membership = new EtcdMembership(options.etcd, { prefix: options.etcdPrefix, leaseTtlSeconds: options.leaseTtlSeconds, log: options.log, clock: options.clock });
     } else {
       if (options.coordinator === undefined) throw new InvalidArgumentError("TaskManager.join needs coordinator (\"host:port\") or etcd (a URL).");
       const addresses = typeof options.coordinator === "string" ? parseAddressList(options.coordinator) : [options.coordinator];
       const client = new CoordinatorClient(addresses, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
       oracle = client;
-      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log });
+      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log, clock: options.clock });
     }
     const tm = new TaskManager(0, oracle, options, { membership });
     if (locations !== undefined) tm.#closers.push(() => locations.close());

@@ -4,7 +4,7 @@ import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { LocalCluster } from "../cluster/local-cluster.ts";
 import type { JobClient } from "../cluster/running-job.ts";
 import { serveMetrics } from "../net/metrics-endpoint.ts";
-import { TransportError } from "../transport/transport.ts";
+import { formatHostPort } from "../transport/address.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { untilStopped } from "./until-stopped.ts";
 import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";
@@ -34,11 +34,11 @@ async function startDemo(taskManagers: number, host: string) {
 
 export async function runLocal(o: { taskManagers: number; host: string; json: boolean; seconds?: number; metricsPort?: number }): Promise<void> {
   const { cluster, job, client } = await startDemo(o.taskManagers, o.host);
-  const proxies = cluster.proxyAddresses.map((a) => TransportError.formatEndpoint(a));
+  const proxies = cluster.proxyAddresses.map((a) => formatHostPort(a));
   const metrics = o.metricsPort === undefined
     ? undefined
     : await serveMetrics({ host: o.host, port: o.metricsPort, sources: () => [...cluster.metrics(), { role: "client", name: "demo", stats: client.stats() }] });
-  const metricsAt = metrics && TransportError.formatEndpoint(metrics.addr);
+  const metricsAt = metrics && formatHostPort(metrics.addr);
   if (o.json) {
     process.stdout.write(JSON.stringify({ jobId: job.jobId.toString(), proxies, states: DEMO_STATES, keys: EXAMPLE_KEYS, ...(metricsAt ? { metrics: metricsAt } : {}) }) + "\n");
   } else {

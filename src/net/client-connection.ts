@@ -9,7 +9,8 @@ import type { MessageBody } from "../protocol/messages.ts";
 import { ConnectError, ConnectionClosedError, ServerFailureError } from "./errors.ts";
 import { FrameSink } from "./frame-sink.ts";
 import type { StatsCounter } from "./stats.ts";
-import { type ClientTlsOptions, type Conn, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
+import type { ClientTlsOptions, Conn, Endpoint, Transport } from "../transport/transport.ts";
+import { formatHostPort } from "../transport/address.ts";
 
 /** A request waiting for its answer. */
 export interface Pending<Res> {
@@ -62,7 +63,7 @@ export class ClientConnection<Res> {
   constructor(client: ClientConnectionOwner<Res>, address: Endpoint, maxFrameLength: number, version?: number) {
     this.#client = client;
     this.address = address;
-    this.label = TransportError.formatEndpoint(address);
+    this.label = formatHostPort(address);
     this.#version = version;
     this.#decoder = new FrameDecoder({ maxFrameLength, version });
   }

@@ -10,12 +10,13 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
+import { formatHostPort } from "../transport/address.ts";
 import { AbortWatch } from "./abort-watch.ts";
 import { ClientConnection, type ClientConnectionOwner, type Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
-import { type ClientTlsOptions, type Endpoint, type Transport, TransportError } from "../transport/transport.ts";
+import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 
 /** Options of a {@link Client}. */
 export interface ClientOptions {
@@ -141,7 +142,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   sendRequest(address: Endpoint, request: Req, options: RequestOptions = {}): Promise<Res> {
     if (this.#closed) return Promise.reject(new ClientClosedError(this.name));
     const signal = options.signal;
-    if (signal?.aborted) return Promise.reject(new RequestAbortedError(`Request to ${TransportError.formatEndpoint(address)}`, signal.reason));
+    if (signal?.aborted) return Promise.reject(new RequestAbortedError(`Request to ${formatHostPort(address)}`, signal.reason));
     const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
     if (timeoutMs !== undefined && !(timeoutMs > 0)) {
       return Promise.reject(new InvalidArgumentError(`timeoutMs must be a positive number, got ${timeoutMs}.`));
@@ -165,7 +166,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   #connectionFor(address: Endpoint): ClientConnection<Res> {
     const last = this.#lastConnection;
     if (address === this.#lastAddress && last !== undefined && !last.closed) return last;
-    const key = TransportError.formatEndpoint(address);
+    const key = formatHostPort(address);
     let c = this.#connections.get(key);
     if (c === undefined) {
       c = new ClientConnection(this.#owner, { hostname: address.hostname, port: address.port }, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);

@@ -14,6 +14,7 @@ import type {
   TransportErrorCode,
 } from "./transport.ts";
 import { TransportError } from "./transport.ts";
+import { formatHostPort } from "./address.ts";
 import { ReceiveGate } from "./receive-gate.ts";
 import { SendState } from "./send-state.ts";
 
@@ -265,7 +266,7 @@ async function connect(opts: ConnectOptions): Promise<Conn> {
   if (tls?.rejectUnauthorized === false) {
     throw new TransportError(
       "TLS",
-      `Cannot connect to ${TransportError.formatEndpoint(addr)}: Deno cannot skip certificate verification ` +
+      `Cannot connect to ${formatHostPort(addr)}: Deno cannot skip certificate verification ` +
         "per connection. Pass the server's CA as tls.ca, or use the node transport.",
       { address: addr },
     );
@@ -273,7 +274,7 @@ async function connect(opts: ConnectOptions): Promise<Conn> {
   if (tls?.cert !== undefined && tls.serverName !== undefined) {
     throw new TransportError(
       "TLS",
-      `Cannot connect to ${TransportError.formatEndpoint(addr)}: Deno's native TLS cannot combine tls.serverName ` +
+      `Cannot connect to ${formatHostPort(addr)}: Deno's native TLS cannot combine tls.serverName ` +
         "with a client certificate. Connect by that name, or use the node transport.",
       { address: addr },
     );
@@ -313,7 +314,7 @@ async function listen(opts: ListenOptions): Promise<Listener> {
   if (tls?.requestClientCert) {
     throw new TransportError(
       "TLS",
-      `Cannot listen on ${TransportError.formatEndpoint(at)}: Deno's native TLS listener cannot verify client ` +
+      `Cannot listen on ${formatHostPort(at)}: Deno's native TLS listener cannot verify client ` +
         "certificates. Use the node transport for mutual TLS.",
       { address: at },
     );

@@ -282,7 +282,7 @@ export class TransportError extends QueryableStateError {
     const detail = code === "TLS" || code === "UNKNOWN" || code === "ABORTED" || code === "PERMISSION_DENIED"
       ? cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause)
       : "";
-    const where = address === undefined ? "" : ` ${TransportError.formatEndpoint(address)}`;
+    const where = address === undefined ? "" : ` ${formatHostPort(address)}`;
     return new TransportError(code, `Cannot ${op}${where}: ${what}${detail ? ` (${detail})` : ""}. ${todo}.`, {
       cause,
       address,
@@ -311,7 +311,10 @@ export class TransportError extends QueryableStateError {
     return undefined;
   }
 
-  /** `host:port`, with brackets around IPv6 literals (the same as {@link formatHostPort}). */
+  /**
+   * `host:port`, with brackets around IPv6 literals.
+   * @deprecated Use {@link formatHostPort}, the free function this calls.
+   */
   static formatEndpoint(e: Endpoint): string {
     return formatHostPort(e);
   }

@@ -44,18 +44,7 @@ export type ErrorCode =
   | "SERVER_START_FAILED"
   | "STATE_LOOKUP_FAILED"
   // sockets (TransportError), the same on every runtime
-  | "ECONNREFUSED"
-  | "ECONNRESET"
-  | "EPIPE"
-  | "ETIMEDOUT"
-  | "EADDRINUSE"
-  | "EADDRNOTAVAIL"
-  | "ENOTFOUND"
-  | "ABORTED"
-  | "CLOSED"
-  | "TLS"
-  | "PERMISSION_DENIED"
-  | "UNKNOWN"
+  | TransportErrorCode
   // keyed state and jobs
   | "READ_ONLY_STATE"
   | "KEY_GROUP_OUT_OF_RANGE"
@@ -70,3 +59,18 @@ export type ErrorCode =
   | "ETCD_UNAVAILABLE"
   // the CLI
   | "USAGE";
+
+/** The codes of a `TransportError` (socket failures), the same on every runtime. */
+export type TransportErrorCode =
+  | "ECONNREFUSED"
+  | "ECONNRESET"
+  | "EPIPE"
+  | "ETIMEDOUT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENOTFOUND"
+  | "ABORTED"
+  | "CLOSED"
+  | "TLS"
+  | "PERMISSION_DENIED"
+  | "UNKNOWN";

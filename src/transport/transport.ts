@@ -16,6 +16,7 @@
  *
  * @module
  */
+import type { TransportErrorCode } from "../core/error-codes.ts";
 import { QueryableStateError } from "../core/errors.ts";
 import { formatHostPort } from "./address.ts";
 
@@ -172,20 +173,8 @@ export interface Transport {
   listen(options: ListenOptions): Promise<Listener>;
 }
 
-/** Failure kinds, the same on every runtime. */
-export type TransportErrorCode =
-  | "ECONNREFUSED"
-  | "ECONNRESET"
-  | "EPIPE"
-  | "ETIMEDOUT"
-  | "EADDRINUSE"
-  | "EADDRNOTAVAIL"
-  | "ENOTFOUND"
-  | "ABORTED"
-  | "CLOSED"
-  | "TLS"
-  | "PERMISSION_DENIED"
-  | "UNKNOWN";
+/** Failure kinds, the same on every runtime (declared with the other codes in `src/core/error-codes.ts`). */
+export type { TransportErrorCode };
 
 /** What happened, and what to do about it, per code. */
 const EXPLAIN: Record<TransportErrorCode, readonly [string, string]> = {

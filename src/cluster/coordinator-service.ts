@@ -5,6 +5,7 @@
  * A restarted service knows nothing; task managers notice (`known: false` in the heartbeat
  * answer) and register all they serve again.
  */
+import { positiveNumber } from "../core/checks.ts";
 import { type Clock, every, realClock } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { JobID, KvStateID } from "../core/ids.ts";
@@ -98,8 +99,7 @@ export class CoordinatorService implements AsyncDisposable {
     this.#token = options.token;
     this.#locations = options.locations;
     this.#closeLocations = options.closeLocations === true;
-    this.#timeoutMs = options.heartbeatTimeoutMs ?? 10_000;
-    if (!(this.#timeoutMs > 0)) throw new InvalidArgumentError(`heartbeatTimeoutMs must be positive, got ${this.#timeoutMs}.`);
+    this.#timeoutMs = positiveNumber("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? 10_000, "milliseconds");
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#clock = options.clock ?? realClock;
     this.#server = new ServerBase(COORDINATOR_SERVER_NAME, {

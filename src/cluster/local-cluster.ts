@@ -3,6 +3,7 @@
  * proxy) in one process, on loopback ephemeral ports by default — the embedded default for
  * demos and tests.
  */
+import { positiveInteger } from "../core/checks.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { Coordinator } from "./coordinator.ts";
@@ -65,8 +66,7 @@ export class LocalCluster implements AsyncDisposable {
    * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `taskManagers` is not a positive integer
    */
   static async start(options: LocalClusterOptions = {}): Promise<LocalCluster> {
-    const n = options.taskManagers ?? 2;
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`taskManagers must be a positive integer, got ${n}.`);
+    const n = positiveInteger("taskManagers", options.taskManagers ?? 2);
     const coordinator = new Coordinator();
     // Every proxy of the cluster asks every state server of the cluster in-process.
     const servers: KvStateServer[] = [];

@@ -4,9 +4,9 @@
  * request ids per connection; per-request timeouts and AbortSignals; a failed connection
  * fails exactly the requests that were on it, and the next request reconnects.
  */
+import { positiveNumber } from "../core/checks.ts";
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import type { Clock } from "../core/clock.ts";
-import { InvalidArgumentError } from "../core/errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
@@ -104,7 +104,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     }, options.clock);
     for (const k of ["connectTimeoutMs", "requestTimeoutMs"] as const) {
       const v = options[k];
-      if (v !== undefined && !(v > 0)) throw new InvalidArgumentError(`${k} must be a positive number of milliseconds, got ${v}.`);
+      if (v !== undefined && !(k === "requestTimeoutMs" && v === Infinity)) positiveNumber(k, v, "milliseconds");
     }
     this.#owner = {
       counters: this.#counters,
@@ -143,15 +143,21 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     if (this.#closed) return Promise.reject(new ClientClosedError(this.name));
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new RequestAbortedError(`Request to ${formatHostPort(address)}`, signal.reason));
-    const timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
-    if (timeoutMs !== undefined && !(timeoutMs > 0)) {
-      return Promise.reject(new InvalidArgumentError(`timeoutMs must be a positive number, got ${timeoutMs}.`));
+    let timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
+    // Infinity: no deadline (a timer of Infinity ms would fire at once).
+    if (timeoutMs === Infinity) timeoutMs = undefined;
+    if (timeoutMs !== undefined) {
+      try {
+        positiveNumber("timeoutMs", timeoutMs, "milliseconds");
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     return new Promise<Res>((resolve, reject) => {
       const c = this.#connectionFor(address);
       const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), connection: c, id: -1, done: false };
       this.#counters.requests++;
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      if (timeoutMs !== undefined) {
         p.timeoutMs = timeoutMs;
         this.#deadlines.add(p, timeoutMs);
       }

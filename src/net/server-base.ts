@@ -4,10 +4,10 @@
  * range, decodes frames, runs many requests per connection concurrently, answers each by its
  * request id, applies backpressure and shuts down gracefully.
  */
+import { positiveInteger, positiveNumber } from "../core/checks.ts";
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import { type Clock, realClock, type TimerHandle } from "../core/clock.ts";
-import { InvalidArgumentError } from "../core/errors.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ServerStartError } from "./errors.ts";
 import { parsePortRange } from "./port-range.ts";
@@ -109,19 +109,10 @@ export class ServerBase<Req> implements AsyncDisposable {
     this.name = name;
     this.#options = options;
     this.#ports = parsePortRange(options.port ?? 0);
-    const maxInFlight = options.maxInFlightPerConnection ?? 1024;
-    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
-      throw new InvalidArgumentError(`maxInFlightPerConnection must be a positive integer, got ${maxInFlight}.`);
-    }
-    this.#maxConnections = options.maxConnections ?? 10_000;
-    if (!Number.isInteger(this.#maxConnections) || this.#maxConnections < 1) {
-      throw new InvalidArgumentError(`maxConnections must be a positive integer, got ${this.#maxConnections}.`);
-    }
+    const maxInFlight = positiveInteger("maxInFlightPerConnection", options.maxInFlightPerConnection ?? 1024);
+    this.#maxConnections = positiveInteger("maxConnections", options.maxConnections ?? 10_000);
     this.#clock = options.clock ?? realClock;
-    const frameTimeoutMs = options.frameTimeoutMs ?? 30_000;
-    if (!(frameTimeoutMs > 0)) {
-      throw new InvalidArgumentError(`frameTimeoutMs must be a positive number of milliseconds, got ${frameTimeoutMs}.`);
-    }
+    const frameTimeoutMs = positiveNumber("frameTimeoutMs", options.frameTimeoutMs ?? 30_000, "milliseconds");
     this.#owner = {
       name,
       handler,

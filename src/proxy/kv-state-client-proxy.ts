@@ -4,6 +4,7 @@
  * lookup), forwards a KvStateInternalRequest, and relays the answer. Stale locations and
  * connection failures trigger a fresh lookup and a bounded, backed-off retry.
  */
+import { positiveNumber } from "../core/checks.ts";
 import { type Clock, realClock, sleep, type TimerHandle } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
@@ -131,13 +132,13 @@ export class KvStateClientProxy implements AsyncDisposable {
   constructor(options: KvStateClientProxyOptions) {
     if (!options?.oracle) throw new InvalidArgumentError("KvStateClientProxy needs an oracle (the coordinator) to look locations up.");
     this.#oracle = options.oracle;
-    this.#maxAttempts = positive("maxAttempts", options.maxAttempts ?? 8);
-    this.#initialDelay = positive("retryInitialDelayMs", options.retryInitialDelayMs ?? 10);
-    this.#maxDelay = positive("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
-    this.#timeoutMs = positive("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
+    this.#maxAttempts = positiveNumber("maxAttempts", options.maxAttempts ?? 8);
+    this.#initialDelay = positiveNumber("retryInitialDelayMs", options.retryInitialDelayMs ?? 10);
+    this.#maxDelay = positiveNumber("retryMaxDelayMs", options.retryMaxDelayMs ?? 500);
+    this.#timeoutMs = positiveNumber("requestTimeoutMs", options.requestTimeoutMs ?? 5000);
     this.#localServers = options.localServers ?? [];
     this.#diagnostics = options.diagnostics;
-    this.#maxStateNameLength = positive("maxStateNameLength", options.maxStateNameLength ?? 4096);
+    this.#maxStateNameLength = positiveNumber("maxStateNameLength", options.maxStateNameLength ?? 4096);
     this.#clock = options.clock ?? realClock;
     this.#client = new Client(PROXY_CLIENT_NAME, KvStateResponse.decode, {
       clock: options.clock,
@@ -330,7 +331,4 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function positive(name: string, v: number): number {
-  if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) throw new InvalidArgumentError(`${name} must be a positive number, got ${v}.`);
-  return v;
-}
+

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { InvalidArgumentError, parsePortRange } from "../../mod.ts";
+import { Coordinator, CoordinatorService, InvalidArgumentError, KvStateClientProxy, KvStateServer, LocalCluster, parsePortRange, QueryableStateClient } from "../../mod.ts";
+import { Client } from "../../protocol.ts";
 import { StatsCounter, sumStats } from "../../src/net/stats.ts";
 
 describe("StatsCounter", () => {
@@ -40,5 +41,27 @@ describe("parsePortRange", () => {
     }
     assert.throws(() => parsePortRange(70000), { message: "Invalid port configuration. Port must be between 0 and 65535, but was 70000." });
     assert.throws(() => parsePortRange(1.5), InvalidArgumentError);
+  });
+});
+
+describe("positive options", () => {
+  test("counts and durations that are not positive and finite are refused with INVALID_ARGUMENT, naming the option", async () => {
+    const refused = (fn: () => unknown, name: string) =>
+      assert.throws(fn, (e: unknown) => e instanceof InvalidArgumentError && e.message.startsWith(`${name} must be a positive`), name);
+    const oracle = new Coordinator();
+    for (const bad of [0, -1, NaN, Infinity]) {
+      refused(() => new KvStateServer({ frameTimeoutMs: bad }), "frameTimeoutMs");
+      if (bad !== Infinity) refused(() => new QueryableStateClient("127.0.0.1", 1, { requestTimeoutMs: bad }), "requestTimeoutMs");
+      refused(() => new KvStateClientProxy({ oracle, requestTimeoutMs: bad }), "requestTimeoutMs");
+      refused(() => new CoordinatorService(oracle, { heartbeatTimeoutMs: bad }), "heartbeatTimeoutMs");
+    }
+    for (const bad of [0, 1.5, -3, Infinity]) refused(() => new KvStateServer({ maxConnections: bad }), "maxConnections");
+    await assert.rejects(LocalCluster.start({ taskManagers: 0 }), (e: unknown) => e instanceof InvalidArgumentError && /taskManagers must be a positive integer/.test(e.message));
+    const client = new Client("c", (b) => b, {});
+    const to = { hostname: "127.0.0.1", port: 1 }, body = { serialize: () => new Uint8Array(0) } as never;
+    await assert.rejects(client.sendRequest(to, body, { timeoutMs: NaN }), /timeoutMs must be a positive number/);
+    // Infinity means no deadline (as the client's documented requestTimeoutMs): the request gets as far as connecting.
+    await assert.rejects(client.sendRequest(to, body, { timeoutMs: Infinity }), (e: unknown) => (e as { code?: string }).code === "CONNECT_FAILED");
+    await client.close();
   });
 });

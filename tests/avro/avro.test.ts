@@ -9,22 +9,12 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { AvroDecodeError, AvroSchemaError, avroSerializer } from "../../avro.ts";
 import {
-  ByteReader, ByteWriter, Decimal, detectRuntime, fromHex, Instant, LocalCluster, LocalDate, LocalDateTime, LocalTime,
-  parseTypeExpression, QueryableStateClient, stringSerializer, toHex, toJsonValue, type TypeSerializer, valueState,
+  Decimal, detectRuntime, Instant, LocalCluster, LocalDate, LocalDateTime, LocalTime,
+  parseTypeExpression, QueryableStateClient, stringSerializer, toJsonValue, type TypeSerializer, valueState,
 } from "../../mod.ts";
+import { hex, read } from "../helpers/bytes.ts";
 import { runGet } from "../../src/cli/get.ts";
 
-function hex<T>(s: TypeSerializer<T>, v: T): string {
-  const w = new ByteWriter();
-  s.serialize(v, w);
-  return toHex(w.view());
-}
-function read<T>(s: TypeSerializer<T>, h: string): T {
-  const r = new ByteReader(fromHex(h));
-  const v = s.deserialize(r);
-  assert.equal(r.remaining, 0);
-  return v;
-}
 function roundTrip<T>(s: TypeSerializer<T>, v: T): T {
   return read(s, hex(s, v));
 }

@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  bigIntFromJavaBytes, bigIntToJavaBytes, ByteReader, ByteWriter, Decimal, fromHex, Instant, LocalDate, LocalDateTime, LocalTime, parseTypeExpression,
-  pojoSerializer, longSerializer, stringSerializer, toHex, toJsonValue, type TypeSerializer,
+  bigIntFromJavaBytes, bigIntToJavaBytes, Decimal, Instant, LocalDate, LocalDateTime, LocalTime, parseTypeExpression,
+  pojoSerializer, longSerializer, stringSerializer, toHex, toJsonValue,
 } from "../../mod.ts";
+import { hex, read } from "../helpers/bytes.ts";
 
-function hex<T>(s: TypeSerializer<T>, v: T): string {
-  const w = new ByteWriter();
-  s.serialize(v, w);
-  return toHex(w.view());
-}
-function read<T>(s: TypeSerializer<T>, h: string): T {
-  const r = new ByteReader(fromHex(h));
-  const v = s.deserialize(r);
-  assert.equal(r.remaining, 0);
-  return v;
-}
 function code(fn: () => unknown): string {
   try {
     fn();

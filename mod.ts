@@ -172,7 +172,7 @@ export {
 // coordinator, locations and the client proxy
 export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-location.ts";
 export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
-export type { KvStateLocationOracle } from "./src/proxy/location-oracle.ts";
+export type { KvStateLocationOracle, ListedState, StateListing } from "./src/proxy/location-oracle.ts";
 export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator } from "./src/cluster/coordinator.ts";
 export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";

@@ -1,5 +1,5 @@
 /**
- * Checks a golden-vector file (schema: shared/vectors/README.md) against the public API of
+ * Checks a golden-vector file (schema: tests/fixtures/vectors/README.md) against the public API of
  * mod.ts, in both directions wherever a vector allows. Prints one line per failure and ends
  * with `N passed, M failed`. Exit code 1 when anything failed, a category or field is not
  * understood, or a vector could not be checked.

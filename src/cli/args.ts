@@ -2,6 +2,7 @@
  * Command-line parsing for qstate: each command declares its flags once, and that declaration
  * gives the parser, `--help`, did-you-mean suggestions and environment defaults.
  */
+import type { ErrorCode } from "../core/error-codes.ts";
 import { QueryableStateError } from "../core/errors.ts";
 
 /** One `--flag` of a command. */
@@ -25,14 +26,33 @@ export interface CommandSpec {
   /** More lines for `qstate NAME --help`. */
   readonly details?: string;
   readonly flags: readonly FlagSpec[];
+  /** Command lines to copy, each with a `# comment` line above it, shown last in `--help`. */
+  readonly examples?: readonly string[];
 }
 
-/** A mistake on the command line (exit code 2); `command` names whose `--help` to point at. */
+/**
+ * A mistake on the command line (exit code 2); `command` names whose `--help` to point at. Its code is
+ * `USAGE`, or the code of the library error that found the mistake (`TYPE_EXPRESSION` for a bad --key-type,
+ * `INVALID_ARGUMENT` for a bad --job), so `--json` output keeps the specific code.
+ */
 export class UsageError extends QueryableStateError {
   readonly command: string | undefined;
-  constructor(message: string, command?: string) {
-    super("USAGE", message);
+  constructor(message: string, command?: string, options: { code?: ErrorCode; cause?: unknown } = {}) {
+    super(options.code ?? "USAGE", message, { cause: options.cause });
     this.command = command;
+  }
+}
+
+/**
+ * Runs `parse` (the reading of a command's flag values) and turns a library error it throws into a
+ * {@link UsageError} with the same code and message: every mistake in what was typed exits with 2.
+ */
+export function asUsage<T>(command: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof UsageError || !(e instanceof QueryableStateError)) throw e;
+    throw new UsageError(e.message, command, { code: e.code, cause: e });
   }
 }
 
@@ -76,7 +96,7 @@ export function parseArgs(spec: CommandSpec, args: readonly string[], env: Reado
   return out;
 }
 
-/** `qstate NAME --help`. */
+/** `qstate NAME --help`: the summary, details, one aligned row per flag (and --help), then examples. */
 export function helpFor(spec: CommandSpec): string {
   const rows = spec.flags.map((f) => {
     const left = `  --${f.name}${f.value ? ` ${f.value}` : ""}`;
@@ -84,9 +104,11 @@ export function helpFor(spec: CommandSpec): string {
       .filter(Boolean).join(", ");
     return [left, `${f.help}${extra ? ` (${extra})` : ""}`];
   });
-  const width = Math.max(0, ...rows.map(([l]) => l.length));
+  rows.push(["  --help", "show this help"]);
+  const width = Math.max(...rows.map(([l]) => l.length));
   const flags = rows.map(([l, r]) => `${l.padEnd(width)}  ${r}`).join("\n");
-  return `qstate ${spec.name}: ${spec.summary}\n${spec.details ? `\n${spec.details}\n` : ""}\nFlags:\n${flags}\n  --help${" ".repeat(Math.max(1, width - 5))} show this help\n`;
+  const examples = spec.examples?.length ? `\nExamples:\n${spec.examples.map((e) => `  ${e.replaceAll("\n", "\n  ")}`).join("\n\n")}\n` : "";
+  return `qstate ${spec.name}: ${spec.summary}\n${spec.details ? `\n${spec.details}\n` : ""}\nFlags:\n${flags}\n${examples}`;
 }
 
 /** The candidate closest to `word` (at most two edits, or a prefix), for "did you mean". */

@@ -1,12 +1,13 @@
 /** The qstate commands for deployments across processes: coordinator, taskmanager, cluster. */
-import { type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
+import { asUsage, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
+import { JobID } from "../core/ids.ts";
 import type { Command } from "./commands.ts";
 import { runCoordinator, runTaskManager } from "./roles.ts";
-import { type CliRuntime, RUNTIMES } from "./runtime-command.ts";
+import { type CliRuntime, findRuntime, RUNTIME_INSTALL, RUNTIMES } from "./runtime-command.ts";
 import { runCluster } from "./supervisor.ts";
 
 const json = { name: "json", help: "print one JSON line once ready (errors too, as {\"error\": ...})" } as const;
-const token = { name: "token", value: "SECRET", help: "shared secret a task manager needs to register", env: "QSTATE_TOKEN" } as const;
+const token = { name: "token", value: "SECRET", help: "shared secret a task manager needs to register (prefer the env variable: argv is visible in ps)", env: "QSTATE_TOKEN" } as const;
 const etcd = { name: "etcd", value: "URL", help: "keep locations in etcd (its JSON gateway, e.g. http://10.0.0.9:2379)", env: "QSTATE_ETCD" } as const;
 
 function nonNegative(flags: Flags, name: string, command: string): number {
@@ -27,6 +28,10 @@ const coordinator: Command = {
     { name: "heartbeat-timeout", value: "MS", help: "drop a silent task manager's registrations after this long", default: "10000" },
     etcd,
     json,
+  ],
+  examples: [
+    "# the token from the environment (never on the command line: argv is visible in ps)\n" +
+    "QSTATE_TOKEN=\"$(cat /run/secrets/qstate-token)\" qstate coordinator --host 0.0.0.0 --port 6124",
   ],
   async run(f) {
     await runCoordinator({
@@ -61,11 +66,17 @@ const taskmanager: Command = {
     { name: "heartbeat-interval", value: "MS", help: "how often to heartbeat the coordinator", default: "1000" },
     json,
   ],
+  examples: [
+    "# subtask 0 of 2, listening on every interface, reached by others at 10.0.0.7\n" +
+    "QSTATE_TOKEN=… qstate taskmanager --coordinator 10.0.0.5:6124 --job 379d0a… --subtask 0 --parallelism 2 \\\n" +
+    "  --host 0.0.0.0 --advertised-host 10.0.0.7 --proxy-port 9069",
+  ],
   async run(f) {
     const parallelism = positiveInt(f, "parallelism", "taskmanager");
     const subtask = nonNegative(f, "subtask", "taskmanager");
     if (subtask >= parallelism) throw new UsageError(`--subtask must be in [0, ${parallelism}).`, "taskmanager");
     if (f.coordinator === undefined && f.etcd === undefined) throw new UsageError("give --coordinator HOST:PORT or --etcd URL.", "taskmanager");
+    asUsage("taskmanager", () => JobID.fromHex(f.job as string));
     await runTaskManager({
       coordinator: optionalString(f, "coordinator"),
       etcd: optionalString(f, "etcd"),
@@ -103,10 +114,22 @@ const cluster: Command = {
     etcd,
     json,
   ],
+  examples: [
+    "# three task managers, one per runtime; prints the proxies and a query to try on each state\n" +
+    "qstate cluster --task-managers 3 --runtimes node,deno,bun",
+  ],
   async run(f) {
     const runtimes = (f.runtimes as string).split(",").map((r) => r.trim());
     for (const r of runtimes) {
       if (!(RUNTIMES as readonly string[]).includes(r)) throw new UsageError(`unknown runtime '${r}' in --runtimes: use ${RUNTIMES.join(", ")}.`, "cluster");
+      if (findRuntime(r as CliRuntime) === undefined) {
+        throw new UsageError(
+          `--runtimes names ${r}, which is not installed here (no '${r}' in ./node_modules/.bin or on PATH): ` +
+            `${RUNTIME_INSTALL[r as CliRuntime]}, or leave ${r} out of --runtimes.`,
+          "cluster",
+          { code: "RUNTIME_NOT_FOUND" },
+        );
+      }
     }
     await runCluster({
       taskManagers: positiveInt(f, "task-managers", "cluster"),

@@ -7,7 +7,8 @@ import { runDemo, runLocal } from "./local.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
-import { type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
+import { listStates, statesText } from "./states.ts";
+import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
 
 /** A command: its spec, and its action over the parsed flags (resolves to the exit code). */
 export interface Command extends CommandSpec {
@@ -40,6 +41,10 @@ const local: Command = {
     { name: "metrics-port", value: "PORT", help: "serve Prometheus metrics at http://HOST:PORT/metrics (0: a free port)" },
     json,
   ],
+  examples: [
+    "# two task managers; prints the job id, the proxies, the states and a query to try on each\nqstate local",
+    "# machine-readable, metrics on port 9249, stop after a minute\nqstate local --json --metrics-port 9249 --duration 60",
+  ],
   async run(f) {
     const port = optionalString(f, "metrics-port");
     if (port !== undefined && !/^\d+$/.test(port)) throw new UsageError(`--metrics-port must be a port number, got '${port}'.`, "local");
@@ -62,6 +67,7 @@ const demo: Command = {
     { name: "host", value: "HOST", help: "address to listen on", default: "127.0.0.1" },
     { name: "duration", value: "SEC", help: "stop after this many seconds" },
   ],
+  examples: ["# what npm start runs, for ten seconds\nqstate demo --duration 10"],
   async run(f) {
     await runDemo({ taskManagers: positiveInt(f, "task-managers", "demo"), host: f.host as string, seconds: seconds(f, "demo") });
     return 0;
@@ -72,7 +78,7 @@ const get: Command = {
   name: "get",
   summary: "query one key through a proxy (ours or a Flink cluster's)",
   details: "Reducing, aggregating and folding states read as --kind value. Prints the value ({\"value\": ...}\n" +
-    `with --json); on failure prints the error code and message and exits with 1.\n${TYPES}`,
+    `with --json); on failure prints the error code and message and exits with 1 (2 for a mistake in the flags).\n${TYPES}`,
   flags: [
     { name: "proxy", value: "HOST:PORT[,HOST:PORT]", help: "the proxy (or proxies: one that cannot be reached is skipped within --timeout)", env: "QSTATE_PROXY", required: true },
     { name: "job", value: "HEX", help: "the job id (32 hex digits)", env: "QSTATE_JOB", required: true },
@@ -86,6 +92,15 @@ const get: Command = {
     { name: "namespace-type", value: "TYPE", help: "the namespace's type" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
     json,
+  ],
+  examples: [
+    "# a reducing state of longs, keyed by string (the job id as `qstate local` or Flink prints it)\n" +
+    "qstate get --proxy 127.0.0.1:9069 --job 379d0a… --state event-counts --key user-0 --key-type string --value-type long",
+    "# a map state as lossless JSON, proxies and job from the environment\n" +
+    "export QSTATE_PROXY=10.0.0.7:9069,10.0.0.8:9069 QSTATE_JOB=379d0a…\n" +
+    "qstate get --state events-by-type --key user-0 --key-type string --kind map --map-key-type string --value-type long --json",
+    "# a POJO value keyed by a long\n" +
+    "qstate get --state stats --key 42 --key-type long --value-type 'pojo<com.acme.Stats>{count:long,name:string}'",
   ],
   async run(f) {
     const value = await runGet({
@@ -119,13 +134,20 @@ const explain: Command = {
     { name: "parallelism", value: "N", help: "the operator's parallelism (at most the max parallelism)", default: "4" },
     json,
   ],
+  examples: [
+    "# which key group and subtask hold key \"hello\", and the request frame's bytes\nqstate explain --key hello --key-type string",
+    "# for a job with max parallelism 256 and 8 subtasks, as JSON\nqstate explain --key 42 --key-type long --max-parallelism 256 --parallelism 8 --json",
+  ],
   run(f) {
     const maxParallelism = positiveInt(f, "max-parallelism", "explain");
     const parallelism = positiveInt(f, "parallelism", "explain");
     if (parallelism > maxParallelism) {
       throw new UsageError(`--parallelism ${parallelism} is above --max-parallelism ${maxParallelism}: a job cannot have more subtasks than key groups.`, "explain");
     }
-    const report = explainQuery({ job: f.job as string, state: f.state as string, key: f.key as string, keyType: f["key-type"] as string, maxParallelism, parallelism });
+    // Nothing is sent: every failure is a mistake in the flags.
+    const report = asUsage("explain", () =>
+      explainQuery({ job: f.job as string, state: f.state as string, key: f.key as string, keyType: f["key-type"] as string, maxParallelism, parallelism })
+    );
     if (f.json) process.stdout.write(JSON.stringify(report) + "\n");
     else {
       const width = Math.max(...Object.keys(report).map((k) => k.length));
@@ -143,6 +165,7 @@ const stats: Command = {
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
     json,
   ],
+  examples: ["# the figures of `qstate local --metrics-port 9249`\nqstate stats --metrics 127.0.0.1:9249"],
   async run(f) {
     const rows = parseMetrics(await fetchMetrics(f.metrics as string, positiveInt(f, "timeout", "stats")));
     if (f.json) process.stdout.write(JSON.stringify(Object.fromEntries(rows)) + "\n");
@@ -151,5 +174,36 @@ const stats: Command = {
   },
 };
 
+const states: Command = {
+  name: "states",
+  summary: "list the jobs a coordinator (or etcd) knows and the queryable states each registered",
+  details: "Names only: a registry knows where states are served, not their types (see `qstate local` for the demo's).\n" +
+    "--json prints [{\"jobId\",\"states\":[{\"name\",\"vertex\",\"numKeyGroups\",\"registeredKeyGroups\"}]}].",
+  flags: [
+    { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to ask", env: "QSTATE_COORDINATOR" },
+    { name: "etcd", value: "URL", help: "ask etcd (its JSON gateway) instead", env: "QSTATE_ETCD" },
+    { name: "etcd-prefix", value: "PREFIX", help: "the key prefix of the entries in etcd", default: "/queryable-state/" },
+    { name: "job", value: "HEX", help: "only this job", env: "QSTATE_JOB" },
+    { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
+    json,
+  ],
+  examples: [
+    "# every job and state registered at the coordinator of `qstate cluster`\nqstate states --coordinator 127.0.0.1:6124",
+    "# one job's states, from etcd, as JSON\nqstate states --etcd http://127.0.0.1:2379 --job 379d0a… --json",
+  ],
+  async run(f) {
+    if (f.coordinator === undefined && f.etcd === undefined) throw new UsageError("give --coordinator HOST:PORT or --etcd URL.", "states");
+    const jobs = await listStates({
+      coordinator: optionalString(f, "coordinator"),
+      etcd: optionalString(f, "etcd"),
+      etcdPrefix: f["etcd-prefix"] as string,
+      job: optionalString(f, "job"),
+      timeoutMs: positiveInt(f, "timeout", "states"),
+    });
+    process.stdout.write((f.json ? JSON.stringify(jobs) : statesText(jobs)) + "\n");
+    return 0;
+  },
+};
+
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats];

@@ -30,6 +30,23 @@ export const DEMO_STATES = [
   { name: "recent-events", kind: "list", keyType: "string", valueType: "string" },
 ];
 
+/** The `qstate get` command line that reads `state` of the demo for `key` through `proxies`. */
+export function demoGetCommand(state: typeof DEMO_STATES[number], proxies: string, jobId: string, key: string): string {
+  const kind = state.kind === "map" || state.kind === "list" ? ` --kind ${state.kind}` : "";
+  const mapKey = state.mapKeyType ? ` --map-key-type ${state.mapKeyType}` : "";
+  return `qstate get --proxy ${proxies} --job ${jobId} --state ${state.name} --key ${key} --key-type ${state.keyType} --value-type ${state.valueType}${kind}${mapKey}`;
+}
+
+/** Lines naming each demo state (kind, types) and a `qstate get` to try on it, for what `local`, `demo` and `cluster` print. */
+export function demoStateLines(proxies: string, jobId: string, key: string): string {
+  const width = Math.max(...DEMO_STATES.map((s) => s.name.length));
+  return DEMO_STATES.map((s) =>
+    `  ${s.name.padEnd(width)}  ${s.kind} state, key ${s.keyType}, ${s.kind === "map" ? `map<${s.mapKeyType},${s.valueType}>` : s.kind === "list" ? `list<${s.valueType}>` : s.valueType}
+` +
+    `  ${" ".repeat(width)}  ${demoGetCommand(s, proxies, jobId, key)}`
+  ).join("\n") + "\n";
+}
+
 /** An endless, paced source of random events (about `perSecond` of them). */
 function events(perSecond: number) {
   return async function* ({ signal }: { signal: AbortSignal }): AsyncGenerator<DemoEvent> {

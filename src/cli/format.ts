@@ -16,3 +16,16 @@ export function toText(v: unknown): string {
   const j = lossless(v);
   return typeof j === "string" ? j : JSON.stringify(j);
 }
+
+/**
+ * The library's advice names its options (`timeoutMs`); on the command line the same knob is a flag.
+ * Each pair: the option's name in a message, the flag to say instead.
+ */
+const OPTION_FLAGS: readonly [RegExp, string][] = [
+  [/\b(?:request|connect)?[tT]imeoutMs\b/g, "--timeout"],
+];
+
+/** `message` with library option names replaced by the qstate flags that set them. */
+export function forCommandLine(message: string): string {
+  return OPTION_FLAGS.reduce((m, [option, flag]) => m.replace(option, flag), message);
+}

@@ -3,7 +3,9 @@ import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
-import { avroFilesOf } from "../types/expression.ts";
+import { avroFilesOf, type TypeExpressionOptions } from "../types/expression.ts";
+import { JobID } from "../core/ids.ts";
+import { asUsage } from "./args.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
 export interface GetOptions {
@@ -22,8 +24,49 @@ export interface GetOptions {
 
 export { parseHostPort } from "../transport/address.ts";
 
-/** Runs the query; resolves with the value (a Map for map states). */
+/** A query read from the flags: everything parsed, nothing sent yet. */
+interface PreparedGet {
+  jobId: JobID;
+  key: unknown;
+  keyType: TypeSerializer<unknown>;
+  valueType: TypeSerializer<unknown>;
+  mapKeyType: TypeSerializer<unknown>;
+  namespace: { namespace?: unknown; namespaceType?: TypeSerializer<unknown> };
+}
+
+/**
+ * Runs the query; resolves with the value (a Map for map states). A mistake in the flags (job id, kind,
+ * types, key or namespace text) is a UsageError (exit code 2), found before anything is sent.
+ */
 export async function runGet(o: GetOptions): Promise<unknown> {
+  const types = await asUsageAsync("get", () => typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]));
+  const q = asUsage("get", () => prepare(o, types));
+  // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
+  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
+  try {
+    return await query(client, o, q);
+  } catch (e) {
+    throw withKindHint(e, o);
+  } finally {
+    await client.close();
+  }
+}
+
+async function asUsageAsync<T>(command: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    return asUsage(command, () => {
+      throw e;
+    });
+  }
+}
+
+function prepare(o: GetOptions, types: TypeExpressionOptions): PreparedGet {
+  const jobId = JobID.fromHex(o.job);
+  if (!KINDS.includes(o.kind)) {
+    throw new InvalidArgumentError(`Unknown --kind '${o.kind}': use value, list or map (reducing, aggregating and folding states read as value).`);
+  }
   if (avroFilesOf(o.keyType).length > 0) {
     throw new InvalidArgumentError(
       `--key-type ${o.keyType}: Avro records as keys are not supported. The proxy routes a query by the key's Java ` +
@@ -31,27 +74,21 @@ export async function runGet(o: GetOptions): Promise<unknown> {
         "not compute yet; key the state by a basic type, a tuple or a POJO with a known hash.",
     );
   }
-  const types = await typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]);
   const keyType = serializerForType(o.keyType, types);
   const valueType = serializerForType(o.valueType, types);
+  const mapKeyType = serializerForType(o.mapKeyType, types);
   const key = parseValue(o.keyType, o.key);
-  let namespace: { namespace?: unknown; namespaceType?: TypeSerializer<unknown> } = {};
+  let namespace: PreparedGet["namespace"] = {};
   if (o.namespace !== undefined || o.namespaceType !== undefined) {
     if (o.namespace === undefined || o.namespaceType === undefined) {
       throw new InvalidArgumentError("--namespace and --namespace-type go together.");
     }
     namespace = { namespace: parseValue(o.namespaceType, o.namespace), namespaceType: serializerForType(o.namespaceType, types) };
   }
-  // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
-  const client = new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
-  try {
-    return await query(client, o, key, keyType, valueType, namespace, serializerForType(o.mapKeyType, types));
-  } catch (e) {
-    throw withKindHint(e, o);
-  } finally {
-    await client.close();
-  }
+  return { jobId, key, keyType, valueType, mapKeyType, namespace };
 }
+
+const KINDS = ["value", "list", "map"];
 
 /** A value that does not decode as --kind says is most often a state of another kind. */
 function withKindHint(e: unknown, o: GetOptions): unknown {
@@ -63,28 +100,16 @@ function withKindHint(e: unknown, o: GetOptions): unknown {
   );
 }
 
-async function query(
-  client: QueryableStateClient,
-  o: GetOptions,
-  key: unknown,
-  keyType: TypeSerializer<unknown>,
-  valueType: TypeSerializer<unknown>,
-  namespace: { namespace?: unknown; namespaceType?: TypeSerializer<unknown> },
-  mapKeyType: TypeSerializer<unknown>,
-): Promise<unknown> {
-  {
-    const options = { ...namespace, timeoutMs: o.timeoutMs };
-    switch (o.kind) {
-      case "value":
-        return (await client.getKvState(o.job, o.state, key, keyType, valueState(o.state, valueType), options)).value();
-      case "list":
-        return [...(await client.getKvState(o.job, o.state, key, keyType, listState(o.state, valueType), options)).get()];
-      case "map": {
-        const m = await client.getKvState(o.job, o.state, key, keyType, mapState(o.state, mapKeyType, valueType), options);
-        return new Map(m.entries());
-      }
-      default:
-        throw new InvalidArgumentError(`Unknown --kind '${o.kind}': use value, list or map (reducing, aggregating and folding states read as value).`);
+async function query(client: QueryableStateClient, o: GetOptions, q: PreparedGet): Promise<unknown> {
+  const options = { ...q.namespace, timeoutMs: o.timeoutMs };
+  switch (o.kind) {
+    case "value":
+      return (await client.getKvState(q.jobId, o.state, q.key, q.keyType, valueState(o.state, q.valueType), options)).value();
+    case "list":
+      return [...(await client.getKvState(q.jobId, o.state, q.key, q.keyType, listState(o.state, q.valueType), options)).get()];
+    default: {
+      const m = await client.getKvState(q.jobId, o.state, q.key, q.keyType, mapState(o.state, q.mapKeyType, q.valueType), options);
+      return new Map(m.entries());
     }
   }
 }

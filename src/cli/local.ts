@@ -7,7 +7,8 @@ import { serveMetrics } from "../net/metrics-endpoint.ts";
 import { formatHostPort } from "../transport/address.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { untilStopped } from "./until-stopped.ts";
-import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, eventCounts, lastEvent } from "./demo-job.ts";
+import { DEMO_STATES, DEMO_USERS, demoJob, type DemoEvent, demoStateLines, eventCounts, lastEvent } from "./demo-job.ts";
+import { UnknownKeyOrNamespaceError } from "../protocol/remote-errors.ts";
 
 const EXAMPLE_KEYS = DEMO_USERS.slice(0, 4);
 
@@ -45,11 +46,11 @@ export async function runLocal(o: { taskManagers: number; host: string; json: bo
     process.stdout.write(
       `LocalCluster with ${cluster.taskManagers.length} task manager(s) running "${job.name}"\n` +
         `  job id:   ${job.jobId}\n  proxies:  ${proxies.join(", ")}\n` +
-        `  states:   ${DEMO_STATES.map((s) => `${s.name} (${s.kind})`).join(", ")}\n` +
         `  keys:     ${EXAMPLE_KEYS.join(", ")} (string)\n` +
         (metricsAt ? `  metrics:  http://${metricsAt}/metrics (qstate stats --metrics ${metricsAt})\n` : "") + "\n" +
-        `Query it, e.g.:\n  qstate get --proxy ${proxies[0]} --job ${job.jobId} --state event-counts --key user-0 --key-type string --value-type long\n` +
-        `Stop with Ctrl-C.\n`,
+        `Its queryable states, and a query to try on each (npm run qstate -- get ... in a checkout):\n` +
+        demoStateLines(proxies[0], job.jobId.toString(), EXAMPLE_KEYS[0]) +
+        `\nStop with Ctrl-C.\n`,
     );
   }
   await untilStopped(o.seconds);
@@ -63,6 +64,15 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ")).join("\n");
 }
 
+/**
+ * What the demo's table shows for a key whose query failed: "(no events yet)" when the job has not seen the
+ * key (UNKNOWN_KEY_OR_NAMESPACE is no error here), else the error's code.
+ */
+export function failureCell(e: unknown): string {
+  if (e instanceof UnknownKeyOrNamespaceError) return "(no events yet)";
+  return (e as { code?: string }).code ?? String(e);
+}
+
 async function snapshot(client: QueryableStateClient, job: JobClient<DemoEvent, string>): Promise<string[][]> {
   const rows = await Promise.all(DEMO_USERS.map(async (user) => {
     try {
@@ -72,7 +82,7 @@ async function snapshot(client: QueryableStateClient, job: JobClient<DemoEvent, 
       ]);
       return [user, String(count.get()), String(last.value())];
     } catch (e) {
-      return [user, "-", (e as { code?: string }).code ?? String(e)];
+      return [user, "-", failureCell(e)];
     }
   }));
   return [["key", "events", "last event"], ...rows];
@@ -82,8 +92,11 @@ async function snapshot(client: QueryableStateClient, job: JobClient<DemoEvent, 
 export async function runDemo(o: { taskManagers: number; host: string; seconds?: number }): Promise<void> {
   const { cluster, job, client } = await startDemo(o.taskManagers, o.host);
   const tty = process.stdout.isTTY === true;
+  const proxy = formatHostPort(cluster.proxyAddresses[0]);
   process.stdout.write(`Job ${job.jobId} counts events per user on ${cluster.taskManagers.length} task managers; ` +
-    `each refresh queries ${DEMO_USERS.length * 2} keys through the proxy at ${cluster.proxyAddresses[0].port}. Ctrl-C stops.\n\n`);
+    `each refresh queries ${DEMO_USERS.length * 2} keys through the proxy at ${proxy}. Ctrl-C stops.\n` +
+    `From another terminal, query its states (npm run qstate -- get ... in a checkout):\n` +
+    demoStateLines(proxy, job.jobId.toString(), EXAMPLE_KEYS[0]) + "\n");
   let stopped = false;
   const stop = untilStopped(o.seconds).then(() => (stopped = true));
   let shown = 0; // lines the last refresh drew

@@ -5,6 +5,7 @@ import { QueryableStateError } from "../core/errors.ts";
 import { VERSION } from "../version.ts";
 import { helpFor, parseArgs, suggest, UsageError } from "./args.ts";
 import { COMMANDS } from "./commands.ts";
+import { forCommandLine } from "./format.ts";
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -13,10 +14,14 @@ function usage(): string {
     `\n\nRun 'qstate COMMAND --help' for a command's flags; 'qstate --version' prints the version.\n`;
 }
 
-/** The error as one JSON object (with --json) or as `qstate: CODE: message` lines. */
-function report(e: QueryableStateError, asJson: boolean): void {
-  if (asJson) process.stdout.write(JSON.stringify({ error: { code: e.code, message: e.message } }) + "\n");
-  else process.stderr.write(`qstate: ${e.code}: ${e.message}\n`);
+/** The error as one JSON object (with --json) or as a `qstate: CODE: message` line (and where to get help). */
+function report(code: string, message: string, asJson: boolean, helpFor?: string): void {
+  message = forCommandLine(message);
+  if (asJson) process.stdout.write(JSON.stringify({ error: { code, message } }) + "\n");
+  else {
+    process.stderr.write(`qstate: ${code === "USAGE" ? "" : `${code}: `}${message}\n`);
+    if (helpFor !== undefined) process.stderr.write(`see 'qstate ${helpFor}${helpFor ? " " : ""}--help'\n`);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -44,15 +49,18 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(parseArgs(command, rest, process.env));
   } catch (e) {
     if (e instanceof UsageError) {
-      if (asJson) report(e, true);
-      else process.stderr.write(`qstate: ${e.message}\nsee 'qstate ${e.command ?? ""}${e.command ? " " : ""}--help'\n`);
+      report(e.code, e.message, asJson, e.command ?? "");
       return 2;
     }
     if (e instanceof QueryableStateError) {
-      report(e, asJson);
+      report(e.code, e.message, asJson);
       return 1;
     }
-    throw e;
+    // A bug of ours: one line (the stack trace with QSTATE_DEBUG=1), JSON under --json, exit code 70.
+    const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    report("UNEXPECTED", `${text}. This is a bug in qstate: please report it with the command line${process.env.QSTATE_DEBUG ? "" : " (QSTATE_DEBUG=1 prints the stack trace)"}.`, asJson);
+    if (process.env.QSTATE_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 70;
   }
 }
 

@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { JobID } from "../core/ids.ts";
-import { DEMO_STATES } from "./demo-job.ts";
+import { DEMO_STATES, demoStateLines } from "./demo-job.ts";
 import { type CliRuntime, runtimeCommand } from "./runtime-command.ts";
 import { untilStopped } from "./until-stopped.ts";
 
@@ -39,13 +39,16 @@ interface Role {
   info?: Info;
 }
 
-/** Starts one child and resolves with the JSON line it prints once ready. */
-function start(role: Role, script: string, timeoutMs: number): Promise<Info> {
+/**
+ * Starts one child and resolves with the JSON line it prints once ready. The token goes in the child's
+ * environment (QSTATE_TOKEN), never on its command line, which any user of the machine can read in `ps`.
+ */
+function start(role: Role, script: string, timeoutMs: number, token: string | undefined): Promise<Info> {
   const [cmd, base] = runtimeCommand(role.runtime, script);
-  const child = spawn(cmd, [...base, ...role.args(role.info)], {
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, QSTATE_SUPERVISED: "1", NO_COLOR: "1" },
-  });
+  const env: Record<string, string | undefined> = { ...process.env, QSTATE_SUPERVISED: "1", NO_COLOR: "1" };
+  if (token === undefined) delete env.QSTATE_TOKEN;
+  else env.QSTATE_TOKEN = token;
+  const child = spawn(cmd, [...base, ...role.args(role.info)], { stdio: ["pipe", "pipe", "pipe"], env });
   role.child = child;
   return new Promise((resolve, reject) => {
     let out = "";
@@ -87,7 +90,6 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
   const script = process.argv[1];
   const timeoutMs = o.startTimeoutMs ?? 60_000;
   const jobId = JobID.random().toString();
-  const token = o.token === undefined ? [] : ["--token", o.token];
   const etcd = o.etcd === undefined ? [] : ["--etcd", o.etcd];
   let stopping = false;
   const emit = (line: Info) => {
@@ -99,7 +101,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     runtime: "node",
     // A restart takes the same port when it is free (task managers know it), else any port.
     args: (info) => [
-      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...token, ...etcd,
+      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...etcd,
       "--port", info === undefined ? "0" : `${String(info.coordinator).split(":").pop()},0`,
     ],
   };
@@ -107,7 +109,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     name: `taskmanager-${i}`,
     runtime: o.runtimes[i % o.runtimes.length],
     args: (info) => [
-      "taskmanager", "--json", ...(o.etcd === undefined ? ["--coordinator", String(coordinator.info!.coordinator)] : etcd), "--host", o.host, ...token,
+      "taskmanager", "--json", ...(o.etcd === undefined ? ["--coordinator", String(coordinator.info!.coordinator)] : etcd), "--host", o.host,
       "--job", jobId, "--subtask", String(i), "--parallelism", String(o.taskManagers), "--task-managers", String(o.taskManagers),
       "--heartbeat-interval", String(o.heartbeatIntervalMs),
       "--proxy-port", info === undefined ? "0" : `${String(info.proxy).split(":").pop()},0`,
@@ -132,7 +134,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
       if (o.restartDelayMs) await new Promise((r) => setTimeout(r, o.restartDelayMs));
       for (let attempt = 1; !stopping; attempt++) {
         try {
-          role.info = await start(role, script, timeoutMs);
+          role.info = await start(role, script, timeoutMs, o.token);
           emit({ event: "restarted", role: role.name, ...role.info });
           supervise(role);
           return;
@@ -145,8 +147,8 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
   };
 
   try {
-    coordinator.info = await start(coordinator, script, timeoutMs);
-    await Promise.all(taskManagers.map(async (r) => (r.info = await start(r, script, timeoutMs))));
+    coordinator.info = await start(coordinator, script, timeoutMs, o.token);
+    await Promise.all(taskManagers.map(async (r) => (r.info = await start(r, script, timeoutMs, o.token))));
   } catch (e) {
     await stopAll();
     throw e;
@@ -174,7 +176,8 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     process.stdout.write(
       `Cluster: coordinator ${summary.coordinator} (pid ${summary.coordinatorPid}), ${tms.length} task manager process(es) running job ${jobId}\n` +
         tms.map((t) => `  #${t.index} ${t.runtime} pid ${t.pid}: proxy ${t.proxy}, key groups ${(t.keyGroups as number[]).join("-")}\n`).join("") +
-        `Query any key through any proxy, e.g.:\n  qstate get --proxy ${summary.proxies.join(",")} --job ${jobId} --state event-counts --key user-0 --key-type string --value-type long\n` +
+        `Its queryable states, each queryable through any proxy, e.g.:\n` +
+        demoStateLines(summary.proxies.join(","), jobId, String((tms[0].keys as string[])[0] ?? "user-0")) +
         `Children that die are restarted. Stop with Ctrl-C.\n`,
     );
   }

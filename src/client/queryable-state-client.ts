@@ -105,6 +105,17 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * }
  * ```
  */
+/** The port of `new QueryableStateClient(host, port)`: a number or a string of digits, in 0..65535 (as Flink's client). */
+function remotePort(port: unknown): number {
+  const n = typeof port === "string" && /^\s*\d{1,5}\s*$/.test(port) ? Number(port) : port;
+  if (typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535) return n;
+  const got = port === undefined ? "no port" : `${typeof port === "string" ? JSON.stringify(port) : String(port)}`;
+  throw new InvalidArgumentError(
+    `The proxy's port must be an integer in 0..65535 (a number, or a string of digits such as "9069"), got ${got}. ` +
+      `Pass it as new QueryableStateClient(host, port), or give "host:port" as one string.`,
+  );
+}
+
 export class QueryableStateClient implements AsyncDisposable {
   /** The (first) proxy's host. */
   readonly host: string;
@@ -120,10 +131,11 @@ export class QueryableStateClient implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   /**
-   * A client of the proxy at `host`:`port`. Connects lazily, on the first query.
-   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty host or a port outside 0..65535
+   * A client of the proxy at `host`:`port`. Connects lazily, on the first query. `port` may be a number or a
+   * string of decimal digits (as read from an environment variable), e.g. `"9069"`.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty host or a port that is not an integer in 0..65535
    */
-  constructor(host: string, port: number, options?: QueryableStateClientOptions);
+  constructor(host: string, port: number | string, options?: QueryableStateClientOptions);
   /**
    * A client of several proxies, given as `"h1:p1,h2:p2"` or `["h1:p1", { hostname, port }, ...]`: a
    * query that cannot reach one (connect failure or lost connection) tries the next, within the same
@@ -131,17 +143,18 @@ export class QueryableStateClient implements AsyncDisposable {
    * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`
    */
   constructor(proxies: string | readonly (string | Endpoint)[], options?: QueryableStateClientOptions);
-  constructor(hostOrProxies: string | readonly (string | Endpoint)[], portOrOptions?: number | QueryableStateClientOptions, maybeOptions?: QueryableStateClientOptions) {
+  constructor(
+    hostOrProxies: string | readonly (string | Endpoint)[],
+    portOrOptions?: number | string | QueryableStateClientOptions,
+    maybeOptions?: QueryableStateClientOptions,
+  ) {
     let options: QueryableStateClientOptions;
-    if (typeof portOrOptions === "number" || (typeof hostOrProxies === "string" && !/[:,]/.test(hostOrProxies))) {
-      const host = hostOrProxies, port = portOrOptions;
+    if (typeof portOrOptions === "number" || typeof portOrOptions === "string" || (typeof hostOrProxies === "string" && !/[:,]/.test(hostOrProxies))) {
+      const host = hostOrProxies;
       if (typeof host !== "string" || host === "") {
         throw new InvalidArgumentError(`Remote host must be a non-empty host name or address, got ${JSON.stringify(host)}.`);
       }
-      if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new InvalidArgumentError(`Remote Port ${String(port)} is out of valid port range [0-65535].`);
-      }
-      this.addresses = [{ hostname: host, port }];
+      this.addresses = [{ hostname: host, port: remotePort(portOrOptions) }];
       options = maybeOptions ?? {};
     } else {
       this.addresses = parseAddressList(hostOrProxies);

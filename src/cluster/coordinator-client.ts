@@ -14,7 +14,8 @@ import {
   CoordinatorRequest,
   CoordinatorResponse,
 } from "../protocol/coordinator-messages.ts";
-import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
+import type { KvStateLocationOracle, StateListing } from "../proxy/location-oracle.ts";
+import { InvalidFrameError } from "../protocol/errors.ts";
 import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.ts";
 import { errorFromWire } from "./coordinator-errors.ts";
 import { locationFromJson } from "./location-json.ts";
@@ -137,6 +138,16 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
   async requestKvStateLocation(jobId: JobID, name: string, options: { signal?: AbortSignal } = {}): Promise<KvStateLocation> {
     const json = await this.#call(Op.LOOKUP, { jobId: jobId.toString(), name }, options.signal);
     return locationFromJson(jobId, name, json);
+  }
+
+  /**
+   * The jobs the coordinator knows (or only `jobId`) and the queryable states registered for each.
+   * @throws UnknownJobError (`UNKNOWN_JOB`) when `jobId` is given and not known
+   */
+  async listStates(jobId?: JobID, options: { signal?: AbortSignal } = {}): Promise<StateListing[]> {
+    const json = await this.#call(Op.LIST, jobId === undefined ? {} : { jobId: jobId.toString() }, options.signal);
+    if (!Array.isArray(json.jobs)) throw new InvalidFrameError("The coordinator's state listing has no jobs array.", false);
+    return json.jobs as StateListing[];
   }
 
   /** Closes the connections to the coordinators. */

@@ -110,6 +110,12 @@ export class CoordinatorService implements AsyncDisposable {
           return CoordinatorResponse.failure(code, message);
         };
         try {
+          if (request.op === CoordinatorOp.LIST) {
+            const jobId = request.args.jobId === undefined ? undefined : JobID.fromHex(str(request.args.jobId, "jobId"));
+            const registry = this.#locations ?? this.coordinator;
+            if (registry.listStates === undefined) throw new InvalidArgumentError("This coordinator's location registry cannot list its states.");
+            return registry.listStates(jobId).then((jobs) => new CoordinatorResponse(true, { jobs }), failure);
+          }
           if (request.op === CoordinatorOp.LOOKUP && this.#locations !== undefined) {
             const jobId = JobID.fromHex(str(request.args.jobId, "jobId"));
             return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"))

@@ -7,7 +7,7 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID, KvStateID } from "../core/ids.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
-import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
+import type { KvStateLocationOracle, StateListing } from "../proxy/location-oracle.ts";
 import { CoordinatorService, type CoordinatorServiceOptions } from "./coordinator-service.ts";
 import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.ts";
@@ -142,6 +142,30 @@ export class Coordinator implements KvStateLocationOracle {
       });
     }
     return location.snapshot();
+  }
+
+  /**
+   * The jobs this coordinator knows (or only `jobId`) and the queryable states registered for each, by name.
+   * @throws UnknownJobError (`UNKNOWN_JOB`) when `jobId` is given and not known
+   */
+  listStates(jobId?: JobID): Promise<StateListing[]> {
+    try {
+      return Promise.resolve(this.#list(jobId));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #list(jobId?: JobID): StateListing[] {
+    const ids = jobId === undefined ? this.jobIds : [this.#job(jobId).registry.jobId.toString()];
+    return ids.map((id) => {
+      const registry = this.#jobs.get(id)!.registry;
+      const states = registry.names.map((name) => {
+        const l = registry.getLocation(name)!;
+        return { name, vertex: l.jobVertexId, numKeyGroups: l.numKeyGroups, registeredKeyGroups: l.numRegisteredKeyGroups };
+      });
+      return { jobId: id, states: states.sort((a, b) => a.name.localeCompare(b.name)) };
+    });
   }
 
   /** {@link getKvStateLocation} as a promise: the {@link KvStateLocationOracle} a proxy asks. */

@@ -155,9 +155,12 @@ export class TaskManager implements AsyncDisposable {
     }
   }
 
-  /** Where the state server listens (what the coordinator hands to proxies). */
+  /** Where the state server listens (what the coordinator hands to proxies): at the advertised host, if given. */
   get serverAddress(): Endpoint {
-    const bound = this.server.address!;
+    return this.#advertised(this.server.address!);
+  }
+
+  #advertised(bound: Endpoint): Endpoint {
     return this.#advertisedHost === undefined ? bound : { hostname: this.#advertisedHost, port: bound.port };
   }
 
@@ -175,9 +178,12 @@ export class TaskManager implements AsyncDisposable {
     return s;
   }
 
-  /** Where clients send queries. */
+  /**
+   * Where clients send queries: the proxy's port at the advertised host when one was given (a proxy bound
+   * to 0.0.0.0 is reached at the address other machines know), else where it is bound.
+   */
   get proxyAddress(): Endpoint {
-    return this.proxy.address!;
+    return this.#advertised(this.proxy.address!);
   }
 
   /** This task manager's statistics for {@link toPrometheus} / {@link serveMetrics}. */

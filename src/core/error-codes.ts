@@ -58,7 +58,8 @@ export type ErrorCode =
   | "COORDINATOR_UNAUTHORIZED"
   | "ETCD_UNAVAILABLE"
   // the CLI
-  | "USAGE";
+  | "USAGE"
+  | "RUNTIME_NOT_FOUND";
 
 /** The codes of a `TransportError` (socket failures), the same on every runtime. */
 export type TransportErrorCode =

@@ -34,6 +34,11 @@ export const CoordinatorOp = {
   LOOKUP: 6,
   /** `{tm, token}` → `{}`: the task manager leaves; all its registrations go at once. */
   LEAVE: 7,
+  /**
+   * `{jobId?}` → `{jobs: [{jobId, states: [{name, vertex, numKeyGroups, registeredKeyGroups}]}]}`: what is
+   * registered (one job, or all), for `qstate states`. Open, like LOOKUP.
+   */
+  LIST: 8,
 } as const;
 /** One of the {@link CoordinatorOp} codes. */
 export type CoordinatorOp = typeof CoordinatorOp[keyof typeof CoordinatorOp];

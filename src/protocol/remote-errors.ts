@@ -49,8 +49,9 @@ export class RemoteError extends QueryableStateError {
     remote: { className: string; message: string | null; classChain?: readonly JavaClassInfo[] },
     options: { cause?: unknown; code?: ErrorCode } = {},
   ) {
-    const text = remote.message === null ? remote.className : `${remote.className}: ${withoutStackTrace(remote.message)}`;
     const code = options.code ?? "REMOTE";
+    const full = remote.message === null ? remote.className : `${remote.className}: ${withoutStackTrace(remote.message)}`;
+    const text = code === "REMOTE" ? full : recognizedPart(full, (new.target as { javaClassName?: string }).javaClassName);
     const hint = HINTS[code];
     super(code, hint === undefined ? text : `${text} (${hint})`, { cause: options.cause });
     this.remoteClassName = remote.className;
@@ -77,6 +78,29 @@ export class RemoteError extends QueryableStateError {
 function withoutStackTrace(message: string): string {
   if (!message.includes("\n\t")) return message;
   return message.split("\n").filter((l) => !/^\t(at |\.\.\. \d+ more)/.test(l)).join("\n").trimEnd();
+}
+
+/**
+ * For a failure recognised by a class named inside a wrapper's text ("RuntimeException: Failed request 3.\n
+ * Caused by: <class>: <message>\nCaused by: ..."), the part that names it: from that class's line on, each
+ * message once (a cause that repeats its parent's text is left out). Other texts stay whole; `remoteMessage`
+ * always keeps what was sent.
+ */
+function recognizedPart(text: string, javaClassName: string | undefined): string {
+  const parts = text.split(/\n ?Caused by: /);
+  if (parts.length < 2 || javaClassName === undefined) return text;
+  let from = -1;
+  for (let i = parts.length - 1; i > 0 && from < 0; i--) if (parts[i].startsWith(`${javaClassName}: `)) from = i;
+  if (from < 0) return text;
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const part of parts.slice(from)) {
+    const message = part.replace(/^[\w.$]+: /, "");
+    if (seen.has(message)) continue;
+    seen.add(message);
+    kept.push(part);
+  }
+  return kept.join("; caused by: ");
 }
 
 /** The remote fields of a Throwable as it came over the wire (or as we send it). */

@@ -17,4 +17,26 @@ export interface KvStateLocationOracle {
   requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal }): Promise<KvStateLocation>;
   /** Optional: an oracle that learns of changes (e.g. an etcd watch) tells the proxy to drop its cached location. */
   onLocationChange?(listener: (jobId: JobID, queryableStateName: string) => void): void;
+  /** Optional: the jobs it knows (or only `jobId`) and their queryable states, for `qstate states`. */
+  listStates?(jobId?: JobID): Promise<StateListing[]>;
+}
+
+/** One queryable state of a job as a registry knows it ({@link StateListing}). */
+export interface ListedState {
+  /** The queryable state name. */
+  readonly name: string;
+  /** The operator (job vertex) that registered it. */
+  readonly vertex: string;
+  /** The operator's number of key groups (its max parallelism). */
+  readonly numKeyGroups: number;
+  /** How many of them have a registered server now (`numKeyGroups` when every subtask is up). */
+  readonly registeredKeyGroups: number;
+}
+
+/** A job and its registered queryable states, as `Coordinator.listStates` and `qstate states` give them. */
+export interface StateListing {
+  /** The job id (32 hex digits). */
+  readonly jobId: string;
+  /** Its queryable states, by name. */
+  readonly states: readonly ListedState[];
 }

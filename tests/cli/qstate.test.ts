@@ -2,33 +2,14 @@
 // this test (so across the three test runs: Node, Deno and Bun).
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { command, main, qstate, root, run, runtime } from "../helpers/cli.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
-import { detectRuntime } from "../../mod.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const main = `${root}src/cli/main.ts`;
-const runtime = detectRuntime();
-const command: [string, string[]] = runtime === "deno"
-  ? [`${root}node_modules/.bin/deno`, ["run", "-A", "--no-check", main]]
-  : runtime === "bun"
-  ? [`${root}node_modules/.bin/bun`, [main]]
-  : ["node", ["--import", "tsx", main]];
-
-function qstate(args: string[]): ChildProcess {
-  return spawn(command[0], [...command[1], ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = qstate(args);
-    let stdout = "", stderr = "";
-    child.stdout!.on("data", (d) => (stdout += d));
-    child.stderr!.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface LocalInfo {
   jobId: string;
@@ -102,8 +83,9 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.equal(wrongJob.code, 1);
     assert.match(wrongJob.stderr, /^qstate: UNKNOWN_JOB: /);
     const badType = await run(["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "event-counts", "--key", "x", "--key-type", "strin", "--value-type", "long"]);
-    assert.equal(badType.code, 1);
-    assert.match(badType.stderr, /TYPE_EXPRESSION: Unknown type "strin" at position 0/);
+    assert.equal(badType.code, 2); // a mistake in the flags, found before anything is sent
+    assert.match(badType.stderr, /^qstate: TYPE_EXPRESSION: Unknown type "strin" at position 0/);
+    assert.match(badType.stderr, /see 'qstate get --help'\n$/);
     const usage = await run(["get", "--proxy", info.proxies[0]]);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--job is required/);
@@ -119,23 +101,70 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.equal(report.serializedKeyAndNamespace, "0668656c6c6f2a00");
     assert.match(report.requestFrame, /^0000003e79a1b710/);
     const bad = await run(["explain", "--key", "x", "--key-type", "bytes"]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(bad.stderr, /INVALID_ARGUMENT/);
     const dec = await run(["explain", "--key", "1.50", "--key-type", "decimal", "--json"]);
     assert.equal(dec.code, 0, dec.stderr);
     assert.equal(JSON.parse(dec.stdout).javaHashCode, 31 * 150 + 2); // Java's BigDecimal("1.50").hashCode()
     assert.equal(JSON.parse(dec.stdout).key, "1.50");
     const typo = await run(["explain", "--key", "1", "--key-type", "tuple<lnog>"]);
-    assert.equal(typo.code, 1);
+    assert.equal(typo.code, 2);
     assert.match(typo.stderr, /^qstate: TYPE_EXPRESSION: Unknown type "lnog" at position 6/);
     const enumKey = await run(["explain", "--key", "RED", "--key-type", "enum<RED,GREEN>"]);
-    assert.equal(enumKey.code, 1);
+    assert.equal(enumKey.code, 2);
     assert.match(enumKey.stderr, /cannot be a key/);
+  });
+
+  test("every mistake in the flags exits with 2 and its own code, whatever flag it is in", async () => {
+    const base = ["get", "--proxy", info.proxies[0], "--job", info.jobId, "--state", "event-counts", "--key", "user-0", "--key-type", "string", "--value-type", "long"];
+    const cases: [string[], RegExp][] = [
+      [["--job", "zz"], /^qstate: INVALID_ARGUMENT: A JobID is 32 hex characters/],
+      [["--timeout", "soon"], /^qstate: --timeout must be a positive integer, got 'soon'\./],
+      [["--kind", "bag"], /^qstate: INVALID_ARGUMENT: Unknown --kind 'bag'/],
+      [["--key-type", "long", "--key", "ada"], /^qstate: INVALID_ARGUMENT: Cannot read 'ada' as long/],
+      [["--value-type", "list<"], /^qstate: TYPE_EXPRESSION: /],
+      [["--namespace", "x"], /^qstate: INVALID_ARGUMENT: --namespace and --namespace-type go together/],
+      [["--proxy", "nohost:notaport"], /^qstate: INVALID_ARGUMENT: /],
+    ];
+    for (const [flags, expected] of cases) {
+      const r = await run([...base, ...flags]);
+      assert.equal(r.code, 2, `${flags.join(" ")}: ${r.stderr}`);
+      assert.match(r.stderr, expected);
+      assert.match(r.stderr, /\nsee 'qstate get --help'\n$/); // and where the help is
+      const j = await run([...base, ...flags, "--json"]);
+      assert.equal(j.code, 2);
+      assert.ok(JSON.parse(j.stdout).error.code !== undefined, j.stdout);
+    }
+  });
+
+  test("a timeout names the --timeout flag, not the library's option", async () => {
+    // A peer that accepts and never answers.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const r = await run(["get", "--proxy", `127.0.0.1:${port}`, "--job", info.jobId, "--state", "s", "--key", "k", "--key-type", "string", "--value-type", "long", "--timeout", "300"]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^qstate: TIMEOUT: .*no answer within 300 ms\. Raise --timeout,/);
+      assert.ok(!/timeoutMs/.test(r.stderr), r.stderr);
+    } finally {
+      silent.close();
+    }
+  });
+
+  test("local prints each state with its kind, types and a qstate get to copy", async () => {
+    const r = await run(["local", "--task-managers", "1", "--duration", "0.5"]);
+    assert.equal(r.code, 0, r.stderr);
+    for (const s of info.states) {
+      assert.match(r.stdout, new RegExp(`^  ${s.name} +${s.kind} state, key ${s.keyType}, `, "m"));
+      assert.match(r.stdout, new RegExp(`^ +qstate get --proxy 127\\.0\\.0\\.1:\\d+ --job [0-9a-f]{32} --state ${s.name} --key user-0 --key-type ${s.keyType} --value-type ${s.valueType}`, "m"));
+    }
   });
 
   test("demo (what npm start runs) prints live query results and stops by itself with --duration", async () => {
     const r = await run(["demo", "--task-managers", "2", "--duration", "1.5"]);
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ +qstate get --proxy 127\.0\.0\.1:\d+ --job [0-9a-f]{32} --state event-counts --key user-0 /m);
     assert.match(r.stdout, /^key +events +last event/m);
     assert.match(r.stdout, /^user-0 +[1-9]\d* +(click|view|purchase|share)/m);
     assert.match(r.stdout, /Stopped\. \d+ queries answered/);
@@ -162,6 +191,49 @@ describe(`qstate CLI conventions on ${runtime}`, () => {
     const parallelism = await run(["explain", "--parallelism", "200", "--max-parallelism", "128"]);
     assert.equal(parallelism.code, 2);
     assert.match(parallelism.stderr, /--parallelism 200 is above --max-parallelism 128/);
+  });
+
+  test("every command's help aligns its flags (--help too) and ends with examples to copy", async () => {
+    const top = await run(["--help"]);
+    const names = [...top.stdout.matchAll(/^ {2}([a-z]+) {2,}/gm)].map((m) => m[1]);
+    assert.ok(names.includes("states") && names.length >= 9, top.stdout);
+    for (const name of names) {
+      const help = (await run([name, "--help"])).stdout;
+      const flagRows = help.split("Flags:\n")[1].split("\n\n")[0].split("\n").filter((l) => /^ {2}--/.test(l));
+      const columns = new Set(flagRows.map((l) => /^ {2}--\S+(?: \S+)? +/.exec(l)![0].length));
+      assert.equal(columns.size, 1, `${name}: descriptions start at one column\n${help}`);
+      assert.ok(flagRows.some((l) => /^ {2}--help +show this help$/.test(l)), help);
+      assert.match(help, /\nExamples:\n {2}# .+\n {2}.*qstate /, `${name} has an example`);
+    }
+  });
+
+  test("a runtime in --runtimes that is not installed is one line naming it and the fix, exit 2", async () => {
+    const missing = runtime === "bun" ? "deno" : "bun";
+    const tmp = mkdtempSync(join(tmpdir(), "qstate-no-runtime-"));
+    try {
+      // No node_modules/.bin in the working directory, nothing on PATH: the runtime cannot be found.
+      const args = runtime === "node" ? ["--import", pathToFileURL(`${root}node_modules/tsx/dist/loader.mjs`).href, main] : command[1];
+      const once = (extra: string[]) =>
+        new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+          const child = spawn(command[0] === "node" ? process.execPath : command[0], [...args, "cluster", "--runtimes", `${runtime},${missing}`, ...extra], {
+            cwd: tmp,
+            stdio: ["ignore", "pipe", "pipe"],
+            env: { ...process.env, PATH: join(tmp, "nothing-here") },
+          });
+          let stdout = "", stderr = "";
+          child.stdout!.on("data", (d) => (stdout += d));
+          child.stderr!.on("data", (d) => (stderr += d));
+          child.on("close", (code) => resolve({ code, stdout, stderr }));
+        });
+      const text = await once([]);
+      assert.equal(text.code, 2, text.stderr);
+      assert.match(text.stderr, new RegExp(`^qstate: RUNTIME_NOT_FOUND: --runtimes names ${missing}, which is not installed here .*npm install ${missing}.*\nsee 'qstate cluster --help'\n$`));
+      const json = await once(["--json"]);
+      assert.equal(json.code, 2);
+      assert.equal(JSON.parse(json.stdout).error.code, "RUNTIME_NOT_FOUND");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test("with --json a failure is one JSON object; QSTATE_PROXY supplies --proxy", async () => {

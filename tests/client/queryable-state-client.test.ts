@@ -492,14 +492,22 @@ describe("QueryableStateClient", () => {
     await assert.rejects(disposed.getKvState(JOB, "sums", 42n, longSerializer, d), ClientClosedError);
   });
 
-  test("the port is validated as Flink does; connection failures are typed", async () => {
-    for (const port of [-1, 65536, 1.5, Number.NaN]) {
+  test("the port is validated as Flink does (a numeric string too); connection failures are typed", async () => {
+    for (const port of [-1, 65536, 1.5, Number.NaN, "", "abc", "90 69", "-1", "65536", "0x10"]) {
       assert.throws(() => new QueryableStateClient("127.0.0.1", port), (e: unknown) => {
         assert.ok(e instanceof InvalidArgumentError);
-        assert.equal(e.message, `Remote Port ${port} is out of valid port range [0-65535].`);
+        assert.match(e.message, /^The proxy's port must be an integer in 0\.\.65535 \(a number, or a string of digits such as "9069"\), got /);
+        assert.ok(e.message.includes(typeof port === "string" ? JSON.stringify(port) : String(port)), e.message);
         return true;
       });
     }
+    // A port read from an environment variable: "9069" is port 9069, on an IPv6 host too.
+    const fromEnv = new QueryableStateClient("127.0.0.1", "9069");
+    assert.equal(fromEnv.port, 9069);
+    await fromEnv.close();
+    const v6 = new QueryableStateClient("::1", " 1 ");
+    assert.deepEqual([v6.host, v6.port], ["::1", 1]);
+    await v6.close();
     assert.throws(() => new QueryableStateClient("", 9069), InvalidArgumentError);
     await new QueryableStateClient("127.0.0.1", 0).close();
     await new QueryableStateClient("127.0.0.1", 65535).close();

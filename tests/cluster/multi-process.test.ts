@@ -4,10 +4,10 @@
 // when a test fails. Bounded: every wait has a deadline.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import {
-  detectRuntime,
   listState,
   QueryableStateClient,
   QueryableStateError,
@@ -16,15 +16,7 @@ import {
   stringSerializer,
 } from "../../mod.ts";
 import { eventually as retryUntil } from "../helpers/eventually.ts";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const main = `${root}src/cli/main.ts`;
-const runtime = detectRuntime();
-const command: [string, string[]] = runtime === "deno"
-  ? [`${root}node_modules/.bin/deno`, ["run", "-A", "--no-check", main]]
-  : runtime === "bun"
-  ? [`${root}node_modules/.bin/bun`, [main]]
-  : ["node", ["--import", "tsx", main]];
+import { command, root, run, runtime } from "../helpers/cli.ts";
 
 const eventCounts = reducingState("event-counts", (a: bigint, b: bigint) => a + b, longSerializer);
 const recentEvents = listState("recent-events", stringSerializer);
@@ -45,6 +37,9 @@ function killQuietly(pid: number | undefined, signal: NodeJS.Signals = "SIGKILL"
   }
 }
 
+/** The registration secret, handed to the supervisor in its environment. */
+const TOKEN = "multi-process-secret-0f3a";
+
 describe(`qstate cluster (supervisor on ${runtime}; task managers on node, deno, bun)`, () => {
   let supervisor: ChildProcess;
   let info: ClusterInfo;
@@ -63,7 +58,7 @@ describe(`qstate cluster (supervisor on ${runtime}; task managers on node, deno,
     supervisor = spawn(command[0], [
       ...command[1], "cluster", "--task-managers", "3", "--runtimes", "node,deno,bun", "--json",
       "--heartbeat-timeout", "2000", "--heartbeat-interval", "300", "--restart-delay", String(RESTART_DELAY_MS),
-    ], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    ], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, QSTATE_TOKEN: TOKEN } });
     supervisor.stderr!.on("data", (d) => (stderr += d));
     info = await new Promise<ClusterInfo>((resolve, reject) => {
       let out = "";
@@ -99,6 +94,23 @@ describe(`qstate cluster (supervisor on ${runtime}; task managers on node, deno,
       killQuietly(supervisor.pid);
     }
     for (const pid of pids) killQuietly(pid);
+  });
+
+  test("the token reaches the children in their environment, never on a command line (ps shows argv)", { skip: process.platform !== "linux" }, () => {
+    for (const pid of [info.coordinatorPid, ...info.taskManagers.map((t) => t.pid)]) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      assert.ok(argv.includes("--json"), `pid ${pid} is one of ours: ${argv}`);
+      assert.ok(!argv.includes(TOKEN), `pid ${pid} shows the token in argv`);
+    }
+  });
+
+  test("qstate states lists the demo job's states at the cluster's coordinator", async () => {
+    const r = await run(["states", "--coordinator", info.coordinator, "--job", info.jobId, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const [job] = JSON.parse(r.stdout);
+    assert.equal(job.jobId, info.jobId);
+    assert.deepEqual(job.states.map((s: { name: string }) => s.name).sort(), ["event-counts", "events-by-type", "last-event", "recent-events"]);
+    for (const s of job.states) assert.equal(s.registeredKeyGroups, s.numKeyGroups, JSON.stringify(s));
   });
 
   const restarted = (role: string, after: number) => eventually(`${role} restart`, () => {

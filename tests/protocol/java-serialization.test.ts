@@ -48,7 +48,7 @@ interface FailureVector {
   expected: ExpectedThrowable;
 }
 
-const vectorUrl = new URL("../../../shared/vectors/flink-golden.json", import.meta.url);
+const vectorUrl = new URL("../fixtures/vectors/flink-golden.json", import.meta.url);
 const golden = JSON.parse(new TextDecoder().decode(readFileSync(fileURLToPath(vectorUrl))));
 
 const failureVectors: FailureVector[] = [];

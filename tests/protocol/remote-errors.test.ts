@@ -84,6 +84,25 @@ describe("remote errors", () => {
     assert.equal(e.remoteMessage, text);
     assert.ok(!e.message.includes("\tat "), e.message);
     assert.ok(!e.message.includes("more"), e.message);
-    assert.match(e.message, /^java\.lang\.RuntimeException: Failed request 3\.\n Caused by: org\.apache\.flink\.runtime\.query\.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'x'\. \(check/);
+    // The message names what was recognised, once, and the hint once; remoteMessage keeps the wrapper.
+    assert.equal(e.message, "org.apache.flink.runtime.query.UnknownKvStateLocation: No KvStateLocation found for KvState instance with name 'x'. (check the queryable state name the job registered)");
+  });
+
+  test("a proxy's unreachable-server failure reads as one cause and one hint (each message once)", () => {
+    const text = "Failed request 0.\n Caused by: java.net.ConnectException: Cannot connect to 127.0.0.1:4: connection refused.\n" +
+      "Caused by: TransportError: Cannot connect to 127.0.0.1:4: connection refused.\nCaused by: Error: connect ECONNREFUSED 127.0.0.1:4";
+    const e = errorFromJavaThrowable({ className: "java.lang.RuntimeException", message: text });
+    assert.equal(e.code, "SERVER_UNREACHABLE");
+    assert.equal(e.remoteMessage, text);
+    assert.equal(
+      e.message,
+      "java.net.ConnectException: Cannot connect to 127.0.0.1:4: connection refused.; caused by: Error: connect ECONNREFUSED 127.0.0.1:4 " +
+        "(the task manager holding this key may be down or restarting: retry once it is back)",
+    );
+    assert.equal(e.message.match(/retry once it is back/g)?.length, 1);
+    // An unrecognised failure keeps its whole text.
+    const other = errorFromJavaThrowable({ className: "java.lang.RuntimeException", message: "Failed request 1.\n Caused by: java.lang.IllegalStateException: boom" });
+    assert.equal(other.code, "REMOTE");
+    assert.equal(other.message, "java.lang.RuntimeException: Failed request 1.\n Caused by: java.lang.IllegalStateException: boom");
   });
 });

@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import { BadRequestError, defaultTransport, fromHex, KvStateID, KvStateRegistry, RemoteError, toHex } from "../../mod.ts";
 import { decodeFailureBody, errorFromJavaThrowable, FrameDecoder, KvStateInternalRequest, kvStateRequestHandler, MessageType, ServerBase } from "../../protocol.ts";
 
-const vectors = JSON.parse(readFileSync(fileURLToPath(new URL("../../../shared/vectors/flink-golden.json", import.meta.url)), "utf8"));
+const vectors = JSON.parse(readFileSync(fileURLToPath(new URL("../fixtures/vectors/flink-golden.json", import.meta.url)), "utf8"));
 // deno-lint-ignore no-explicit-any
 type Capture = Record<string, any>;
 const captures: Capture[] = vectors.wireCaptures;

@@ -12,7 +12,7 @@ import { type Clock, every, realClock, sleep } from "../../core/clock.ts";
 import { JobID, KvStateID } from "../../core/ids.ts";
 import { KeyGroupRange } from "../../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../../protocol/remote-errors.ts";
-import type { KvStateLocationOracle } from "../../proxy/location-oracle.ts";
+import type { KvStateLocationOracle, StateListing } from "../../proxy/location-oracle.ts";
 import { KvStateLocation } from "../../state/kv-state-location.ts";
 import { EtcdGateway, EtcdUnavailableError } from "./etcd-gateway.ts";
 
@@ -44,6 +44,41 @@ export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: Job
     location.registerKvState(new KeyGroupRange(e.range[0], e.range[1]), KvStateID.fromHex(e.kvStateId), { hostname: e.address[0], port: e.address[1] });
   }
   return location;
+}
+
+/**
+ * The jobs registered in etcd (or only `jobId`) and their queryable states, as `Coordinator.listStates`
+ * gives them for its own registry.
+ * @throws UnknownJobError (`UNKNOWN_JOB`) when `jobId` is given and etcd has no such job
+ */
+export async function listLocations(etcd: EtcdGateway, prefix: string, jobId?: JobID): Promise<StateListing[]> {
+  const jobsPrefix = jobId === undefined ? `${prefix}job/` : jobKey(prefix, jobId);
+  const locPrefix = jobId === undefined ? `${prefix}loc/` : `${prefix}loc/${jobId}/`;
+  const [jobs, locations] = await Promise.all([etcd.rangePrefix(jobsPrefix), etcd.rangePrefix(locPrefix)]);
+  const byJob = new Map<string, Map<string, { vertex: string; numKeyGroups: number; registeredKeyGroups: number }>>();
+  for (const kv of jobs.kvs) byJob.set(kv.key.slice(`${prefix}job/`.length), new Map());
+  if (jobId !== undefined && !byJob.has(jobId.toString())) {
+    throw new UnknownJobError({ className: UnknownJobError.javaClassName, message: `Could not find Flink job (${jobId})` });
+  }
+  for (const kv of locations.kvs) {
+    const [job, encodedName] = kv.key.slice(`${prefix}loc/`.length).split("/");
+    let entry: EtcdLocationEntry;
+    try {
+      entry = JSON.parse(kv.value) as EtcdLocationEntry;
+    } catch {
+      continue; // not one of ours: lookups of that state report it
+    }
+    const states = byJob.get(job) ?? new Map();
+    byJob.set(job, states);
+    const name = decodeURIComponent(encodedName);
+    const state = states.get(name) ?? { vertex: entry.vertex, numKeyGroups: entry.numKeyGroups, registeredKeyGroups: 0 };
+    state.registeredKeyGroups += entry.range[1] - entry.range[0] + 1;
+    states.set(name, state);
+  }
+  return [...byJob].map(([id, states]) => ({
+    jobId: id,
+    states: [...states].map(([name, st]) => ({ name, ...st })).sort((a, b) => a.name.localeCompare(b.name)),
+  }));
 }
 
 /** Options of {@link EtcdLocations}. */
@@ -148,6 +183,11 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
   }
 
   /** Tells `listener` when a location it may have cached changed. */
+  /** The jobs in etcd (or only `jobId`) and their registered queryable states (see {@link listLocations}). */
+  listStates(jobId?: JobID): Promise<StateListing[]> {
+    return listLocations(this.etcd, this.prefix, jobId);
+  }
+
   onLocationChange(listener: (jobId: JobID, name: string) => void): void {
     this.#listeners.add(listener);
   }

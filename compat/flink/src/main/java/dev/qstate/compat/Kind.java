@@ -25,7 +25,7 @@ import org.apache.flink.queryablestate.client.VoidNamespaceTypeInfo;
 /**
  * One value type of the vectors, built from Flink's TypeInformation: the serializer Flink creates from it, the name
  * our checker knows that serializer by, and the typed-value encoding ({@code {type, value}}, see
- * shared/vectors/README.md) of its Java values.
+ * tests/fixtures/vectors/README.md) of its Java values.
  */
 final class Kind {
     /** Typed-value names of the Java classes (README "typed value" table). */

@@ -14,7 +14,7 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * The encoding conventions of shared/vectors/README.md (hex bytes, Java errors as {@code {class, message,
+ * The encoding conventions of tests/fixtures/vectors/README.md (hex bytes, Java errors as {@code {class, message,
  * cause?}}) and the file layout: one entry per line, every non-ASCII UTF-16 unit escaped as {@code \\uXXXX}
  * so that lone surrogates survive.
  */

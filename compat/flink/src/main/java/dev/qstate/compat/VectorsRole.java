@@ -19,7 +19,7 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
 import org.apache.flink.util.MathUtils;
 
 /**
- * Role {@code vectors}: writes a golden-vector file (schema of shared/vectors/README.md) computed by Flink's
+ * Role {@code vectors}: writes a golden-vector file (schema of tests/fixtures/vectors/README.md) computed by Flink's
  * published classes on the classpath: its serializers, {@code KvStateSerializer}, {@code MathUtils.murmurHash}
  * and {@code KeyGroupRangeAssignment}. Usage: {@code vectors --out FILE}.
  */

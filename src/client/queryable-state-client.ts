@@ -64,6 +64,17 @@ export interface GetKvStateOptions<N = VoidNamespace> {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
+/** The port of `new QueryableStateClient(host, port)`: a number or a string of digits, in 0..65535 (as Flink's client). */
+function remotePort(port: unknown): number {
+  const n = typeof port === "string" && /^\s*\d{1,5}\s*$/.test(port) ? Number(port) : port;
+  if (typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535) return n;
+  const got = port === undefined ? "no port" : `${typeof port === "string" ? JSON.stringify(port) : String(port)}`;
+  throw new InvalidArgumentError(
+    `The proxy's port must be an integer in 0..65535 (a number, or a string of digits such as "9069"), got ${got}. ` +
+      `Pass it as new QueryableStateClient(host, port), or give "host:port" as one string.`,
+  );
+}
+
 /**
  * Queries keyed state of running jobs through a queryable-state client proxy.
  * One instance can be shared by any number of concurrent queries; it keeps one connection
@@ -105,17 +116,6 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
  * }
  * ```
  */
-/** The port of `new QueryableStateClient(host, port)`: a number or a string of digits, in 0..65535 (as Flink's client). */
-function remotePort(port: unknown): number {
-  const n = typeof port === "string" && /^\s*\d{1,5}\s*$/.test(port) ? Number(port) : port;
-  if (typeof n === "number" && Number.isInteger(n) && n >= 0 && n <= 65535) return n;
-  const got = port === undefined ? "no port" : `${typeof port === "string" ? JSON.stringify(port) : String(port)}`;
-  throw new InvalidArgumentError(
-    `The proxy's port must be an integer in 0..65535 (a number, or a string of digits such as "9069"), got ${got}. ` +
-      `Pass it as new QueryableStateClient(host, port), or give "host:port" as one string.`,
-  );
-}
-
 export class QueryableStateClient implements AsyncDisposable {
   /** The (first) proxy's host. */
   readonly host: string;

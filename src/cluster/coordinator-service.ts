@@ -8,6 +8,7 @@
 import { positiveNumber } from "../core/checks.ts";
 import { type Clock, every, realClock } from "../core/clock.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
+import { secretEquals } from "../core/secrets.ts";
 import { JobID, KvStateID } from "../core/ids.ts";
 import { KeyGroupRange } from "../core/key-groups.ts";
 import { ServerBase, type ServerOptions } from "../net/server-base.ts";
@@ -158,7 +159,7 @@ export class CoordinatorService implements AsyncDisposable {
       if (failure !== undefined) throw new InvalidArgumentError(`Job ${jobId} failed: ${failure}`);
       return { ...locationToJson(this.coordinator.getKvStateLocation(jobId, str(a.name, "name"))) };
     }
-    if (this.#token !== undefined && a.token !== this.#token) {
+    if (this.#token !== undefined && !secretEquals(a.token, this.#token)) {
       this.#log(`${COORDINATOR_SERVER_NAME}: refused operation ${request.op} from task manager ${String(a.tm)}: missing or wrong token.`);
       throw new CoordinatorUnauthorizedError();
     }

@@ -6,6 +6,9 @@
  */
 import { positiveInteger, positiveNumber } from "../core/checks.ts";
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
+import { ByteWriter } from "../core/bytes.ts";
+import { writeServerFailureFrame } from "../protocol/failure-frames.ts";
+import { BadRequestError } from "../protocol/remote-errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
 import { type Clock, realClock, type TimerHandle } from "../core/clock.ts";
 import { defaultTransport } from "../transport/detect.ts";
@@ -50,8 +53,8 @@ export interface ServerOptions {
   /** How long close() waits for in-flight requests before cutting connections. @default 5000 */
   shutdownTimeoutMs?: number;
   /**
-   * Connections served at once. One more is closed as soon as it is accepted and counted in
-   * {@link ServerBase.connectionStats}. @default 10000
+   * Connections served at once. One more is told why in a SERVER_FAILURE frame ("Too many connections"),
+   * closed, and counted in {@link ServerBase.connectionStats}. @default 10000
    */
   maxConnections?: number;
   /**
@@ -189,7 +192,19 @@ export class ServerBase<Req> implements AsyncDisposable {
     }
     if (this.#connections.size >= this.#maxConnections) {
       this.#refusedConnections++;
-      conn.abort(); // the peer sees its connection closed at once, before any frame
+      // The peer gets the reason as a SERVER_FAILURE frame (its pending requests fail with it), then the close.
+      try {
+        const w = new ByteWriter(256);
+        writeServerFailureFrame(w, {
+          className: BadRequestError.javaClassName,
+          message: `${this.name} : Too many connections: ${this.#maxConnections} are open (maxConnections). ` +
+            "Retry later, reuse one connection for many requests, or raise maxConnections on the server.",
+        }, this.#options.protocolVersion);
+        conn.write(w.view());
+        void conn.close().catch(() => {});
+      } catch {
+        conn.abort();
+      }
       return;
     }
     const c = new ServerConnection(this.#owner, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);

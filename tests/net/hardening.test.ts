@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { after, describe, test } from "node:test";
-import { Coordinator, defaultTransport, JobID, KvStateClientProxy, type Listener } from "../../mod.ts";
+import { Coordinator, defaultTransport, JobID, KvStateClientProxy, type Listener, QueryableStateError } from "../../mod.ts";
 import { Client, encodeRequestFrame, FrameDecoder, KvStateRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { Deadlines } from "../../src/net/deadlines.ts";
 import { requestFailureThrowable } from "../../src/net/failures.ts";
@@ -206,8 +206,17 @@ describe("hardening", () => {
     assert.equal(valueOf(await a.sendRequest(server.address!, keyRequest(1), { timeoutMs: 30_000 })), "value-1");
     assert.equal(valueOf(await b.sendRequest(server.address!, keyRequest(2), { timeoutMs: 30_000 })), "value-2");
     const types = await rawExchange(server.address!.port, encodeRequestFrame(0n, keyRequest(3)));
-    assert.deepEqual(types, []);
+    assert.deepEqual(types, [MessageType.SERVER_FAILURE]); // the reason, then the close
     assert.equal(server.connectionStats().refusedConnections, 1);
+    // A client sees that reason, not a bare "connection reset".
+    const c = newClient();
+    cleanup.push(() => c.close());
+    await assert.rejects(c.sendRequest(server.address!, keyRequest(5), { timeoutMs: 30_000 }), (e: unknown) => {
+      assert.ok(e instanceof QueryableStateError, String(e));
+      assert.match(e.message, /Too many connections: 2 are open \(maxConnections\)\. Retry later/);
+      return true;
+    });
+    assert.equal(server.connectionStats().refusedConnections, 2);
     assert.equal(valueOf(await a.sendRequest(server.address!, keyRequest(4), { timeoutMs: 30_000 })), "value-4");
   });
 

@@ -1,7 +1,7 @@
 /** `qstate stats`: reads a metrics endpoint (`qstate local --metrics-port`, `serveMetrics`) and prints a table. */
 import { InvalidArgumentError } from "../core/errors.ts";
 import { estimateQuantile } from "../net/histogram.ts";
-import { parseHostPort } from "../transport/address.ts";
+import { formatHostPort, parseHostPort } from "../transport/address.ts";
 import { type Endpoint, TransportError } from "../transport/transport.ts";
 import { UsageError } from "./args.ts";
 
@@ -111,25 +111,27 @@ function percentiles(buckets: [number, number][], qs: number[]): (number | null)
  * Reads `--metrics HOST:PORT`: a usage mistake (exit code 2) when it is not an address one can connect to.
  */
 export function parseMetricsAddress(text: string): Endpoint {
-  let at: Endpoint;
+  const port = /:(\d+)$/.exec(text)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) {
+    throw new UsageError(
+      `--metrics ${text}: port ${port} cannot be connected to, ports run from 1 to 65535: pass the port given to --metrics-port or serveMetrics.`,
+      "stats",
+    );
+  }
   try {
-    at = parseHostPort(text);
+    return parseHostPort(text);
   } catch {
     throw new UsageError(
       `--metrics must be HOST:PORT of a metrics endpoint, e.g. 127.0.0.1:9249 (qstate local --metrics-port 9249), got '${text}'.`,
       "stats",
     );
   }
-  if (at.port < 1 || at.port > 65535) {
-    throw new UsageError(`--metrics ${text}: the port must be 1 to 65535 (the one given to --metrics-port or serveMetrics).`, "stats");
-  }
-  return at;
 }
 
 /** Fetches `http://address/metrics`; failures say what went wrong and what to check. */
 export async function fetchMetrics(address: Endpoint, timeoutMs: number): Promise<string> {
   const { httpGet } = await import("../transport/http.ts");
-  const url = `http://${formatUrlHost(address)}/metrics`;
+  const url = `http://${formatHostPort(address)}/metrics`;
   let res;
   try {
     res = await httpGet(address, "/metrics", { timeoutMs, op: "read metrics from" });
@@ -145,12 +147,8 @@ export async function fetchMetrics(address: Endpoint, timeoutMs: number): Promis
   return res.body;
 }
 
-function formatUrlHost(a: Endpoint): string {
-  return `${a.hostname.includes(":") ? `[${a.hostname}]` : a.hostname}:${a.port}`;
-}
-
-function explainFailure(e: TransportError, address: Endpoint, url: string): TransportError {
-  const where = formatUrlHost(address);
+function explainFailure(e: TransportError, address: Endpoint, url: string): TransportError | InvalidArgumentError {
+  const where = formatHostPort(address);
   const cause = (e as { cause?: { code?: unknown } }).cause;
   if (e.code === "ECONNREFUSED") {
     return new TransportError(
@@ -162,11 +160,10 @@ function explainFailure(e: TransportError, address: Endpoint, url: string): Tran
     );
   }
   if (typeof cause?.code === "string" && cause.code.startsWith("HPE_")) {
-    return new TransportError(
-      "UNKNOWN",
+    return new InvalidArgumentError(
       `Cannot read metrics from ${where}: it did not answer HTTP (${url}). Is it a queryable-state proxy or ` +
         "server port? Pass the metrics port instead (qstate local --metrics-port, serveMetrics).",
-      { cause: e, address },
+      { cause: e },
     );
   }
   return e;

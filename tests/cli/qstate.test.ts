@@ -176,7 +176,7 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^key +events +last event/m);
     assert.match(r.stdout, /^user-0 +[1-9]\d* +(click|view|purchase|share)/m);
-    assert.match(r.stdout, /Stopped\. \d+ queries answered/);
+    assert.match(r.stdout, /Stopped\. \d+ queries answered \(mean \d+\.\d\d ms, p99 \d+\.\d\d ms\)/);
   });
 });
 

@@ -130,6 +130,7 @@ export { availableTransports, defaultTransport, detectRuntime, loadTransport, ty
 // net: generic server and client
 export { type ConnectionDiagnostics, type ServerOptions } from "./src/net/server-base.ts";
 export type { RequestStats } from "./src/net/stats.ts";
+export { estimateQuantile, LATENCY_BUCKETS_MS } from "./src/net/histogram.ts";
 export type { DiagnosticEvent, DiagnosticsHook } from "./src/net/diagnostics.ts";
 export { type MetricsSource, toPrometheus } from "./src/net/prometheus.ts";
 export { type MetricsEndpointOptions, serveMetrics } from "./src/net/metrics-endpoint.ts";

@@ -5,7 +5,7 @@ import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
-import { fetchMetrics, parseMetrics, statsTable } from "./stats.ts";
+import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
 import { listStates, statesText } from "./states.ts";
 import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
@@ -160,15 +160,19 @@ const explain: Command = {
 const stats: Command = {
   name: "stats",
   summary: "show the request statistics of a metrics endpoint (qstate local --metrics-port, serveMetrics)",
+  details: "Per server, proxy and client: connections, requests, successes, failures, and the latency of successes\n" +
+    "(mean, and p50/p90/p99 estimated from the latency histogram), in milliseconds. --json prints an object\n" +
+    "keyed \"role name\": {role,name,connections,requests,successful,failed,latencyMs:{mean,p50,p90,p99}}.",
   flags: [
-    { name: "metrics", value: "HOST:PORT", help: "the metrics endpoint", env: "QSTATE_METRICS", required: true },
+    { name: "metrics", value: "HOST:PORT", help: "the metrics endpoint (the port of --metrics-port or serveMetrics)", env: "QSTATE_METRICS", required: true },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
     json,
   ],
   examples: ["# the figures of `qstate local --metrics-port 9249`\nqstate stats --metrics 127.0.0.1:9249"],
   async run(f) {
-    const rows = parseMetrics(await fetchMetrics(f.metrics as string, positiveInt(f, "timeout", "stats")));
-    if (f.json) process.stdout.write(JSON.stringify(Object.fromEntries(rows)) + "\n");
+    const address = parseMetricsAddress(f.metrics as string);
+    const rows = parseMetrics(await fetchMetrics(address, positiveInt(f, "timeout", "stats")));
+    if (f.json) process.stdout.write(statsJson(rows) + "\n");
     else process.stdout.write(statsTable(rows) + "\n");
     return 0;
   },

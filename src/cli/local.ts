@@ -114,7 +114,7 @@ export async function runDemo(o: { taskManagers: number; host: string; seconds?:
     await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
   }
   const s = client.stats();
-  process.stdout.write(`\nStopped. ${s.successful} queries answered (mean ${s.averageLatencyMs.toFixed(2)} ms).\n`);
+  process.stdout.write(`\nStopped. ${s.successful} queries answered (mean ${s.averageLatencyMs.toFixed(2)} ms, p99 ${s.p99LatencyMs.toFixed(2)} ms).\n`);
   await client.close();
   await cluster.close();
 }

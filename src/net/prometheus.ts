@@ -2,6 +2,7 @@
  * Request statistics in the Prometheus text exposition format (version 0.0.4), for servers,
  * proxies and clients alike.
  */
+import { LATENCY_BUCKET_LABELS } from "./histogram.ts";
 import type { RequestStats } from "./stats.ts";
 
 /** One component whose stats are exported, e.g. `{ role: "proxy", name: "tm-0", stats: proxy.stats() }`. */
@@ -14,28 +15,25 @@ export interface MetricsSource {
   readonly stats: RequestStats;
 }
 
-const METRICS: readonly [keyof RequestStats, string, "gauge" | "counter", number][] = [
-  ["activeConnections", "Connections open now.", "gauge", 1],
-  ["requests", "Requests received (servers, proxies) or sent (clients).", "counter", 1],
-  ["successful", "Requests answered with a value.", "counter", 1],
-  ["failed", "Requests answered with a failure.", "counter", 1],
-  ["successfulLatencyMs", "Summed latency of successful requests, in seconds.", "counter", 1e-3],
+/** The simple metrics: name, HELP text, TYPE, and the field of RequestStats they show. */
+const SIMPLE: readonly [string, string, "gauge" | "counter", "activeConnections" | "requests" | "successful" | "failed"][] = [
+  ["qstate_active_connections", "Connections open now.", "gauge", "activeConnections"],
+  ["qstate_requests_total", "Requests received (servers, proxies) or sent (clients).", "counter", "requests"],
+  ["qstate_requests_successful_total", "Requests answered with a value.", "counter", "successful"],
+  ["qstate_requests_failed_total", "Requests answered with a failure, or failed locally (clients).", "counter", "failed"],
 ];
 
-const NAMES: Record<string, string> = {
-  activeConnections: "qstate_active_connections",
-  requests: "qstate_requests_total",
-  successful: "qstate_requests_successful_total",
-  failed: "qstate_requests_failed_total",
-  successfulLatencyMs: "qstate_request_latency_seconds_sum",
-};
+const LATENCY = "qstate_request_latency_seconds";
 
 function label(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 }
 
 /**
- * The exposition text for `sources`.
+ * The exposition text for `sources`: the gauge `qstate_active_connections`, the counters
+ * `qstate_requests_total`, `qstate_requests_successful_total` and `qstate_requests_failed_total`, and the
+ * histogram `qstate_request_latency_seconds` (latency of successful requests: cumulative `_bucket{le}`
+ * series up to `le="+Inf"`, `_sum` in seconds and `_count`), each labelled with `role` and `name`.
  *
  * @example
  * ```ts
@@ -45,14 +43,27 @@ function label(v: string): string {
  * const text = toPrometheus([{ role: "server", name: "tm-0", stats: server.stats() }]);
  * // # TYPE qstate_requests_total counter
  * // qstate_requests_total{role="server",name="tm-0"} 0
+ * // # TYPE qstate_request_latency_seconds histogram
+ * // qstate_request_latency_seconds_bucket{role="server",name="tm-0",le="0.00005"} 0
  * ```
  */
 export function toPrometheus(sources: readonly MetricsSource[]): string {
+  const labels = sources.map((s) => `role="${label(s.role)}",name="${label(s.name)}"`);
   let out = "";
-  for (const [key, help, type, scale] of METRICS) {
-    const name = NAMES[key];
+  for (const [name, help, type, field] of SIMPLE) {
     out += `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n`;
-    for (const s of sources) out += `${name}{role="${label(s.role)}",name="${label(s.name)}"} ${Number(s.stats[key]) * scale}\n`;
+    sources.forEach((s, i) => (out += `${name}{${labels[i]}} ${Number(s.stats[field])}\n`));
   }
+  out += `# HELP ${LATENCY} Latency of successful requests, in seconds.\n# TYPE ${LATENCY} histogram\n`;
+  sources.forEach((s, i) => {
+    const buckets = s.stats.latencyBuckets;
+    let cumulative = 0;
+    for (let b = 0; b < LATENCY_BUCKET_LABELS.length; b++) {
+      cumulative += Number(buckets[b] ?? 0);
+      out += `${LATENCY}_bucket{${labels[i]},le="${LATENCY_BUCKET_LABELS[b]}"} ${cumulative}\n`;
+    }
+    out += `${LATENCY}_sum{${labels[i]}} ${Number(s.stats.successfulLatencyMs) / 1000}\n`;
+    out += `${LATENCY}_count{${labels[i]}} ${cumulative}\n`;
+  });
   return out;
 }

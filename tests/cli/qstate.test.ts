@@ -16,6 +16,7 @@ interface LocalInfo {
   proxies: string[];
   states: { name: string; kind: string; keyType: string; valueType: string }[];
   keys: string[];
+  metrics: string;
 }
 
 describe(`qstate CLI on ${runtime}`, () => {
@@ -23,7 +24,7 @@ describe(`qstate CLI on ${runtime}`, () => {
   let info: LocalInfo;
 
   before(async () => {
-    local = qstate(["local", "--task-managers", "2", "--json"]);
+    local = qstate(["local", "--task-managers", "2", "--metrics-port", "0", "--json"]);
     info = await new Promise<LocalInfo>((resolve, reject) => {
       let out = "", err = "";
       const timer = setTimeout(() => reject(new Error(`qstate local printed nothing in 30 s: ${err}`)), 30_000);
@@ -69,6 +70,43 @@ describe(`qstate CLI on ${runtime}`, () => {
     const map = await run(["get", "--proxy", info.proxies[1], "--job", info.jobId, "--state", "events-by-type", "--key", key, "--key-type", "string", "--value-type", "long", "--kind", "map"]);
     assert.equal(map.code, 0, map.stderr);
     assert.ok(Object.values(JSON.parse(map.stdout)).every((n) => typeof n === "string" && BigInt(n) > 0n), map.stdout);
+  });
+
+  test("stats reads the metrics endpoint: counts, and the latency's mean with p50/p90/p99, as a table and as JSON", async () => {
+    assert.match(info.metrics, /^127\.0\.0\.1:\d+$/);
+    const table = await run(["stats", "--metrics", info.metrics]);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /^role +name +connections +requests +successful +failed +mean ms +p50 ms +p90 ms +p99 ms$/m);
+    // The get test above queried both proxies.
+    assert.match(table.stdout, /^proxy +tm-0 +\d+ +[1-9]\d* +[1-9]\d* +\d+ +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d{3} +\d+\.\d{3}$/m);
+    const r = await run(["stats", "--metrics", info.metrics, "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = JSON.parse(r.stdout);
+    for (const key of ["server tm-0", "proxy tm-0", "proxy_forwarding tm-0", "server tm-1", "proxy tm-1", "proxy_forwarding tm-1", "client demo"]) {
+      assert.ok(key in rows, key);
+    }
+    const proxy = rows["proxy tm-0"];
+    assert.ok(proxy.successful > 0);
+    const { mean, p50, p90, p99 } = proxy.latencyMs;
+    assert.ok(mean > 0 && p50 > 0 && p50 <= p90 && p90 <= p99, JSON.stringify(proxy.latencyMs));
+  });
+
+  test("get pointed at the metrics port says it reached an HTTP server, well before its timeout", async () => {
+    const r = await run(["get", "--proxy", info.metrics, "--job", info.jobId, "--state", "event-counts", "--key", "user-0", "--key-type", "string", "--value-type", "long", "--timeout", "120000"]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^qstate: FRAME_TOO_LARGE: The peer is an HTTP server \(it answered "HTTP"\), not a queryable-state server or proxy/);
+  });
+
+  test("stats explains a refused port, a port that cannot exist, and a proxy port given instead", async () => {
+    const refused = await run(["stats", "--metrics", "127.0.0.1:1"]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^qstate: ECONNREFUSED: Cannot read metrics from 127\.0\.0\.1:1: connection refused, nothing listens on port 1 there\. Pass the address of a running metrics endpoint/);
+    const invalid = await run(["stats", "--metrics", "127.0.0.1:70000"]);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.stderr, /^qstate: --metrics 127\.0\.0\.1:70000: port 70000 cannot be connected to, ports run from 1 to 65535/);
+    const proxy = await run(["stats", "--metrics", info.proxies[0]]);
+    assert.equal(proxy.code, 1);
+    assert.match(proxy.stderr, /it did not answer HTTP .* Is it a queryable-state proxy or server port\? Pass the metrics port instead/);
   });
 
   test("failures print one line with the error code and exit non-zero", async () => {
@@ -167,7 +205,7 @@ describe(`qstate CLI on ${runtime}`, () => {
     assert.match(r.stdout, /^ +qstate get --proxy 127\.0\.0\.1:\d+ --job [0-9a-f]{32} --state event-counts --key user-0 /m);
     assert.match(r.stdout, /^key +events +last event/m);
     assert.match(r.stdout, /^user-0 +[1-9]\d* +(click|view|purchase|share)/m);
-    assert.match(r.stdout, /Stopped\. \d+ queries answered/);
+    assert.match(r.stdout, /Stopped\. \d+ queries answered \(mean \d+\.\d\d ms, p99 \d+\.\d\d ms\)/);
   });
 });
 

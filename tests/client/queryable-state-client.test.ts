@@ -466,6 +466,10 @@ describe("QueryableStateClient", () => {
     assert.equal(stats.successful, 2);
     assert.equal(stats.failed, 1);
     assert.equal(stats.activeConnections, 1);
+    // The two successes are in the latency histogram, and the percentiles come from it.
+    assert.equal(stats.latencyBuckets.reduce((a, b) => a + b, 0), 2);
+    assert.ok(stats.p50LatencyMs > 0 && stats.p50LatencyMs <= stats.p90LatencyMs && stats.p90LatencyMs <= stats.p99LatencyMs);
+    assert.ok(stats.p99LatencyMs <= stats.maxLatencyMs && stats.maxLatencyMs <= stats.successfulLatencyMs);
   });
 
   test("close is idempotent, fails waiting queries and refuses new ones; asyncDispose closes", async () => {

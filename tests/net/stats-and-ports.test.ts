@@ -19,10 +19,22 @@ describe("StatsCounter", () => {
   });
 
   test("sumStats adds counters and recomputes the mean", () => {
-    const a = { activeConnections: 1, requests: 3, successful: 2, failed: 1, successfulLatencyMs: 4, averageLatencyMs: 2 };
-    const b = { activeConnections: 0, requests: 2, successful: 2, failed: 0, successfulLatencyMs: 2, averageLatencyMs: 1 };
-    assert.deepEqual(sumStats(a, b), { activeConnections: 1, requests: 5, successful: 4, failed: 1, successfulLatencyMs: 6, averageLatencyMs: 1.5 });
+    const a = new StatsCounter(), b = new StatsCounter();
+    a.activeConnections = 1;
+    a.requests = 3;
+    a.failed = 1;
+    a.reportSuccess(0, 1);
+    a.reportSuccess(0, 3);
+    b.requests = 2;
+    b.reportSuccess(0, 1);
+    b.reportSuccess(0, 1);
+    const sum = sumStats(a.snapshot(), b.snapshot());
+    assert.deepEqual(
+      [sum.activeConnections, sum.requests, sum.successful, sum.failed, sum.successfulLatencyMs, sum.averageLatencyMs, sum.maxLatencyMs],
+      [1, 5, 4, 1, 6, 1.5, 3],
+    );
     assert.equal(sumStats().averageLatencyMs, 0);
+    assert.equal(sumStats().p99LatencyMs, 0);
   });
 });
 

@@ -70,6 +70,8 @@ describe("KvStateServer", () => {
     assert.equal(s.successful, 1);
     assert.equal(s.failed, 2);
     assert.equal(s.activeConnections, 1);
+    assert.equal(s.latencyBuckets.reduce((a, b) => a + b, 0), 1, "one success in the latency histogram");
+    assert.equal(s.maxLatencyMs, s.successfulLatencyMs);
     assert.equal(client.stats().successful, 1);
   });
 

@@ -62,9 +62,10 @@ export {
 export { stringSerializer } from "./src/types/string-serializer.ts";
 export { bytesSerializer } from "./src/types/bytes-serializer.ts";
 export { tupleSerializer } from "./src/types/tuple-serializer.ts";
-export { listSerializer, mapSerializer } from "./src/types/collection-serializers.ts";
+export { listSerializer, mapSerializer, setSerializer } from "./src/types/collection-serializers.ts";
 export { VoidNamespace, voidNamespaceSerializer } from "./src/types/void-namespace.ts";
 export { type TimeWindow, timeWindowSerializer } from "./src/types/time-window.ts";
+export { GlobalWindow, globalWindowSerializer } from "./src/types/global-window.ts";
 export { javaBooleanHash, javaDoubleHash, javaFloatHash, javaLongHash, javaStringHash } from "./src/types/java-hash.ts";
 
 // state: value formats
@@ -236,7 +237,7 @@ export {
 } from "./src/state/errors.ts";
 export { eitherSerializer, type Either } from "./src/types/either-serializer.ts";
 export { type Row, type RowField, type RowKind, ROW_KINDS, rowSerializer } from "./src/types/row-serializer.ts";
-export { type Pojo, type PojoOptions, pojoSerializer } from "./src/types/pojo-serializer.ts";
+export { type Pojo, type PojoOptions, pojoSerializer, type PojoSubclass } from "./src/types/pojo-serializer.ts";
 export { enumSerializer } from "./src/types/enum-serializer.ts";
 export {
   booleanArraySerializer, charArraySerializer, doubleArraySerializer, floatArraySerializer, genericArraySerializer,
@@ -256,6 +257,7 @@ export {
 } from "./src/types/date-serializers.ts";
 export { Instant, LocalDate, LocalDateTime, LocalTime } from "./src/types/temporal.ts";
 export { nullableSerializer } from "./src/types/nullable-serializer.ts";
-export { type JsonValue, toJsonValue } from "./src/types/json-value.ts";
+export { fromJsonValue, type JsonValue, toJsonValue } from "./src/types/json-value.ts";
+export { type DecodeLocation, decodeLocation } from "./src/types/decode-errors.ts";
 export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError, type TypeExpressionOptions } from "./src/types/expression.ts";
 export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";

@@ -52,7 +52,7 @@ const SERIALIZERS: Record<string, TypeSerializer<Json>> = {
 
 /** Flink serializer name (as the generator prints it) → our serializer. */
 function serializerByName(name: string): TypeSerializer<Json> {
-  const s = SERIALIZERS[name];
+  const s = Object.hasOwn(SERIALIZERS, name) ? SERIALIZERS[name] : undefined;
   if (s) return s;
   const tuple = /^TupleSerializer<.*>\[(.*)\]$/.exec(name);
   if (tuple) return qs.tupleSerializer(...splitTop(tuple[1]).map(serializerByName));
@@ -75,7 +75,7 @@ const TYPE_SERIALIZERS: Record<string, TypeSerializer<Json>> = {
 
 /** Typed-value type name → our serializer (for Java hashCode). */
 function serializerByType(type: string): TypeSerializer<Json> {
-  const s = TYPE_SERIALIZERS[type];
+  const s = Object.hasOwn(TYPE_SERIALIZERS, type) ? TYPE_SERIALIZERS[type] : undefined;
   if (s) return s;
   const tuple = /^tuple(\d+)<(.*)>$/.exec(type);
   if (tuple) return qs.tupleSerializer(...splitTop(tuple[2]).map(serializerByType));

@@ -206,7 +206,8 @@ export class Compiler {
       write: (v, w, p) => {
         if (v === null || typeof v !== "object" || Array.isArray(v)) throw wrong(p, `a record (${t.name})`, v);
         for (const f of fields) {
-          const x = plain || Object.hasOwn(v, f.name) ? (v as Record<string, unknown>)[f.name] : undefined;
+          // A missing field named `constructor`, `toString` or `__proto__` is missing, not Object.prototype's.
+          const x = Object.hasOwn(v, f.name) || !(f.name in Object.prototype) ? (v as Record<string, unknown>)[f.name] : undefined;
           if (x === undefined && !f.nullable) throw wrong(`${p}.${f.name}`, "set (the field is missing)", x);
           f.codec.write(x ?? null, w, `${p}.${f.name}`);
         }

@@ -18,9 +18,21 @@ export interface Command extends CommandSpec {
 const TYPES = `Types are type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,\n` +
   "tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},\n" +
   "long[], nullable<long>, enum<RED,GREEN>, … avro:FILE.avsc reads Flink Avro generic records of that schema\n" +
-  "(values only; needs `npm install avsc`). Keys on the command line: the simple names, decimal, biginteger.\n" +
+  "(values only; needs `npm install avsc`). --key and --namespace: plain text for the simple names, decimal and\n" +
+  "biginteger; JSON for the others, as --json prints them: --key '[\"ada\",\"3\"]' --key-type tuple<string,long>,\n" +
+  "--namespace '{\"start\":0,\"end\":60000}' --namespace-type timewindow (globalwindow needs no --namespace).\n" +
   "--json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.";
 const json = { name: "json", help: "print JSON instead of text (errors too, as {\"error\": {code, message}})" } as const;
+
+/** An optional flag holding a Java int (a hash code). */
+function javaInt(flags: Flags, name: string, command: string): number | undefined {
+  const v = optionalString(flags, name);
+  if (v === undefined) return undefined;
+  if (!/^-?\d+$/.test(v) || Number(v) < -0x80000000 || Number(v) > 0x7fffffff) {
+    throw new UsageError(`--${name} must be a Java int (-2147483648 to 2147483647), got '${v}'.`, command);
+  }
+  return Number(v);
+}
 
 function seconds(flags: Flags, command: string): number | undefined {
   const v = optionalString(flags, "duration");
@@ -89,7 +101,8 @@ const get: Command = {
     { name: "kind", value: "value|list|map", help: "the state's kind", default: "value" },
     { name: "map-key-type", value: "TYPE", help: "a map state's key type", default: "string" },
     { name: "namespace", value: "VALUE", help: "the namespace to read (with --namespace-type)" },
-    { name: "namespace-type", value: "TYPE", help: "the namespace's type" },
+    { name: "namespace-type", value: "TYPE", help: "the namespace's type (timewindow, globalwindow, …)" },
+    { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
     json,
   ],
@@ -114,6 +127,7 @@ const get: Command = {
       mapKeyType: f["map-key-type"] as string,
       namespace: optionalString(f, "namespace"),
       namespaceType: optionalString(f, "namespace-type"),
+      keyHash: javaInt(f, "key-hash", "get"),
       timeoutMs: positiveInt(f, "timeout", "get"),
     });
     process.stdout.write((f.json ? JSON.stringify({ value: toJsonValue(value) }) : toText(value)) + "\n");
@@ -130,6 +144,7 @@ const explain: Command = {
     { name: "state", value: "NAME", help: "the queryable state name", default: "query-name" },
     { name: "key", value: "VALUE", help: "the key", default: "42" },
     { name: "key-type", value: "TYPE", help: "the key's type", default: "long" },
+    { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
     { name: "max-parallelism", value: "N", help: "the job's max parallelism (number of key groups)", default: "128" },
     { name: "parallelism", value: "N", help: "the operator's parallelism (at most the max parallelism)", default: "4" },
     json,
@@ -146,7 +161,10 @@ const explain: Command = {
     }
     // Nothing is sent: every failure is a mistake in the flags.
     const report = asUsage("explain", () =>
-      explainQuery({ job: f.job as string, state: f.state as string, key: f.key as string, keyType: f["key-type"] as string, maxParallelism, parallelism })
+      explainQuery({
+        job: f.job as string, state: f.state as string, key: f.key as string, keyType: f["key-type"] as string,
+        keyHash: javaInt(f, "key-hash", "explain"), maxParallelism, parallelism,
+      })
     );
     if (f.json) process.stdout.write(JSON.stringify(report) + "\n");
     else {

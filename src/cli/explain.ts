@@ -15,17 +15,20 @@ export interface ExplainOptions {
   state: string;
   key: string;
   keyType: string;
+  /** The key's Java hashCode() when it is user code (POJO keys); overrides the computed one. */
+  keyHash?: number;
   maxParallelism: number;
   parallelism: number;
 }
 
 /** Builds the report as plain data (printed as text or JSON by the caller). */
 export function explainQuery(o: ExplainOptions): Record<string, unknown> {
-  const serializer = serializerForType(o.keyType);
+  const declared = serializerForType(o.keyType);
+  const serializer = o.keyHash === undefined ? declared : { ...declared, hashCode: () => o.keyHash! };
   if (!serializer.hashCode) {
     throw new InvalidArgumentError(`Type '${o.keyType}' cannot be a key: its Java hashCode is not value-based (identity or per-JVM, as for arrays, enums and rows), so Flink could not route it stably.`);
   }
-  const key = parseValue(o.keyType, o.key);
+  const key = parseValue(o.keyType, o.key, serializer);
   const jobId = JobID.fromHex(o.job);
   const keyAndNamespace = serializeKeyAndNamespace(key, serializer, VoidNamespace, voidNamespaceSerializer);
   const hash = serializer.hashCode(key);

@@ -4,6 +4,7 @@ import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { avroFilesOf, type TypeExpressionOptions } from "../types/expression.ts";
+import { fromJsonValue } from "../types/json-value.ts";
 import { JobID } from "../core/ids.ts";
 import { asUsage } from "./args.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
@@ -19,6 +20,8 @@ export interface GetOptions {
   mapKeyType: string;
   namespace?: string;
   namespaceType?: string;
+  /** The key's Java hashCode(), for key types whose hash is user code (POJOs); overrides the computed one. */
+  keyHash?: number;
   timeoutMs: number;
 }
 
@@ -74,16 +77,21 @@ function prepare(o: GetOptions, types: TypeExpressionOptions): PreparedGet {
         "not compute yet; key the state by a basic type, a tuple or a POJO with a known hash.",
     );
   }
-  const keyType = serializerForType(o.keyType, types);
+  let keyType = serializerForType(o.keyType, types);
   const valueType = serializerForType(o.valueType, types);
   const mapKeyType = serializerForType(o.mapKeyType, types);
-  const key = parseValue(o.keyType, o.key);
+  const key = parseValue(o.keyType, o.key, keyType);
+  if (o.keyHash !== undefined) keyType = { ...keyType, hashCode: () => o.keyHash! };
   let namespace: PreparedGet["namespace"] = {};
   if (o.namespace !== undefined || o.namespaceType !== undefined) {
-    if (o.namespace === undefined || o.namespaceType === undefined) {
-      throw new InvalidArgumentError("--namespace and --namespace-type go together.");
+    if (o.namespaceType === undefined) throw new InvalidArgumentError("--namespace needs --namespace-type (e.g. timewindow, globalwindow).");
+    const namespaceType = serializerForType(o.namespaceType, types);
+    if (o.namespace === undefined && namespaceType.length !== 1) {
+      throw new InvalidArgumentError(`--namespace-type ${o.namespaceType} needs --namespace (e.g. '{"start":0,"end":60000}' for timewindow).`);
     }
-    namespace = { namespace: parseValue(o.namespaceType, o.namespace), namespaceType: serializerForType(o.namespaceType, types) };
+    // globalwindow and void have one value: --namespace may be left out.
+    const value = o.namespace === undefined ? fromJsonValue(namespaceType, null) : parseValue(o.namespaceType, o.namespace, namespaceType);
+    namespace = { namespace: value, namespaceType };
   }
   return { jobId, key, keyType, valueType, mapKeyType, namespace };
 }

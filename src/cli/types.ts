@@ -16,6 +16,7 @@ import { stringSerializer } from "../types/string-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { Decimal } from "../types/big-number-serializers.ts";
 import { avroFilesOf, parseTypeExpression, type TypeExpressionOptions } from "../types/expression.ts";
+import { fromJsonValue } from "../types/json-value.ts";
 import { loadAvro } from "../avro/load.ts";
 
 export const TYPE_NAMES = ["int", "long", "string", "boolean", "double", "float", "short", "byte", "char", "bytes"] as const;
@@ -66,8 +67,14 @@ export async function typeOptionsFor(expressions: (string | undefined)[]): Promi
   return { avro: (file) => serializers.get(file)! };
 }
 
-/** Parses command-line text into a value of the named type. */
-export function parseValue(type: string, text: string): unknown {
+/**
+ * Parses command-line text into a value of the named type. The simple names (int, long, string, …, decimal,
+ * biginteger) take plain text (`--key ada`, `--key 42`); every other type expression takes its JSON form in the
+ * conventions of `--json` output (`fromJsonValue`): `--key '["ada","3"]'` for tuple<string,long>,
+ * `--namespace '{"start":0,"end":60000}'` for timewindow. A scalar type's text may be given bare
+ * (`--key 2024-02-29` for localdate).
+ */
+export function parseValue(type: string, text: string, serializer?: TypeSerializer<unknown>): unknown {
   const bad = (why: string) => new InvalidArgumentError(`Cannot read '${text}' as ${type}: ${why}.`);
   switch (type) {
     case "int":
@@ -101,9 +108,26 @@ export function parseValue(type: string, text: string): unknown {
       if (!/^-?\d+$/.test(text)) throw bad("expected an integer");
       return BigInt(text);
   }
-  serializerForType(type); // a typo gets the type expression's error
-  throw new InvalidArgumentError(
-    `Cannot read '${text}' as ${type} from the command line: --key and --namespace take ${TYPE_NAMES.join(", ")}, ` +
-      "decimal or biginteger; query other key types through the library.",
-  );
+  const s = serializer ?? serializerForType(type); // a typo gets the type expression's error
+  const t = text.trim();
+  let json: unknown = text;
+  if (/^[[{"]/.test(t) || t === "null") {
+    try {
+      json = JSON.parse(t);
+    } catch (e) {
+      throw bad(`it starts like JSON but is not JSON (${(e as Error).message}); give values of ${type} as JSON, ` +
+        'e.g. \'["ada","3"]\' for tuple<string,long>, 64-bit integers and decimals as strings');
+    }
+  }
+  try {
+    return fromJsonValue(s, json);
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError)) throw e;
+    throw new InvalidArgumentError(
+      `Cannot read '${text}' as ${type}: ${e.message} Values of composite types are JSON as --json prints them ` +
+        '(tuples and arrays as arrays, POJOs and rows as objects, 64-bit integers and decimals as strings), e.g. ' +
+        '\'["ada","3"]\' for tuple<string,long> or \'{"start":"0","end":"60000"}\' for timewindow.',
+      { cause: e },
+    );
+  }
 }

@@ -6,6 +6,7 @@ import { type Clock, realClock } from "../core/clock.ts";
 import { describeValue } from "../core/describe.ts";
 import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
+import { carryLocation, finishDecode, isMismatchSymptom, leftoverHint } from "../types/decode-errors.ts";
 import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
 import type { DiagnosticsHook } from "../net/diagnostics.ts";
@@ -314,7 +315,8 @@ function serializeQueryKey<K, N>(
     keyAndNamespace = serializeKeyAndNamespace(key, keyType, namespace, namespaceType);
     keyHash = keyType.hashCode(key) | 0;
   } catch (e) {
-    if (e instanceof InvalidArgumentError) throw e;
+    // A key error with a code of its own (MISSING_KEY_HASH for a POJO key without hashCode) reaches the caller.
+    if (e instanceof InvalidArgumentError || (e instanceof QueryableStateError && !isMismatchSymptom(e))) throw e;
     throw new InvalidArgumentError(
       `Could not serialize the key ${describeValue(key)} with ${keyType.name} (or the namespace with ${namespaceType.name}): ${messageOf(e)}`,
       { cause: e },
@@ -323,18 +325,26 @@ function serializeQueryKey<K, N>(
   return { keyHash, keyAndNamespace };
 }
 
-/** Builds the immutable state; any decoding failure is a SerializationError naming the likely cause. */
+/**
+ * Builds the immutable state. A decoding failure that only says the bytes do not fit is a SerializationError
+ * naming the state, the failing field or element, its byte and the likely cause; an error with a code of its
+ * own (POJO_SUBCLASS, UNSUPPORTED_TYPE, …) reaches the caller as it is, its message naming the state too.
+ */
 function decodeState(d: StateDescriptor, bytes: Uint8Array, stateName: string, jobId: JobID): ImmutableState {
   const decoded = (read: () => unknown): unknown => {
     try {
       return read();
     } catch (e) {
-      throw new SerializationError(
-        `Could not decode the value of queryable state '${stateName}' (job ${jobId}) as ${d.kind} state '${d.name}': ` +
-          `${messageOf(e)} The descriptor's serializers probably do not match the ones the state was written with; ` +
+      const what = `Could not decode the value of queryable state '${stateName}' (job ${jobId}) as ${d.kind} state '${d.name}'`;
+      if (e instanceof QueryableStateError && !isMismatchSymptom(e)) {
+        e.message = `${what}: ${e.message}`;
+        throw e;
+      }
+      throw carryLocation(e, new SerializationError(
+        `${what}: ${messageOf(e)} The descriptor's serializers probably do not match the ones the state was written with; ` +
           "use the same value, element or key/value serializers as the job.",
         { cause: e },
-      );
+      ));
     }
   };
   switch (d.kind) {
@@ -357,13 +367,23 @@ function decodeState(d: StateDescriptor, bytes: Uint8Array, stateName: string, j
 
 function readSingle<T>(bytes: Uint8Array, serializer: TypeSerializer<T>): T {
   const r = new ByteReader(bytes);
-  const value = serializer.deserialize(r);
-  if (r.remaining > 0) throw new SerializationError(`${r.remaining} byte(s) left over after reading one value with ${serializer.name}.`);
+  let value: T;
+  try {
+    value = serializer.deserialize(r);
+  } catch (e) {
+    throw finishDecode(e);
+  }
+  if (r.remaining > 0) {
+    const hint = leftoverHint(serializer.name);
+    throw new SerializationError(`${r.remaining} byte(s) left over after reading one value with ${serializer.name}.${hint === undefined ? "" : ` ${hint}`}`);
+  }
   return value;
 }
 
+/** The message of `e` and of the causes it wraps (Flink's generic texts wrap the specific one). */
 function messageOf(e: unknown): string {
-  if (e instanceof QueryableStateError || e instanceof Error) return e.message;
-  return String(e);
+  if (!(e instanceof Error)) return String(e);
+  const cause = e instanceof QueryableStateError && e.cause instanceof Error ? ` (${messageOf(e.cause)})` : "";
+  return `${e.message}${cause}`;
 }
 

@@ -4,7 +4,9 @@
  */
 import { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { QueryableStateError, SerializationError } from "../core/errors.ts";
+import { describeValue } from "../core/describe.ts";
 import { toHex } from "../core/hex.ts";
+import { carryLocation, failedAt, finishDecode, isMismatchSymptom, leftoverHint } from "../types/decode-errors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 
 /** The byte between key and namespace. */
@@ -61,8 +63,10 @@ export function deserializeKeyAndNamespace<K, N>(
 }
 
 function wrap(e: unknown, message: string): unknown {
-  // Programming errors (TypeError etc.) pass through; data errors get Flink's explanation.
-  return e instanceof QueryableStateError ? new SerializationError(message, { cause: e }) : e;
+  // Programming errors (TypeError etc.) and errors with a code of their own (POJO_SUBCLASS, …) pass through;
+  // bytes that merely do not fit get Flink's explanation, the located cause kept.
+  if (!(e instanceof QueryableStateError) || !isMismatchSymptom(e)) return e;
+  return carryLocation(e, new SerializationError(message, { cause: e }));
 }
 
 /** A single value's bytes (ValueState, ReducingState, AggregatingState); null stays null. */
@@ -77,8 +81,16 @@ export function serializeValue<T>(value: T | null, serializer: TypeSerializer<T>
 export function deserializeValue<T>(bytes: Uint8Array | null, serializer: TypeSerializer<T>): T | null {
   if (bytes === null || bytes === undefined) return null;
   const r = new ByteReader(bytes);
-  const value = serializer.deserialize(r);
-  if (r.remaining > 0) throw new SerializationError(VALUE_UNCONSUMED);
+  let value: T;
+  try {
+    value = serializer.deserialize(r);
+  } catch (e) {
+    throw finishDecode(e);
+  }
+  if (r.remaining > 0) {
+    const hint = leftoverHint(serializer.name);
+    throw new SerializationError(hint === undefined ? VALUE_UNCONSUMED : `${VALUE_UNCONSUMED} ${hint}`);
+  }
   return value;
 }
 
@@ -104,7 +116,12 @@ export function deserializeList<T>(bytes: Uint8Array | null, serializer: TypeSer
     const r = new ByteReader(bytes);
     const out: T[] = [];
     while (r.remaining > 0) {
-      out.push(serializer.deserialize(r));
+      const at = r.position;
+      try {
+        out.push(serializer.deserialize(r));
+      } catch (e) {
+        throw failedAt(e, `[${out.length}]`, at, "list state");
+      }
       if (r.remaining > 0) r.skip(1);
     }
     return out;
@@ -148,7 +165,12 @@ export function deserializeMap<K, V>(
   let byBytes: Map<string, K> | undefined;
   while (r.remaining > 0) {
     const start = r.position;
-    let k = keySerializer.deserialize(r);
+    let k: K;
+    try {
+      k = keySerializer.deserialize(r);
+    } catch (e) {
+      throw failedAt(e, ` key #${out.size}`, start, "map state");
+    }
     if (k !== null && typeof k === "object") {
       // Object keys have no value equality in a JS Map: the first key with these bytes stands for all.
       byBytes ??= new Map();
@@ -157,7 +179,12 @@ export function deserializeMap<K, V>(
       if (first === undefined) byBytes.set(hex, k);
       else k = first;
     }
-    out.set(k, r.readBoolean() ? null : valueSerializer.deserialize(r));
+    const at = r.position;
+    try {
+      out.set(k, r.readBoolean() ? null : valueSerializer.deserialize(r));
+    } catch (e) {
+      throw failedAt(e, `[${describeValue(k)}]`, at, "map state");
+    }
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError, SerializationError, TruncatedInputError } from "../core/errors.ts";
 import { badValue } from "./primitive-serializers.ts";
+import { badJson, jsonBigInt } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /**
@@ -131,6 +132,7 @@ export const bigIntegerSerializer: TypeSerializer<bigint | null> = {
     if (v === null) throw new InvalidArgumentError("A key cannot be null (BigInteger).");
     return javaBigIntegerHash(toBigInt("BigIntSerializer", v));
   },
+  fromJson: (json: unknown): bigint | null => json === null ? null : jsonBigInt("BigIntSerializer", json, false),
 };
 
 function toDecimal(v: unknown): Decimal {
@@ -162,5 +164,15 @@ export const bigDecimalSerializer: TypeSerializer<Decimal | null> = {
     if (v === null) throw new InvalidArgumentError("A key cannot be null (BigDecimal).");
     const d = toDecimal(v);
     return (Math.imul(31, javaBigIntegerHash(d.unscaled)) + d.scale) | 0;
+  },
+  fromJson(json: unknown): Decimal | null {
+    if (json === null) return null;
+    const text = typeof json === "number" && Number.isFinite(json) ? String(json) : typeof json === "bigint" ? String(json) : json;
+    try {
+      if (typeof text === "string") return Decimal.parse(text.trim());
+    } catch {
+      // reported below
+    }
+    throw badJson(this.name, "a decimal as a string (Java's BigDecimal text: 12.50, 1E+3)", json);
   },
 };

@@ -1,6 +1,8 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError, SerializationError, TruncatedInputError } from "../core/errors.ts";
 import { badValue } from "./primitive-serializers.ts";
+import { fromHex } from "../core/hex.ts";
+import { jsonParsed } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /**
@@ -23,4 +25,5 @@ export const bytesSerializer: TypeSerializer<Uint8Array> = {
     if (n > input.remaining) throw new TruncatedInputError(n, input.remaining, "byte[]");
     return input.readBytes(n).slice();
   },
+  fromJson: (json: unknown): Uint8Array => jsonParsed("BytePrimitiveArraySerializer", json, "hex text", fromHex),
 };

@@ -1,5 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
-import { SerializationError } from "../core/errors.ts";
+import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
+import { implausible } from "./decode-errors.ts";
+import { jsonParsed } from "./json-value.ts";
 import { javaLongHash } from "./java-hash.ts";
 import { badValue } from "./primitive-serializers.ts";
 import { Instant, LocalDate, LocalDateTime, LocalTime } from "./temporal.ts";
@@ -22,7 +24,7 @@ function millisDate(name: string): TypeSerializer<Date | null> {
       const ms = input.readInt64();
       if (ms === NULL_LONG) return null;
       if (ms > MAX_DATE_MS || ms < -MAX_DATE_MS) {
-        throw new SerializationError(`${name}: ${ms} ms since the epoch is outside the range of a JS Date.`);
+        throw implausible(new SerializationError(`${name}: ${ms} ms since the epoch is outside the range of a JS Date: these bytes are not a date.`));
       }
       return new Date(Number(ms));
     },
@@ -30,7 +32,26 @@ function millisDate(name: string): TypeSerializer<Date | null> {
       if (!(v instanceof Date)) throw badValue(name, "a Date as a key", v);
       return javaLongHash(BigInt(v.getTime()));
     },
+    fromJson(json: unknown): Date | null {
+      if (json === null) return null;
+      if (typeof json === "number" && Number.isSafeInteger(json)) return new Date(json);
+      return new Date(Number(jsonParsed(name, json, "an ISO-8601 instant such as 2023-11-14T22:13:20.123Z (or epoch milliseconds)", Instant.parse).toEpochMilli()));
+    },
   };
+}
+
+/** Reads with `read`, an impossible field (a month 0, a year beyond Java's) being bytes of another serializer. */
+function fields<T>(name: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError)) throw e;
+    throw implausible(new SerializationError(`${name}: ${e.message.replace(/\.$/, "")}: these bytes are not a ${what}.`));
+  }
+}
+
+function temporalFromJson<T>(name: string, example: string, parse: (text: string) => T): (json: unknown) => T | null {
+  return (json) => json === null ? null : jsonParsed(name, json, `ISO-8601 text such as ${example}`, parse);
 }
 
 /** Flink's `DateSerializer` (`java.util.Date`) ⇄ `Date | null`: int64 milliseconds, `Long.MIN_VALUE` for null. */
@@ -69,12 +90,15 @@ export const sqlTimestampSerializer: TypeSerializer<Instant | null> = {
     if (ms === NULL_LONG) return null;
     const nanos = input.readInt32();
     const whole = Instant.ofEpochMilli(ms);
-    if (nanos < 0 || nanos > 999_999_999) throw new SerializationError(`SqlTimestampSerializer: nanos ${nanos} out of range.`);
+    if (nanos < 0 || nanos > 999_999_999) {
+      throw implausible(new SerializationError(`SqlTimestampSerializer: nanos ${nanos} out of range: these bytes are not a Timestamp.`));
+    }
     return new Instant(whole.epochSecond, nanos);
   },
   hashCode(v: Instant | null): number {
     return javaLongHash(instantOf("SqlTimestampSerializer", v).toEpochMilli());
   },
+  fromJson: temporalFromJson("SqlTimestampSerializer", "2023-11-14T22:13:20.123456789Z", Instant.parse),
 };
 
 /** Flink's `InstantSerializer` ⇄ {@link Instant} `| null`: int64 seconds, int32 nanos (`Long.MIN_VALUE`, `Integer.MIN_VALUE` for null). */
@@ -93,9 +117,10 @@ export const instantSerializer: TypeSerializer<Instant | null> = {
   deserialize(input: ByteReader): Instant | null {
     const s = input.readInt64();
     const n = input.readInt32();
-    return s === NULL_LONG && n === NULL_INT ? null : new Instant(s, n);
+    return s === NULL_LONG && n === NULL_INT ? null : fields("InstantSerializer", "Instant", () => new Instant(s, n));
   },
   hashCode: (v: Instant | null): number => instantOf("InstantSerializer", v).hashCode(),
+  fromJson: temporalFromJson("InstantSerializer", "2023-11-14T22:13:20.123Z", Instant.parse),
 };
 
 function writeDate(v: LocalDate | null, out: ByteWriter): void {
@@ -111,7 +136,7 @@ function readDate(input: ByteReader): LocalDate | null {
   const y = input.readInt32();
   const m = input.readInt8();
   const d = input.readInt8();
-  return y === NULL_INT && m === -128 && d === 0 ? null : new LocalDate(y, m, d);
+  return y === NULL_INT && m === -128 && d === 0 ? null : fields("LocalDateSerializer", "LocalDate", () => new LocalDate(y, m, d));
 }
 function writeTime(v: LocalTime | null, out: ByteWriter): void {
   if (v === null) {
@@ -129,7 +154,7 @@ function readTime(input: ByteReader): LocalTime | null {
   const m = input.readInt8();
   const s = input.readInt8();
   const n = input.readInt32();
-  return h === -128 ? null : new LocalTime(h, m, s, n);
+  return h === -128 ? null : fields("LocalTimeSerializer", "LocalTime", () => new LocalTime(h, m, s, n));
 }
 
 function typed<T>(name: string, cls: new (...a: never[]) => T, v: unknown): T | null {
@@ -147,6 +172,7 @@ export const localDateSerializer: TypeSerializer<LocalDate | null> = {
   },
   deserialize: readDate,
   hashCode: (v) => typed("LocalDateSerializer", LocalDate, v)!.hashCode(),
+  fromJson: temporalFromJson("LocalDateSerializer", "2024-02-29", LocalDate.parse),
 };
 
 /** Flink's `LocalTimeSerializer` ⇄ {@link LocalTime} `| null`: byte hour, minute, second, int32 nano. */
@@ -158,6 +184,7 @@ export const localTimeSerializer: TypeSerializer<LocalTime | null> = {
   },
   deserialize: readTime,
   hashCode: (v) => typed("LocalTimeSerializer", LocalTime, v)!.hashCode(),
+  fromJson: temporalFromJson("LocalTimeSerializer", "13:45:30.5", LocalTime.parse),
 };
 
 /** Flink's `LocalDateTimeSerializer` ⇄ {@link LocalDateTime} `| null`: the date's bytes, then the time's. */
@@ -175,4 +202,5 @@ export const localDateTimeSerializer: TypeSerializer<LocalDateTime | null> = {
     return d === null || t === null ? null : new LocalDateTime(d, t);
   },
   hashCode: (v) => typed("LocalDateTimeSerializer", LocalDateTime, v)!.hashCode(),
+  fromJson: temporalFromJson("LocalDateTimeSerializer", "2024-02-29T13:45", LocalDateTime.parse),
 };

@@ -1,5 +1,8 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { badValue } from "./primitive-serializers.ts";
+import { getOwn } from "../core/records.ts";
+import { failedAt } from "./decode-errors.ts";
+import { badJson, fromJsonValue, jsonPart } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /** A Flink `Either<L, R>`: exactly one of `left` or `right`. */
@@ -13,8 +16,8 @@ export function eitherSerializer<L, R>(left: TypeSerializer<L>, right: TypeSeria
   const name = `EitherSerializer<${left.name},${right.name}>`;
   const side = (v: unknown): "left" | "right" => {
     if (v !== null && typeof v === "object") {
-      if ("left" in v && !("right" in v)) return "left";
-      if ("right" in v && !("left" in v)) return "right";
+      if (Object.hasOwn(v, "left") && !Object.hasOwn(v, "right")) return "left";
+      if (Object.hasOwn(v, "right") && !Object.hasOwn(v, "left")) return "right";
     }
     throw badValue(name, "{ left: value } or { right: value }", v);
   };
@@ -31,7 +34,25 @@ export function eitherSerializer<L, R>(left: TypeSerializer<L>, right: TypeSeria
       }
     },
     deserialize(input: ByteReader): Either<L, R> {
-      return input.readBoolean() ? { left: left.deserialize(input) } : { right: right.deserialize(input) };
+      const isLeft = input.readBoolean();
+      const at = input.position;
+      try {
+        return isLeft ? { left: left.deserialize(input) } : { right: right.deserialize(input) };
+      } catch (e) {
+        throw failedAt(e, isLeft ? ".left" : ".right", at, "Either");
+      }
+    },
+    fromJson(json: unknown): Either<L, R> {
+      let s: "left" | "right";
+      try {
+        s = side(json);
+      } catch {
+        throw badJson(name, '{"left": value} or {"right": value}', json);
+      }
+      const x = getOwn(json as object, s);
+      return s === "left"
+        ? { left: jsonPart(".left", () => fromJsonValue(left, x)) }
+        : { right: jsonPart(".right", () => fromJsonValue(right, x)) };
     },
   };
   if (left.hashCode && right.hashCode) {

@@ -1,6 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
 import { badValue } from "./primitive-serializers.ts";
+import { badJson } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /**
@@ -38,6 +39,10 @@ export function enumSerializer(className: string, constants: readonly string[]):
         );
       }
       return constants[o];
+    },
+    fromJson(json: unknown): string {
+      if (typeof json !== "string" || !ordinals.has(json)) throw badJson(name, `one of ${constants.join(", ")}`, json);
+      return json;
     },
   };
 }

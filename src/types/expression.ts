@@ -5,6 +5,9 @@
  *   row<id:long,name:string>  row<long,string>  pojo<com.acme.Stats>{count:long,name:string}
  *   enum<RED,GREEN>  long[]  string[]  tuple<int,long>[]  array<long> (Java Long[])
  *   nullable<long>  nullable<long,padded>  decimal  biginteger  instant  localdate …
+ *   set<string>  nullablelist<T>  nullablemap<K,V>  nullableset<T> (Flink 2.x's POJO collection fields)
+ *   timewindow  globalwindow  void (namespaces)
+ *   pojo<com.acme.Shape>{name:string} | com.acme.Circle{radius:double} | com.acme.Square#0{side:double}
  *
  * `parseTypeExpression(text)` returns the serializer; a mistake throws {@link TypeExpressionError}
  * with the position and what is valid there.
@@ -16,7 +19,7 @@ import {
 } from "./array-serializers.ts";
 import { bigDecimalSerializer, bigIntegerSerializer } from "./big-number-serializers.ts";
 import { bytesSerializer } from "./bytes-serializer.ts";
-import { listSerializer, mapSerializer } from "./collection-serializers.ts";
+import { listSerializer, mapSerializer, setSerializer } from "./collection-serializers.ts";
 import {
   dateSerializer, instantSerializer, localDateSerializer, localDateTimeSerializer, localTimeSerializer,
   sqlDateSerializer, sqlTimeSerializer, sqlTimestampSerializer,
@@ -24,7 +27,9 @@ import {
 import { eitherSerializer } from "./either-serializer.ts";
 import { enumSerializer } from "./enum-serializer.ts";
 import { nullableSerializer } from "./nullable-serializer.ts";
-import { pojoSerializer } from "./pojo-serializer.ts";
+import { type PojoSubclass, pojoSerializer } from "./pojo-serializer.ts";
+import { globalWindowSerializer } from "./global-window.ts";
+import { setOwn } from "../core/records.ts";
 import {
   booleanSerializer, byteSerializer, charSerializer, doubleSerializer, floatSerializer, intSerializer, longSerializer,
   shortSerializer,
@@ -72,10 +77,10 @@ const SIMPLE: Record<string, S> = {
   biginteger: bigIntegerSerializer, decimal: bigDecimalSerializer, date: dateSerializer,
   sqldate: sqlDateSerializer, sqltime: sqlTimeSerializer, timestamp: sqlTimestampSerializer,
   localdate: localDateSerializer, localtime: localTimeSerializer, localdatetime: localDateTimeSerializer,
-  instant: instantSerializer,
+  instant: instantSerializer, globalwindow: globalWindowSerializer,
 };
 const ALIASES: Record<string, string> = { integer: "int", bigint: "biginteger", bigdecimal: "decimal" };
-const GENERIC = ["tuple", "list", "map", "either", "array", "nullable", "row", "pojo", "enum"];
+const GENERIC = ["tuple", "list", "map", "either", "array", "nullable", "row", "pojo", "enum", "set", "nullablelist", "nullablemap", "nullableset"];
 const PRIMITIVE_ARRAYS: Record<string, S> = {
   boolean: booleanArraySerializer, byte: bytesSerializer, short: shortArraySerializer, int: intArraySerializer,
   long: longArraySerializer, float: floatArraySerializer, double: doubleArraySerializer, char: charArraySerializer,
@@ -163,7 +168,7 @@ class Parser {
   type(): S {
     const start = (this.ws(), this.pos);
     const raw = this.ident(["a type name (" + TYPE_EXPRESSION_NAMES.join(", ") + ")"]);
-    const name = ALIASES[raw.toLowerCase()] ?? raw.toLowerCase();
+    const name = Object.hasOwn(ALIASES, raw.toLowerCase()) ? ALIASES[raw.toLowerCase()] : raw.toLowerCase();
     let s: S;
     let simpleName: string | undefined;
     if (name === "avro" && this.peek() === ":") {
@@ -186,7 +191,7 @@ class Parser {
           "type Flink TypeInformation instead: make it a POJO (public no-arg constructor, public fields or getters/setters) " +
           "and read it as pojo<Class>{field:type,...}, or use a Row, Tuple or basic type.",
       );
-    } else if (name in SIMPLE) {
+    } else if (Object.hasOwn(SIMPLE, name)) {
       s = SIMPLE[name];
       simpleName = name;
     } else if (GENERIC.includes(name)) {
@@ -197,7 +202,7 @@ class Parser {
     while (this.peek() === "[") {
       this.pos++;
       this.expect("]");
-      if (simpleName !== undefined && simpleName in PRIMITIVE_ARRAYS) s = PRIMITIVE_ARRAYS[simpleName];
+      if (simpleName !== undefined && Object.hasOwn(PRIMITIVE_ARRAYS, simpleName)) s = PRIMITIVE_ARRAYS[simpleName];
       else s = genericArraySerializer(s);
       simpleName = undefined;
     }
@@ -214,6 +219,44 @@ class Parser {
     this.expect(close, ["','"]);
     return out;
   }
+  /** `{name:type,...}`: a POJO's fields (names are data: `__proto__`, `constructor` are fields like others). */
+  pojoFields(): Record<string, S> {
+    this.expect("{");
+    const fields: Record<string, S> = {};
+    if (!this.eat("}")) {
+      do {
+        const at = (this.ws(), this.pos);
+        const f = this.ident(["a field name"]);
+        if (Object.hasOwn(fields, f)) this.fail(`Field ${JSON.stringify(f)} is listed twice`, [], at);
+        this.expect(":");
+        setOwn(fields, f, this.type());
+      } while (this.eat(","));
+      this.expect("}", ["','"]);
+    }
+    return fields;
+  }
+  /** After `|`: `com.acme.Circle{radius:double}`, `Circle#0{...}` (a registered subclass's tag), or `kryo<Cls>...`. */
+  pojoSubclass(before: readonly PojoSubclass[]): PojoSubclass {
+    const at = (this.ws(), this.pos);
+    const kryo = /^kryo1?\s*<\s*([A-Za-z_$][\w$.]*)/i.exec(this.text.slice(this.pos));
+    let sub: PojoSubclass;
+    if (kryo) {
+      sub = { className: kryo[1], serializer: this.type() };
+    } else {
+      const className = this.ident(["a subclass's Java class name (com.acme.Circle{field:type,...})"]);
+      let tag: number | undefined;
+      if (this.eat("#")) {
+        const m = /^\d{1,3}/.exec(this.text.slice(this.pos));
+        if (!m || Number(m[0]) > 127) this.fail("A registered subclass's tag is 0 to 127", ["a tag (0 = the first subclass registered)"]);
+        this.pos += m[0].length;
+        tag = Number(m[0]);
+      }
+      sub = { className, fields: this.pojoFields(), ...(tag === undefined ? {} : { tag }) };
+    }
+    if (before.some((b) => b.className === sub.className)) this.fail(`Subclass ${sub.className} is listed twice`, [], at);
+    if (sub.tag !== undefined && before.some((b) => b.tag === sub.tag)) this.fail(`Tag ${sub.tag} is given twice`, [], at);
+    return sub;
+  }
   generic(name: string): S {
     this.expect("<");
     switch (name) {
@@ -221,6 +264,17 @@ class Parser {
         return tupleSerializer(...this.typeList(">", 0, 25, "tuple"));
       case "list":
         return listSerializer(this.typeList(">", 1, 1, "list")[0]);
+      case "set":
+        return setSerializer(this.typeList(">", 1, 1, "set")[0]);
+      // Flink 2.x's NullableListTypeInfo, NullableMapTypeInfo, NullableSetTypeInfo (a POJO's List/Map/Set field).
+      case "nullablelist":
+        return nullableSerializer(listSerializer(nullableSerializer(this.typeList(">", 1, 1, "nullablelist")[0])));
+      case "nullablemap": {
+        const [k, v] = this.typeList(">", 2, 2, "nullablemap");
+        return nullableSerializer(mapSerializer(nullableSerializer(k), v));
+      }
+      case "nullableset":
+        return nullableSerializer(setSerializer(this.typeList(">", 1, 1, "nullableset")[0]));
       case "array":
         return genericArraySerializer(this.typeList(">", 1, 1, "array")[0]);
       case "map": {
@@ -272,19 +326,10 @@ class Parser {
       case "pojo": {
         const cls = this.ident(["the POJO's Java class name"]);
         this.expect(">");
-        this.expect("{");
-        const fields: Record<string, S> = {};
-        if (!this.eat("}")) {
-          do {
-            const at = (this.ws(), this.pos);
-            const f = this.ident(["a field name"]);
-            if (f in fields) this.fail(`Field ${JSON.stringify(f)} is listed twice`, [], at);
-            this.expect(":");
-            fields[f] = this.type();
-          } while (this.eat(","));
-          this.expect("}", ["','"]);
-        }
-        return pojoSerializer(cls, fields);
+        const fields = this.pojoFields();
+        const subclasses: PojoSubclass[] = [];
+        while (this.eat("|")) subclasses.push(this.pojoSubclass(subclasses));
+        return pojoSerializer(cls, fields, { subclasses });
       }
     }
     return this.fail(`Unknown type ${name}`, TYPE_EXPRESSION_NAMES);

@@ -2,6 +2,7 @@ import { describeValue } from "../core/describe.ts";
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { javaBooleanHash, javaDoubleHash, javaFloatHash, javaLongHash } from "./java-hash.ts";
+import { badJson, jsonBigInt, jsonInteger, jsonNumber } from "./json-value.ts";
 import type { KeySerializer } from "./type-serializer.ts";
 
 const MIN_LONG = -(1n << 63n);
@@ -28,6 +29,7 @@ export const intSerializer: KeySerializer<number> = {
   },
   deserialize: (input: ByteReader): number => input.readInt32(),
   hashCode: (v: number): number => v | 0,
+  fromJson: (json: unknown): number => jsonInteger("IntSerializer", json, -0x80000000, 0x7fffffff),
 };
 
 /**
@@ -53,6 +55,7 @@ export const longSerializer: KeySerializer<bigint> = {
   hashCode(v: bigint): number {
     return javaLongHash(toLong(this.name, v));
   },
+  fromJson: (json: unknown): bigint => jsonBigInt("LongSerializer", json, true),
 };
 
 function toLong(name: string, v: unknown): bigint {
@@ -73,6 +76,7 @@ export const shortSerializer: KeySerializer<number> = {
   },
   deserialize: (input: ByteReader): number => input.readInt16(),
   hashCode: (v: number): number => v | 0,
+  fromJson: (json: unknown): number => jsonInteger("ShortSerializer", json, -0x8000, 0x7fff),
 };
 
 /** Java `byte` ⇄ `number` (1 byte, signed). */
@@ -84,6 +88,7 @@ export const byteSerializer: KeySerializer<number> = {
   },
   deserialize: (input: ByteReader): number => input.readInt8(),
   hashCode: (v: number): number => v | 0,
+  fromJson: (json: unknown): number => jsonInteger("ByteSerializer", json, -128, 127),
 };
 
 /** Java `char` ⇄ a one-code-unit `string` (2 bytes, UTF-16 code unit). */
@@ -98,6 +103,10 @@ export const charSerializer: KeySerializer<string> = {
   },
   deserialize: (input: ByteReader): string => String.fromCharCode(input.readUint16()),
   hashCode: (v: string): number => v.charCodeAt(0),
+  fromJson(json: unknown): string {
+    if (typeof json !== "string" || json.length !== 1) throw badJson(this.name, "a string of one UTF-16 code unit", json);
+    return json;
+  },
 };
 
 /** Java `boolean` ⇄ `boolean` (1 byte; any non-zero byte reads as true). */
@@ -110,6 +119,11 @@ export const booleanSerializer: KeySerializer<boolean> = {
   },
   deserialize: (input: ByteReader): boolean => input.readBoolean(),
   hashCode: javaBooleanHash,
+  fromJson(json: unknown): boolean {
+    if (json === true || json === "true") return true;
+    if (json === false || json === "false") return false;
+    throw badJson(this.name, "true or false", json);
+  },
 };
 
 /** Java `float` ⇄ `number` (4 bytes IEEE 754; values round to single precision). */
@@ -122,6 +136,7 @@ export const floatSerializer: KeySerializer<number> = {
   },
   deserialize: (input: ByteReader): number => input.readFloat32(),
   hashCode: (v: number): number => javaFloatHash(Math.fround(v)),
+  fromJson: (json: unknown): number => Math.fround(jsonNumber("FloatSerializer", json)),
 };
 
 /** Java `double` ⇄ `number` (8 bytes IEEE 754). */
@@ -134,6 +149,7 @@ export const doubleSerializer: KeySerializer<number> = {
   },
   deserialize: (input: ByteReader): number => input.readFloat64(),
   hashCode: javaDoubleHash,
+  fromJson: (json: unknown): number => jsonNumber("DoubleSerializer", json),
 };
 
 export { badValue };

@@ -1,6 +1,9 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { badValue } from "./primitive-serializers.ts";
+import { getOwn, setOwn } from "../core/records.ts";
+import { failedAt } from "./decode-errors.ts";
+import { badJson, fromJsonValue, jsonAt, jsonObject, jsonPart } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /** Flink's `RowKind`, by its Java constant name (byte values 0..3 in this order). */
@@ -60,7 +63,7 @@ export function rowSerializer(fields: readonly RowField[]): TypeSerializer<Row> 
       return f;
     }
     if (!named) throw badValue(name, "an array of fields (the row type has no field names)", "an object");
-    return names.map((k) => (f as Record<string, unknown>)[k]);
+    return names.map((k) => getOwn(f, k));
   };
   return {
     name,
@@ -83,11 +86,38 @@ export function rowSerializer(fields: readonly RowField[]): TypeSerializer<Row> 
       const bit = (i: number) => (mask[i >> 3] & (0x80 >>> (i & 7))) !== 0;
       const kind = ROW_KINDS[(bit(0) ? 1 : 0) | (bit(1) ? 2 : 0)];
       const vs = new Array<unknown>(n);
-      for (let i = 0; i < n; i++) vs[i] = bit(i + 2) ? null : fields[i].type.deserialize(input);
+      for (let i = 0; i < n; i++) {
+        if (bit(i + 2)) {
+          vs[i] = null;
+          continue;
+        }
+        const at = input.position;
+        try {
+          vs[i] = fields[i].type.deserialize(input);
+        } catch (e) {
+          throw failedAt(e, named ? `.${names[i]}` : `.f${i}`, at, "Row");
+        }
+      }
       if (!named) return { kind, fields: vs };
       const obj: Record<string, unknown> = {};
-      names.forEach((k, i) => (obj[k] = vs[i]));
+      names.forEach((k, i) => setOwn(obj, k, vs[i]));
       return { kind, fields: obj };
+    },
+    fromJson(json: unknown): Row {
+      const o = jsonObject(name, json, '{"kind": "INSERT", "fields": [...] or {...}}');
+      const kind = getOwn(o, "kind") ?? "INSERT";
+      if (!ROW_KINDS.includes(kind as RowKind)) throw jsonAt(".kind", badJson(name, `one of ${ROW_KINDS.join(", ")}`, kind));
+      const f = getOwn(o, "fields");
+      const read = (i: number, x: unknown) => x === null || x === undefined ? null : fromJsonValue(fields[i].type, x);
+      if (Array.isArray(f)) {
+        if (f.length !== n) throw jsonAt(".fields", badJson(name, `${n} field(s)`, f));
+        return { kind: kind as RowKind, fields: f.map((x, i) => jsonPart(`.fields[${i}]`, () => read(i, x))) };
+      }
+      if (!named) throw jsonAt(".fields", badJson(name, `an array of ${n} field(s)`, f));
+      const fo = jsonPart(".fields", () => jsonObject(name, f));
+      const out: Record<string, unknown> = {};
+      names.forEach((k, i) => setOwn(out, k, jsonPart(`.fields.${k}`, () => read(i, getOwn(fo, k)))));
+      return { kind: kind as RowKind, fields: out };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { SerializationError, TruncatedInputError } from "../core/errors.ts";
 import { javaStringHash } from "./java-hash.ts";
+import { badJson } from "./json-value.ts";
 import { badValue } from "./primitive-serializers.ts";
 import type { KeySerializer } from "./type-serializer.ts";
 
@@ -82,6 +83,11 @@ export const stringSerializer: KeySerializer<string | null> = {
   hashCode(v: string | null): number {
     if (v === null) throw badValue(this.name, "a non-null string as a key", v);
     return javaStringHash(v);
+  },
+  fromJson(json: unknown): string | null {
+    if (json === null) return null;
+    if (typeof json !== "string") throw badJson(this.name, "a string or null", json);
+    return json;
   },
 };
 

@@ -18,6 +18,20 @@ function fraction(nano: number): string {
   return `.${pad(nano, 9)}`;
 }
 
+const DATE = /^([+-]?\d{4,9})-(\d{2})-(\d{2})$/;
+const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+
+function parsed(what: string, text: unknown, m: RegExpExecArray | null, example: string): RegExpExecArray {
+  if (typeof text !== "string" || m === null) {
+    throw new InvalidArgumentError(`Cannot read ${JSON.stringify(text)} as a ${what}: expected ISO-8601 text such as ${example}.`);
+  }
+  return m;
+}
+
+function nanos(digits: string | undefined): number {
+  return digits === undefined ? 0 : Number(digits.padEnd(9, "0"));
+}
+
 function check(what: string, v: number, min: number, max: number): number {
   if (!Number.isInteger(v) || v < min || v > max) {
     throw new InvalidArgumentError(`${what} ${v} is outside [${min}, ${max}].`);
@@ -53,6 +67,11 @@ export class LocalDate {
     this.year = check("year", year, -999999999, 999999999);
     this.month = check("month", month, 1, 12);
     this.day = check("day", day, 1, 31);
+  }
+  /** Parses Java's `LocalDate.toString()` form: `2024-02-29`, `-0005-12-31`, `+12345-01-01`. */
+  static parse(text: string): LocalDate {
+    const m = parsed("LocalDate", text, DATE.exec(text), "2024-02-29");
+    return new LocalDate(Number(m[1]), Number(m[2]), Number(m[3]));
   }
   /** Days since 1970-01-01 → date (proleptic Gregorian). */
   static ofEpochDay(days: number): LocalDate {
@@ -111,6 +130,11 @@ export class LocalTime {
     this.second = check("second", second, 0, 59);
     this.nano = check("nano", nano, 0, 999_999_999);
   }
+  /** Parses Java's `LocalTime.toString()` form: `12:30`, `01:02:03`, `01:02:03.000004`. */
+  static parse(text: string): LocalTime {
+    const m = parsed("LocalTime", text, TIME.exec(text), "13:45 or 01:02:03.5");
+    return new LocalTime(Number(m[1]), Number(m[2]), Number(m[3] ?? 0), nanos(m[4]));
+  }
   /** Java's toString: `HH:mm`, then `:ss` and a fraction only when not zero. */
   toString(): string {
     let s = `${pad(this.hour, 2)}:${pad(this.minute, 2)}`;
@@ -145,6 +169,12 @@ export class LocalDateTime {
     }
     this.date = date;
     this.time = time;
+  }
+  /** Parses Java's `LocalDateTime.toString()` form: `2024-02-29T13:05`, `1999-12-31T23:59:59.000000001`. */
+  static parse(text: string): LocalDateTime {
+    const at = typeof text === "string" ? text.indexOf("T") : -1;
+    if (at < 0) parsed("LocalDateTime", text, null, "2024-02-29T13:05");
+    return new LocalDateTime(LocalDate.parse(text.slice(0, at)), LocalTime.parse(text.slice(at + 1)));
   }
   /** Java's toString: the date, `T`, then the time (`2024-02-29T13:05`). */
   toString(): string {
@@ -185,6 +215,15 @@ export class Instant {
       r += 1000n;
     }
     return new Instant(s, Number(r) * 1_000_000);
+  }
+  /** Parses Java's `Instant.toString()` form (UTC, ending in `Z`): `1970-01-01T00:00:00Z`, `2023-11-14T22:13:20.123Z`. */
+  static parse(text: string): Instant {
+    const ok = typeof text === "string" && text.endsWith("Z") && text.includes("T");
+    if (!ok) parsed("Instant", text, null, "2023-11-14T22:13:20.123Z");
+    const dt = LocalDateTime.parse(text.slice(0, -1));
+    const t = dt.time;
+    const seconds = BigInt(dt.date.toEpochDay()) * 86400n + BigInt(t.hour * 3600 + t.minute * 60 + t.second);
+    return new Instant(seconds, t.nano);
   }
   /** Milliseconds since the epoch, sub-millisecond nanoseconds dropped (Java's `toEpochMilli`). */
   toEpochMilli(): bigint {

@@ -1,5 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
+import { getOwn } from "../core/records.ts";
+import { jsonBigInt, jsonObject, jsonPart } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /** A Flink `TimeWindow`: `[start, end)` in milliseconds, as the namespace of a window's state. */
@@ -43,5 +45,10 @@ export const timeWindowSerializer: TypeSerializer<TimeWindow> = {
   deserialize(input: ByteReader): TimeWindow {
     const start = input.readInt64();
     return { start, end: input.readInt64() };
+  },
+  fromJson(json: unknown): TimeWindow {
+    const o = jsonObject("TimeWindow.Serializer", json, '{"start": ms, "end": ms}');
+    const ms = (k: string) => jsonPart(`.${k}`, () => jsonBigInt("TimeWindow.Serializer", getOwn(o, k), true));
+    return { start: ms("start"), end: ms("end") };
   },
 };

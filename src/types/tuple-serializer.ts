@@ -1,5 +1,7 @@
 import type { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
+import { failedAt } from "./decode-errors.ts";
+import { badJson, fromJsonValue, jsonArray, jsonPart } from "./json-value.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 
 /**
@@ -55,8 +57,20 @@ export function tupleSerializer<T extends unknown[]>(
         return [] as unknown as T;
       }
       const out = new Array(fs.length);
-      for (let i = 0; i < fs.length; i++) out[i] = fs[i].deserialize(input);
+      for (let i = 0; i < fs.length; i++) {
+        const at = input.position;
+        try {
+          out[i] = fs[i].deserialize(input);
+        } catch (e) {
+          throw failedAt(e, `.f${i}`, at, `Tuple${fs.length}`);
+        }
+      }
       return out as T;
+    },
+    fromJson(json: unknown): T {
+      const a = jsonArray(name, json, `an array of ${fs.length} field(s)`);
+      if (a.length !== fs.length) throw badJson(name, `an array of ${fs.length} field(s)`, a);
+      return a.map((x, i) => jsonPart(`[${i}]`, () => fromJsonValue(fs[i], x))) as T;
     },
   };
   if (fs.every((f) => f.hashCode !== undefined)) {

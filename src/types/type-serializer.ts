@@ -18,6 +18,12 @@ export interface TypeSerializer<T> {
    * types whose Java hash is value-based, i.e. that can be used as queryable-state keys.
    */
   hashCode?(value: T): number;
+  /**
+   * The value that `json` stands for, in the JSON conventions of `toJsonValue` (its inverse; 64-bit integers
+   * and decimals also as strings); throws InvalidArgumentError when `json` does not fit. Every serializer of
+   * this library has it; call it through `fromJsonValue`, which fails with UNSUPPORTED_TYPE when it is absent.
+   */
+  fromJson?(json: unknown): T;
 }
 
 /** A serializer whose values can be keys: it knows their Java `hashCode()`. */

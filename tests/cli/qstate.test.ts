@@ -161,7 +161,7 @@ describe(`qstate CLI on ${runtime}`, () => {
       [["--kind", "bag"], /^qstate: INVALID_ARGUMENT: Unknown --kind 'bag'/],
       [["--key-type", "long", "--key", "ada"], /^qstate: INVALID_ARGUMENT: Cannot read 'ada' as long/],
       [["--value-type", "list<"], /^qstate: TYPE_EXPRESSION: /],
-      [["--namespace", "x"], /^qstate: INVALID_ARGUMENT: --namespace and --namespace-type go together/],
+      [["--namespace", "x"], /^qstate: INVALID_ARGUMENT: --namespace needs --namespace-type/],
       [["--proxy", "nohost:notaport"], /^qstate: INVALID_ARGUMENT: /],
     ];
     for (const [flags, expected] of cases) {

@@ -11,6 +11,9 @@ import {
 } from "../../src/client/immutable-states.ts";
 import { QueryableStateClient } from "../../src/client/queryable-state-client.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../../src/core/errors.ts";
+import { decodeLocation } from "../../src/types/decode-errors.ts";
+import { parseTypeExpression } from "../../src/types/expression.ts";
+import { PojoSubclassError } from "../../src/types/type-errors.ts";
 import { fromHex, toHex } from "../../src/core/hex.ts";
 import { JobID } from "../../src/core/ids.ts";
 import {
@@ -156,6 +159,12 @@ async function startProxy(): Promise<{ proxy: FakeProxy; port: number }> {
   proxy.put("reduced", "a", stringSerializer, 97, v(10n, longSerializer));
   proxy.put("avg", 1, intSerializer, 1, v([10, 4n], pairSerializer));
   proxy.put("folded", 1, intSerializer, 1, v("abc", stringSerializer));
+  // a POJO field declared com.acme.Shape holding a com.acme.Circle (class name, then the Circle's own fields)
+  const circle = "04" + "000f" + toHex(new TextEncoder().encode("com.acme.Circle")) + "02" + "00" + "0263" + "00" + "3ff8000000000000";
+  proxy.put("shapes", 1, intSerializer, 1, fromHex(circle));
+  proxy.put("shape-lists", 1, intSerializer, 1, fromHex("01" + "2c" + circle));
+  // a POJO whose List field another serializer wrote (an absurd list size)
+  proxy.put("stats", 1, intSerializer, 1, fromHex("02" + "00" + "0000000000000003" + "00" + "0a01830461"));
   // failures
   proxy.special("location-unknown", (req) => {
     throw UnknownLocationError.forState(req.stateName, req.jobId);
@@ -376,6 +385,30 @@ describe("QueryableStateClient", () => {
     await assert.rejects(client.getKvState(JOB, "counts", 7, intSerializer, mapState("counts", intSerializer, longSerializer)), isSerializationMismatch);
     await assert.rejects(client.getKvState(JOB, "events", 42n, longSerializer, listState("events", stringSerializer)), isSerializationMismatch);
     await assert.rejects(client.getKvState(JOB, "avg", 1, intSerializer, aggregatingState("avg", avg, tupleSerializer(longSerializer, longSerializer) as unknown as typeof pairSerializer)), isSerializationMismatch);
+  });
+
+  test("a value that does not decode: the specific code users catch, the field, its byte and a hint", async () => {
+    const client = await clients;
+    const shape = parseTypeExpression("pojo<com.acme.Shape>{name:string}");
+    for (const d of [valueState("shapes", shape), listState("shape-lists", shape)]) {
+      await assert.rejects(client.getKvState(JOB, d.name, 1, intSerializer, d), (e: unknown) => {
+        assert.ok(e instanceof PojoSubclassError, String(e));
+        assert.equal(e.code, "POJO_SUBCLASS");
+        assert.match(e.message, new RegExp(`queryable state '${d.name}'`));
+        assert.match(e.message, /\| com\.acme\.Circle\{field:type,\.\.\.\}/);
+        return true;
+      });
+    }
+    const withCircle = parseTypeExpression("pojo<com.acme.Shape>{name:string} | com.acme.Circle{radius:double}");
+    assert.deepEqual((await client.getKvState(JOB, "shapes", 1, intSerializer, valueState("shapes", withCircle))).value(),
+      { "@class": "com.acme.Circle", name: "c", radius: 1.5 });
+    const stats = parseTypeExpression("pojo<com.acme.Stats>{count:long,tags:list<string>}");
+    await assert.rejects(client.getKvState(JOB, "stats", 1, intSerializer, valueState("stats", stats)), (e: unknown) => {
+      isSerializationMismatch(e);
+      assert.equal(decodeLocation(e)?.path, "Stats.tags");
+      assert.match((e as Error).message, /\[at Stats\.tags, byte 10\] Field 'tags' of a POJO is a List/);
+      return true;
+    });
   });
 
   test("remote failures arrive typed: unknown key, job, state name and location", async () => {

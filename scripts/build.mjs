@@ -53,7 +53,7 @@ for (const file of declarations) {
   let text = readFileSync(join(dist, file), "utf8");
   let cls;
   text = text.split("\n").map((line) => {
-    const decl = /^(?:export )?declare (?:abstract )?class ([\w$]+)/.exec(line);
+    const decl = /^\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?class\s+([\w$]+)/.exec(line);
     if (decl) cls = decl[1];
     if (line.trim() !== "#private;") return line;
     if (cls === undefined) throw new Error(`${file}: #private outside a class`);

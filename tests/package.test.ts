@@ -1,4 +1,4 @@
-// Proves the npm artifact built by tsup works: ESM `import` and CJS `require` of dist/.
+// Proves the npm artifact (`npm run build`) works: ESM `import` and CJS `require` of dist/.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";

@@ -7,7 +7,8 @@ function asPackageEntry(name: string, filter: RegExp, to: string): Plugin {
   return { name, setup: (build) => build.onResolve({ filter }, () => ({ path: to, external: true })) };
 }
 
-// What the npm package ships: the library as ESM and CJS with types, and the qstate CLI (ESM).
+// What the npm package ships: the library as ESM and CJS with types, and the qstate CLI (ESM). Run through
+// scripts/build.mjs (`npm run build`), which empties dist/ first and finishes what tsup writes.
 // keepNames: class names survive bundling (stack traces, console.log, error.name).
 // No source maps: they embedded every source file and doubled the package.
 const common: Options = {
@@ -30,18 +31,19 @@ const avro: Options = {
   entry: { avro: "avro.ts" },
   external: [/^node:/, "avsc", "queryable-state"],
   esbuildPlugins: [asPackageEntry("main-entry", /^\.\.\/\.\.\/mod\.ts$/, "queryable-state")],
-  clean: false,
 };
 
-// Consumers without esnext in their lib still get AsyncDisposable / Symbol.asyncDispose.
-// The declarations of all three entries are built together, so they share (not copy) the main entry's types.
-const dts = { entry: { mod: "mod.ts", protocol: "protocol.ts", avro: "avro.ts" }, banner: '/// <reference lib="esnext.disposable" />' };
+// The declarations (.d.cts, beside the CommonJS build) of all three entries are built together, so they share (not
+// copy) the main entry's types; scripts/build.mjs then makes them portable and adds the .d.ts of the ESM build.
+const dts: Options = { entry: { mod: "mod.ts", protocol: "protocol.ts", avro: "avro.ts" }, format: ["cjs"], dts: { only: true } };
 
 export default defineConfig([
   // ESM: the library and the CLI share their chunks.
-  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts", cli: "src/cli/main.ts" }, format: ["esm"], dts, clean: true, esbuildPlugins: [cliAvro] },
-  // CJS: the library and the protocol toolkit (the CLI is run, never required).
-  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts" }, format: ["cjs"], dts, clean: false },
+  { ...common, entry: { mod: "mod.ts", protocol: "protocol.ts", cli: "src/cli/main.ts" }, format: ["esm"], esbuildPlugins: [cliAvro] },
+  // CJS: the library once (core.cjs); mod.cjs and protocol.cjs are views of it (scripts/build.mjs).
+  // The CLI is run, never required.
+  { ...common, entry: { core: "scripts/cjs-core.ts" }, format: ["cjs"] },
   { ...avro, format: ["esm"] },
   { ...avro, format: ["cjs"] },
+  dts,
 ]);

@@ -48,7 +48,7 @@ const parsers = {
   },
 };
 
-const build = await run("build", process.execPath, [join("node_modules", "tsup", "dist", "cli-default.js")]);
+const build = await run("build", process.execPath, [join("scripts", "build.mjs")]);
 if (build.code !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);

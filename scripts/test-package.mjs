@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Tests the npm package as a user gets it: `npm pack`, install the tarball into a fresh project,
-// then use it from Node ESM, Node CommonJS, the qstate bin, TypeScript (with and without
-// @types/node), a Bun script and Deno. Ends with "N passed, M failed".
+// then use it from Node ESM, Node CommonJS, the qstate bin, TypeScript (a matrix of consumer
+// tsconfigs), a Bun script and Deno; and holds the README to the package's real size.
+// Ends with "N passed, M failed".
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
+const README = readFileSync(join(root, "README.md"), "utf8");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const dir = mkdtempSync(join(tmpdir(), "qstate-package-"));
 let passed = 0, failed = 0;
@@ -21,7 +23,7 @@ function check(label, cmd, args, { expect, env, cwd = dir, status = 0 } = {}) {
   console.log(`${good ? "ok" : "FAIL"}: ${label}${good ? "" : `\n  exit ${r.status ?? r.signal}\n  ${out.trim().split("\n").slice(-15).join("\n  ")}`}`);
 }
 
-/** The files `entry` loads statically: itself and the chunks it imports, transitively. */
+/** The files `entry` loads statically: itself and the chunks it imports (or requires), transitively. */
 function staticClosure(distDir, entry) {
   const seen = new Set();
   const todo = [entry];
@@ -31,6 +33,7 @@ function staticClosure(distDir, entry) {
     seen.add(f);
     const text = readFileSync(join(distDir, f), "utf8");
     for (const m of text.matchAll(/(?:^|[;\n])\s*(?:import|export)\s*(?:[^'"]*?from\s*)?["']\.\/([^"']+)["']/g)) todo.push(m[1]);
+    for (const m of text.matchAll(/\brequire\(\s*["']\.\/([^"']+)["']\s*\)/g)) todo.push(m[1]);
   }
   return seen;
 }
@@ -57,11 +60,113 @@ await cluster.close();
 const NAMES = /ada clicked 5 times; UnknownKeyOrNamespaceError UNKNOWN_KEY_OR_NAMESPACE JobID LocalCluster/;
 const IMPORTS = "LocalCluster, longSerializer, QueryableStateClient, reducingState, stringSerializer, JobID";
 
+// A TypeScript consumer of the three entries. It compiles for any target (no bigint literal, no async), and passes an
+// AbortSignal where the consumer's types declare AbortController (the DOM or @types/node).
+const TS_CONSUMER = (signal) => `import { ByteWriter, JobID, longArraySerializer, longSerializer, QueryableStateClient, type QueryableStateError, type Source, valueState } from "queryable-state";
+import { FrameDecoder, KvStateRequest, PROTOCOL_VERSION } from "queryable-state/protocol";
+import { type AvroSerializer, avroSerializer } from "queryable-state/avro";
+
+const client: QueryableStateClient = new QueryableStateClient("127.0.0.1", 9069, { requestTimeoutMs: 100 });
+const clicks = valueState("clicks", longSerializer);
+const jobId: JobID = JobID.fromHex("0102030405060708090a0b0c0d0e0f10");
+const query: Promise<bigint> = client.getKvState(jobId, "clicks", BigInt(7), longSerializer, clicks${signal ? ", { signal: new AbortController().signal }" : ""}).then((s) => s.value());
+query.then(undefined, (e: QueryableStateError) => e.code);
+// @ts-expect-error the key is not of the key serializer's type (proves the declarations are read, not any)
+void client.getKvState(jobId, "clicks", "seven", longSerializer, clicks);
+const longs: BigInt64Array = new BigInt64Array(2);
+longArraySerializer.serialize(longs, new ByteWriter());
+const decoder = new FrameDecoder();
+const source: Source<number> = ({ signal }) => (signal.aborted ? [] : [1, 2]);
+const request = new KvStateRequest(jobId, "clicks", 7, new Uint8Array(0));
+const users: AvroSerializer<{ id: bigint }> = avroSerializer({ type: "record", name: "User", fields: [{ name: "id", type: "long" }] });
+const version: number = PROTOCOL_VERSION;
+void client.close();
+void [source, decoder, request, users, version];
+`;
+
+/**
+ * The consumer compiled under each tsconfig the README promises works ("any target, lib, module, moduleResolution
+ * node10, node16, nodenext or bundler"), with skipLibCheck false (TypeScript's default): our declarations are
+ * checked too. `file` sets the consumer's module format where the resolution mode tells them apart
+ * (.mts ESM, .cts CommonJS); `signal` says the consumer's types declare AbortController; `since`, the first
+ * TypeScript release that has the setting.
+ */
+const TS_MATRIX = [
+  { label: "TypeScript's defaults, only strict (target ES5, module commonjs, node10, lib ES5 + DOM)", options: {}, file: "ts", signal: true },
+  { label: "module commonjs, no target", options: { module: "commonjs" }, file: "ts", signal: true },
+  { label: "module commonjs, target ES2015, lib es2015 (no DOM)", options: { module: "commonjs", target: "es2015", lib: ["es2015"], types: [] }, file: "ts" },
+  { label: "lib es2022, no DOM, nodenext ESM", options: { module: "nodenext", target: "es2022", lib: ["es2022"], types: [] }, file: "mts" },
+  { label: "lib es2022, no DOM, nodenext CommonJS", options: { module: "nodenext", target: "es2022", lib: ["es2022"], types: [] }, file: "cts" },
+  { label: "lib es2022, no DOM, @types/node, nodenext ESM", options: { module: "nodenext", target: "es2022", lib: ["es2022"], types: ["node"] }, file: "mts", signal: true },
+  { label: "lib es2022, no DOM, @types/node, nodenext CommonJS", options: { module: "nodenext", target: "es2022", lib: ["es2022"], types: ["node"] }, file: "cts", signal: true },
+  { label: "DOM and @types/node, nodenext ESM", options: { module: "nodenext", target: "es2022", types: ["node"] }, file: "mts", signal: true },
+  { label: "moduleResolution node16, ESM", options: { module: "node16", target: "es2022", types: [] }, file: "mts", signal: true },
+  { label: "moduleResolution node16, CommonJS", options: { module: "node16", target: "es2022", types: [] }, file: "cts", signal: true },
+  { label: "moduleResolution nodenext, ESM", options: { module: "nodenext", target: "esnext", types: [] }, file: "mts", signal: true },
+  { label: "moduleResolution nodenext, CommonJS", options: { module: "nodenext", target: "esnext", types: [] }, file: "cts", signal: true },
+  { label: "moduleResolution bundler (module esnext)", options: { module: "esnext", moduleResolution: "bundler", target: "es2022", types: [] }, file: "ts", signal: true },
+  { label: "module preserve (bundler resolution)", options: { module: "preserve", target: "esnext", types: [] }, file: "ts", signal: true, since: "5.4" },
+  {
+    label: "strictest flags (exactOptionalPropertyTypes, noUncheckedIndexedAccess, ...)",
+    options: { module: "nodenext", target: "es2022", types: [], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noImplicitOverride: true, noPropertyAccessFromIndexSignature: true },
+    file: "mts",
+    signal: true,
+  },
+];
+
+/**
+ * Compiles the consumer under each tsconfig of the matrix, with this checkout's TypeScript and with the oldest the
+ * README promises (installed into the consumer's project); the release before that must fail, as documented.
+ */
+function typeScriptConsumers() {
+  const [, major, minor] = /TypeScript\s+itself\s+must\s+be\s+(\d+)\.(\d+)\s+or\s+later/.exec(README) ?? [];
+  if (major === undefined || minor === "0") throw new Error("README: no \"TypeScript itself must be N.M or later\" with M > 0");
+  const oldest = `${major}.${minor}`, older = `${major}.${minor - 1}`;
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `typescript-oldest@npm:typescript@${oldest}`, `typescript-older@npm:typescript@${older}`], { cwd: dir, stdio: "inherit" });
+  const compilers = [
+    [JSON.parse(readFileSync(join(root, "node_modules", "typescript", "package.json"), "utf8")).version, join(root, "node_modules", "typescript", "bin", "tsc")],
+    [oldest, join(dir, "node_modules", "typescript-oldest", "bin", "tsc")],
+  ];
+  const atLeast = (version, since) => {
+    const [a, b] = [version, since].map((v) => v.split(".").map(Number));
+    return a[0] !== b[0] ? a[0] > b[0] : a[1] >= b[1];
+  };
+  TS_MATRIX.forEach(({ label, options, file, signal, since = "0.0" }, i) => {
+    const source = `consumer-${i}.${file}`;
+    writeFileSync(join(dir, source), TS_CONSUMER(signal));
+    // @types/node comes from this checkout; a consumer without `types` sees none (the temporary project has none).
+    const typeRoots = options.types?.includes("node") ? { typeRoots: [join(root, "node_modules", "@types")] } : {};
+    const compilerOptions = { strict: true, noEmit: true, skipLibCheck: false, ...options, ...typeRoots };
+    writeFileSync(join(dir, `tsconfig-${i}.json`), JSON.stringify({ compilerOptions, files: [source] }));
+    for (const [version, tsc] of compilers.filter(([version]) => atLeast(version, since))) check(`TypeScript ${version} consumer: ${label}`, process.execPath, [tsc, "-p", `tsconfig-${i}.json`]);
+  });
+  check(`TypeScript ${older} cannot read the declarations (no esnext.disposable lib), as the README says`, process.execPath,
+    [join(dir, "node_modules", "typescript-older", "bin", "tsc"), "-p", `tsconfig-${TS_MATRIX.length - 1}.json`], { status: 2, expect: /Cannot find lib definition for 'esnext\.disposable'/ });
+  writeFileSync(join(dir, "consumer.deno.ts"), TS_CONSUMER(true));
+}
+
+/** A size as the README writes it ("300 kB", "1.16 MB"), in bytes (npm's units: 1 kB = 1000 B). */
+function bytesOf(figure, unit) {
+  return Math.round(Number(figure) * { B: 1, kB: 1e3, MB: 1e6 }[unit]);
+}
+
 try {
   const packed = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: root, encoding: "utf8" }).trim().split("\n").pop();
   const tarball = join(dir, packed);
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], { cwd: dir, stdio: "inherit" });
+
+  // The README's figures ("N kB packed (M MB unpacked)") stay within 5% of what npm reports for the package.
+  const [{ size, unpackedSize }] = JSON.parse(execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: root, encoding: "utf8" }));
+  const stated = /(\d+(?:\.\d+)?)\s+(B|kB|MB)\s+packed\s+\((\d+(?:\.\d+)?)\s+(B|kB|MB)\s+unpacked\b/.exec(README);
+  for (const [what, real, figure, unit] of [["packed", size, stated?.[1], stated?.[2]], ["unpacked", unpackedSize, stated?.[3], stated?.[4]]]) {
+    const claimed = figure === undefined ? undefined : bytesOf(figure, unit);
+    const good = claimed !== undefined && Math.abs(real - claimed) <= 0.05 * claimed;
+    if (good) passed++;
+    else failed++;
+    const says = claimed === undefined ? 'has no "N kB packed (M MB unpacked)"' : `says ${figure} ${unit} ${what}`;
+    console.log(`${good ? "ok" : "FAIL"}: README ${says}; npm pack: ${real} bytes ${what}${good ? "" : " (more than 5% apart: update the README)"}`);
+  }
 
   writeFileSync(join(dir, "esm.mjs"), QUICKSTART(`import { ${IMPORTS} } from "queryable-state";`));
   writeFileSync(join(dir, "cjs.cjs"), `(async () => {\n${QUICKSTART(`const { ${IMPORTS} } = require("queryable-state");`)}\n})();`);
@@ -73,17 +178,6 @@ const protocol = await import("queryable-state/protocol");
 if (typeof protocol.FrameDecoder !== "function") throw new Error("queryable-state/protocol has no FrameDecoder");
 console.log("cross-build instanceof:", e instanceof esm.UnknownJobError, e instanceof esm.QueryableStateError, !(e instanceof esm.UnknownStateNameError));
 `);
-  const TS = `import { QueryableStateClient, longSerializer, valueState, type QueryableStateError } from "queryable-state";
-const client: QueryableStateClient = new QueryableStateClient("127.0.0.1", 9069, { requestTimeoutMs: 100 });
-const ac = new AbortController();
-const p: Promise<unknown> = client.getKvState("0102030405060708090a0b0c0d0e0f10", "s", 1n, longSerializer, valueState("s", longSerializer), { signal: ac.signal });
-p.catch((e: QueryableStateError) => e.code);
-void client.close();
-`;
-  writeFileSync(join(dir, "consumer.ts"), TS);
-  const tsconfig = (types) => JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", skipLibCheck: false, types, typeRoots: [join(root, "node_modules", "@types")] }, files: ["consumer.ts"] });
-  writeFileSync(join(dir, "tsconfig.plain.json"), tsconfig([]));
-  writeFileSync(join(dir, "tsconfig.node.json"), tsconfig(["node"]));
 
   check("Node ESM import (quickstart, class names)", process.execPath, ["esm.mjs"], { expect: NAMES });
   check("Node CommonJS require (quickstart, class names)", process.execPath, ["cjs.cjs"], { expect: NAMES });
@@ -96,8 +190,8 @@ void client.close();
   check("examples/bun.ts", bin("bun"), ["bun.ts"], { expect: promised("bun.ts") });
   check("qstate bin: --help", join(dir, "node_modules", ".bin", "qstate"), ["--help"], { expect: /qstate/ });
   check("qstate bin: explain", join(dir, "node_modules", ".bin", "qstate"), ["explain", "--key", "hello", "--key-type", "string"], { expect: /requestFrame\s+[0-9a-f]+/ });
-  check("TypeScript consumer without @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.plain.json"]);
-  check("TypeScript consumer with @types/node", process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.node.json"]);
+  typeScriptConsumers();
+  check("Deno type-checks a TypeScript consumer of the installed package", bin("deno"), ["check", "consumer.deno.ts"]);
   check("Bun script importing the installed package", bin("bun"), ["esm.mjs"], { expect: NAMES });
   check("Deno importing the installed package (node_modules)", bin("deno"), ["run", "-A", "esm.mjs"], { expect: NAMES });
   // The Avro entry. Its peer avsc is optional: the main entries never load it (not even through their chunks),

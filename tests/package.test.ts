@@ -1,4 +1,4 @@
-// Proves the npm artifact built by tsup works: ESM `import` and CJS `require` of dist/.
+// Proves the npm artifact (`npm run build`) works: ESM `import` and CJS `require` of dist/.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -52,5 +52,18 @@ describe("npm package (dist/)", () => {
     const main = await import(new URL("mod.js", dist).href);
     assert.equal(main.FrameDecoder, undefined, "wire-level names stay out of the main entry");
     assert.equal(typeof main.QueryableStateClient, "function");
+  });
+
+  test("the main and protocol entries of one build share one copy of the code (a JobID of one is a JobID of the other)", async () => {
+    const require = createRequire(import.meta.url);
+    const builds = [
+      [await import(new URL("mod.js", dist).href), await import(new URL("protocol.js", dist).href)],
+      [require("../dist/mod.cjs"), require("../dist/protocol.cjs")],
+    ];
+    for (const [main, protocol] of builds) {
+      const request = new protocol.KvStateRequest(new Uint8Array(16).fill(7), "s", 1, new Uint8Array(0));
+      assert.ok(request.jobId instanceof main.JobID, "the protocol entry's JobID is the main entry's class");
+      assert.equal(request.jobId.toString(), "07".repeat(16));
+    }
   });
 });

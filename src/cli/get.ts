@@ -55,10 +55,15 @@ export async function runGet(o: GetOptions): Promise<unknown> {
   }
 }
 
+/**
+ * {@link asUsage} for the async reading of type files; a missing optional package (AVRO_NOT_INSTALLED) is no
+ * mistake in the flags, and keeps exit code 1.
+ */
 async function asUsageAsync<T>(command: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
+    if ((e as { code?: string }).code === "AVRO_NOT_INSTALLED") throw e;
     return asUsage(command, () => {
       throw e;
     });

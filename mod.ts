@@ -261,3 +261,28 @@ export { fromJsonValue, type JsonValue, toJsonValue } from "./src/types/json-val
 export { type DecodeLocation, decodeLocation } from "./src/types/decode-errors.ts";
 export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError, type TypeExpressionOptions } from "./src/types/expression.ts";
 export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";
+
+// the state catalog: each job's states with their kinds and types (README, "State catalog")
+export {
+  CATALOG_STATE_KINDS,
+  CATALOG_VERSION,
+  type CatalogDocument,
+  type CatalogEntry,
+  CatalogError,
+  type CatalogJob,
+  type CatalogSource,
+  type CatalogState,
+  type CatalogStateKind,
+  type CatalogType,
+  NotInCatalogError,
+  StateCatalog,
+  type UnmappedType,
+} from "./src/catalog/catalog.ts";
+export {
+  type CatalogQueryOptions,
+  type CatalogStateTypes,
+  catalogStateTypes,
+  queryCatalogState,
+  valueFromJson,
+  valueFromText,
+} from "./src/catalog/state-types.ts";

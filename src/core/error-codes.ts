@@ -12,6 +12,9 @@ export type ErrorCode =
   | "UNSUPPORTED_TYPE"
   | "POJO_SUBCLASS"
   | "MISSING_KEY_HASH"
+  // the state catalog
+  | "CATALOG"
+  | "NOT_IN_CATALOG"
   // Avro (the queryable-state/avro entry)
   | "AVRO_SCHEMA"
   | "AVRO_DECODE"

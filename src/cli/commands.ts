@@ -8,6 +8,7 @@ import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
 import { listStates, statesText } from "./states.ts";
+import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
 import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
 
 /** A command: its spec, and its action over the parsed flags (resolves to the exit code). */
@@ -104,6 +105,7 @@ const get: Command = {
     { name: "namespace-type", value: "TYPE", help: "the namespace's type (timewindow, globalwindow, …)" },
     { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -129,6 +131,7 @@ const get: Command = {
       namespaceType: optionalString(f, "namespace-type"),
       keyHash: javaInt(f, "key-hash", "get"),
       timeoutMs: positiveInt(f, "timeout", "get"),
+      tls: clientTlsOf(f, "get"),
     });
     process.stdout.write((f.json ? JSON.stringify({ value: toJsonValue(value) }) : toText(value)) + "\n");
     return 0;
@@ -207,6 +210,7 @@ const states: Command = {
     { name: "etcd-prefix", value: "PREFIX", help: "the key prefix of the entries in etcd", default: "/queryable-state/" },
     { name: "job", value: "HEX", help: "only this job", env: "QSTATE_JOB" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -221,6 +225,7 @@ const states: Command = {
       etcdPrefix: f["etcd-prefix"] as string,
       job: optionalString(f, "job"),
       timeoutMs: positiveInt(f, "timeout", "states"),
+      tls: clientTlsOf(f, "states"),
     });
     process.stdout.write((f.json ? JSON.stringify(jobs) : statesText(jobs)) + "\n");
     return 0;

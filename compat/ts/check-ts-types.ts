@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import {
   ByteReader,
   fromHex,
+  fromJsonValue,
   javaStringHash,
   listState,
   mapState,
@@ -32,12 +33,14 @@ import {
 } from "../../mod.ts";
 import { contentOf, sameJson } from "./types.ts";
 
-interface Entry { key: unknown; keyBytes: string; value: unknown }
+interface Entry { key: unknown; keyBytes: string; value: unknown; namespace?: unknown }
 interface State {
   name: string;
   kind: string;
   keyType: string;
   valueType: string;
+  /** The namespace's type expression (a window operator's per-window state); each entry's `namespace` is its JSON. */
+  namespaceType?: string;
   entries: Entry[];
   /** The Avro schemas that `avro:NAME` in `valueType` names. */
   avroSchemas?: Record<string, Record<string, unknown>>;
@@ -124,13 +127,15 @@ function shortType(expr: string): string {
   for (let prev = ""; prev !== out;) {
     prev = out;
     out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
+    // A subclass alternative: `| com.acme.Circle{radius:double}` shows as `|Circle`, a tagged one as `|Square#0`.
+    out = out.replace(/\s*\|\s*(?:[\w$]+\.)*([\w$]+)(#\d+)?\{[^{}]*\}/, "|$1$2");
   }
   return out;
 }
 
 function typeLabel(s: State): string {
   const value = s.kind === "list" ? `list<${s.valueType}>` : s.valueType;
-  return `${shortType(s.keyType)}->${shortType(value)}`;
+  return `${shortType(s.keyType)}${s.namespaceType ? `@${s.namespaceType}` : ""}->${shortType(value)}`;
 }
 
 const show = (v: unknown) => JSON.stringify(v);
@@ -155,7 +160,12 @@ async function checkState(client: QueryableStateClient, jobId: string, s: State)
     if (!sameJson(toJsonValue(key), e.key)) return `${s.name}: key bytes read as ${show(toJsonValue(key))}, expected ${show(e.key)}`;
     let got: unknown;
     try {
-      got = toJsonValue(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d)));
+      // A window's state: its namespace from the peer's JSON, read as the CLI reads --namespace.
+      const ns = s.namespaceType === undefined ? {} : (() => {
+        const namespaceType = parseTypeExpression(s.namespaceType!);
+        return { namespace: fromJsonValue(namespaceType, e.namespace ?? null), namespaceType };
+      })();
+      got = toJsonValue(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d, ns)));
     } catch (err) {
       return `${s.name}[${show(e.key)}]: ${(err as Error).message}`;
     }

@@ -2,8 +2,10 @@
 // The live-Flink suite (`npm run test:flink`; needs Java 17 and Maven): real Flink clusters
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
 // QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
-// states (POJOs, rows, tuples, arrays, dates, Avro records, ... as keys and values), and `qstate get` reads
-// Avro states with a schema file (`--value-type avro:FILE --json`). Prints one `compat ok:` line per
+// states (POJOs, rows, tuples, arrays, dates, Avro records, POJO subclasses, Flink 2's Set and nullable
+// collections, a count window's per-window state, map keys "__proto__" and "constructor", ... as keys and values),
+// and `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`) and keys and namespaces
+// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

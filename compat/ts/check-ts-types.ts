@@ -140,6 +140,26 @@ function typeLabel(s: State): string {
 
 const show = (v: unknown) => JSON.stringify(v);
 
+/**
+ * `v` with every Set an array sorted by its elements' JSON text, as the peer renders sets: a Java HashSet's order
+ * depends on its capacity, so the set Flink's client reads back iterates otherwise than the one written, and
+ * both sides compare sets sorted. (The vectors check the order of the bytes.)
+ */
+function sortSets(v: unknown): unknown {
+  if (v instanceof Set) {
+    const text = (x: unknown) => JSON.stringify(toJsonValue(x));
+    return [...v].map(sortSets).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
+  }
+  if (Array.isArray(v)) return v.map(sortSets);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, sortSets(x)]));
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortSets(x), enumerable: true, writable: true, configurable: true });
+    return o;
+  }
+  return v;
+}
+
 async function checkState(client: QueryableStateClient, jobId: string, s: State): Promise<string | null> {
   let ks: AnySerializer, d: StateDescriptor;
   try {
@@ -165,7 +185,7 @@ async function checkState(client: QueryableStateClient, jobId: string, s: State)
         const namespaceType = parseTypeExpression(s.namespaceType!);
         return { namespace: fromJsonValue(namespaceType, e.namespace ?? null), namespaceType };
       })();
-      got = toJsonValue(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d, ns)));
+      got = toJsonValue(sortSets(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d, ns))));
     } catch (err) {
       return `${s.name}[${show(e.key)}]: ${(err as Error).message}`;
     }

@@ -85,7 +85,7 @@ final class RealJobStates {
         value(users, "t-drawing", drawing, TypeExtractor.createTypeInfo(Drawing.class), Drawing.class,
                 (u, e, n) -> new Drawing(n, shape(u, e, n), n % 3 == 0 ? null : shape(u, e, n + 1)));
         users.list("t-shape-list", RealTypes.SHAPES_SQUARE_TAGGED, TypeExtractor.createTypeInfo(Shape.class), (u, e, n) -> shape(u, e, n * 7));
-        last(users).renderer = (content) -> RealTypes.render(content, Shape.class);
+        last(users).renderer = (content) -> RealTypes.render(content, Shape.class, true);
         // Map keys that are Object.prototype's members in JS: a map state and a Map value.
         users.map("t-odd-keys", "map<string,long>", Types.STRING, Types.LONG,
                 (u, e, n) -> Tuple2.of(ODD_KEYS[(int) ((n - 1) % ODD_KEYS.length)], n % 5 == 0 ? null : e.value * n));
@@ -149,7 +149,7 @@ final class RealJobStates {
     private static void value(TypesJob.Group<String> g, String name, String expr, TypeInformation<?> info, Class<?> declared,
                               TypesJob.Fn<String> fn) {
         g.value(name, expr, info, fn);
-        last(g).renderer = (content) -> RealTypes.render(content, declared);
+        last(g).renderer = (content) -> RealTypes.render(content, declared, true);
     }
 
     // ---------------------------------------------------------------- a count window's per-window state

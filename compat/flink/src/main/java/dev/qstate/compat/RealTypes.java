@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,7 +17,9 @@ import org.apache.flink.streaming.api.windowing.windows.GlobalWindow;
  * The classes of a job written the ordinary way (issue 19): a class hierarchy held in fields declared as the base
  * class, and a POJO with List, Map and Set fields. {@link #render} is {@link JsonRender} plus what these need: a
  * subclass instance where the declared type is its base class carries {@code "@class"} (as our reader gives it),
- * sets are arrays in iteration order (the order Flink writes them), and {@code GlobalWindow} is "GlobalWindow".
+ * sets are arrays, and {@code GlobalWindow} is "GlobalWindow". A set's order is its iteration order (the order Flink
+ * writes it: vectors) or, {@code sortSets}, sorted by each element's JSON text (the live job: the HashSet Flink's
+ * client deserializes iterates in another order than the one written, so both sides compare sorted).
  */
 public final class RealTypes {
     private RealTypes() {}
@@ -107,8 +111,13 @@ public final class RealTypes {
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
-    /** {@code v} as JSON, declared as {@code declared} where it sits (null: as its own class). */
+    /** {@code v} as JSON, declared as {@code declared} where it sits (null: as its own class); sets in iteration order. */
     static JsonNode render(Object v, Class<?> declared) {
+        return render(v, declared, false);
+    }
+
+    /** {@code v} as JSON, declared as {@code declared} where it sits; sets sorted when {@code sortSets}. */
+    static JsonNode render(Object v, Class<?> declared, boolean sortSets) {
         if (v == null) return F.nullNode();
         if (v instanceof GlobalWindow) return F.textNode("GlobalWindow");
         if (v.getClass().getEnclosingClass() == RealTypes.class) {
@@ -118,7 +127,7 @@ public final class RealTypes {
                 for (Field f : c.getDeclaredFields()) {
                     if (Modifier.isStatic(f.getModifiers()) || !Modifier.isPublic(f.getModifiers())) continue;
                     try {
-                        o.set(f.getName(), render(f.get(v), f.getType()));
+                        o.set(f.getName(), render(f.get(v), f.getType(), sortSets));
                     } catch (IllegalAccessException x) {
                         throw new IllegalStateException(x);
                     }
@@ -127,23 +136,24 @@ public final class RealTypes {
             return o;
         }
         if (v instanceof Set<?> s) {
-            ArrayNode a = F.arrayNode();
-            for (Object e : s) a.add(render(e, null));
-            return a;
+            List<JsonNode> items = new ArrayList<>();
+            for (Object e : s) items.add(render(e, null, sortSets));
+            if (sortSets) items.sort(Comparator.comparing(JsonNode::toString));
+            return F.arrayNode().addAll(items);
         }
         if (v instanceof List<?> l) {
             ArrayNode a = F.arrayNode();
-            for (Object e : l) a.add(render(e, declared == null || List.class.isAssignableFrom(declared) ? null : declared));
+            for (Object e : l) a.add(render(e, declared == null || List.class.isAssignableFrom(declared) ? null : declared, sortSets));
             return a;
         }
         if (v instanceof Map<?, ?> m) {
             if (m.keySet().stream().allMatch(k -> k instanceof String)) {
                 ObjectNode o = F.objectNode();
-                m.forEach((k, x) -> o.set((String) k, render(x, null)));
+                m.forEach((k, x) -> o.set((String) k, render(x, null, sortSets)));
                 return o;
             }
             ArrayNode a = F.arrayNode();
-            m.forEach((k, x) -> a.add(F.arrayNode().add(render(k, null)).add(render(x, null))));
+            m.forEach((k, x) -> a.add(F.arrayNode().add(render(k, null, sortSets)).add(render(x, null, sortSets))));
             return a;
         }
         return JsonRender.render(v);

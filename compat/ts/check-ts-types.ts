@@ -69,7 +69,7 @@ function keySerializer(expr: string): AnySerializer {
   const s = parseTypeExpression(expr);
   const pojo = /^pojo<([\w$.]+)>/.exec(expr);
   if (!pojo) return s;
-  const hash = POJO_HASHES[pojo[1]];
+  const hash = Object.hasOwn(POJO_HASHES, pojo[1]) ? POJO_HASHES[pojo[1]] : undefined;
   if (!hash) throw new Error(`no hashCode known for POJO key ${pojo[1]}`);
   return { ...s, hashCode: (v: Record<string, unknown>) => hash(v) };
 }
@@ -94,7 +94,7 @@ let avro: typeof import("../../avro.ts") | undefined;
 function typeOptions(s: State): TypeExpressionOptions {
   return {
     avro: (name) => {
-      const schema = s.avroSchemas?.[name];
+      const schema = s.avroSchemas && Object.hasOwn(s.avroSchemas, name) ? s.avroSchemas[name] : undefined;
       if (!schema) throw new Error(`the peer sent no Avro schema ${name}`);
       if (!avro) throw new Error("the Avro entry is not loaded");
       return avro.avroSerializer(schema);

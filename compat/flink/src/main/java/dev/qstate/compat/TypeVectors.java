@@ -196,6 +196,7 @@ final class TypeVectors {
                 new ListTypeInfo<>(new TupleTypeInfo<>(Types.STRING, Types.ROW(Types.LONG, Types.DOUBLE))), null,
                 List.of(Tuple2.of("r", Row.of(1L, 2.5)), Tuple2.of("s", Row.of(null, null))));
         errors();
+        out.addAll(RealTypeVectors.types());
     }
 
     private void errors() throws Exception {

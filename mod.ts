@@ -258,3 +258,11 @@ export { nullableSerializer } from "./src/types/nullable-serializer.ts";
 export { type JsonValue, toJsonValue } from "./src/types/json-value.ts";
 export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError, type TypeExpressionOptions } from "./src/types/expression.ts";
 export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";
+export {
+  type KryoClassSpec,
+  type KryoEnumSpec,
+  kryoSerializer,
+  type KryoSerializerOptions,
+} from "./src/types/kryo/serializer.ts";
+export { KryoTyped, Uuid } from "./src/types/kryo/values.ts";
+export { KryoUnsupportedClassError } from "./src/types/kryo/errors.ts";

@@ -9,7 +9,7 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: s
  * strings, decimals as Java's `BigDecimal.toString()`, `Date`s and java.time values as
  * ISO-8601 (Java's `Instant.toString()` / `LocalDate.toString()` …), byte arrays (`Uint8Array`)
  * as lowercase hex, other typed arrays as JSON arrays (BigInt64Array items as strings), NaN and
- * ±Infinity as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, maps with string keys as
+ * ±Infinity as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, sets as arrays, maps with string keys as
  * objects and other maps as arrays of `[key, value]` pairs. `undefined` becomes null.
  *
  * @example
@@ -35,6 +35,7 @@ export function toJsonValue(v: unknown): JsonValue {
   if (v instanceof Date) return Instant.ofEpochMilli(BigInt(v.getTime())).toString();
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<unknown>, toJsonValue);
   if (Array.isArray(v)) return v.map(toJsonValue);
+  if (v instanceof Set) return [...v].map(toJsonValue);
   if (v instanceof Map) {
     const entries = [...v.entries()];
     if (entries.every(([k]) => typeof k === "string")) {

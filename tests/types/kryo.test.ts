@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  ByteReader, ByteWriter, Decimal, fromHex, Instant, KryoTyped, KryoUnsupportedClassError, LocalDate, LocalDateTime,
+  ByteReader, ByteWriter, type Decimal, fromHex, Instant, KryoTyped, KryoUnsupportedClassError, LocalDate, LocalDateTime,
   LocalTime, kryoSerializer, parseTypeExpression, toHex, toJsonValue, type TypeSerializer, Uuid,
 } from "../../mod.ts";
 import { hex, read } from "../helpers/bytes.ts";

@@ -138,10 +138,11 @@ function javaHash(v: unknown, name: string): number {
         ? bigIntegerSerializer.hashCode!(x)
         : longSerializer.hashCode(x);
     case "number":
-      if (cls === "java.lang.Double" || !Number.isInteger(x) || (x | 0) !== x) return doubleSerializer.hashCode(x);
       if (cls === "java.lang.Float") return floatSerializer.hashCode(x);
+      if (cls === "java.lang.Double" || !Number.isInteger(x) || (x | 0) !== x || Object.is(x, -0)) return doubleSerializer.hashCode(x);
       return intSerializer.hashCode(x);
   }
+  if (x instanceof Instant && cls === "java.sql.Timestamp") return javaLongHash(x.toEpochMilli());
   if (x instanceof Uuid || x instanceof LocalDate || x instanceof LocalTime || x instanceof LocalDateTime || x instanceof Instant) {
     return x.hashCode();
   }

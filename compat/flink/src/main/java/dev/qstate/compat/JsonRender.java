@@ -48,9 +48,11 @@ final class JsonRender {
             for (int i = 0; i < Array.getLength(v); i++) a.add(render(Array.get(v, i)));
             return a;
         }
-        if (v instanceof List<?> l) {
+        if (v instanceof java.util.UUID) return F.textNode(v.toString());
+        // Lists and sets (a set in its iteration order) as arrays.
+        if (v instanceof List<?> || v instanceof Set<?>) {
             ArrayNode a = F.arrayNode();
-            for (Object e : l) a.add(render(e));
+            for (Object e : (java.util.Collection<?>) v) a.add(render(e));
             return a;
         }
         if (v instanceof Map<?, ?> m) {

@@ -121,11 +121,12 @@ function descriptorOf(s: State): StateDescriptor {
  */
 function shortType(expr: string): string {
   let out = expr.replace(/avro:([\w$.]+)/g, "avro<$1>");
+  // Field lists and class descriptions ({...}, innermost first), then package names.
   for (let prev = ""; prev !== out;) {
     prev = out;
-    out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
+    out = out.replace(/\{[^{}]*\}/, "");
   }
-  return out;
+  return out.replace(/(?:final |enum )?(?:[a-z][\w]*\.)+([A-Z][\w$]*)/g, "$1");
 }
 
 function typeLabel(s: State): string {

@@ -316,6 +316,8 @@ final class TypesJob {
         ids.value("t-pojo-by-id", STATS, Types.POJO(Stats.class), (id, e, n) -> new Stats(id * n, e.user, null));
         // Avro generic records, in the string- and long-keyed groups (added before their Holders are built).
         AvroStates.addTo(users, ids);
+        // Kryo (GenericTypeInfo) states, and a group keyed by UUID.
+        KryoStates.addTo(users, out);
         out.add(ids);
 
         Group<Tuple2<String, Long>> pairs = new Group<>("pair", "tuple<string,long>", Types.TUPLE(Types.STRING, Types.LONG),

@@ -17,7 +17,9 @@ export interface Command extends CommandSpec {
 const TYPES = `Types are type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,\n` +
   "tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},\n" +
   "long[], nullable<long>, enum<RED,GREEN>, … avro:FILE.avsc reads Flink Avro generic records of that schema\n" +
-  "(values only; needs `npm install avsc`). Keys on the command line: the simple names, decimal, biginteger.\n" +
+  "(values only; needs `npm install avsc`). Flink's KryoSerializer (generic types): kryo (Flink 2.x), kryo1 (Flink 1.x),\n" +
+  "kryo<java.time.LocalDateTime>, kryo1<com.acme.Event>{id:long,tags:List<String>} (fields as Java declares them).\n" +
+  "Keys on the command line: the simple names, decimal, biginteger.\n" +
   "--json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.";
 const json = { name: "json", help: "print JSON instead of text (errors too, as {\"error\": {code, message}})" } as const;
 

@@ -4,9 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import {
-  ByteReader, ByteWriter, type Decimal, fromHex, Instant, KryoTyped, KryoUnsupportedClassError, LocalDate, LocalDateTime,
-  LocalTime, kryoSerializer, parseTypeExpression, toHex, toJsonValue, type TypeSerializer, Uuid,
+  ByteReader, ByteWriter, type Decimal, fromHex, Instant, KryoTyped, KryoUnsupportedClassError, LocalCluster, LocalDate,
+  LocalDateTime, LocalTime, kryoSerializer, parseTypeExpression, QueryableStateClient, stringSerializer, toHex, toJsonValue,
+  type TypeSerializer, Uuid, valueState,
 } from "../../mod.ts";
+import { runGet } from "../../src/cli/get.ts";
 import { hex, read } from "../helpers/bytes.ts";
 
 const k1 = parseTypeExpression("kryo1");
@@ -314,5 +316,34 @@ describe("Kryo type expressions", () => {
     const w = new ByteWriter();
     pojo.serialize({ tags: ["a"] }, w);
     assert.equal(toHex(w.view()), "02" + "00" + named(0, "java.util.ArrayList") + "01" + "01" + "03018261");
+  });
+});
+
+describe("Kryo state on our own servers", () => {
+  test("a LocalCluster holds Kryo values; the client and qstate get (with a kryo1 expression) read them", async () => {
+    const expr = "kryo1<com.acme.Visit>{id:Uuid, pages:List<String>, at:LocalDateTime, n:int}";
+    const visits = valueState("visits", parseTypeExpression(expr), { queryable: "visits" });
+    await using cluster = await LocalCluster.start({ taskManagers: 1 });
+    const at = new LocalDateTime(new LocalDate(2024, 5, 6), new LocalTime(7, 8));
+    const job = cluster.submit({
+      sources: [[{ user: "ada", n: 1 }, { user: "bob", n: 2 }, { user: "ada", n: 3 }]],
+      keyBy: (e: { user: string; n: number }) => e.user,
+      keyType: stringSerializer,
+      steps: [{
+        name: "keep",
+        states: [visits],
+        process: (e, ctx) => ctx.state(visits).update({ id: new Uuid(1n, BigInt(e.n)), pages: [e.user, "home"], at, n: e.n }),
+      }],
+    });
+    await job.sourcesDone;
+    const { hostname, port } = cluster.proxyAddresses[0];
+    await using client = new QueryableStateClient(hostname, port);
+    const ada = (await client.getKvState(job.jobId, "visits", "ada", stringSerializer, visits)).value();
+    assert.deepEqual(toJsonValue(ada), { at: "2024-05-06T07:08", id: "00000000-0000-0001-0000-000000000003", n: 3, pages: ["ada", "home"] });
+    const got = await runGet({
+      proxy: `${hostname}:${port}`, job: job.jobId.toString(), state: "visits", key: "bob", keyType: "string", valueType: expr,
+      kind: "value", mapKeyType: "string", timeoutMs: 5000,
+    });
+    assert.deepEqual(toJsonValue(got), { at: "2024-05-06T07:08", id: "00000000-0000-0001-0000-000000000002", n: 2, pages: ["bob", "home"] });
   });
 });

@@ -133,6 +133,7 @@ class KryoReader {
     // Objects keep their identity (a back-reference gives the same JS object), and their class is noted on them.
     if (v === null || typeof v === "object") return undefined;
     const cls = this.lastClass;
+    if (cls === "") return undefined; // a primitive field: its declared type says it all
     const inferred = typeof v === "number"
       ? (Number.isInteger(v) && (v | 0) === v && !Object.is(v, -0) ? "java.lang.Integer" : "java.lang.Double")
       : typeof v === "bigint"

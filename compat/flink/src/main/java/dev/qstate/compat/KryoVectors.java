@@ -142,6 +142,7 @@ final class KryoVectors {
         }
         top("UUID", UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
         top("UUID high bits", new UUID(-1L, Long.MIN_VALUE));
+        top("URI (id 80)", java.net.URI.create("https://example.com/a?b=c"));
         top("enum", ",enum " + PKG + "Color{RED,GREEN,BLUE}", Color.GREEN);
     }
 
@@ -221,6 +222,10 @@ final class KryoVectors {
         lol.add(new LinkedList<>(List.of(2, 3)));
         top("ArrayList of lists", lol);
         top("declared ArrayList (registered first)", ArrayList.class, "<java.util.ArrayList>", new ArrayList<>(List.of("d")));
+        top("PriorityQueue (id 75)", new java.util.PriorityQueue<>(List.of(5, 1, 3)));
+        top("Vector", new java.util.Vector<>(List.of("v")));
+        top("ArrayDeque", new java.util.ArrayDeque<>(List.of(1L, 2L)));
+        top("ConcurrentHashMap", new java.util.concurrent.ConcurrentHashMap<>(Map.of("c", 1)));
     }
 
     private void jdkCollections() throws Exception {

@@ -29,24 +29,24 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   ["java.time.LocalDateTime", "localdatetime"], ["java.time.Instant", "instant"],
   // Lists and other ordered collections (CollectionSerializer), read as arrays.
   ...[
-    "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", `${CC.slice(U.length)}CopyOnWriteArrayList`,
-    `${CC.slice(U.length)}ConcurrentLinkedQueue`, `${CC.slice(U.length)}ConcurrentLinkedDeque`,
-    `${CC.slice(U.length)}LinkedBlockingQueue`, `${CC.slice(U.length)}LinkedBlockingDeque`,
-    `${CC.slice(U.length)}ArrayBlockingQueue`,
+    "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", "concurrent.CopyOnWriteArrayList",
+    "concurrent.ConcurrentLinkedQueue", "concurrent.ConcurrentLinkedDeque",
+    "concurrent.LinkedBlockingQueue", "concurrent.LinkedBlockingDeque",
+    "concurrent.ArrayBlockingQueue",
     "Collections$UnmodifiableCollection", "Collections$UnmodifiableList", "Collections$UnmodifiableRandomAccessList",
     "Collections$SynchronizedCollection", "Collections$SynchronizedList", "Collections$SynchronizedRandomAccessList",
     "Collections$CheckedCollection", "Collections$CheckedList", "Collections$CheckedRandomAccessList",
   ].map((n): [string, JdkKind] => [U + n, "list"]),
   // Sets (CollectionSerializer), read as Sets.
   ...[
-    "HashSet", "LinkedHashSet", `${CC.slice(U.length)}CopyOnWriteArraySet`, `${CC.slice(U.length)}ConcurrentSkipListSet`,
+    "HashSet", "LinkedHashSet", "concurrent.CopyOnWriteArraySet", "concurrent.ConcurrentSkipListSet",
     "Collections$UnmodifiableSet", "Collections$UnmodifiableSortedSet", "Collections$UnmodifiableNavigableSet",
     "Collections$SynchronizedSet", "Collections$SynchronizedSortedSet", "Collections$SynchronizedNavigableSet",
     "Collections$CheckedSet", "Collections$CheckedSortedSet", "Collections$CheckedNavigableSet",
   ].map((n): [string, JdkKind] => [U + n, "set"]),
   // Maps (MapSerializer), read as Maps.
   ...[
-    "HashMap", "LinkedHashMap", "Hashtable", "IdentityHashMap", "WeakHashMap", `${CC.slice(U.length)}ConcurrentHashMap`,
+    "HashMap", "LinkedHashMap", "Hashtable", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
     "Collections$UnmodifiableMap", "Collections$UnmodifiableSortedMap", "Collections$UnmodifiableNavigableMap",
     "Collections$SynchronizedMap", "Collections$SynchronizedSortedMap", "Collections$SynchronizedNavigableMap",
     "Collections$CheckedMap", "Collections$CheckedSortedMap", "Collections$CheckedNavigableMap",

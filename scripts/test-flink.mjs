@@ -114,6 +114,8 @@ async function main() {
 
   console.log("=== the CLI: qstate get --value-type avro:FILE --json reads a Flink cluster's Avro states");
   await cliAvro(clusters[0]);
+  console.log("=== the CLI: qstate get --value-type kryo1<...>/kryo<...> --json reads each Flink version's Kryo states");
+  for (const c of clusters.filter((c) => c.backend === "heap")) await cliKryo(c);
 
   console.log("=== the CLI: qstate get --json with tuple and POJO keys, TimeWindow and GlobalWindow namespaces, subclasses");
   for (const v of VERSIONS) await cliTypes(clusters.find((c) => c.flinkVersion === v.version && c.backend === "rocksdb") ?? clusters[0]);
@@ -284,6 +286,48 @@ async function cliTypes(c) {
       }
       // The CLI's window-sum answer is a long as a string; the peer wrote it so too.
       if (!sameJson(got, entry.value)) bad.push(`${s.name}[${JSON.stringify(entry.key)}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
+    });
+    if (bad.length === 0) ok(label);
+    else fail(`${label}: ${bad.join("; ")}`);
+  }
+}
+
+/**
+ * `qstate get --json` on each runtime against one cluster's Kryo states (value, list and map states; the type
+ * expressions as the peer printed them): one line per runtime, ok when every query prints the peer's value.
+ */
+async function cliKryo(c) {
+  const queries = [];
+  for (const [state, key] of [["t-kryo-event", "user-0"], ["t-kryo-pojo", "user-2"], ["t-kryo-object", "user-7"],
+    ["t-kryo-list", "user-1"], ["t-kryo-map", "user-3"]]) {
+    const s = (c.types?.states ?? []).find((x) => x.name === state);
+    const entry = s?.entries.find((e) => String(e.key) === key);
+    if (!s || !entry) {
+      fail(`flink=${c.flinkVersion} backend=${c.backend} direction=cli kryo: the peer has no ${state}[${key}]`);
+      return;
+    }
+    const map = s.kind === "map" ? /^map<([^,]+),(.+)>$/.exec(s.valueType) : null;
+    const args = ["get", "--proxy", c.proxies[0], "--job", c.types.jobId, "--state", s.name, "--key", key,
+      "--key-type", s.keyType, "--value-type", map ? map[2] : s.valueType, "--kind", s.kind, "--json"];
+    if (map) args.push("--map-key-type", map[1]);
+    queries.push({ s, entry, args });
+  }
+  const kryo = c.flinkVersion.startsWith("1.") ? "kryo1" : "kryo";
+  for (const rt of runtimes) {
+    const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=${kryo} json ` +
+      `states=${queries.map((q) => q.s.name).join(",")} runtime=${rt.name}`;
+    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
+    const bad = [];
+    results.forEach((r, i) => {
+      const { s, entry } = queries[i];
+      let got;
+      try {
+        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
+      } catch {
+        bad.push(`${s.name}[${entry.key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
+        return;
+      }
+      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${entry.key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
     });
     if (bad.length === 0) ok(label);
     else fail(`${label}: ${bad.join("; ")}`);

@@ -124,13 +124,14 @@ function descriptorOf(s: State): StateDescriptor {
  */
 function shortType(expr: string): string {
   let out = expr.replace(/avro:([\w$.]+)/g, "avro<$1>");
+  // Field lists and class descriptions ({...}, innermost first), then package names.
   for (let prev = ""; prev !== out;) {
     prev = out;
-    out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
     // A subclass alternative: `| com.acme.Circle{radius:double}` shows as `|Circle`, a tagged one as `|Square#0`.
     out = out.replace(/\s*\|\s*(?:[\w$]+\.)*([\w$]+)(#\d+)?\{[^{}]*\}/, "|$1$2");
+    out = out.replace(/\{[^{}]*\}/, "");
   }
-  return out;
+  return out.replace(/(?:final |enum )?(?:[a-z][\w]*\.)+([A-Z][\w$]*)/g, "$1");
 }
 
 function typeLabel(s: State): string {

@@ -19,7 +19,9 @@ export interface Command extends CommandSpec {
 const TYPES = `Types are type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,\n` +
   "tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},\n" +
   "long[], nullable<long>, enum<RED,GREEN>, … avro:FILE.avsc reads Flink Avro generic records of that schema\n" +
-  "(values only; needs `npm install avsc`). --key and --namespace: plain text for the simple names, decimal and\n" +
+  "(values only; needs `npm install avsc`). Flink's KryoSerializer (generic types): kryo (Flink 2.x), kryo1 (Flink 1.x),\n" +
+  "kryo<java.time.LocalDateTime>, kryo1<com.acme.Event>{id:long,tags:List<String>} (fields as Java declares them).\n" +
+  "--key and --namespace: plain text for the simple names, decimal and\n" +
   "biginteger; JSON for the others, as --json prints them: --key '[\"ada\",\"3\"]' --key-type tuple<string,long>,\n" +
   "--namespace '{\"start\":0,\"end\":60000}' --namespace-type timewindow (globalwindow needs no --namespace).\n" +
   "--json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.";

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "UNSUPPORTED_TYPE"
   | "POJO_SUBCLASS"
   | "MISSING_KEY_HASH"
+  | "KRYO_UNSUPPORTED_CLASS"
   // Avro (the queryable-state/avro entry)
   | "AVRO_SCHEMA"
   | "AVRO_DECODE"

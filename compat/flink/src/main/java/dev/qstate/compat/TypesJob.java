@@ -325,6 +325,8 @@ final class TypesJob {
         // Avro generic records, in the string- and long-keyed groups (added before their Holders are built).
         AvroStates.addTo(users, ids);
         RealJobStates.addTo(users);
+        // Kryo (GenericTypeInfo) states, and a group keyed by UUID.
+        KryoStates.addTo(users, out);
         out.add(ids);
 
         Group<Tuple2<String, Long>> pairs = new Group<>("pair", "tuple<string,long>", Types.TUPLE(Types.STRING, Types.LONG),

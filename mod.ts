@@ -261,6 +261,14 @@ export { fromJsonValue, type JsonValue, toJsonValue } from "./src/types/json-val
 export { type DecodeLocation, decodeLocation } from "./src/types/decode-errors.ts";
 export { parseTypeExpression, TYPE_EXPRESSION_NAMES, TypeExpressionError, type TypeExpressionOptions } from "./src/types/expression.ts";
 export { MissingKeyHashError, PojoSubclassError, UnsupportedTypeError } from "./src/types/type-errors.ts";
+export {
+  type KryoClassSpec,
+  type KryoEnumSpec,
+  kryoSerializer,
+  type KryoSerializerOptions,
+} from "./src/types/kryo/serializer.ts";
+export { KryoTyped, Uuid } from "./src/types/kryo/values.ts";
+export { KryoUnsupportedClassError } from "./src/types/kryo/errors.ts";
 
 // the state catalog: each job's states with their kinds and types (README, "State catalog")
 export {

@@ -634,6 +634,29 @@ const handlers: Record<string, Handler> = {
       if (s.hashCode !== undefined) c.fail("an Avro serializer offers a hashCode, but keys are refused");
     },
   },
+  // Flink's KryoSerializer (generic types), Flink 1.x and 2.x: read, the JSON, write back byte for byte, key hashes.
+  kryo: {
+    fields: ["description", "expression", "serializer", "bytes", "json", "javaClass", "hashCode", "bytesLeft",
+      "flinkReadError", "errorCode", "errorIncludes"],
+    check(e, c) {
+      const s = c.run("parse", () => qs.parseTypeExpression(e.expression));
+      if (!s) return;
+      const bytes = qs.fromHex(e.bytes);
+      if (e.errorCode) return c.code("deserialize", () => s.deserialize(new qs.ByteReader(bytes)), e.errorCode, e.errorIncludes);
+      const r = new qs.ByteReader(bytes);
+      const v = c.run("deserialize", () => s.deserialize(r));
+      c.eq("bytes left after deserialize", r.remaining, 0);
+      const json = qs.toJsonValue(v);
+      if (!jsonEqual(json, e.json)) c.fail(`json: expected ${JSON.stringify(e.json)}, got ${JSON.stringify(json)}`);
+      // A top-level leaf (a number, a string) cannot carry its Java class: the entry names it.
+      const typed = e.javaClass !== undefined && (v === null || typeof v !== "object") ? new qs.KryoTyped(e.javaClass, v) : v;
+      const w = new qs.ByteWriter();
+      c.run("serialize", () => s.serialize(typed, w));
+      c.hex("serialize", w.toBytes(), e.bytes);
+      if (e.hashCode !== undefined) c.eq("hashCode", c.run("hashCode", () => s.hashCode!(typed)), e.hashCode);
+      if (e.flinkReadError !== undefined) c.notes.push(`Flink cannot read its own bytes back: ${e.flinkReadError}`);
+    },
+  },
 };
 
 /** JSON values equal: arrays in order, objects whatever their key order, numbers by value. */

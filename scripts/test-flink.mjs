@@ -2,8 +2,10 @@
 // The live-Flink suite (`npm run test:flink`; needs Java 17 and Maven): real Flink clusters
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
 // QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
-// states (POJOs, rows, tuples, arrays, dates, Avro records, ... as keys and values), and `qstate get` reads
-// Avro states with a schema file (`--value-type avro:FILE --json`). Prints one `compat ok:` line per
+// states (POJOs, rows, tuples, arrays, dates, Avro records, POJO subclasses, Flink 2's Set and nullable
+// collections, a count window's per-window state, map keys "__proto__" and "constructor", ... as keys and values),
+// and `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`) and keys and namespaces
+// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -112,6 +114,11 @@ async function main() {
 
   console.log("=== the CLI: qstate get --value-type avro:FILE --json reads a Flink cluster's Avro states");
   await cliAvro(clusters[0]);
+  console.log("=== the CLI: qstate get --value-type kryo1<...>/kryo<...> --json reads each Flink version's Kryo states");
+  for (const c of clusters.filter((c) => c.backend === "heap")) await cliKryo(c);
+
+  console.log("=== the CLI: qstate get --json with tuple and POJO keys, TimeWindow and GlobalWindow namespaces, subclasses");
+  for (const v of VERSIONS) await cliTypes(clusters.find((c) => c.flinkVersion === v.version && c.backend === "rocksdb") ?? clusters[0]);
 
   // Bad input on one connection: what Flink's proxy does is the reference for ours.
   const probe = async (proxy, job) => {
@@ -205,6 +212,110 @@ async function cliAvro(c) {
     const types = [...new Set(queries.map((q) => `${q.s.keyType}->${q.s.valueType.replace(/avro:([\w$.]+)/g, "avro<$1>")}`))];
     const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=avro:FILE json ` +
       `type=${types.join(",")} queries=${queries.length} runtime=${rt.name}`;
+    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
+    const bad = [];
+    results.forEach((r, i) => {
+      const { s, entry } = queries[i];
+      let got;
+      try {
+        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
+      } catch {
+        bad.push(`${s.name}[${entry.key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
+        return;
+      }
+      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${entry.key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
+    });
+    if (bad.length === 0) ok(label);
+    else fail(`${label}: ${bad.join("; ")}`);
+  }
+}
+
+/** Java's String.hashCode(). */
+function javaStringHash(s) {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/**
+ * `qstate get --json` on each runtime against one cluster: keys and namespaces of every kind given on the command
+ * line as users give them (a tuple key as JSON, a POJO key as JSON with --key-hash, a TimeWindow namespace as JSON, a
+ * GlobalWindow namespace by its type alone), subclass values, and map keys "__proto__" and "constructor".
+ */
+async function cliTypes(c) {
+  const all = [...(c.types?.states ?? []), ...c.states];
+  const find = (name) => all.find((s) => s.name === name);
+  const queries = [];
+  const add = (name, pick, extra = []) => {
+    const s = find(name);
+    const entry = s?.entries.find(pick) ?? s?.entries[0];
+    if (!s || !entry) return fail(`flink=${c.flinkVersion} backend=${c.backend} direction=cli types: the peer has no state ${name}`);
+    const key = typeof entry.key === "string" ? entry.key : JSON.stringify(entry.key);
+    const map = s.kind === "map" ? /^map<([^,]+),(.*)>$/.exec(s.valueType) : null;
+    const args = ["get", "--proxy", c.proxies[0], "--job", c.types.jobId, "--state", s.name, "--key", key, "--key-type", s.keyType,
+      "--value-type", map ? map[2] : s.valueType, "--kind", s.kind === "list" ? "list" : s.kind === "map" ? "map" : "value", "--json", ...extra];
+    if (map) args.push("--map-key-type", map[1]);
+    if (s.namespaceType) {
+      args.push("--namespace-type", s.namespaceType);
+      if (s.namespaceType === "timewindow") args.push("--namespace", JSON.stringify({ start: entry.namespace[0], end: entry.namespace[1] }));
+    }
+    queries.push({ s, entry, args });
+  };
+  add("t-longs-by-pair", () => true);
+  add("window-sum", () => true);
+  add("count-window-sum", () => true);
+  const pojoKey = find("t-stats-by-pojo")?.entries[0]?.key;
+  if (pojoKey) add("t-stats-by-pojo", () => true, ["--key-hash", String((Math.imul(31, javaStringHash(pojoKey.user)) + pojoKey.bucket) | 0)]);
+  add("t-shapes", (e) => typeof e.value?.["@class"] === "string" && e.value["@class"].endsWith("Square"));
+  add("t-odd-keys", (e) => e.value && Object.hasOwn(e.value, "__proto__"));
+  if (queries.length === 0) return;
+  for (const rt of runtimes) {
+    const types = [...new Set(queries.map((q) => `${q.s.keyType}${q.s.namespaceType ? `@${q.s.namespaceType}` : ""}`))];
+    const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get json key-types=${types.join(",")} ` +
+      `queries=${queries.length} runtime=${rt.name}`;
+    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
+    const bad = [];
+    results.forEach((r, i) => {
+      const { s, entry } = queries[i];
+      let got;
+      try {
+        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
+      } catch {
+        bad.push(`${s.name}[${JSON.stringify(entry.key)}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
+        return;
+      }
+      // The CLI's window-sum answer is a long as a string; the peer wrote it so too.
+      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${JSON.stringify(entry.key)}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
+    });
+    if (bad.length === 0) ok(label);
+    else fail(`${label}: ${bad.join("; ")}`);
+  }
+}
+
+/**
+ * `qstate get --json` on each runtime against one cluster's Kryo states (value, list and map states; the type
+ * expressions as the peer printed them): one line per runtime, ok when every query prints the peer's value.
+ */
+async function cliKryo(c) {
+  const queries = [];
+  for (const [state, key] of [["t-kryo-event", "user-0"], ["t-kryo-pojo", "user-2"], ["t-kryo-object", "user-7"],
+    ["t-kryo-list", "user-1"], ["t-kryo-map", "user-3"]]) {
+    const s = (c.types?.states ?? []).find((x) => x.name === state);
+    const entry = s?.entries.find((e) => String(e.key) === key);
+    if (!s || !entry) {
+      fail(`flink=${c.flinkVersion} backend=${c.backend} direction=cli kryo: the peer has no ${state}[${key}]`);
+      return;
+    }
+    const map = s.kind === "map" ? /^map<([^,]+),(.+)>$/.exec(s.valueType) : null;
+    const args = ["get", "--proxy", c.proxies[0], "--job", c.types.jobId, "--state", s.name, "--key", key,
+      "--key-type", s.keyType, "--value-type", map ? map[2] : s.valueType, "--kind", s.kind, "--json"];
+    if (map) args.push("--map-key-type", map[1]);
+    queries.push({ s, entry, args });
+  }
+  const kryo = c.flinkVersion.startsWith("1.") ? "kryo1" : "kryo";
+  for (const rt of runtimes) {
+    const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=${kryo} json ` +
+      `states=${queries.map((q) => q.s.name).join(",")} runtime=${rt.name}`;
     const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
     const bad = [];
     results.forEach((r, i) => {

@@ -9,6 +9,14 @@ cd "$(dirname "$0")"
 # profile:flink version (the version names the target directory, see pom.xml)
 builds=("flink-1.20:1.20.5" "flink-2:2.3.0")
 
+# The JVM options a Flink distribution starts every process with on Java 17 (env.java.opts.all in its
+# config.yaml): Kryo's serializers reach into JDK classes (java.time, java.util) and need them opened.
+opens=()
+for p in java.lang java.net java.io java.nio sun.nio.ch java.lang.reflect java.text java.time java.util \
+  java.util.concurrent java.util.concurrent.atomic java.util.concurrent.locks; do
+  opens+=("--add-opens=java.base/$p=ALL-UNNAMED")
+done
+
 for b in "${builds[@]}"; do
   profile=${b%%:*}
   version=${b#*:}
@@ -18,7 +26,7 @@ for b in "${builds[@]}"; do
   fi
   dir=target/flink-$version
   out=target/vectors-$version.json
-  java -cp "$dir/classes:$(cat "$dir/classpath.txt")" dev.qstate.compat.Main vectors --out "$out"
+  java "${opens[@]}" -cp "$dir/classes:$(cat "$dir/classpath.txt")" dev.qstate.compat.Main vectors --out "$out"
   # The file must name the Flink version it came from.
   grep -q "\"flinkVersion\" : \"$version\"" "$out" || { echo "$out: flinkVersion is not $version" >&2; exit 1; }
 done

@@ -12,6 +12,11 @@ export const VERSIONS = [
   { profile: "flink-2", version: "2.3.0" },
 ];
 const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin", "java") : "java";
+// The --add-opens a Flink distribution starts its JVMs with on Java 17 (env.java.opts.all in its config.yaml):
+// Kryo's serializers reach into JDK classes (java.time on Flink 1.x, Arrays.asList's array, ...).
+const OPENS = ["java.lang", "java.net", "java.io", "java.nio", "sun.nio.ch", "java.lang.reflect", "java.text", "java.time",
+  "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "java.util.concurrent.locks"]
+  .map((p) => `--add-opens=java.base/${p}=ALL-UNNAMED`);
 
 /** Builds the peer for one Flink version: offline first (a warm Maven cache), online if that fails. */
 export async function build({ profile, version }) {
@@ -61,7 +66,7 @@ export async function startCluster(version, backend) {
   const proxyPorts = await freeRange(10);
   const serverPorts = await freeRange(10);
   const p = start(`flink ${version} ${backend}`, java, [
-    "-Xmx768m", "-cp", classpath(version), "dev.qstate.compat.Main", "cluster",
+    "-Xmx768m", ...OPENS, "-cp", classpath(version), "dev.qstate.compat.Main", "cluster",
     "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--tmp-dir", tmp,
   ], { timeoutMs: 300_000 });
   const stop = () => {
@@ -79,7 +84,7 @@ export async function startCluster(version, backend) {
 /** Flink's QueryableStateClient against `proxy`: one result object per query, in order. */
 export async function flinkClient(version, proxy, queries) {
   const input = queries.map((q, id) => JSON.stringify({ id, ...q })).join("\n") + "\n";
-  const r = await run(java, ["-Xmx256m", "-cp", classpath(version), "dev.qstate.compat.Main", "client", "--proxy", proxy], { input, timeoutMs: 180_000 });
+  const r = await run(java, ["-Xmx256m", ...OPENS, "-cp", classpath(version), "dev.qstate.compat.Main", "client", "--proxy", proxy], { input, timeoutMs: 180_000 });
   const out = r.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
   if (out.length !== queries.length) {
     throw new Error(`Flink client (${version}) answered ${out.length} of ${queries.length} queries (exit ${r.code}):\n${r.stderr.slice(-4000)}`);

@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import {
   ByteReader,
   fromHex,
+  fromJsonValue,
   javaStringHash,
   listState,
   mapState,
@@ -32,12 +33,14 @@ import {
 } from "../../mod.ts";
 import { contentOf, sameJson } from "./types.ts";
 
-interface Entry { key: unknown; keyBytes: string; value: unknown }
+interface Entry { key: unknown; keyBytes: string; value: unknown; namespace?: unknown }
 interface State {
   name: string;
   kind: string;
   keyType: string;
   valueType: string;
+  /** The namespace's type expression (a window operator's per-window state); each entry's `namespace` is its JSON. */
+  namespaceType?: string;
   entries: Entry[];
   /** The Avro schemas that `avro:NAME` in `valueType` names. */
   avroSchemas?: Record<string, Record<string, unknown>>;
@@ -66,7 +69,7 @@ function keySerializer(expr: string): AnySerializer {
   const s = parseTypeExpression(expr);
   const pojo = /^pojo<([\w$.]+)>/.exec(expr);
   if (!pojo) return s;
-  const hash = POJO_HASHES[pojo[1]];
+  const hash = Object.hasOwn(POJO_HASHES, pojo[1]) ? POJO_HASHES[pojo[1]] : undefined;
   if (!hash) throw new Error(`no hashCode known for POJO key ${pojo[1]}`);
   return { ...s, hashCode: (v: Record<string, unknown>) => hash(v) };
 }
@@ -91,7 +94,7 @@ let avro: typeof import("../../avro.ts") | undefined;
 function typeOptions(s: State): TypeExpressionOptions {
   return {
     avro: (name) => {
-      const schema = s.avroSchemas?.[name];
+      const schema = s.avroSchemas && Object.hasOwn(s.avroSchemas, name) ? s.avroSchemas[name] : undefined;
       if (!schema) throw new Error(`the peer sent no Avro schema ${name}`);
       if (!avro) throw new Error("the Avro entry is not loaded");
       return avro.avroSerializer(schema);
@@ -121,19 +124,42 @@ function descriptorOf(s: State): StateDescriptor {
  */
 function shortType(expr: string): string {
   let out = expr.replace(/avro:([\w$.]+)/g, "avro<$1>");
+  // Field lists and class descriptions ({...}, innermost first), then package names.
   for (let prev = ""; prev !== out;) {
     prev = out;
-    out = out.replace(/pojo<(?:[\w$]+\.)*([\w$]+)>\{[^{}]*\}/, "pojo<$1>");
+    // A subclass alternative: `| com.acme.Circle{radius:double}` shows as `|Circle`, a tagged one as `|Square#0`.
+    out = out.replace(/\s*\|\s*(?:[\w$]+\.)*([\w$]+)(#\d+)?\{[^{}]*\}/, "|$1$2");
+    out = out.replace(/\{[^{}]*\}/, "");
   }
-  return out;
+  return out.replace(/(?:final |enum )?(?:[a-z][\w]*\.)+([A-Z][\w$]*)/g, "$1");
 }
 
 function typeLabel(s: State): string {
   const value = s.kind === "list" ? `list<${s.valueType}>` : s.valueType;
-  return `${shortType(s.keyType)}->${shortType(value)}`;
+  return `${shortType(s.keyType)}${s.namespaceType ? `@${s.namespaceType}` : ""}->${shortType(value)}`;
 }
 
 const show = (v: unknown) => JSON.stringify(v);
+
+/**
+ * `v` with every Set an array sorted by its elements' JSON text, as the peer renders sets: a Java HashSet's order
+ * depends on its capacity, so the set Flink's client reads back iterates otherwise than the one written, and
+ * both sides compare sets sorted. (The vectors check the order of the bytes.)
+ */
+function sortSets(v: unknown): unknown {
+  if (v instanceof Set) {
+    const text = (x: unknown) => JSON.stringify(toJsonValue(x));
+    return [...v].map(sortSets).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
+  }
+  if (Array.isArray(v)) return v.map(sortSets);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, sortSets(x)]));
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortSets(x), enumerable: true, writable: true, configurable: true });
+    return o;
+  }
+  return v;
+}
 
 async function checkState(client: QueryableStateClient, jobId: string, s: State): Promise<string | null> {
   let ks: AnySerializer, d: StateDescriptor;
@@ -155,7 +181,12 @@ async function checkState(client: QueryableStateClient, jobId: string, s: State)
     if (!sameJson(toJsonValue(key), e.key)) return `${s.name}: key bytes read as ${show(toJsonValue(key))}, expected ${show(e.key)}`;
     let got: unknown;
     try {
-      got = toJsonValue(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d)));
+      // A window's state: its namespace from the peer's JSON, read as the CLI reads --namespace.
+      const ns = s.namespaceType === undefined ? {} : (() => {
+        const namespaceType = parseTypeExpression(s.namespaceType!);
+        return { namespace: fromJsonValue(namespaceType, e.namespace ?? null), namespaceType };
+      })();
+      got = toJsonValue(sortSets(contentOf(s.kind, await client.getKvState(jobId, s.name, key, ks, d, ns))));
     } catch (err) {
       return `${s.name}[${show(e.key)}]: ${(err as Error).message}`;
     }

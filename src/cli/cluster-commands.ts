@@ -5,9 +5,9 @@ import type { Command } from "./commands.ts";
 import { runCoordinator, runTaskManager } from "./roles.ts";
 import { type CliRuntime, findRuntime, RUNTIME_INSTALL, RUNTIMES } from "./runtime-command.ts";
 import { runCluster } from "./supervisor.ts";
+import { CLIENT_TLS_FLAGS, clientTlsOf, generateToken, INSECURE_FLAG, readToken, SERVER_TLS_FLAGS, serverTlsOf, tlsArgs, TOKEN_FLAGS } from "./security.ts";
 
 const json = { name: "json", help: "print one JSON line once ready (errors too, as {\"error\": ...})" } as const;
-const token = { name: "token", value: "SECRET", help: "shared secret a task manager needs to register (prefer the env variable: argv is visible in ps)", env: "QSTATE_TOKEN" } as const;
 const etcd = { name: "etcd", value: "URL", help: "keep locations in etcd (its JSON gateway, e.g. http://10.0.0.9:2379)", env: "QSTATE_ETCD" } as const;
 
 function nonNegative(flags: Flags, name: string, command: string): number {
@@ -16,17 +16,30 @@ function nonNegative(flags: Flags, name: string, command: string): number {
   return Number(v);
 }
 
+/** The cluster's token: the one given, else (unless --insecure) a new one the supervisor shows once. */
+function clusterToken(f: Flags): { token?: string; tokenGenerated: boolean } {
+  const given = readToken(f, "cluster");
+  if (f.insecure === true) {
+    if (given !== undefined) throw new UsageError("--insecure runs without a token, yet a token was given: drop one of them.", "cluster");
+    return { tokenGenerated: false };
+  }
+  return given === undefined ? { token: generateToken(), tokenGenerated: true } : { token: given, tokenGenerated: false };
+}
+
 const coordinator: Command = {
   name: "coordinator",
   summary: "run the networked coordinator (the location registry) for task managers in other processes",
-  details: "Registrations need --token when set; lookups are open. A task manager silent for the heartbeat\n" +
+  details: "Registrations need the token (QSTATE_TOKEN or --token-file; without either, one is made and shown once;\n" +
+    "--insecure runs open); lookups are open. A task manager silent for the heartbeat\n" +
     "timeout loses its registrations. With --etcd it serves lookups from etcd: run as many as you like.",
   flags: [
     { name: "host", value: "HOST", help: "address to listen on", default: "127.0.0.1" },
     { name: "port", value: "SPEC", help: "port, list or range (first free wins)", default: "6124" },
-    token,
+    ...TOKEN_FLAGS,
+    INSECURE_FLAG,
     { name: "heartbeat-timeout", value: "MS", help: "drop a silent task manager's registrations after this long", default: "10000" },
     etcd,
+    ...SERVER_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -34,10 +47,15 @@ const coordinator: Command = {
     "QSTATE_TOKEN=\"$(cat /run/secrets/qstate-token)\" qstate coordinator --host 0.0.0.0 --port 6124",
   ],
   async run(f) {
+    const given = readToken(f, "coordinator");
+    const insecure = f.insecure === true;
+    if (insecure && given !== undefined) throw new UsageError("--insecure runs without a token, yet a token was given: drop one of them.", "coordinator");
     await runCoordinator({
       host: f.host as string,
       port: f.port as string,
-      token: optionalString(f, "token"),
+      token: given ?? (insecure ? undefined : generateToken()),
+      tokenGenerated: given === undefined && !insecure,
+      tls: serverTlsOf(f, "coordinator"),
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "coordinator"),
       etcd: optionalString(f, "etcd"),
       json: f.json === true,
@@ -62,8 +80,10 @@ const taskmanager: Command = {
     { name: "advertised-host", value: "HOST", help: "the address other processes reach this one at" },
     { name: "server-port", value: "SPEC", help: "the state server's port spec", default: "0" },
     { name: "proxy-port", value: "SPEC", help: "the proxy's port spec", default: "0" },
-    token,
+    ...TOKEN_FLAGS,
     { name: "heartbeat-interval", value: "MS", help: "how often to heartbeat the coordinator", default: "1000" },
+    ...SERVER_TLS_FLAGS,
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -89,8 +109,10 @@ const taskmanager: Command = {
       advertisedHost: optionalString(f, "advertised-host"),
       serverPort: f["server-port"] as string,
       proxyPort: f["proxy-port"] as string,
-      token: optionalString(f, "token"),
+      token: readToken(f, "taskmanager"),
       heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "taskmanager"),
+      tls: serverTlsOf(f, "taskmanager"),
+      clientTls: clientTlsOf(f, "taskmanager"),
       json: f.json === true,
     });
     return 0;
@@ -107,11 +129,14 @@ const cluster: Command = {
     { name: "task-managers", value: "N", help: "task-manager processes", default: "2" },
     { name: "runtimes", value: "LIST", help: `runtimes of the task managers (${RUNTIMES.join(", ")})`, default: "node" },
     { name: "host", value: "HOST", help: "address every process listens on", default: "127.0.0.1" },
-    token,
+    ...TOKEN_FLAGS,
+    INSECURE_FLAG,
     { name: "heartbeat-timeout", value: "MS", help: "the coordinator's heartbeat timeout", default: "3000" },
     { name: "heartbeat-interval", value: "MS", help: "the task managers' heartbeat interval", default: "500" },
     { name: "restart-delay", value: "MS", help: "wait this long before restarting a child that died", default: "0" },
     etcd,
+    ...SERVER_TLS_FLAGS,
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -135,7 +160,10 @@ const cluster: Command = {
       taskManagers: positiveInt(f, "task-managers", "cluster"),
       runtimes: runtimes as CliRuntime[],
       host: f.host as string,
-      token: optionalString(f, "token"),
+      ...clusterToken(f),
+      // Read once here, so a bad file fails before any child starts; the children get the same flags.
+      tlsArgs: (serverTlsOf(f, "cluster"), clientTlsOf(f, "cluster"), tlsArgs(f)),
+      coordinatorTlsArgs: tlsArgs(f, SERVER_TLS_FLAGS),
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "cluster"),
       heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "cluster"),
       etcd: optionalString(f, "etcd"),

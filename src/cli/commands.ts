@@ -9,6 +9,7 @@ import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
 import { listStates, statesText } from "./states.ts";
+import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
 import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
 
 /** A command: its spec, and its action over the parsed flags (resolves to the exit code). */
@@ -19,7 +20,9 @@ export interface Command extends CommandSpec {
 const TYPES = `Types are type expressions (README, "Type mapping"): ${TYPE_NAMES.join(", ")}, decimal, instant,\n` +
   "tuple<string,long>, list<long>, map<string,double>, row<id:long,name:string>, pojo<com.acme.Stats>{count:long},\n" +
   "long[], nullable<long>, enum<RED,GREEN>, … avro:FILE.avsc reads Flink Avro generic records of that schema\n" +
-  "(values only; needs `npm install avsc`). --key and --namespace: plain text for the simple names, decimal and\n" +
+  "(values only; needs `npm install avsc`). Flink's KryoSerializer (generic types): kryo (Flink 2.x), kryo1 (Flink 1.x),\n" +
+  "kryo<java.time.LocalDateTime>, kryo1<com.acme.Event>{id:long,tags:List<String>} (fields as Java declares them).\n" +
+  "--key and --namespace: plain text for the simple names, decimal and\n" +
   "biginteger; JSON for the others, as --json prints them: --key '[\"ada\",\"3\"]' --key-type tuple<string,long>,\n" +
   "--namespace '{\"start\":0,\"end\":60000}' --namespace-type timewindow (globalwindow needs no --namespace).\n" +
   "--json prints values losslessly: 64-bit integers and decimals as strings, dates ISO-8601, bytes as hex.";
@@ -113,6 +116,7 @@ const get: Command = {
     { name: "namespace-type", value: "TYPE", help: "the namespace's type (timewindow, globalwindow, …)" },
     { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -147,6 +151,7 @@ const get: Command = {
       namespaceType: optionalString(f, "namespace-type"),
       keyHash: javaInt(f, "key-hash", "get"),
       timeoutMs: positiveInt(f, "timeout", "get"),
+      tls: clientTlsOf(f, "get"),
     });
     process.stdout.write((f.json ? JSON.stringify({ value: toJsonValue(value) }) : toText(value)) + "\n");
     return 0;
@@ -225,6 +230,7 @@ const states: Command = {
     { name: "etcd-prefix", value: "PREFIX", help: "the key prefix of the entries in etcd", default: "/queryable-state/" },
     { name: "job", value: "HEX", help: "only this job", env: "QSTATE_JOB" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
+    ...CLIENT_TLS_FLAGS,
     json,
   ],
   examples: [
@@ -239,6 +245,7 @@ const states: Command = {
       etcdPrefix: f["etcd-prefix"] as string,
       job: optionalString(f, "job"),
       timeoutMs: positiveInt(f, "timeout", "states"),
+      tls: clientTlsOf(f, "states"),
     });
     process.stdout.write((f.json ? JSON.stringify(jobs) : statesText(jobs)) + "\n");
     return 0;

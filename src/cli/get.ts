@@ -7,6 +7,7 @@ import { avroFilesOf, type TypeExpressionOptions } from "../types/expression.ts"
 import { fromJsonValue } from "../types/json-value.ts";
 import { JobID } from "../core/ids.ts";
 import { asUsage } from "./args.ts";
+import type { ClientTlsOptions } from "../transport/transport.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
 export interface GetOptions {
@@ -23,6 +24,8 @@ export interface GetOptions {
   /** The key's Java hashCode(), for key types whose hash is user code (POJOs); overrides the computed one. */
   keyHash?: number;
   timeoutMs: number;
+  /** TLS towards the proxies (`--tls`, `--tls-ca`, a client certificate for mutual TLS). */
+  tls?: ClientTlsOptions;
 }
 
 export { parseHostPort } from "../transport/address.ts";
@@ -45,7 +48,7 @@ export async function runGet(o: GetOptions): Promise<unknown> {
   const types = await asUsageAsync("get", () => typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]));
   const q = asUsage("get", () => prepare(o, types));
   // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
-  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
+  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs, tls: o.tls }));
   try {
     return await query(client, o, q);
   } catch (e) {

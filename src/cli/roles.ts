@@ -5,6 +5,7 @@ import { TaskManager } from "../cluster/task-manager.ts";
 import { JobID } from "../core/ids.ts";
 import { computeDefaultMaxParallelism, computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../core/key-groups.ts";
 import { formatHostPort } from "../transport/address.ts";
+import type { ClientTlsOptions, ServerTlsOptions } from "../transport/transport.ts";
 import { detectRuntime } from "../transport/detect.ts";
 import { stringSerializer } from "../types/string-serializer.ts";
 import { clusterDemoUsers, demoJob } from "./demo-job.ts";
@@ -15,17 +16,29 @@ export interface CoordinatorRoleOptions {
   host: string;
   port: string;
   token?: string;
+  /** The token was made here: show it once, so task managers can be given it. */
+  tokenGenerated?: boolean;
+  tls?: ServerTlsOptions;
   heartbeatTimeoutMs: number;
   etcd?: string;
   json: boolean;
 }
 
 export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
-  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd });
+  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, tls: o.tls, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd });
   const address = formatHostPort(service.address!);
-  process.stdout.write(o.json
-    ? JSON.stringify({ coordinator: address, pid: process.pid, runtime: detectRuntime() }) + "\n"
-    : `Coordinator listening on ${address} (heartbeat timeout ${o.heartbeatTimeoutMs} ms${o.token ? ", registrations need the token" : ""}). Stop with Ctrl-C.\n`);
+  const generated = o.tokenGenerated ? o.token : undefined;
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ coordinator: address, pid: process.pid, runtime: detectRuntime(), tls: o.tls !== undefined, ...(generated ? { token: generated } : {}) }) + "\n");
+  } else {
+    const access = o.token === undefined
+      ? "OPEN: anyone who reaches it can register or unregister states (--insecure)"
+      : generated
+      ? `registrations need this token, made now and shown once:\n  ${generated}\nGive it to task managers in their environment: QSTATE_TOKEN=… qstate taskmanager --coordinator ${address} …`
+      : "registrations need the token";
+    process.stdout.write(`Coordinator listening on ${address}${o.tls ? " (TLS)" : ""}, heartbeat timeout ${o.heartbeatTimeoutMs} ms; ${access}\nStop with Ctrl-C.\n`);
+  }
+  if (o.token === undefined) process.stderr.write("qstate coordinator: --insecure: registrations are not authenticated.\n");
   const stop = () => service.close({ timeoutMs: 500 });
   exitWithParent(stop);
   await untilStopped();
@@ -35,6 +48,10 @@ export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
 export interface TaskManagerRoleOptions {
   coordinator?: string;
   token?: string;
+  /** TLS the state server and the proxy serve. */
+  tls?: ServerTlsOptions;
+  /** TLS towards the coordinator and other task managers' state servers (TLS on, with the runtime's CAs, when only `tls` is given). */
+  clientTls?: ClientTlsOptions;
   host: string;
   advertisedHost?: string;
   serverPort: string;
@@ -58,6 +75,9 @@ export async function runTaskManager(o: TaskManagerRoleOptions): Promise<void> {
   const tm = await TaskManager.join({
     ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd }),
     token: o.token,
+    tls: o.tls,
+    clientTls: o.clientTls ?? (o.tls ? {} : undefined),
+    coordinatorTls: o.clientTls,
     host: o.host,
     advertisedHost: o.advertisedHost,
     serverPort: o.serverPort,

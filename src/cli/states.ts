@@ -5,6 +5,7 @@ import { listLocations } from "../cluster/etcd/etcd-locations.ts";
 import { JobID } from "../core/ids.ts";
 import type { StateListing } from "../proxy/location-oracle.ts";
 import { parseAddressList } from "../transport/address.ts";
+import type { ClientTlsOptions } from "../transport/transport.ts";
 import { asUsage } from "./args.ts";
 
 export interface StatesOptions {
@@ -13,6 +14,8 @@ export interface StatesOptions {
   etcdPrefix: string;
   job?: string;
   timeoutMs: number;
+  /** TLS towards the coordinator. */
+  tls?: ClientTlsOptions;
 }
 
 /** Asks the registry; resolves with every job (or the one asked for) and its states. */
@@ -23,7 +26,7 @@ export async function listStates(o: StatesOptions): Promise<StateListing[]> {
     return await listLocations(etcd, o.etcdPrefix, jobId);
   }
   const addresses = asUsage("states", () => parseAddressList(o.coordinator!));
-  const client = new CoordinatorClient(addresses, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs });
+  const client = new CoordinatorClient(addresses, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs, tls: o.tls });
   try {
     return await client.listStates(jobId);
   } finally {

@@ -18,6 +18,12 @@ export interface ClusterOptions {
   host: string;
   json: boolean;
   token?: string;
+  /** The token was made by the supervisor: shown once in what it prints. */
+  tokenGenerated?: boolean;
+  /** TLS flags handed to every task manager as they were given (file paths, not secrets). */
+  tlsArgs?: string[];
+  /** The server TLS flags among them, for the coordinator. */
+  coordinatorTlsArgs?: string[];
   heartbeatTimeoutMs: number;
   heartbeatIntervalMs: number;
   /** Register locations in etcd (its URL) instead of the coordinator; the coordinator serves lookups from it. */
@@ -91,6 +97,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
   const timeoutMs = o.startTimeoutMs ?? 60_000;
   const jobId = JobID.random().toString();
   const etcd = o.etcd === undefined ? [] : ["--etcd", o.etcd];
+  const tls = o.tlsArgs ?? [];
   let stopping = false;
   const emit = (line: Info) => {
     if (o.json) process.stdout.write(JSON.stringify(line) + "\n");
@@ -101,7 +108,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     runtime: "node",
     // A restart takes the same port when it is free (task managers know it), else any port.
     args: (info) => [
-      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...etcd,
+      "coordinator", "--json", "--host", o.host, "--heartbeat-timeout", String(o.heartbeatTimeoutMs), ...etcd, ...(o.coordinatorTlsArgs ?? []), ...(o.token === undefined ? ["--insecure"] : []),
       "--port", info === undefined ? "0" : `${String(info.coordinator).split(":").pop()},0`,
     ],
   };
@@ -109,7 +116,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     name: `taskmanager-${i}`,
     runtime: o.runtimes[i % o.runtimes.length],
     args: (info) => [
-      "taskmanager", "--json", ...(o.etcd === undefined ? ["--coordinator", String(coordinator.info!.coordinator)] : etcd), "--host", o.host,
+      "taskmanager", "--json", ...(o.etcd === undefined ? ["--coordinator", String(coordinator.info!.coordinator)] : etcd), "--host", o.host, ...tls,
       "--job", jobId, "--subtask", String(i), "--parallelism", String(o.taskManagers), "--task-managers", String(o.taskManagers),
       "--heartbeat-interval", String(o.heartbeatIntervalMs),
       "--proxy-port", info === undefined ? "0" : `${String(info.proxy).split(":").pop()},0`,
@@ -171,13 +178,18 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
     taskManagers: tms,
     states: DEMO_STATES,
   };
-  if (o.json) emit(summary);
+  if (o.json) emit(o.tokenGenerated ? { ...summary, token: o.token } : summary);
   else {
     process.stdout.write(
       `Cluster: coordinator ${summary.coordinator} (pid ${summary.coordinatorPid}), ${tms.length} task manager process(es) running job ${jobId}\n` +
         tms.map((t) => `  #${t.index} ${t.runtime} pid ${t.pid}: proxy ${t.proxy}, key groups ${(t.keyGroups as number[]).join("-")}\n`).join("") +
         `Its queryable states, each queryable through any proxy, e.g.:\n` +
         demoStateLines(summary.proxies.join(","), jobId, String((tms[0].keys as string[])[0] ?? "user-0")) +
+        (o.tokenGenerated
+          ? `Registration token (made now, shown once; more task managers need it as QSTATE_TOKEN):\n  ${o.token}\n`
+          : o.token === undefined
+          ? "Registrations are OPEN (--insecure): anyone who reaches the coordinator can redirect a state.\n"
+          : "") +
         `Children that die are restarted. Stop with Ctrl-C.\n`,
     );
   }

@@ -12,6 +12,7 @@ export type ErrorCode =
   | "UNSUPPORTED_TYPE"
   | "POJO_SUBCLASS"
   | "MISSING_KEY_HASH"
+  | "KRYO_UNSUPPORTED_CLASS"
   // the state catalog
   | "CATALOG"
   | "NOT_IN_CATALOG"

@@ -8,6 +8,7 @@
  *   set<string>  nullablelist<T>  nullablemap<K,V>  nullableset<T> (Flink 2.x's POJO collection fields)
  *   timewindow  globalwindow  void (namespaces)
  *   pojo<com.acme.Shape>{name:string} | com.acme.Circle{radius:double} | com.acme.Square#0{side:double}
+ *   kryo  kryo<java.time.LocalDateTime>  kryo1<com.acme.Event>{id:long,tags:List<String>}  (Flink's KryoSerializer)
  *
  * `parseTypeExpression(text)` returns the serializer; a mistake throws {@link TypeExpressionError}
  * with the position and what is valid there.
@@ -41,6 +42,8 @@ import { tupleSerializer } from "./tuple-serializer.ts";
 import { UnsupportedTypeError } from "./type-errors.ts";
 import type { TypeSerializer } from "./type-serializer.ts";
 import { voidNamespaceSerializer } from "./void-namespace.ts";
+import { parseKryoArguments } from "./kryo/parse.ts";
+import { kryoSerializerOf } from "./kryo/serializer.ts";
 
 // deno-lint-ignore no-explicit-any
 type S = TypeSerializer<any>;
@@ -81,15 +84,16 @@ const SIMPLE: Record<string, S> = {
 };
 const ALIASES: Record<string, string> = { integer: "int", bigint: "biginteger", bigdecimal: "decimal" };
 const GENERIC = ["tuple", "list", "map", "either", "array", "nullable", "row", "pojo", "enum", "set", "nullablelist", "nullablemap", "nullableset"];
+const KRYO_NAMES = ["kryo", "kryo1"];
 const PRIMITIVE_ARRAYS: Record<string, S> = {
   boolean: booleanArraySerializer, byte: bytesSerializer, short: shortArraySerializer, int: intArraySerializer,
   long: longArraySerializer, float: floatArraySerializer, double: doubleArraySerializer, char: charArraySerializer,
   string: stringArraySerializer,
 };
-const KRYO = ["kryo", "generic", "object"];
+const KRYO = ["generic", "object"];
 
 /** Every name a type expression can start with. */
-export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE), ...GENERIC];
+export const TYPE_EXPRESSION_NAMES: readonly string[] = [...Object.keys(SIMPLE), ...GENERIC, ...KRYO_NAMES];
 
 /** Options of {@link parseTypeExpression}. */
 export interface TypeExpressionOptions {
@@ -184,12 +188,14 @@ class Parser {
         );
       }
       s = this.options.avro(file);
+    } else if (name === "kryo" || name === "kryo1") {
+      // Flink's KryoSerializer: kryo = Flink 2.x (Kryo 5), kryo1 = Flink 1.x (Kryo 2.24); see src/types/kryo/.
+      const { declared, descriptions } = parseKryoArguments(this);
+      s = kryoSerializerOf(name === "kryo1" ? 1 : 2, declared, [], descriptions);
     } else if (KRYO.includes(name)) {
       throw new UnsupportedTypeError(
-        `${JSON.stringify(raw)} (position ${start}): Flink serializes generic types with Kryo, whose bytes depend on the ` +
-          "job's Kryo registrations and class layout, so no client outside that JVM can read them reliably. Give the " +
-          "type Flink TypeInformation instead: make it a POJO (public no-arg constructor, public fields or getters/setters) " +
-          "and read it as pojo<Class>{field:type,...}, or use a Row, Tuple or basic type.",
+        `${JSON.stringify(raw)} (position ${start}): Flink's generic types are Kryo-serialized: write kryo (Flink 2.x) ` +
+          "or kryo1 (Flink 1.x), e.g. kryo<java.time.LocalDateTime> or kryo1<com.acme.Event>{id:long,name:String}.",
       );
     } else if (Object.hasOwn(SIMPLE, name)) {
       s = SIMPLE[name];
@@ -197,7 +203,7 @@ class Parser {
     } else if (GENERIC.includes(name)) {
       s = this.generic(name);
     } else {
-      this.fail(`Unknown type ${JSON.stringify(raw)}`, [...TYPE_EXPRESSION_NAMES, "kryo (refused, see the docs)"], start);
+      this.fail(`Unknown type ${JSON.stringify(raw)}`, TYPE_EXPRESSION_NAMES, start);
     }
     while (this.peek() === "[") {
       this.pos++;

@@ -91,7 +91,7 @@ describe(`qstate get: keys and namespaces of every type, on ${runtime}`, () => {
   });
 
   test("a POJO key: its JSON and its Java hashCode, which is user code", async () => {
-    assert.equal(value(await get("by-user-key", "--key", '{"user":"ada","bucket":1}', "--key-type", USER_KEY, "--key-hash", "96385")), "5");
+    assert.equal(value(await get("by-user-key", "--key", '{"user":"ada","bucket":1}', "--key-type", USER_KEY, "--key-hash", "2988835")), "5");
     const noHash = await get("by-user-key", "--key", '{"user":"ada","bucket":1}', "--key-type", USER_KEY);
     assert.equal(noHash.code, 1);
     assert.equal(JSON.parse(noHash.stdout).error.code, "MISSING_KEY_HASH");
@@ -123,9 +123,9 @@ describe(`qstate get: keys and namespaces of every type, on ${runtime}`, () => {
   });
 
   test("explain takes the same keys", async () => {
-    const r = await run(["explain", "--key", '{"user":"ada","bucket":1}', "--key-type", USER_KEY, "--key-hash", "96385", "--json"]);
+    const r = await run(["explain", "--key", '{"user":"ada","bucket":1}', "--key-type", USER_KEY, "--key-hash", "2988835", "--json"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).javaHashCode, 96385);
+    assert.equal(JSON.parse(r.stdout).javaHashCode, 2988835);
     assert.deepEqual(JSON.parse(r.stdout).key, { user: "ada", bucket: 1 });
   });
 });

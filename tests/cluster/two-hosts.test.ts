@@ -3,6 +3,7 @@
 // A coordinator and task manager 0 on host A, task manager 1 on host B; queries from each host go
 // through the other host's proxy. Every child is killed and both namespaces removed in `after`.
 import assert from "node:assert/strict";
+import process from "node:process";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
@@ -37,8 +38,8 @@ const skip = process.platform !== "linux" || !netnsAllowed()
   ? "ip netns is not available here (needs Linux, iproute2 and root); the two-host test cannot make its hosts"
   : false;
 
-function startIn(ns: string, args: string[], children: ChildProcess[]): Promise<Record<string, unknown>> {
-  const child = spawn("ip", ["netns", "exec", ns, ...qstate, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+function startIn(ns: string, args: string[], children: ChildProcess[], env: Record<string, string> = {}): Promise<Record<string, unknown>> {
+  const child = spawn("ip", ["netns", "exec", ns, ...qstate, ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.push(child);
   return new Promise((resolve, reject) => {
     let out = "", err = "";
@@ -77,10 +78,13 @@ describe(`two hosts (network namespaces), CLI on ${runtime}`, { skip }, () => {
       ["-n", nsA, "link", "set", "lo", "up"], ["-n", nsB, "link", "set", "lo", "up"],
     ]) assert.ok(ip(...step), `ip ${step.join(" ")} failed`);
     const coordinator = await startIn(nsA, ["coordinator", "--host", ipA, "--port", "0", "--heartbeat-timeout", "5000", "--json"], children);
+    // No token given: the coordinator made one and showed it once; the task managers get it in their environment.
+    assert.match(String(coordinator.token), /^[\w-]{43}$/);
+    const env = { QSTATE_TOKEN: String(coordinator.token) };
     const common = ["--coordinator", String(coordinator.coordinator), "--job", jobId, "--parallelism", "2", "--task-managers", "2", "--json"];
     [tm0, tm1] = await Promise.all([
-      startIn(nsA, ["taskmanager", ...common, "--subtask", "0", "--host", ipA], children),
-      startIn(nsB, ["taskmanager", ...common, "--subtask", "1", "--host", ipB], children),
+      startIn(nsA, ["taskmanager", ...common, "--subtask", "0", "--host", ipA], children, env),
+      startIn(nsB, ["taskmanager", ...common, "--subtask", "1", "--host", ipB], children, env),
     ]);
   });
 

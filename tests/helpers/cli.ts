@@ -32,3 +32,43 @@ export function run(args: string[], env?: Record<string, string | undefined>): P
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+/** Starts a long-running `qstate ARGS --json` role and resolves with it and the JSON line it prints once ready. */
+export function startRole(args: string[], env?: Record<string, string | undefined>, timeoutMs = 60_000): Promise<{ child: ChildProcess; info: Record<string, unknown>; stderr: () => string }> {
+  const child = qstate(args, env);
+  let err = "";
+  child.stderr!.on("data", (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`qstate ${args[0]} printed nothing in ${timeoutMs} ms: ${err}`));
+    }, timeoutMs);
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const nl = out.indexOf("\n");
+      if (nl < 0) return;
+      clearTimeout(timer);
+      try {
+        resolve({ child, info: JSON.parse(out.slice(0, nl)), stderr: () => err });
+      } catch (e) {
+        child.kill("SIGKILL");
+        reject(e);
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`qstate ${args[0]} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+/** Stops a role started with {@link startRole} and waits for it to end. */
+export async function stopRole(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const hard = setTimeout(() => child.kill("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(hard);
+}

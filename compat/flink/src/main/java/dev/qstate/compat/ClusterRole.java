@@ -14,6 +14,7 @@ import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -52,7 +53,10 @@ final class ClusterRole {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(CompatJob.PARALLELISM, conf);
         env.setParallelism(CompatJob.PARALLELISM);
-        TypesJob.build(CompatJob.build(env));
+        RealJobStates.configure(env.getConfig());
+        DataStream<Event> data = CompatJob.build(env);
+        TypesJob.build(data);
+        RealJobStates.buildWindows(data);
         JobClient job = env.executeAsync("qstate-compat-" + backend);
         JobID jobId = job.getJobID();
         waitRunning(job);
@@ -61,6 +65,7 @@ final class ClusterRole {
         Readiness.await(proxies.get(0), jobId, expected, 120_000);
         List<TypesJob.Expected> types = TypesJob.expected();
         TypesJob.await(proxies.get(0), jobId, types, 120_000);
+        RealJobStates.awaitWindows(proxies.get(0), jobId, 120_000);
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode line = json.createObjectNode();
@@ -76,7 +81,7 @@ final class ClusterRole {
         // The types states live in the same job (one job graph starts faster than two).
         ObjectNode t = line.putObject("types");
         t.put("jobId", jobId.toHexString());
-        t.set("states", TypesJob.json(types));
+        t.set("states", RealJobStates.withWindowStates(TypesJob.json(types)));
         System.out.println(json.writeValueAsString(line));
         System.out.flush();
         Thread.sleep(Long.MAX_VALUE);

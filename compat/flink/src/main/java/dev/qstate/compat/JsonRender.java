@@ -11,7 +11,6 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.time.temporal.TemporalAccessor;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.java.tuple.Tuple;
@@ -48,9 +47,11 @@ final class JsonRender {
             for (int i = 0; i < Array.getLength(v); i++) a.add(render(Array.get(v, i)));
             return a;
         }
-        if (v instanceof List<?> l) {
+        if (v instanceof java.util.UUID || v instanceof java.net.URI) return F.textNode(v.toString());
+        // Lists, sets and queues (in iteration order) as arrays.
+        if (v instanceof java.util.Collection<?>) {
             ArrayNode a = F.arrayNode();
-            for (Object e : l) a.add(render(e));
+            for (Object e : (java.util.Collection<?>) v) a.add(render(e));
             return a;
         }
         if (v instanceof Map<?, ?> m) {

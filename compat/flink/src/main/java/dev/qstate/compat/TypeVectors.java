@@ -35,7 +35,6 @@ import org.apache.flink.api.java.tuple.Tuple0;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.java.tuple.Tuple3;
 import org.apache.flink.api.java.typeutils.EitherTypeInfo;
-import org.apache.flink.api.java.typeutils.GenericTypeInfo;
 import org.apache.flink.api.java.typeutils.ListTypeInfo;
 import org.apache.flink.api.java.typeutils.MapTypeInfo;
 import org.apache.flink.api.java.typeutils.ObjectArrayTypeInfo;
@@ -196,6 +195,7 @@ final class TypeVectors {
                 new ListTypeInfo<>(new TupleTypeInfo<>(Types.STRING, Types.ROW(Types.LONG, Types.DOUBLE))), null,
                 List.of(Tuple2.of("r", Row.of(1L, 2.5)), Tuple2.of("s", Row.of(null, null))));
         errors();
+        out.addAll(RealTypeVectors.types());
     }
 
     private void errors() throws Exception {
@@ -206,9 +206,6 @@ final class TypeVectors {
         out.add(object().put("expression", "pojo<dev.qstate.compat.Stats>{count:long,name:string,avg:double}")
                 .put("serializer", pojo.getClass().getSimpleName()).put("bytes", hex(bytes(pojo, sub)))
                 .put("errorCode", "POJO_SUBCLASS").put("errorIncludes", SpecialStats.class.getName()));
-        // A generic type: Kryo. We refuse the type itself.
-        TypeSerializer<Object> kryo = serializer(new GenericTypeInfo<>(Object.class));
-        out.add(object().put("expression", "kryo<java.lang.Object>").put("serializer", kryo.getClass().getSimpleName())
-                .put("errorCode", "UNSUPPORTED_TYPE"));
+        // Generic types (Kryo) have their own category: KryoVectors.
     }
 }

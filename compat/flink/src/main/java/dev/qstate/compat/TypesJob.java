@@ -68,6 +68,11 @@ final class TypesJob {
     static final String STATS = "pojo<dev.qstate.compat.Stats>{count:long,name:string,avg:double}";
     static final String USER_KEY = "pojo<dev.qstate.compat.UserKey>{user:string,bucket:int}";
 
+    /** A state's content as JSON. */
+    interface Render extends Serializable {
+        JsonNode of(Object content);
+    }
+
     /** A state's content for a key: the key, its latest record, the number of records seen (1-based). */
     interface Fn<K> extends Serializable {
         Object of(K key, Event e, long n);
@@ -84,6 +89,8 @@ final class TypesJob {
         final Fn<K> fn;
         /** The Avro schema (JSON) of a state of generic records, else null. */
         String avroSchema;
+        /** How the content renders as JSON when not as {@link JsonRender} does (see {@link RealJobStates}), else null. */
+        Render renderer;
 
         Spec(String name, String kind, String valueExpr, TypeInformation<?> info, TypeSerializer<?> serializer,
              TypeInformation<?> mapKeyInfo, Fn<K> fn) {
@@ -98,6 +105,7 @@ final class TypesJob {
 
         /** The content (a value, a List for list states, a Map for maps) as the suite's JSON. */
         JsonNode render(Object content) {
+            if (renderer != null) return renderer.of(content);
             return avroSchema == null ? JsonRender.render(content) : AvroStates.render(kind, avroSchema, content);
         }
 
@@ -316,6 +324,9 @@ final class TypesJob {
         ids.value("t-pojo-by-id", STATS, Types.POJO(Stats.class), (id, e, n) -> new Stats(id * n, e.user, null));
         // Avro generic records, in the string- and long-keyed groups (added before their Holders are built).
         AvroStates.addTo(users, ids);
+        RealJobStates.addTo(users);
+        // Kryo (GenericTypeInfo) states, and a group keyed by UUID.
+        KryoStates.addTo(users, out);
         out.add(ids);
 
         Group<Tuple2<String, Long>> pairs = new Group<>("pair", "tuple<string,long>", Types.TUPLE(Types.STRING, Types.LONG),
@@ -483,7 +494,7 @@ final class TypesJob {
         String[] hp = proxy.split(":");
         QueryableStateClient client = new QueryableStateClient(hp[0], Integer.parseInt(hp[1]));
         // Without one, Flink's client hands descriptors a null config, and a POJO's TypeInformation throws.
-        client.setExecutionConfig(new ExecutionConfig());
+        client.setExecutionConfig(RealJobStates.clientConfig());
         long deadline = System.currentTimeMillis() + timeoutMs;
         String last = "";
         try {

@@ -45,6 +45,7 @@ final class VectorsRole {
         categories.put("mapState", KvStateVectors.mapState());
         categories.put("types", TypeVectors.types());
         categories.put("avro", AvroVectors.avro());
+        categories.put("kryo", KryoVectors.kryo());
         VectorsJson.write(out, meta(out), categories);
         StringBuilder counts = new StringBuilder();
         categories.forEach((k, v) -> counts.append(' ').append(k).append('=').append(v.size()));

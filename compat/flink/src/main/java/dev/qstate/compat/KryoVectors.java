@@ -1,0 +1,359 @@
+package dev.qstate.compat;
+
+import static dev.qstate.compat.VectorsJson.array;
+import static dev.qstate.compat.VectorsJson.hex;
+import static dev.qstate.compat.VectorsJson.object;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Time;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.java.typeutils.GenericTypeInfo;
+import org.apache.flink.api.java.typeutils.TypeExtractor;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+
+/**
+ * Category {@code kryo}: values Flink hands to Kryo, serialized by Flink's own {@code KryoSerializer} (made from
+ * {@code GenericTypeInfo} as a job makes it: the declared class is registered first, with Flink's default
+ * registrations before it) and, for POJO fields typed GenericType, by Flink's {@code PojoSerializer}. Each entry: a type
+ * expression of ours ({@code kryo1} on Flink 1.x, {@code kryo} on 2.x), the bytes, the value as JSON in our conventions
+ * ({@link JsonRender}: sets as arrays, UUIDs as text), for top-level values the Java class ({@code javaClass}), and
+ * {@code flinkReadError} when Flink's own serializer cannot read its bytes back (then {@code json} is the value written).
+ * Error entries: bytes our reader must refuse, with the error code and a text the message must include.
+ */
+final class KryoVectors {
+    private KryoVectors() {}
+
+    private static final String PKG = "dev.qstate.compat.";
+    private static final String ADDRESS = PKG + "KryoTypes$Address{street:String,zip:int}";
+    private static final String POINT = "final " + PKG + "KryoTypes$Point{x:int,y:int}";
+    private static final String COLOR = "enum " + PKG + "Color{RED,GREEN,BLUE}";
+    private static final String EVENT_FIELDS = "id:long,count:int,score:double,ratio:float,flag:boolean,grade:char,"
+            + "small:short,tiny:byte,name:String,boxed:Integer,total:Long,tags:List<String>,counts:Map<String,Long>,"
+            + "ids:Set<Integer>,when:LocalDateTime,uuid:UUID,amount:BigDecimal,home:" + ADDRESS + ",at:" + POINT
+            + ",color:" + COLOR + ",any:Object,values:int[],labels:String[],stops:List<" + PKG + "KryoTypes$Address>";
+    private static final String EVENT = PKG + "KryoTypes$Event{" + EVENT_FIELDS + "}";
+    private static final String SPECIAL = PKG + "KryoTypes$Special{extra:String,level:int," + EVENT_FIELDS + "}";
+
+    /** Classes whose Java hashCode() is value-based: their values can be keys, and the entry carries the hash. */
+    private static final Set<Class<?>> HASHED = Set.of(String.class, Integer.class, Long.class, Short.class, Byte.class,
+            Boolean.class, Double.class, Float.class, Character.class, UUID.class, LocalDate.class, LocalTime.class,
+            LocalDateTime.class, Instant.class, BigDecimal.class, BigInteger.class, Date.class, java.sql.Date.class,
+            Timestamp.class);
+
+    private final ArrayNode out = array();
+    private final String kryo = EnvironmentInformation.getVersion().startsWith("1.") ? "kryo1" : "kryo";
+
+    static ArrayNode kryo() throws Exception {
+        KryoVectors v = new KryoVectors();
+        v.all();
+        return v.out;
+    }
+
+    /** A value through the KryoSerializer of GenericTypeInfo(declared). */
+    private void top(String description, Class<?> declared, String expressionArgs, Object value) throws Exception {
+        TypeSerializer<Object> s = TypeVectors.serializer(new GenericTypeInfo<>(declared));
+        add(description, kryo + expressionArgs, s, value, true);
+    }
+
+    private void top(String description, Object value) throws Exception {
+        top(description, Object.class, "", value);
+    }
+
+    private void add(String description, String expression, TypeSerializer<Object> s, Object value, boolean topLevel)
+            throws Exception {
+        byte[] b = TypeVectors.bytes(s, value);
+        ObjectNode e = object().put("description", description).put("expression", expression)
+                .put("serializer", s.getClass().getSimpleName()).put("bytes", hex(b));
+        e.set("json", JsonRender.render(value));
+        if (topLevel && value != null) e.put("javaClass", value.getClass().getName());
+        if (topLevel && value != null && HASHED.contains(value.getClass())) e.put("hashCode", value.hashCode());
+        try {
+            DataInputDeserializer in = new DataInputDeserializer(b);
+            s.deserialize(in);
+            if (in.available() > 0) e.put("bytesLeft", in.available());
+        } catch (Exception | LinkageError x) {
+            Throwable root = x;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            e.put("flinkReadError", x.getClass().getSimpleName() + ": " + root.getClass().getName() + ": " + root.getMessage());
+        }
+        out.add(e);
+    }
+
+    private void error(String description, String expression, Class<?> declared, Object value, String code, String includes)
+            throws Exception {
+        TypeSerializer<Object> s = TypeVectors.serializer(new GenericTypeInfo<>(declared));
+        out.add(object().put("description", description).put("expression", expression)
+                .put("serializer", s.getClass().getSimpleName()).put("bytes", hex(TypeVectors.bytes(s, value)))
+                .put("errorCode", code).put("errorIncludes", includes));
+    }
+
+    private void all() throws Exception {
+        leaves();
+        strings();
+        temporal();
+        collections();
+        jdkCollections();
+        arrays();
+        userClasses();
+        pojos();
+        errors();
+    }
+
+    private void leaves() throws Exception {
+        top("null", null);
+        for (Object v : new Object[] {0, 42, -1, Integer.MIN_VALUE, 5L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, (short) -2,
+                (byte) 7, 0.5f, -0.1f, 2.25, 1.0, -0.0, true, false, 'x', '\u00e9'}) {
+            top(v.getClass().getSimpleName() + " " + v, v);
+        }
+        top("Float NaN", Float.NaN);
+        top("Double infinity", Double.NEGATIVE_INFINITY);
+        for (BigInteger v : new BigInteger[] {BigInteger.ZERO, BigInteger.ONE, BigInteger.valueOf(-1), BigInteger.valueOf(255),
+                BigInteger.TWO.pow(70), BigInteger.TWO.pow(70).negate()}) {
+            top("BigInteger " + v, v);
+        }
+        for (BigDecimal v : new BigDecimal[] {BigDecimal.ZERO, BigDecimal.ONE, new BigDecimal("1.50"),
+                new BigDecimal("-12345678901234567890.123"), new BigDecimal("1E+3"), new BigDecimal("0.000001")}) {
+            top("BigDecimal " + v, v);
+        }
+        top("UUID", UUID.fromString("123e4567-e89b-12d3-a456-426614174000"));
+        top("UUID high bits", new UUID(-1L, Long.MIN_VALUE));
+        top("URI (id 80)", java.net.URI.create("https://example.com/a?b=c"));
+        top("enum", ",enum " + PKG + "Color{RED,GREEN,BLUE}", Color.GREEN);
+    }
+
+    private void top(String description, String extraArgs, Object value) throws Exception {
+        top(description, Object.class, "<Object" + extraArgs + ">", value);
+    }
+
+    private void strings() throws Exception {
+        String ascii40 = "abcdefghijklmnopqrstuvwxyz0123456789ABCD";
+        String ascii70 = ascii40 + "EFGHIJKLMNOPQRSTUVWXYZ-abcdefgh";
+        for (String v : new String[] {"", "a", "hi", "hello world", ascii40, ascii70, "h\u00e9llo", "\u65e5\u672c",
+                "\ud83d\ude00", "lone \ud83d", "nul\u0000", "\u007f\u0080"}) {
+            top("String " + v.length() + " chars", v);
+        }
+    }
+
+    private void temporal() throws Exception {
+        top("Date", new Date(1700000000123L));
+        top("Date before 1970", new Date(-1L));
+        top("sql Date", new java.sql.Date(1700000000000L));
+        top("sql Time", new Time(3600000L));
+        Timestamp ts = new Timestamp(1700000000123L);
+        ts.setNanos(123456789);
+        top("Timestamp", ts);
+        top("LocalDate", LocalDate.of(2024, 2, 29));
+        top("LocalDate BC", LocalDate.of(-5, 12, 31));
+        top("LocalTime hour", LocalTime.of(13, 0));
+        top("LocalTime minute", LocalTime.of(13, 45));
+        top("LocalTime second", LocalTime.of(1, 2, 3));
+        top("LocalTime nano", LocalTime.of(1, 2, 3, 4000));
+        top("LocalDateTime", LocalDateTime.of(2024, 2, 29, 13, 45, 30, 500000000));
+        top("Instant", Instant.ofEpochSecond(1700000000L, 123000000));
+        top("Instant before 1970", Instant.ofEpochSecond(-1L, 1));
+        // A JDK class Kryo 2.24 has no serializer for goes through its FieldSerializer: describe it like a user class.
+        // Kryo 5 has a serializer of its own for Duration, which we do not cover.
+        if (kryo.equals("kryo1")) {
+            top("Duration via FieldSerializer (1.x)", Object.class, "<Object,final java.time.Duration{nanos:int,seconds:long}>",
+                    java.time.Duration.ofSeconds(90, 5));
+            // A described class reads as its fields (JsonRender shows only public ones, and Duration has none).
+            ((ObjectNode) out.get(out.size() - 1)).set("json", object().put("nanos", 5).put("seconds", "90"));
+        } else {
+            error("Duration (a Kryo 5 serializer we do not cover)", kryo, Object.class, java.time.Duration.ofSeconds(90, 5),
+                    "KRYO_UNSUPPORTED_CLASS", "java.time.Duration");
+        }
+        // The declared class is registered first (id 85 here): the bytes carry that id, not a name.
+        top("declared LocalDateTime", LocalDateTime.class, "<java.time.LocalDateTime>", LocalDateTime.of(1999, 12, 31, 23, 59));
+        top("declared UUID (registered by default)", UUID.class, "<java.util.UUID>", UUID.fromString("00000000-0000-0001-0000-000000000002"));
+    }
+
+    private void collections() throws Exception {
+        top("ArrayList of Integer", new ArrayList<>(List.of(1, 2, 300)));
+        top("ArrayList mixed", new ArrayList<>(Arrays.asList(1, "a", 2L, null)));
+        top("ArrayList of nulls", new ArrayList<>(Arrays.asList(null, null)));
+        top("ArrayList empty", new ArrayList<>());
+        top("ArrayList of String with a repeated (interned) one", new ArrayList<>(List.of("a", "b", "a")));
+        top("ArrayList of Integer with null", new ArrayList<>(Arrays.asList(7, null, 8)));
+        top("LinkedList of Long", new LinkedList<>(List.of(1L, -2L)));
+        top("HashSet of String", new HashSet<>(List.of("x", "y", "z")));
+        top("LinkedHashSet of Integer", new LinkedHashSet<>(List.of(3, 1, 2)));
+        top("TreeSet of String", new TreeSet<>(List.of("b", "a", "c")));
+        Map<String, Integer> hm = new HashMap<>();
+        hm.put("one", 1);
+        hm.put("two", 2);
+        top("HashMap String to Integer", hm);
+        Map<String, Object> lhm = new LinkedHashMap<>();
+        lhm.put("z", 1L);
+        lhm.put("a", "text");
+        lhm.put("n", null);
+        top("LinkedHashMap mixed values", lhm);
+        top("TreeMap String to Long", new TreeMap<>(Map.of("b", 2L, "a", 1L)));
+        Map<Integer, List<String>> nested = new HashMap<>();
+        nested.put(1, new ArrayList<>(List.of("p", "q")));
+        nested.put(2, new ArrayList<>());
+        top("HashMap of lists", nested);
+        List<List<Integer>> lol = new ArrayList<>();
+        lol.add(new ArrayList<>(List.of(1)));
+        lol.add(new LinkedList<>(List.of(2, 3)));
+        top("ArrayList of lists", lol);
+        top("declared ArrayList (registered first)", ArrayList.class, "<java.util.ArrayList>", new ArrayList<>(List.of("d")));
+        top("PriorityQueue (id 75)", new java.util.PriorityQueue<>(List.of(5, 1, 3)));
+        top("Vector", new java.util.Vector<>(List.of("v")));
+        top("ArrayDeque", new java.util.ArrayDeque<>(List.of(1L, 2L)));
+        top("ConcurrentHashMap", new java.util.concurrent.ConcurrentHashMap<>(Map.of("c", 1)));
+    }
+
+    private void jdkCollections() throws Exception {
+        top("Arrays.asList", Arrays.asList("x", "y"));
+        top("Collections.emptyList", Collections.emptyList());
+        top("Collections.emptySet", Collections.emptySet());
+        top("Collections.emptyMap", Collections.emptyMap());
+        top("Collections.singletonList", Collections.singletonList("s"));
+        top("Collections.singleton", Collections.singleton(1));
+        top("Collections.singletonMap", Collections.singletonMap("k", 2L));
+        top("Collections.unmodifiableList", Collections.unmodifiableList(new ArrayList<>(List.of(1, 2))));
+        top("Collections.unmodifiableSet", Collections.unmodifiableSet(new LinkedHashSet<>(List.of("u"))));
+        top("Collections.unmodifiableMap", Collections.unmodifiableMap(new LinkedHashMap<>(Map.of("k", "v"))));
+        top("Collections.synchronizedList", Collections.synchronizedList(new ArrayList<>(List.of(5))));
+        top("Collections.synchronizedMap", Collections.synchronizedMap(new LinkedHashMap<>(Map.of(1, 2))));
+        top("List.of()", List.of());
+        top("List.of(1)", List.of(1));
+        top("List.of(1, 2, 3)", List.of(1, 2, 3));
+        top("Set.of(a)", Set.of("a"));
+        top("Map.of(k, 1)", Map.of("k", 1));
+        top("List.copyOf", List.copyOf(new ArrayList<>(List.of("c", "d", "e"))));
+    }
+
+    private void arrays() throws Exception {
+        top("int[]", new int[] {1, -1, 300, Integer.MIN_VALUE});
+        top("long[]", new long[] {1L, -1L, Long.MAX_VALUE});
+        top("byte[]", new byte[] {1, -1, 0});
+        top("short[]", new short[] {1, -1, Short.MIN_VALUE});
+        top("char[]", new char[] {'a', '\u00e9'});
+        top("boolean[]", new boolean[] {true, false});
+        top("float[]", new float[] {0.5f, -1f});
+        top("double[]", new double[] {0.1, Double.NaN});
+        top("String[]", new String[] {"a", null, "\u65e5"});
+        top("Long[]", new Long[] {1L, null, -1L});
+        top("Integer[]", new Integer[] {1, 2});
+        top("Object[]", new Object[] {1, "a", null});
+        top("int[][]", new int[][] {{1}, {2, 3}, null});
+        top("empty int[]", new int[0]);
+    }
+
+    private static KryoTypes.Event event() {
+        KryoTypes.Event e = new KryoTypes.Event(7L);
+        e.count = -3;
+        e.score = 2.5;
+        e.ratio = 0.25f;
+        e.flag = true;
+        e.grade = 'B';
+        e.small = (short) -300;
+        e.tiny = (byte) 9;
+        e.name = "ada";
+        e.boxed = 11;
+        e.total = -12L;
+        e.tags = new ArrayList<>(List.of("t1", "t2"));
+        e.counts = new LinkedHashMap<>(Map.of("k", 5L));
+        e.ids = new LinkedHashSet<>(List.of(4, 5));
+        e.when = LocalDateTime.of(2024, 5, 6, 7, 8, 9);
+        e.uuid = UUID.fromString("123e4567-e89b-12d3-a456-426614174000");
+        e.amount = new BigDecimal("12.34");
+        e.home = new KryoTypes.Address("Main St", 12345);
+        e.at = new KryoTypes.Point(1, -2);
+        e.color = Color.BLUE;
+        e.any = 99L;
+        e.values = new int[] {1, 2};
+        e.labels = new String[] {"l"};
+        e.stops = new ArrayList<>(List.of(e.home, new KryoTypes.Address("Side St", 1), e.home));
+        return e;
+    }
+
+    private void userClasses() throws Exception {
+        String eventArgs = "<" + PKG + "KryoTypes$Event>{" + EVENT_FIELDS + "}";
+        top("user class (declared, registered first)", KryoTypes.Event.class, eventArgs, event());
+        top("user class with null fields", KryoTypes.Event.class, eventArgs, new KryoTypes.Event(0L));
+        top("user class by name", Object.class, "<Object," + EVENT + ">", event());
+        KryoTypes.Special sp = new KryoTypes.Special(1L);
+        sp.extra = "x";
+        sp.level = 4;
+        sp.name = "sub";
+        top("subclass fields sorted with the superclass's", Object.class, "<Object," + SPECIAL + ">", sp);
+        KryoTypes.Address shared = new KryoTypes.Address("Same", 1);
+        top("the same object twice (a back-reference)", Object.class, "<Object," + ADDRESS + ">",
+                new ArrayList<>(List.of(shared, shared)));
+        top("a final user class by name", Object.class, "<Object," + POINT + ">", new KryoTypes.Point(3, 4));
+        // A class name of 64 characters or more: Kryo 2.24 writes it with a length (UTF-8 form), Kryo 5 as ASCII.
+        String longName = PKG + "KryoTypes$LongNamedClassForTheKryoClassNameLengthRule";
+        top("a class name longer than 63 characters", Object.class, "<Object," + longName + "{n:int}>",
+                new KryoTypes.LongNamedClassForTheKryoClassNameLengthRule(5));
+    }
+
+    private void pojos() throws Exception {
+        String e = "kryo" + (kryo.equals("kryo1") ? "1" : "");
+        TypeInformation<?> info = TypeExtractor.createTypeInfo(KryoTypes.KryoPojo.class);
+        String expr = "pojo<" + PKG + "KryoTypes$KryoPojo>{any:" + e + "<Object," + ADDRESS + ">,event:" + e + "<" + PKG
+                + "KryoTypes$Event>{" + EVENT_FIELDS + "},id:" + e + ",items:" + e + "<java.util.ArrayList>,plain:string,queue:"
+                + e + "<java.util.LinkedList>,scores:" + e + "<java.util.HashMap>,sorted:" + e + "<java.util.TreeMap>,when:" + e
+                + "<java.time.LocalDateTime>}";
+        @SuppressWarnings("unchecked")
+        TypeSerializer<Object> s = (TypeSerializer<Object>) TypeVectors.serializer(info);
+        KryoTypes.KryoPojo p = new KryoTypes.KryoPojo();
+        p.items = new ArrayList<>(List.of("i1", "i2"));
+        p.scores = new HashMap<>(Map.of("s", 3L));
+        p.queue = new LinkedList<>(List.of(1, 2));
+        p.sorted = new TreeMap<>(Map.of("b", 2, "a", 1));
+        p.when = LocalDateTime.of(2024, 1, 2, 3, 4, 5, 6000);
+        p.id = UUID.fromString("00000000-0000-0001-0000-000000000002");
+        p.any = new KryoTypes.Address("Any", 2);
+        p.event = event();
+        p.plain = "p";
+        add("POJO with Kryo fields", expr, s, p, false);
+        add("POJO with Kryo fields all null", expr, s, new KryoTypes.KryoPojo(), false);
+        if (kryo.equals("kryo1")) {
+            TypeSerializer<Object> si = TypeVectors.serializer(TypeExtractor.createTypeInfo(KryoTypes.InterfacePojo.class));
+            KryoTypes.InterfacePojo ip = new KryoTypes.InterfacePojo();
+            ip.tags = new ArrayList<>(List.of("a", "b"));
+            ip.counts = new HashMap<>(Map.of("c", 1L));
+            ip.labels = new TreeSet<>(List.of("l2", "l1"));
+            add("POJO with List, Map and Set fields (Kryo on Flink 1.x)",
+                    "pojo<" + PKG + "KryoTypes$InterfacePojo>{counts:kryo1,labels:kryo1,tags:kryo1}", si, ip, false);
+        }
+    }
+
+    private void errors() throws Exception {
+        error("a user class nobody described", kryo, Object.class, new KryoTypes.Address("x", 1), "KRYO_UNSUPPORTED_CLASS",
+                "KryoTypes$Address");
+        error("the declared class's id without the declared class", kryo, LocalDateTime.class, LocalDateTime.of(2020, 1, 1, 0, 0),
+                "KRYO_UNSUPPORTED_CLASS", "85");
+        error("an enum nobody described", kryo, Object.class, Color.RED, "KRYO_UNSUPPORTED_CLASS", "dev.qstate.compat.Color");
+        TreeMap<String, Integer> reversed = new TreeMap<>(Collections.reverseOrder());
+        reversed.put("a", 1);
+        error("a TreeMap with a comparator", kryo, Object.class, reversed, "KRYO_UNSUPPORTED_CLASS", "ReverseComparator");
+    }
+}

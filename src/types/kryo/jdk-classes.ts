@@ -1,0 +1,132 @@
+// The JDK classes Flink's Kryo instance writes with a serializer of its own (not FieldSerializer), the
+// class ids Flink registers by default per generation, and the short names a type description may use.
+import type { KryoGeneration } from "./io.ts";
+
+/** How a JDK class's bytes look (the serializer Flink's Kryo picks for it). */
+export type JdkKind =
+  | "int" | "long" | "short" | "byte" | "float" | "double" | "boolean" | "char" | "string"
+  | "biginteger" | "bigdecimal" | "date" | "sqldate" | "timestamp" | "uuid" | "uri"
+  | "localdate" | "localtime" | "localdatetime" | "instant"
+  | "list" | "set" | "map" | "treeset" | "treemap" | "skiplistmap" | "priorityqueue" | "aslist"
+  | "immutablelist" | "immutableset" | "immutablemap"
+  | "singletonlist" | "singletonset" | "singletonmap" | "emptylist" | "emptyset" | "emptymap";
+
+/** What a JS value of this kind of class is: a leaf, an array (list), a Set or a Map. */
+export type JsShape = "leaf" | "list" | "set" | "map";
+
+const L = "java.lang.", U = "java.util.", C = "java.util.Collections$", I = "java.util.ImmutableCollections$";
+const CC = "java.util.concurrent.";
+
+/** Class name → kind, for every JDK class the reader decodes. */
+export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind>([
+  [`${L}Integer`, "int"], [`${L}Long`, "long"], [`${L}Short`, "short"], [`${L}Byte`, "byte"],
+  [`${L}Float`, "float"], [`${L}Double`, "double"], [`${L}Boolean`, "boolean"], [`${L}Character`, "char"],
+  [`${L}String`, "string"],
+  ["java.math.BigInteger", "biginteger"], ["java.math.BigDecimal", "bigdecimal"],
+  [`${U}Date`, "date"], ["java.sql.Date", "sqldate"], ["java.sql.Time", "sqldate"], ["java.sql.Timestamp", "timestamp"],
+  [`${U}UUID`, "uuid"], ["java.net.URI", "uri"],
+  ["java.time.LocalDate", "localdate"], ["java.time.LocalTime", "localtime"],
+  ["java.time.LocalDateTime", "localdatetime"], ["java.time.Instant", "instant"],
+  // Lists and other ordered collections (CollectionSerializer), read as arrays.
+  ...[
+    "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", "concurrent.CopyOnWriteArrayList",
+    "concurrent.ConcurrentLinkedQueue", "concurrent.ConcurrentLinkedDeque",
+    "concurrent.LinkedBlockingQueue", "concurrent.LinkedBlockingDeque",
+    "concurrent.ArrayBlockingQueue",
+    "Collections$UnmodifiableCollection", "Collections$UnmodifiableList", "Collections$UnmodifiableRandomAccessList",
+    "Collections$SynchronizedCollection", "Collections$SynchronizedList", "Collections$SynchronizedRandomAccessList",
+    "Collections$CheckedCollection", "Collections$CheckedList", "Collections$CheckedRandomAccessList",
+  ].map((n): [string, JdkKind] => [U + n, "list"]),
+  // Sets (CollectionSerializer), read as Sets.
+  ...[
+    "HashSet", "LinkedHashSet", "concurrent.CopyOnWriteArraySet", "concurrent.ConcurrentSkipListSet",
+    "Collections$UnmodifiableSet", "Collections$UnmodifiableSortedSet", "Collections$UnmodifiableNavigableSet",
+    "Collections$SynchronizedSet", "Collections$SynchronizedSortedSet", "Collections$SynchronizedNavigableSet",
+    "Collections$CheckedSet", "Collections$CheckedSortedSet", "Collections$CheckedNavigableSet",
+  ].map((n): [string, JdkKind] => [U + n, "set"]),
+  // Maps (MapSerializer), read as Maps.
+  ...[
+    "HashMap", "LinkedHashMap", "Hashtable", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
+    "Collections$UnmodifiableMap", "Collections$UnmodifiableSortedMap", "Collections$UnmodifiableNavigableMap",
+    "Collections$SynchronizedMap", "Collections$SynchronizedSortedMap", "Collections$SynchronizedNavigableMap",
+    "Collections$CheckedMap", "Collections$CheckedSortedMap", "Collections$CheckedNavigableMap",
+  ].map((n): [string, JdkKind] => [U + n, "map"]),
+  [`${U}TreeSet`, "treeset"], [`${U}TreeMap`, "treemap"], [`${CC}ConcurrentSkipListMap`, "skiplistmap"],
+  [`${U}PriorityQueue`, "priorityqueue"], [`${U}Arrays$ArrayList`, "aslist"],
+  [`${I}ListN`, "immutablelist"], [`${I}List12`, "immutablelist"], [`${I}SubList`, "immutablelist"],
+  [`${I}SetN`, "immutableset"], [`${I}Set12`, "immutableset"], [`${I}MapN`, "immutablemap"], [`${I}Map1`, "immutablemap"],
+  [`${C}SingletonList`, "singletonlist"], [`${C}SingletonSet`, "singletonset"], [`${C}SingletonMap`, "singletonmap"],
+  [`${C}EmptyList`, "emptylist"], [`${C}EmptySet`, "emptyset"], [`${C}EmptyMap`, "emptymap"],
+]);
+
+/** The JS shape of a kind. */
+export function shapeOf(kind: JdkKind): JsShape {
+  switch (kind) {
+    case "list": case "aslist": case "immutablelist": case "singletonlist": case "emptylist": case "priorityqueue":
+      return "list";
+    case "set": case "treeset": case "immutableset": case "singletonset": case "emptyset":
+      return "set";
+    case "map": case "treemap": case "skiplistmap": case "immutablemap": case "singletonmap": case "emptymap":
+      return "map";
+    default:
+      return "leaf";
+  }
+}
+
+/** Primitive wrappers: Kryo tracks no references for them (and writes no reference marker). */
+export const WRAPPERS: ReadonlySet<string> = new Set(
+  ["Integer", "Long", "Short", "Byte", "Float", "Double", "Boolean", "Character"].map((n) => L + n),
+);
+
+/** JDK classes that are final (a field or type argument declaring one carries no class id). */
+const FINAL_JDK: ReadonlySet<string> = new Set([
+  ...WRAPPERS, `${L}String`, `${L}Class`, `${U}UUID`, "java.net.URI", "java.time.LocalDate", "java.time.LocalTime",
+  "java.time.LocalDateTime", "java.time.Instant", "java.time.Duration", "java.time.Period", "java.time.ZonedDateTime",
+  "java.time.OffsetDateTime", "java.time.OffsetTime", "java.time.ZoneOffset", "java.time.Year", "java.time.YearMonth",
+  "java.time.MonthDay", `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
+]);
+
+/** True for the JDK classes in {@link FINAL_JDK}. */
+export function isFinalJdk(name: string): boolean {
+  return FINAL_JDK.has(name);
+}
+
+/**
+ * The classes Flink registers with fixed ids (Kryo's own ids 0-8, Kryo 2.24's `void` at 9, and the block
+ * 73-84 Flink keeps compatible with Twitter Chill's registrar); the job's declared class follows at 85.
+ */
+export function defaultRegistrations(generation: KryoGeneration): Map<number, string> {
+  const m = new Map<number, string>([
+    [0, `${L}Integer`], [1, `${L}String`], [2, `${L}Float`], [3, `${L}Boolean`], [4, `${L}Byte`],
+    [5, `${L}Character`], [6, `${L}Short`], [7, `${L}Long`], [8, `${L}Double`],
+    [73, `${U}Arrays$ArrayList`], [74, `${U}BitSet`], [75, `${U}PriorityQueue`], [76, "java.util.regex.Pattern"],
+    [77, "java.sql.Date"], [78, "java.sql.Time"], [79, "java.sql.Timestamp"], [80, "java.net.URI"],
+    [81, "java.net.InetSocketAddress"], [82, `${U}UUID`], [83, `${U}Locale`], [84, "java.text.SimpleDateFormat"],
+  ]);
+  if (generation === 1) m.set(9, "void");
+  return m;
+}
+
+/** The first id Flink gives the declared class and the job's registered classes. */
+export const FIRST_USER_ID = 85;
+/** Registered after the job's own classes (flink-avro's, or a placeholder when flink-avro is absent). */
+export const AVRO_ARRAY = "org.apache.avro.generic.GenericData$Array";
+
+/** Short names a description may use for JDK classes (matched ignoring case), besides full names. */
+export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
+  [
+    ...["Integer", "Long", "Short", "Byte", "Float", "Double", "Boolean", "Character", "String", "Object", "Number",
+      "CharSequence", "Comparable", "Iterable", "Enum"].map((n) => [n, L + n]),
+    ["BigInteger", "java.math.BigInteger"], ["BigDecimal", "java.math.BigDecimal"], ["Serializable", "java.io.Serializable"],
+    ["Timestamp", "java.sql.Timestamp"], ["URI", "java.net.URI"],
+    ...["LocalDate", "LocalTime", "LocalDateTime", "Instant"].map((n) => [n, `java.time.${n}`]),
+    ...["Date", "UUID", "List", "ArrayList", "LinkedList", "Collection", "Set", "HashSet", "LinkedHashSet", "TreeSet",
+      "SortedSet", "NavigableSet", "Map", "HashMap", "LinkedHashMap", "TreeMap", "SortedMap", "NavigableMap", "Queue",
+      "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable"].map((n) => [n, U + n]),
+  ].map(([k, v]) => [k.toLowerCase(), v]),
+);
+
+/** Our type-expression spellings of JDK classes (`integer`, `localdatetime`, `string`, `decimal`, ...) are covered by SHORT_NAMES; these add the rest. */
+export const EXTRA_ALIASES: ReadonlyMap<string, string> = new Map([
+  ["decimal", "java.math.BigDecimal"], ["bigint", "java.math.BigInteger"], ["uuid", `${U}UUID`],
+]);

@@ -1,0 +1,133 @@
+// JS values of Kryo-written Java objects: a UUID class, a way to name the Java class of a value when
+// writing, and the hidden notes a decoded value keeps so that writing it back gives the same bytes.
+import { InvalidArgumentError } from "../../core/errors.ts";
+
+const HEX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Java `java.util.UUID`: 128 bits as two Java longs. `toString()` (and `toJSON()`) is Java's text form.
+ *
+ * @example
+ * ```ts
+ * import { Uuid } from "queryable-state";
+ *
+ * const id = Uuid.parse("123e4567-e89b-12d3-a456-426614174000");
+ * console.log(id.mostSignificantBits, String(id)); // 1314564453825188563n 123e4567-e89b-12d3-a456-426614174000
+ * ```
+ */
+export class Uuid {
+  /** The high 64 bits, as Java's `getMostSignificantBits()` (a signed long). */
+  readonly mostSignificantBits: bigint;
+  /** The low 64 bits, as Java's `getLeastSignificantBits()` (a signed long). */
+  readonly leastSignificantBits: bigint;
+  /**
+   * A UUID from its two halves (any bigints; each is kept as a signed 64-bit value).
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless both are bigints
+   */
+  constructor(mostSignificantBits: bigint, leastSignificantBits: bigint) {
+    if (typeof mostSignificantBits !== "bigint" || typeof leastSignificantBits !== "bigint") {
+      throw new InvalidArgumentError("Uuid needs two bigints (the most and least significant 64 bits).");
+    }
+    this.mostSignificantBits = BigInt.asIntN(64, mostSignificantBits);
+    this.leastSignificantBits = BigInt.asIntN(64, leastSignificantBits);
+  }
+  /**
+   * Parses the text form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (hex digits, any case).
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for any other text
+   */
+  static parse(text: string): Uuid {
+    if (typeof text !== "string" || !HEX.test(text)) {
+      throw new InvalidArgumentError(`${JSON.stringify(text)} is not a UUID (expected 8-4-4-4-12 hex digits).`);
+    }
+    const hex = text.replaceAll("-", "");
+    return new Uuid(BigInt(`0x${hex.slice(0, 16)}`), BigInt(`0x${hex.slice(16)}`));
+  }
+  /** Java's `UUID.toString()`: lowercase 8-4-4-4-12 hex digits. */
+  toString(): string {
+    const h = BigInt.asUintN(64, this.mostSignificantBits).toString(16).padStart(16, "0") +
+      BigInt.asUintN(64, this.leastSignificantBits).toString(16).padStart(16, "0");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+  /** The same text as {@link toString}, so `JSON.stringify` writes the UUID as Java prints it. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `UUID.hashCode()`. */
+  hashCode(): number {
+    const x = this.mostSignificantBits ^ this.leastSignificantBits;
+    return Number(BigInt.asIntN(32, (x >> 32n) ^ x));
+  }
+}
+
+/**
+ * A value with the Java class Kryo should write for it, where the JS value alone does not say
+ * (`Float` or `Short` for a number, `Character` for a string, `java.util.LinkedList` for an array, a
+ * user class for a plain object). Reading never returns one: it is only for writing.
+ *
+ * @example
+ * ```ts
+ * import { kryoSerializer, KryoTyped, serializeValue } from "queryable-state";
+ *
+ * const s = kryoSerializer({ flink: 2 });
+ * console.log(serializeValue(new KryoTyped("java.lang.Float", 0.5), s)); // Uint8Array(5) [ 4, 0, 0, 0, 63 ]
+ * ```
+ */
+export class KryoTyped {
+  /** The Java class name, e.g. `java.lang.Float`, `java.util.TreeMap`, `com.acme.Event`. */
+  readonly javaClass: string;
+  /** The value, as reading such a class would give it. */
+  readonly value: unknown;
+  /**
+   * A value to write as `javaClass`.
+   * @param javaClass the Java class name (`Class.getName()`)
+   * @param value the value as reading that class gives it
+   */
+  constructor(javaClass: string, value: unknown) {
+    if (typeof javaClass !== "string" || javaClass === "") throw new InvalidArgumentError("KryoTyped needs a Java class name.");
+    this.javaClass = javaClass;
+    this.value = value;
+  }
+}
+
+/** The Java class a decoded array, Map, Set or object came from (hidden: not enumerable). */
+export const JAVA_CLASS: unique symbol = Symbol.for("queryable-state.kryo.class") as never;
+/** Per slot of a decoded container, the Java class of a primitive-valued slot and whether it was a back-reference. */
+export const SLOT_NOTES: unique symbol = Symbol.for("queryable-state.kryo.slots") as never;
+
+/** The component class of the array behind a decoded `Arrays.asList` of Flink 1.x (Chill writes it). */
+export const COMPONENT: unique symbol = Symbol.for("queryable-state.kryo.component") as never;
+
+/** Hides the component class on a decoded `Arrays.asList` list. */
+export function noteComponent(list: unknown[], cls: string): void {
+  Object.defineProperty(list, COMPONENT, { value: cls, configurable: true });
+}
+
+/** The hidden component class of a decoded `Arrays.asList` list, if any. */
+export function notedComponent(v: unknown): string | undefined {
+  return Array.isArray(v) ? (v as { [COMPONENT]?: string })[COMPONENT] : undefined;
+}
+
+/** What a slot held: its Java class, and the reference id when the bytes referred back to an earlier object. */
+export interface SlotNote {
+  readonly cls: string;
+  readonly ref?: number;
+}
+
+/** Slot notes of a list, set or map (by position; a map's key i is 2i, its value 2i+1) or of an object (by field). */
+export type SlotNotes = (SlotNote | undefined)[] | Map<string, SlotNote>;
+
+/** Hides `cls` (and slot notes) on a decoded container. */
+export function note(target: object, cls: string, slots?: SlotNotes): void {
+  Object.defineProperty(target, JAVA_CLASS, { value: cls, configurable: true });
+  if (slots) Object.defineProperty(target, SLOT_NOTES, { value: slots, configurable: true });
+}
+
+/** The hidden Java class of a decoded container, if any. */
+export function notedClass(v: unknown): string | undefined {
+  return v !== null && typeof v === "object" ? (v as { [JAVA_CLASS]?: string })[JAVA_CLASS] : undefined;
+}
+
+/** The hidden slot notes of a decoded container, if any. */
+export function notedSlots(v: unknown): SlotNotes | undefined {
+  return v !== null && typeof v === "object" ? (v as { [SLOT_NOTES]?: SlotNotes })[SLOT_NOTES] : undefined;
+}

@@ -60,14 +60,24 @@ export async function freeRange(size) {
   throw new Error("no free port range found");
 }
 
-/** Starts the cluster role; resolves to its JSON line plus `stop()`. */
-export async function startCluster(version, backend) {
+/**
+ * Starts the cluster role; resolves to its JSON line plus `stop()`. `snapshots`: a directory the job checkpoints into
+ * (the line then lists a checkpoint and two savepoints, see Snapshots.java), `incremental` (RocksDB, default true) and
+ * `inlineThreshold` (Flink's execution.checkpointing.data-inline-threshold, default "20kb"); `omitStates`: types states to
+ * leave out of the job (a heap cluster takes a canonical savepoint only without the states Snapshots.java names);
+ * `parallelism` (default 4).
+ */
+export async function startCluster(version, backend, { snapshots, incremental = true, inlineThreshold, omitStates, parallelism } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), `qstate-flink-${version}-${backend}-`));
   const proxyPorts = await freeRange(10);
   const serverPorts = await freeRange(10);
   const p = start(`flink ${version} ${backend}`, java, [
     "-Xmx768m", ...OPENS, "-cp", classpath(version), "dev.qstate.compat.Main", "cluster",
     "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--tmp-dir", tmp,
+    ...(snapshots ? ["--snapshots", snapshots, "--incremental", String(incremental)] : []),
+    ...(snapshots && inlineThreshold ? ["--inline-threshold", inlineThreshold] : []),
+    ...(omitStates?.length ? ["--omit-states", omitStates.join(",")] : []),
+    ...(parallelism ? ["--parallelism", String(parallelism)] : []),
   ], { timeoutMs: 300_000 });
   const stop = () => {
     p.stop();

@@ -16,6 +16,10 @@ export type ErrorCode =
   // the state catalog
   | "CATALOG"
   | "NOT_IN_CATALOG"
+  // Flink checkpoints and savepoints (qstate schema)
+  | "SNAPSHOT_FORMAT"
+  | "SNAPSHOT_PATH"
+  | "SNAPSHOT_NOT_FOUND"
   // Avro (the queryable-state/avro entry)
   | "AVRO_SCHEMA"
   | "AVRO_DECODE"

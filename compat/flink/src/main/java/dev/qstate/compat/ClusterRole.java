@@ -21,6 +21,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Role {@code cluster}: a MiniCluster (2 task managers x 2 slots, queryable state on loopback)
  * running {@link CompatJob} and {@link TypesJob} (one job graph) at parallelism 4 on the heap or RocksDB
  * backend. Prints one JSON line once every state holds its expected content, then runs until killed or its parent goes away.
+ * With {@code --snapshots DIR} the job also checkpoints into DIR ({@code --incremental} on RocksDB, {@code
+ * --inline-threshold} as Flink's data-inline-threshold) and the line lists a checkpoint and a canonical and a native
+ * savepoint taken once the state is complete ({@link Snapshots}; no canonical savepoint on heap unless the states of
+ * {@link Snapshots#HEAP_CANONICAL_FAILS} are omitted). {@code --omit-states A,B} leaves those types states out of the job.
  */
 final class ClusterRole {
     private ClusterRole() {}
@@ -32,6 +36,11 @@ final class ClusterRole {
         String serverPorts = args.require("server-ports");
         String tmpArg = args.get("tmp-dir", "");
         Path tmp = tmpArg.isEmpty() ? Files.createTempDirectory("qstate-flink-") : Path.of(tmpArg);
+        String snapshotsArg = args.get("snapshots", "");
+        Path snapshots = snapshotsArg.isEmpty() ? null : Path.of(snapshotsArg);
+        boolean incremental = Boolean.parseBoolean(args.get("incremental", "true"));
+        for (String name : args.get("omit-states", "").split(",")) if (!name.isBlank()) TypesJob.OMIT.add(name.trim());
+        boolean canonical = !backend.equals("heap") || TypesJob.OMIT.containsAll(Snapshots.HEAP_CANONICAL_FAILS);
 
         Configuration conf = new Configuration();
         conf.setString("queryable-state.enable", "true");
@@ -50,9 +59,12 @@ final class ClusterRole {
         conf.setString("taskmanager.memory.network.max", "32m");
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.address", "127.0.0.1");
+        if (snapshots != null) Snapshots.configure(conf, snapshots, incremental, args.get("inline-threshold", "20kb"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(CompatJob.PARALLELISM, conf);
-        env.setParallelism(CompatJob.PARALLELISM);
+        // --parallelism 1 makes the small snapshots vendored as test fixtures (one state file per operator).
+        int parallelism = Integer.parseInt(args.get("parallelism", String.valueOf(CompatJob.PARALLELISM)));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
+        env.setParallelism(parallelism);
         RealJobStates.configure(env.getConfig());
         DataStream<Event> data = CompatJob.build(env);
         TypesJob.build(data);
@@ -60,12 +72,13 @@ final class ClusterRole {
         JobClient job = env.executeAsync("qstate-compat-" + backend);
         JobID jobId = job.getJobID();
         waitRunning(job);
-        List<String> proxies = listening(proxyPorts, 2, 60_000);
+        List<String> proxies = Readiness.servingFirst(listening(proxyPorts, 2, 60_000), jobId, 60_000);
         ArrayNode expected = Input.expected();
         Readiness.await(proxies.get(0), jobId, expected, 120_000);
         List<TypesJob.Expected> types = TypesJob.expected();
         TypesJob.await(proxies.get(0), jobId, types, 120_000);
         RealJobStates.awaitWindows(proxies.get(0), jobId, 120_000);
+        ArrayNode taken = snapshots == null ? null : Snapshots.take(job, jobId, snapshots, backend, incremental, canonical);
 
         ObjectMapper json = new ObjectMapper();
         ObjectNode line = json.createObjectNode();
@@ -74,10 +87,14 @@ final class ClusterRole {
         line.put("backend", backend);
         line.put("jobId", jobId.toHexString());
         line.put("maxParallelism", 128);
-        line.put("parallelism", CompatJob.PARALLELISM);
+        line.put("parallelism", parallelism);
         ArrayNode p = line.putArray("proxies");
         proxies.forEach(p::add);
         line.set("states", expected);
+        if (taken != null) line.set("snapshots", taken);
+        // The descriptor names of CompatJob's states, which checkpoints hold, and the queryable names the job gave them.
+        ObjectNode names = line.putObject("queryableNames");
+        CompatJob.QUERYABLE_NAMES.forEach(names::put);
         // The types states live in the same job (one job graph starts faster than two).
         ObjectNode t = line.putObject("types");
         t.put("jobId", jobId.toHexString());

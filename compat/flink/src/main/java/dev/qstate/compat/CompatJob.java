@@ -1,6 +1,7 @@
 package dev.qstate.compat;
 
 import java.time.Duration;
+import java.util.Map;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
@@ -34,6 +35,13 @@ import org.apache.flink.util.Collector;
 final class CompatJob {
     static final int PARALLELISM = 4;
 
+    /**
+     * The states whose descriptor name (what checkpoints hold) differs from the name they are queryable under
+     * ({@code setQueryable}): descriptor name to queryable name.
+     */
+    static final Map<String, String> QUERYABLE_NAMES =
+            Map.of("last", "value", "values", "list", "categories", "map", "sum", "reducing", "max", "aggregating");
+
     private CompatJob() {}
 
     /** Builds the job; returns its input records (without the end marker), which {@link TypesJob} also reads. */
@@ -45,7 +53,8 @@ final class CompatJob {
                 .assignTimestampsAndWatermarks(WatermarkStrategy.<Event>forGenerator(c -> new EveryEvent())
                         .withTimestampAssigner((e, t) -> e.ts)).setParallelism(1);
         DataStream<Event> data = events.filter(e -> !Input.END_USER.equals(e.user)).setParallelism(1);
-        data.keyBy(e -> e.user, Types.STRING).process(new PerUser()).name("per-user");
+        // A uid: Flink 1.x checkpoints name operators only by ids, which qstate schema --uid derives from uids.
+        data.keyBy(e -> e.user, Types.STRING).process(new PerUser()).name("per-user").uid("per-user");
         data.keyBy(e -> e.id, Types.LONG).process(new PerId()).name("per-id");
         events.keyBy(e -> e.user, Types.STRING)
                 .window(TumblingEventTimeWindows.of(Duration.ofMillis(Input.WINDOW_MS)))
@@ -87,15 +96,15 @@ final class CompatJob {
         @Override
         public void open(OpenContext ctx) {
             ValueStateDescriptor<Long> v = new ValueStateDescriptor<>("last", Types.LONG);
-            v.setQueryable("value");
+            v.setQueryable(QUERYABLE_NAMES.get(v.getName()));
             ListStateDescriptor<Long> l = new ListStateDescriptor<>("values", Types.LONG);
-            l.setQueryable("list");
+            l.setQueryable(QUERYABLE_NAMES.get(l.getName()));
             MapStateDescriptor<String, Long> m = new MapStateDescriptor<>("categories", Types.STRING, Types.LONG);
-            m.setQueryable("map");
+            m.setQueryable(QUERYABLE_NAMES.get(m.getName()));
             ReducingStateDescriptor<Long> r = new ReducingStateDescriptor<>("sum", Long::sum, Types.LONG);
-            r.setQueryable("reducing");
+            r.setQueryable(QUERYABLE_NAMES.get(r.getName()));
             AggregatingStateDescriptor<Long, Long, Long> a = new AggregatingStateDescriptor<>("max", new Max(), Types.LONG);
-            a.setQueryable("aggregating");
+            a.setQueryable(QUERYABLE_NAMES.get(a.getName()));
             last = getRuntimeContext().getState(v);
             values = getRuntimeContext().getListState(l);
             categories = getRuntimeContext().getMapState(m);

@@ -12,6 +12,39 @@ import org.apache.flink.queryablestate.client.QueryableStateClient;
 final class Readiness {
     private Readiness() {}
 
+    /**
+     * The proxies, one that serves the job first. A task manager's proxy knows a job only when that task manager runs
+     * some of its tasks: at a low parallelism (the snapshot fixtures run at 1 or 2) all of them may sit on the other one,
+     * and the first proxy then answers UnknownLocationException for every state for as long as the job runs.
+     */
+    static java.util.List<String> servingFirst(java.util.List<String> proxies, JobID job, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            for (String proxy : proxies) {
+                String[] hp = proxy.split(":");
+                QueryableStateClient client = new QueryableStateClient(hp[0], Integer.parseInt(hp[1]));
+                try {
+                    Queries.query(client, job, "value", "value", "string", "user-0", "long").get();
+                    return reordered(proxies, proxy);
+                } catch (Exception e) {
+                    // The job's states are known to this proxy once a query fails for anything but their location.
+                    if (!String.valueOf(e).contains("UnknownLocationException")) return reordered(proxies, proxy);
+                } finally {
+                    client.shutdownAndWait();
+                }
+            }
+            Thread.sleep(250);
+        }
+        return proxies;
+    }
+
+    private static java.util.List<String> reordered(java.util.List<String> proxies, String first) {
+        java.util.List<String> out = new java.util.ArrayList<>(proxies);
+        out.remove(first);
+        out.add(0, first);
+        return out;
+    }
+
     static void await(String proxy, JobID job, JsonNode states, long timeoutMs) throws Exception {
         String[] hp = proxy.split(":");
         QueryableStateClient client = new QueryableStateClient(hp[0], Integer.parseInt(hp[1]));

@@ -192,8 +192,20 @@ final class TypesJob {
 
     private static final long BASE_MS = 1_700_000_000_000L;
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /**
+     * States left out of the job ({@code --omit-states}): Flink cannot take a canonical savepoint of heap state holding
+     * some of them ({@link Snapshots#HEAP_CANONICAL_FAILS}), so the snapshot fixtures of that format come from a job without them.
+     */
+    static final java.util.Set<String> OMIT = new java.util.HashSet<>();
+
     static List<Group<?>> groups() {
+        List<Group<?>> out = allGroups();
+        for (Group<?> g : out) g.specs.removeIf(s -> OMIT.contains(s.name));
+        return out;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static List<Group<?>> allGroups() {
         List<Group<?>> out = new ArrayList<>();
         TypeSerializer<Object> nullableLong = NullableSerializer.wrap((TypeSerializer) LongSerializer.INSTANCE, false);
         TypeSerializer<Object> paddedLong = NullableSerializer.wrap((TypeSerializer) LongSerializer.INSTANCE, true);

@@ -296,6 +296,7 @@ export {
 } from "./src/catalog/state-types.ts";
 
 // state schemas from Flink checkpoints and savepoints (README, "State schemas from Flink")
+export { type ReadStateSchemasOptions, readStateSchemas, type StateSchemas } from "./src/schema/read-schemas.ts";
 export type { SnapshotFiles } from "./src/schema/files.ts";
 export { SnapshotFormatError, SnapshotNotFoundError, SnapshotPathError } from "./src/schema/errors.ts";
 export { operatorIdOfUid } from "./src/schema/operator-ids.ts";

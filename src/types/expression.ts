@@ -9,6 +9,7 @@
  *   timewindow  globalwindow  void (namespaces)
  *   pojo<com.acme.Shape>{name:string} | com.acme.Circle{radius:double} | com.acme.Square#0{side:double}
  *   kryo  kryo<java.time.LocalDateTime>  kryo1<com.acme.Event>{id:long,tags:List<String>}  (Flink's KryoSerializer)
+ *   kryo<com.acme.Event, registered com.acme.Tag>  (classes the job registered with Kryo, in order)
  *
  * `parseTypeExpression(text)` returns the serializer; a mistake throws {@link TypeExpressionError}
  * with the position and what is valid there.
@@ -190,8 +191,8 @@ class Parser {
       s = this.options.avro(file);
     } else if (name === "kryo" || name === "kryo1") {
       // Flink's KryoSerializer: kryo = Flink 2.x (Kryo 5), kryo1 = Flink 1.x (Kryo 2.24); see src/types/kryo/.
-      const { declared, descriptions } = parseKryoArguments(this);
-      s = kryoSerializerOf(name === "kryo1" ? 1 : 2, declared, [], descriptions);
+      const { declared, registered, descriptions } = parseKryoArguments(this);
+      s = kryoSerializerOf(name === "kryo1" ? 1 : 2, declared, registered, descriptions);
     } else if (KRYO.includes(name)) {
       throw new UnsupportedTypeError(
         `${JSON.stringify(raw)} (position ${start}): Flink's generic types are Kryo-serialized: write kryo (Flink 2.x) ` +

@@ -240,6 +240,11 @@ describe("Kryo: user classes through FieldSerializer", () => {
       e instanceof KryoUnsupportedClassError && e.javaClass === "class id 88" && /registered/.test(e.message));
     const withRegistered = kryoSerializer({ flink: 2, type: "java.time.LocalDateTime", registered: ["java.util.ArrayList"] });
     assert.equal(hex(withRegistered, ["x"]), "58" + "01" + "82" + "03" + "00" + "018278");
+    // The same in a type expression (as qstate schema writes a job's Kryo registrations): `registered` classes, in order.
+    const expression = parseTypeExpression("kryo<java.time.LocalDateTime, registered java.util.ArrayList>");
+    assert.equal(hex(expression, ["x"]), hex(withRegistered, ["x"]));
+    assert.deepEqual(read(expression, "58" + "01" + "82" + "03" + "00" + "018278"), ["x"]);
+    assert.throws(() => parseTypeExpression("kryo<java.util.UUID, registered java.util.ArrayList, registered ArrayList>"), /java\.util\.ArrayList is registered twice/);
   });
 
   test("bad bytes: truncated input, a reference to nothing, a null where an object must be", () => {

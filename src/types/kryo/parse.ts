@@ -17,9 +17,11 @@ export interface KryoParseHost {
   fail(problem: string, expected: readonly string[], at?: number): never;
 }
 
-/** The parts of `kryo<...>{...}` after the name: the declared class and the descriptions. */
+/** The parts of `kryo<...>{...}` after the name: the declared class, the registered classes and the descriptions. */
 export interface KryoArguments {
   readonly declared: string | undefined;
+  /** The classes the job registered with Kryo (`registered com.acme.A`), in registration order: they take ids 86, 87, … */
+  readonly registered: string[];
   readonly descriptions: KryoDescription[];
 }
 
@@ -30,10 +32,15 @@ export function resolveClassName(name: string): string {
   return SHORT_NAMES.get(name.toLowerCase()) ?? EXTRA_ALIASES.get(name.toLowerCase()) ?? name;
 }
 
-/** Parses what follows `kryo`/`kryo1` in a type expression: nothing, `<Decl, Description...>`, then `{fields}`. */
+/**
+ * Parses what follows `kryo`/`kryo1` in a type expression: nothing, `<Decl, Description...>`, then `{fields}`. Among
+ * the descriptions, `registered com.acme.A` (or `registered com.acme.A{...}`) names a class the job registered with
+ * Kryo, in registration order (`qstate schema` writes them from the checkpoint's Kryo snapshot).
+ */
 export function parseKryoArguments(p: KryoParseHost): KryoArguments {
   const descriptions: KryoDescription[] = [];
-  if (p.peek() !== "<") return { declared: undefined, descriptions };
+  const registered: string[] = [];
+  if (p.peek() !== "<") return { declared: undefined, registered, descriptions };
   p.pos++;
   const at = (p.ws(), p.pos);
   const final = eatWord(p, "final");
@@ -43,13 +50,23 @@ export function parseKryoArguments(p: KryoParseHost): KryoArguments {
   else if (isEnum) p.fail("An enum needs its constants", ["'{'"]);
   else if (p.peek() === "<") p.fail("Flink's KryoSerializer knows only the declared class, not its type arguments", ["'>'", "','"]);
   else if (p.peek() === "[") p.fail("An array is not a Kryo-typed value in Flink (arrays have their own serializers)", ["'>'"], at);
-  while (p.eat(",")) descriptions.push(parseDescription(p, descriptions));
+  while (p.eat(",")) {
+    const at = (p.ws(), p.pos);
+    if (eatWord(p, "registered")) {
+      const cls = resolveClassName(p.ident(["a class the job registered with Kryo (registered com.acme.A)"]));
+      if (cls === name || registered.includes(cls)) p.fail(`${cls} is registered twice`, [], at);
+      registered.push(cls);
+      if (p.peek() === "{") descriptions.push(parseBody(p, cls, false, false, descriptions));
+      continue;
+    }
+    descriptions.push(parseDescription(p, descriptions));
+  }
   p.expect(">", ["','"]);
   if (p.peek() === "{") {
     if (descriptions.some((d) => d.name === name)) p.fail(`${name} is described twice`, []);
     descriptions.push(parseBody(p, name, final, false, descriptions));
   }
-  return { declared: name, descriptions };
+  return { declared: name, registered, descriptions };
 }
 
 /** Parses a field type string of the API (`"List<String>"`, `"com.acme.Address{street:String}"`). */

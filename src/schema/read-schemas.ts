@@ -1,0 +1,469 @@
+/**
+ * `readStateSchemas`: from a Flink checkpoint or savepoint directory to a state catalog of every keyed state it holds.
+ *
+ * 1. `_metadata` (metadata.ts): the operators and each subtask's keyed state handle.
+ * 2. Each handle's serialization proxy (backend-proxy.ts): at the start of a key-group file (heap, canonical
+ *    savepoints), in the meta-data file of an incremental or native RocksDB snapshot, or inline in `_metadata`. Paths
+ *    are mapped onto the directory given (paths.ts); only the first bytes of a key-group file are read.
+ * 3. The states' serializer snapshots (serializer-snapshots.ts) become type expressions (expressions.ts).
+ *
+ * Pure but for the files, which come through {@link SnapshotFiles} (the local filesystem when a path is given).
+ */
+import { CATALOG_VERSION, type CatalogDocument, type CatalogJob, type CatalogSource, type CatalogState, type CatalogStateKind, type CatalogType, StateCatalog } from "../catalog/catalog.ts";
+import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
+import { readJavaObject } from "../protocol/java/object-stream-reader.ts";
+import type { JavaValue } from "../protocol/java/object-model.ts";
+import { VERSION } from "../version.ts";
+import { type KeyedBackendProxy, readKeyedBackendProxy, type SnapshotOrLost, type StateMetaInfo } from "./backend-proxy.ts";
+import { SnapshotFormatError, SnapshotNotFoundError } from "./errors.ts";
+import { collectionParts, type MappingContext, typeOf } from "./expressions.ts";
+import type { SnapshotFiles } from "./files.ts";
+import { type CheckpointMetadata, type KeyedHandle, type OperatorMetadata, readCheckpointMetadata, type StreamHandle } from "./metadata.ts";
+import { operatorIdOfUid } from "./operator-ids.ts";
+import { PathMapper, type ResolvedStream } from "./paths.ts";
+
+/** Options of {@link readStateSchemas}. */
+export interface ReadStateSchemasOptions {
+  /** The catalog job's name. @default the job id when the path shows it, else the directory's name */
+  jobName?: string;
+  /** The catalog job's id (32 hex digits). @default the job id a checkpoint's path shows (`…/<job id>/chk-N`) */
+  jobId?: string;
+  /**
+   * The names the job registers states under at the proxy (`setQueryable(name)`, `asQueryableState(name)`) where they
+   * differ from the descriptor names a checkpoint holds: descriptor name (or `operator/descriptor name` when several
+   * operators have a state of that name; the operator by name, uid or id) to queryable name. They become each entry's
+   * `queryableName`.
+   */
+  queryableNames?: Readonly<Record<string, string>>;
+  /** The uids the job gives its operators: Flink 1.x checkpoints keep only operator ids, which are derived from uids. */
+  uids?: readonly string[];
+  /** The Flink generation that wrote the checkpoint, if the metadata version misleads (Kryo's bytes differ). @default from the metadata version */
+  flinkGeneration?: 1 | 2;
+  /** How many state files are read at once. @default 8 */
+  concurrency?: number;
+}
+
+/** What {@link readStateSchemas} found. */
+export interface StateSchemas {
+  /** The catalog of every keyed state (`catalogVersion` 1), checked as `StateCatalog.parse` checks a file. */
+  readonly catalog: CatalogDocument;
+  /** What people should know: states left out (timers), serializers that could not be mapped, Kryo classes to describe. */
+  readonly notes: readonly string[];
+  /** The metadata's format version (Flink 1.20 writes 4, 2.x 6), checkpoint id and kind. */
+  readonly snapshot: {
+    readonly metadataVersion: number;
+    readonly checkpointId: bigint;
+    readonly kind: "checkpoint" | "savepoint";
+    /** `canonical` or `native` for savepoints (when the metadata says), else undefined. */
+    readonly format: "canonical" | "native" | undefined;
+    /** The checkpoint's directory relative to the one given (`""`, or `chk-N` when a job's directory was given). */
+    readonly directory: string;
+  };
+}
+
+const FIRST_READ = 64 * 1024;
+const MAX_READ = 256 * 1024 * 1024;
+const KINDS: Readonly<Record<string, CatalogStateKind>> = {
+  VALUE: "value",
+  LIST: "list",
+  MAP: "map",
+  REDUCING: "reducing",
+  AGGREGATING: "aggregating",
+  FOLDING: "folding",
+};
+
+/**
+ * Reads a Flink checkpoint or savepoint (Flink 1.11 to 2.x; heap and RocksDB, full, incremental, native and canonical)
+ * and returns the state catalog of every keyed state: per state its operator, name, kind and the type expressions of
+ * its key, namespace and value, derived from the serializer snapshots Flink wrote. A serializer without an expression
+ * is listed as `{serializer, reason}`. Timer states are left out.
+ *
+ * @param source a directory (a checkpoint's `chk-N`, a savepoint's, or a job's checkpoint directory, whose newest
+ *   complete `chk-N` is read), a `_metadata` file, or {@link SnapshotFiles} rooted at such a directory
+ * @throws SnapshotNotFoundError (`SNAPSHOT_NOT_FOUND`), SnapshotFormatError (`SNAPSHOT_FORMAT`), SnapshotPathError
+ *   (`SNAPSHOT_PATH`): no metadata, bytes that are not Flink's, a path outside the directory given
+ *
+ * @example
+ * ```ts
+ * import { readStateSchemas, StateCatalog } from "queryable-state";
+ *
+ * const { catalog, notes } = await readStateSchemas("/flink/checkpoints/379d0a…/chk-42", {
+ *   jobName: "shop", queryableNames: { "clicks-per-user": "clicks" },
+ * });
+ * for (const note of notes) console.warn(note);
+ * const entry = StateCatalog.parse(catalog).find("shop", "clicks");
+ * ```
+ */
+export async function readStateSchemas(source: string | SnapshotFiles, options: ReadStateSchemasOptions = {}): Promise<StateSchemas> {
+  let files: SnapshotFiles;
+  let localName: string | undefined;
+  if (typeof source === "string") {
+    const dir = /(^|[/\\])_metadata$/.test(source) ? source.replace(/[/\\]?_metadata$/, "") || "." : source;
+    files = await (await import("./local-files.ts")).localSnapshotFiles(dir);
+    localName = baseName(dir);
+  } else {
+    files = source;
+    localName = source.description === undefined ? undefined : baseName(source.description);
+  }
+  const where = files.description ?? "the directory given";
+  const notes: string[] = [];
+
+  // 1. The metadata: in the directory, or in its newest complete chk-N.
+  const found = await findMetadata(files, where);
+  const snapshotDir = found.dir;
+  if (snapshotDir !== "") notes.push(`Read ${snapshotDir}, the newest complete checkpoint in ${where}.`);
+  const metaFile = snapshotDir === "" ? "_metadata" : `${snapshotDir}/_metadata`;
+  const metadata = readCheckpointMetadata(found.bytes, metaFile);
+  const generation = options.flinkGeneration ?? (metadata.version >= 5 ? 2 : 1);
+  const kind = snapshotKind(metadata, snapshotDir === "" ? localName : snapshotDir);
+  const mapper = new PathMapper(snapshotDir, metadata.checkpointId, snapshotDir === "" ? localName : baseName(snapshotDir));
+
+  // 2. Every subtask's serialization proxy.
+  const uidById = new Map((options.uids ?? []).map((u) => [operatorIdOfUid(u), u]));
+  const tasks: { op: OperatorMetadata; subtask: number; stream: ResolvedStream }[] = [];
+  let backend: string | undefined;
+  for (const op of metadata.operators) {
+    for (const st of op.subtasks) {
+      for (const h of proxyHandles(st.managedKeyed)) {
+        if (h.stream === null) continue;
+        backend ??= h.backend;
+        tasks.push({ op, subtask: st.index, stream: mapper.resolve(h.stream, `the keyed state of subtask ${st.index} of operator ${label(op, uidById)}`) });
+      }
+      if (st.managedKeyed?.kind === "changelog" && st.managedKeyed.materialized.length === 0) {
+        notes.push(`Subtask ${st.index} of operator ${label(op, uidById)} has only changelog deltas (no materialized snapshot yet): its states are not listed.`);
+      }
+    }
+  }
+  const proxies = await mapLimit(tasks, options.concurrency ?? 8, async (t) => ({ ...t, proxy: await readProxy(files, t.stream) }));
+
+  // 3. States per operator (the union over its subtasks), then catalog entries.
+  const byOperator = new Map<OperatorMetadata, { key: SnapshotOrLost; states: Map<string, StateMetaInfo> }>();
+  let timers = 0;
+  for (const { op, proxy } of proxies) {
+    let entry = byOperator.get(op);
+    if (!entry) byOperator.set(op, entry = { key: proxy.key, states: new Map() });
+    for (const s of proxy.states) {
+      if (s.backendStateType === "PRIORITY_QUEUE") {
+        timers++;
+        continue;
+      }
+      if (s.backendStateType !== "KEY_VALUE" && s.backendStateType !== "KEY_VALUE_V2") continue;
+      if (!entry.states.has(s.name)) entry.states.set(s.name, s);
+    }
+  }
+  if (timers > 0) notes.push("Timer states (_timer_state/…) are left out: Flink serves no timers to queryable state.");
+  const avroSchemas = new Map<string, unknown>();
+  const ctx: MappingContext = { generation, avroSchemas, notes: new Set() };
+  const opLabels = operatorLabels([...byOperator.keys()], uidById);
+  const drafts: { op: OperatorMetadata; info: StateMetaInfo; state: Omit<CatalogState, "name"> }[] = [];
+  const ops = [...byOperator].sort(([a], [b]) => cmp(opLabels.get(a)!, opLabels.get(b)!));
+  for (const [op, { key, states }] of ops) {
+    const keyType = typeOf(key, ctx);
+    for (const info of [...states.values()].sort((a, b) => cmp(a.name, b.name))) {
+      const state = catalogState(op, info, keyType, ctx, notes, opLabels.get(op)!);
+      if (state) drafts.push({ op, info, state });
+    }
+  }
+  notes.push(...ctx.notes);
+
+  // Names: the descriptor's name, qualified by the operator where several operators have a state of that name.
+  const counts = new Map<string, number>();
+  for (const d of drafts) counts.set(d.info.name, (counts.get(d.info.name) ?? 0) + 1);
+  const qualified = (d: (typeof drafts)[number]) => `${opLabels.get(d.op)}/${d.info.name}`;
+  const unused = new Set(Object.keys(options.queryableNames ?? {}));
+  const states: CatalogState[] = drafts.map((d) => {
+    const unique = counts.get(d.info.name) === 1;
+    const name = unique ? d.info.name : qualified(d);
+    const q = queryableNameFor(d, options.queryableNames, unique, qualified(d), uidById, unused);
+    const description = unique ? d.state.description : [
+      `${counts.get(d.info.name)} operators have a state named ${JSON.stringify(d.info.name)}: this one is qualified by its operator.`,
+      d.state.description,
+    ].filter(Boolean).join(" ");
+    return {
+      name,
+      ...(q !== undefined && q !== name ? { queryableName: q } : {}),
+      ...d.state,
+      ...(description ? { description } : {}),
+    } as CatalogState;
+  });
+  for (const k of unused) notes.push(`queryableNames: no state ${JSON.stringify(k)} in the checkpoint.`);
+  if (states.length === 0) notes.push("The checkpoint holds no keyed state.");
+
+  const jobId = options.jobId ?? (kind.kind === "checkpoint" ? jobIdOf(mapper.writerDirectory, snapshotDir, localName, files.description) : undefined);
+  const origin: CatalogSource = {
+    kind: kind.kind,
+    ...(files.description === undefined ? {} : { path: snapshotDir === "" ? files.description : `${files.description}/${snapshotDir}` }),
+    flinkVersion: generation === 2 ? "2.x" : "1.x",
+    ...(backend === undefined || (backend === "heap" && kind.kind === "savepoint") ? {} : { backend: backend === "heap" ? "hashmap" : backend }),
+    createdAt: new Date().toISOString(),
+  };
+  const job: CatalogJob = {
+    name: options.jobName ?? jobId ?? localName ?? "job",
+    ...(jobId === undefined ? {} : { jobId }),
+    states,
+    source: origin,
+  };
+  const catalog: CatalogDocument = {
+    catalogVersion: CATALOG_VERSION,
+    generatedBy: `qstate schema ${VERSION}`,
+    jobs: [job],
+    ...(avroSchemas.size === 0 ? {} : { avroSchemas: Object.fromEntries(avroSchemas) }),
+  };
+  // What a reader of the file will check (names unique, expressions that parse): a mistake shows here, not later.
+  StateCatalog.parse(catalog, "(the catalog read from the checkpoint)");
+  return {
+    catalog,
+    notes,
+    snapshot: { metadataVersion: metadata.version, checkpointId: metadata.checkpointId, kind: kind.kind, format: kind.format, directory: snapshotDir },
+  };
+}
+
+/** The proxies' handles of a subtask's keyed state (a changelog handle's materialized ones). */
+function proxyHandles(h: KeyedHandle | null, depth = 0): { stream: StreamHandle | null; backend: string }[] {
+  if (h === null || depth > 8) return [];
+  switch (h.kind) {
+    case "key-groups":
+      return [{ stream: h.stream, backend: "heap" }];
+    case "incremental":
+      return [{ stream: h.metaData, backend: "rocksdb" }];
+    case "changelog":
+      return h.materialized.flatMap((m) => proxyHandles(m, depth + 1));
+    case "changelog-delta":
+      return [];
+  }
+}
+
+/** Reads a proxy: the first 64 KiB of a file, more when the proxy goes on (or a snapshot must be read past). */
+async function readProxy(files: SnapshotFiles, stream: ResolvedStream): Promise<KeyedBackendProxy> {
+  if (stream.kind === "bytes") return readKeyedBackendProxy(stream.data, stream.label);
+  const end = stream.size === undefined ? undefined : stream.start + stream.size;
+  for (let want = FIRST_READ;; want *= 4) {
+    const to = end === undefined ? stream.start + want : Math.min(end, stream.start + want);
+    const bytes = await readFile(files, stream.path, stream.start, to);
+    const whole = bytes.length < to - stream.start || to === end || want >= MAX_READ;
+    try {
+      const proxy = readKeyedBackendProxy(bytes, stream.label);
+      // A lost snapshot is recovered from by searching forward: search the whole file before believing it.
+      const lost = proxy.key.type === "lost" || proxy.states.some((s) => [...s.serializers.values()].some((x) => x.type === "lost"));
+      if (!lost || whole) return proxy;
+    } catch (e) {
+      if (!(e instanceof SnapshotFormatError && e.endOfInput) || whole) throw e;
+    }
+  }
+}
+
+async function readFile(files: SnapshotFiles, path: string, start: number, end: number): Promise<Uint8Array> {
+  try {
+    if (files.readRange) return await files.readRange(path, start, end);
+    const all = await files.read(path);
+    return all.subarray(Math.min(start, all.length), Math.min(end, all.length));
+  } catch (e) {
+    if (e instanceof QueryableStateError) throw e;
+    throw new SnapshotNotFoundError(
+      path,
+      `${path} could not be read in ${files.description ?? "the directory given"} (${(e as Error)?.message ?? e}): the checkpoint's metadata names it. ` +
+        "Give the complete checkpoint directory.",
+      { cause: e },
+    );
+  }
+}
+
+async function findMetadata(files: SnapshotFiles, where: string): Promise<{ dir: string; bytes: Uint8Array }> {
+  try {
+    return { dir: "", bytes: await files.read("_metadata") };
+  } catch (e) {
+    if (e instanceof QueryableStateError && e.code === "SNAPSHOT_PATH") throw e;
+    const cause = e;
+    const entries = files.list ? await files.list("").catch(() => [] as string[]) : [];
+    const checkpoints = entries.map((n) => /^chk-(\d+)$/.exec(n)).filter((m) => m !== null)
+      .sort((a, b) => Number(BigInt(b![1]) - BigInt(a![1]) > 0n) - Number(BigInt(b![1]) - BigInt(a![1]) < 0n));
+    for (const m of checkpoints) {
+      try {
+        return { dir: m![0], bytes: await files.read(`${m![0]}/_metadata`) };
+      } catch {
+        // still being written, or incomplete: an older one may do
+      }
+    }
+    throw new SnapshotNotFoundError(
+      "_metadata",
+      `No _metadata in ${where}${checkpoints.length > 0 ? " nor in its chk-N directories" : ""}: give a checkpoint's (chk-N) or ` +
+        "savepoint's directory, or a job's checkpoint directory holding chk-N directories.",
+      { cause },
+    );
+  }
+}
+
+/** Checkpoint or savepoint, and a savepoint's format: from the metadata's properties, else from handles and names. */
+function snapshotKind(m: CheckpointMetadata, name: string | undefined): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } {
+  const fromProperties = propertiesKind(m.trailer);
+  if (fromProperties) return fromProperties;
+  const canonical = m.operators.some((o) => o.subtasks.some((s) => s.managedKeyed?.kind === "key-groups" && s.managedKeyed.savepoint));
+  if (canonical) return { kind: "savepoint", format: "canonical" };
+  return { kind: name?.startsWith("savepoint-") ? "savepoint" : "checkpoint", format: undefined };
+}
+
+/** The snapshot type in `CheckpointProperties` (Java-serialized after the operators since version 4). */
+function propertiesKind(trailer: Uint8Array): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } | undefined {
+  if (trailer.length === 0) return undefined;
+  let root: JavaValue;
+  try {
+    root = readJavaObject(trailer);
+  } catch {
+    return undefined;
+  }
+  const seen = new Set<unknown>();
+  const find = (v: JavaValue, depth: number): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } | undefined => {
+    if (v === null || typeof v !== "object" || depth > 16 || seen.has(v) || v.kind !== "object") return undefined;
+    seen.add(v);
+    const name = v.classDesc.name;
+    if (name === "org.apache.flink.runtime.checkpoint.SavepointType") {
+      let format: "canonical" | "native" | undefined;
+      for (const d of v.classData) {
+        const f = d.values.get("formatType");
+        if (f && typeof f === "object" && f.kind === "enum") format = f.constantName === "NATIVE" ? "native" : f.constantName === "CANONICAL" ? "canonical" : undefined;
+      }
+      return { kind: "savepoint", format };
+    }
+    if (name === "org.apache.flink.runtime.checkpoint.CheckpointType") return { kind: "checkpoint", format: undefined };
+    for (const d of v.classData) {
+      for (const x of d.values.values()) {
+        const r = find(x, depth + 1);
+        if (r) return r;
+      }
+    }
+    return undefined;
+  };
+  return find(root, 0);
+}
+
+function catalogState(
+  op: OperatorMetadata,
+  info: StateMetaInfo,
+  keyType: CatalogType,
+  ctx: MappingContext,
+  notes: string[],
+  opLabel: string,
+): Omit<CatalogState, "name"> | undefined {
+  const typeName = info.options.get("KEYED_STATE_TYPE") ?? "";
+  const kind = Object.hasOwn(KINDS, typeName) ? KINDS[typeName] : undefined;
+  if (kind === undefined) {
+    notes.push(`State ${JSON.stringify(info.name)} of operator ${opLabel} has kind ${JSON.stringify(typeName)}: left out.`);
+    return undefined;
+  }
+  const v2 = info.backendStateType === "KEY_VALUE_V2";
+  const valueSnapshot = info.serializers.get("VALUE_SERIALIZER");
+  const namespaceSnapshot = info.serializers.get("NAMESPACE_SERIALIZER");
+  let value: CatalogType, userKey: CatalogType | undefined;
+  if (kind === "list" && !v2) {
+    const parts = collectionParts(valueSnapshot, "list");
+    value = parts ? typeOf(parts[0], ctx) : notCollection(valueSnapshot, "list");
+  } else if (kind === "map" && !v2) {
+    const parts = collectionParts(valueSnapshot, "map");
+    userKey = parts ? typeOf(parts[0], ctx) : notCollection(valueSnapshot, "map");
+    value = parts ? typeOf(parts[1], ctx) : notCollection(valueSnapshot, "map");
+  } else {
+    value = typeOf(valueSnapshot, ctx);
+    if (kind === "map") userKey = typeOf(info.serializers.get("USER_KEY_SERIALIZER"), ctx);
+  }
+  const namespace = typeOf(namespaceSnapshot, ctx);
+  const opName = op.name ?? op.uid;
+  return {
+    kind,
+    key: keyType,
+    ...(namespace === "void" ? {} : { namespace }),
+    value,
+    ...(userKey === undefined ? {} : { userKey }),
+    ...(opLabel !== op.operatorId || opName !== undefined ? { operator: opName ?? opLabel } : {}),
+    operatorId: op.operatorId,
+    maxParallelism: op.maxParallelism,
+    ...(v2 ? { description: "A state of Flink 2's State V2 API (async state): Flink serves it to no queryable state proxy." } : {}),
+  };
+}
+
+function notCollection(s: SnapshotOrLost | undefined, kind: "list" | "map"): CatalogType {
+  return {
+    serializer: s?.className ?? "(missing)",
+    reason: `a ${kind} state whose serializer is not Flink's ${kind === "list" ? "ListSerializer" : "MapSerializer"}`,
+  };
+}
+
+function queryableNameFor(
+  d: { op: OperatorMetadata; info: StateMetaInfo },
+  names: Readonly<Record<string, string>> | undefined,
+  unique: boolean,
+  qualified: string,
+  uidById: ReadonlyMap<string, string>,
+  unused: Set<string>,
+): string | undefined {
+  if (names === undefined) return undefined;
+  const keys = [qualified, `${d.op.operatorId}/${d.info.name}`];
+  for (const alias of [d.op.name, d.op.uid, uidById.get(d.op.operatorId)]) if (alias) keys.push(`${alias}/${d.info.name}`);
+  if (unique) keys.push(d.info.name);
+  else if (Object.hasOwn(names, d.info.name)) {
+    throw new InvalidArgumentError(
+      `queryableNames: ${JSON.stringify(d.info.name)} names states of several operators: qualify it as ${JSON.stringify(qualified)} (operator/state).`,
+    );
+  }
+  for (const k of keys) {
+    if (Object.hasOwn(names, k)) {
+      unused.delete(k);
+      const q = names[k];
+      if (typeof q !== "string" || q === "") throw new InvalidArgumentError(`queryableNames[${JSON.stringify(k)}] must be a non-empty string.`);
+      return q;
+    }
+  }
+  return undefined;
+}
+
+/** How operators are named in state names and messages: name, uid, the uid it was derived from, else the id. */
+function operatorLabels(ops: readonly OperatorMetadata[], uidById: ReadonlyMap<string, string>): Map<OperatorMetadata, string> {
+  const first = new Map(ops.map((o) => [o, o.name ?? o.uid ?? uidById.get(o.operatorId) ?? o.operatorId]));
+  const count = new Map<string, number>();
+  for (const l of first.values()) count.set(l, (count.get(l) ?? 0) + 1);
+  return new Map(ops.map((o) => [o, count.get(first.get(o)!) === 1 ? first.get(o)! : o.operatorId]));
+}
+
+function label(op: OperatorMetadata, uidById: ReadonlyMap<string, string>): string {
+  const n = op.name ?? op.uid ?? uidById.get(op.operatorId);
+  return n === undefined ? op.operatorId : `${JSON.stringify(n)} (${op.operatorId})`;
+}
+
+/** A checkpoint's job id, when a path shows it: `…/<32 hex>/chk-N`. */
+function jobIdOf(writerDir: string | undefined, snapshotDir: string, localName: string | undefined, description: string | undefined): string | undefined {
+  const hex = /^[0-9a-f]{32}$/;
+  const candidates: (string | undefined)[] = [];
+  if (writerDir) {
+    const parts = writerDir.split("/");
+    candidates.push(parts[parts.length - 2]);
+  }
+  if (snapshotDir !== "") candidates.push(localName);
+  else if (description) {
+    const parts = description.replace(/[/\\]+$/, "").split(/[/\\]/);
+    candidates.push(parts[parts.length - 2]);
+  }
+  return candidates.find((c) => c !== undefined && hex.test(c));
+}
+
+function baseName(path: string): string | undefined {
+  const parts = path.replace(/[/\\]+$/, "").split(/[/\\]/);
+  const last = parts[parts.length - 1];
+  return last === "" || last === "." || last === ".." ? undefined : last;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  if (!(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`concurrency must be a positive integer, got ${limit}.`);
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

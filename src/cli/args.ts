@@ -26,6 +26,11 @@ export interface CommandSpec {
   /** More lines for `qstate NAME --help`. */
   readonly details?: string;
   readonly flags: readonly FlagSpec[];
+  /**
+   * One argument without a flag (`qstate schema DIR`): its placeholder and help. It is parsed into the flags under
+   * `name`, may be given as `--name VALUE` too, and is required.
+   */
+  readonly positional?: { readonly name: string; readonly value: string; readonly help: string };
   /** Command lines to copy, each with a `# comment` line above it, shown last in `--help`. */
   readonly examples?: readonly string[];
 }
@@ -65,10 +70,18 @@ export function parseArgs(spec: CommandSpec, args: readonly string[], env: Reado
   const byName = new Map(spec.flags.map((f) => [f.name, f]));
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}' (flags look like --name VALUE).`, spec.name);
+    if (!a.startsWith("--")) {
+      const p = spec.positional;
+      if (p !== undefined && out[p.name] === undefined) {
+        out[p.name] = a;
+        continue;
+      }
+      throw new UsageError(`unexpected argument '${a}' (flags look like --name VALUE).`, spec.name);
+    }
     const eq = a.indexOf("=");
     const name = a.slice(2, eq > 0 ? eq : undefined);
-    const flag = byName.get(name);
+    const flag = byName.get(name) ??
+      (spec.positional?.name === name ? { name, value: spec.positional.value, help: spec.positional.help } : undefined);
     if (flag === undefined) {
       const guess = suggest(name, [...byName.keys(), "help"]);
       throw new UsageError(`unknown flag --${name}${guess ? ` (did you mean --${guess}?)` : ""}.`, spec.name);
@@ -83,6 +96,9 @@ export function parseArgs(spec: CommandSpec, args: readonly string[], env: Reado
     if (value === undefined || (eq < 0 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value (${flag.value}).`, spec.name);
     if (eq < 0) i++;
     out[name] = value;
+  }
+  if (spec.positional !== undefined && out[spec.positional.name] === undefined) {
+    throw new UsageError(`${spec.positional.value} is required: qstate ${spec.name} ${spec.positional.value} [flags].`, spec.name);
   }
   for (const f of spec.flags) {
     if (out[f.name] !== undefined) continue;
@@ -104,11 +120,13 @@ export function helpFor(spec: CommandSpec): string {
       .filter(Boolean).join(", ");
     return [left, `${f.help}${extra ? ` (${extra})` : ""}`];
   });
+  if (spec.positional) rows.unshift([`  ${spec.positional.value}`, `${spec.positional.help} (required)`]);
   rows.push(["  --help", "show this help"]);
   const width = Math.max(...rows.map(([l]) => l.length));
   const flags = rows.map(([l, r]) => `${l.padEnd(width)}  ${r}`).join("\n");
   const examples = spec.examples?.length ? `\nExamples:\n${spec.examples.map((e) => `  ${e.replaceAll("\n", "\n  ")}`).join("\n\n")}\n` : "";
-  return `qstate ${spec.name}: ${spec.summary}\n${spec.details ? `\n${spec.details}\n` : ""}\nFlags:\n${flags}\n${examples}`;
+  const usage = spec.positional ? `\nUsage: qstate ${spec.name} ${spec.positional.value} [flags]\n` : "";
+  return `qstate ${spec.name}: ${spec.summary}\n${usage}${spec.details ? `\n${spec.details}\n` : ""}\nFlags:\n${flags}\n${examples}`;
 }
 
 /** The candidate closest to `word` (at most two edits, or a prefix), for "did you mean". */

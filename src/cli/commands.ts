@@ -11,6 +11,7 @@ import { TYPE_NAMES } from "./types.ts";
 import { listStates, statesText } from "./states.ts";
 import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
 import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
+import { schemaCommand } from "./schema.ts";
 
 /** A command: its spec, and its action over the parsed flags (resolves to the exit code). */
 export interface Command extends CommandSpec {
@@ -253,4 +254,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, schemaCommand, explain, stats];

@@ -5,7 +5,9 @@
 // states (POJOs, rows, tuples, arrays, dates, Avro records, POJO subclasses, Flink 2's Set and nullable
 // collections, a count window's per-window state, map keys "__proto__" and "constructor", ... as keys and values),
 // and `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`) and keys and namespaces
-// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces). Prints one `compat ok:` line per
+// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces); and `qstate schema` derives a
+// catalog from each cluster's checkpoint and savepoints, through which our client reads every state with no type
+// written by hand (direction=catalog). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -63,7 +65,9 @@ async function main() {
   console.log(`built (${elapsed()})`);
 
   console.log("=== starting Flink clusters");
-  const clusters = await Promise.all(VERSIONS.flatMap((v) => BACKENDS.map((b) => startCluster(v.version, b))));
+  // Each cluster checkpoints into a directory of its own and takes savepoints once its state is complete: the
+  // catalog direction reads them with qstate schema.
+  const clusters = await Promise.all(VERSIONS.flatMap((v) => BACKENDS.map((b) => startCluster(v.version, b, { snapshots: join(work, `snapshots-${v.version}-${b}`) }))));
   for (const c of clusters) console.log(`flink ${c.flinkVersion} ${c.backend}: job ${c.jobId}, proxies ${c.proxies.join(" ")}`);
   console.log(`clusters ready (${elapsed()})`);
   const clustersFile = join(work, "clusters.jsonl");
@@ -111,6 +115,9 @@ async function main() {
     if (r.code !== 0 && lines === 0) fail(`direction=ts-client types runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
+
+  console.log("=== direction catalog: qstate schema reads each cluster's checkpoint and savepoints, our client queries every state through that catalog alone");
+  for (const rt of runtimes) await catalogDirection(clusters, clustersFile, rt);
 
   console.log("=== the CLI: qstate get --value-type avro:FILE --json reads a Flink cluster's Avro states");
   await cliAvro(clusters[0]);
@@ -180,6 +187,44 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
   for (const c of clusters) c.stop();
+}
+
+/**
+ * Issue 22: `qstate schema SNAPSHOT --json` on runtime `rt` for every checkpoint and savepoint the clusters took (the
+ * heap ones: a checkpoint and a native savepoint, Flink failing canonical heap savepoints of this job; RocksDB: an
+ * incremental checkpoint, a native and a canonical savepoint), then compat/ts/check-catalog.ts on the same runtime
+ * queries every state of the cluster with that catalog's types and compares with the peer's content: one line per
+ * (cluster, snapshot).
+ */
+async function catalogDirection(clusters, clustersFile, rt) {
+  const manifest = [];
+  for (const [i, c] of clusters.entries()) {
+    if (!c.snapshots?.length) fail(`flink=${c.flinkVersion} backend=${c.backend} direction=catalog runtime=${rt.name}: the cluster took no snapshots`);
+    for (const snap of c.snapshots ?? []) {
+      const label = `${snap.kind}-${snap.format}`;
+      const names = Object.entries(c.queryableNames ?? {}).map(([from, to]) => `${from}=${to}`).join(",");
+      const r = await run(rt.cmd, [...rt.args, "src/cli/main.ts", "schema", snap.path, "--json", "--job-name", "compat", "--job-id", c.jobId,
+        "--queryable-names", names], { timeoutMs: 120_000 });
+      if (r.code !== 0) {
+        fail(`flink=${c.flinkVersion} backend=${c.backend} direction=catalog snapshot=${label} runtime=${rt.name}: qstate schema exited ${r.code}: ` +
+          `${r.stdout.slice(-1500)}${r.stderr.slice(-1500)}`);
+        continue;
+      }
+      const file = join(work, `catalog-${rt.name}-${i}-${label}.json`);
+      writeFileSync(file, r.stdout);
+      manifest.push({ cluster: i, snapshot: label, catalog: file });
+    }
+  }
+  const manifestFile = join(work, `catalogs-${rt.name}.json`);
+  writeFileSync(manifestFile, JSON.stringify(manifest));
+  const r = await run(rt.cmd, [...rt.args, "compat/ts/check-catalog.ts", "--clusters", clustersFile, "--manifest", manifestFile, "--runtime", rt.name], { timeoutMs: 300_000 });
+  let lines = 0;
+  for (const line of r.stdout.split("\n")) {
+    if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+    else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+  }
+  if (r.code !== 0 && lines === 0) fail(`direction=catalog runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+  console.log(`(${rt.name} done, ${elapsed()})`);
 }
 
 /**

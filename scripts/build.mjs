@@ -66,7 +66,7 @@ for (const file of declarations) {
 }
 
 // 3. The ESM build's declarations.
-for (const entry of ["mod", "protocol", "avro"]) {
+for (const entry of ["mod", "protocol", "avro", "gateway"]) {
   if (!declarations.includes(`${entry}.d.cts`)) throw new Error(`tsup wrote no dist/${entry}.d.cts`);
   writeFileSync(join(dist, `${entry}.d.ts`), `// The ESM build has the same API as the CommonJS build: one set of declarations.\nexport * from "./${entry}.cjs";\n`);
 }

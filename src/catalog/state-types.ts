@@ -35,13 +35,14 @@ export interface CatalogStateTypes {
  *
  * @example
  * ```ts
- * import { catalogStateTypes, QueryableStateClient, StateCatalog } from "queryable-state";
+ * import { catalogStateTypes, type QueryableStateClient, StateCatalog } from "queryable-state";
  *
  * const catalog = StateCatalog.parse({ catalogVersion: 1, jobs: [{ name: "clicks", states: [
  *   { name: "clicks-per-user", kind: "reducing", key: "string", value: "long" }] }] });
  * const { keyType, descriptor } = catalogStateTypes(catalog.find("clicks", "clicks-per-user"));
+ * console.log(descriptor.kind, keyType.name); // value StringSerializer (a reducing state's bytes are one value)
  * async function clicksOf(client: QueryableStateClient, jobId: string, user: string) {
- *   return (await client.getKvState(jobId, "clicks-per-user", user, keyType, descriptor)).get();
+ *   return await client.getKvState(jobId, "clicks-per-user", user, keyType, descriptor);
  * }
  * ```
  */

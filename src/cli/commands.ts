@@ -4,6 +4,7 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runCatalogGet } from "./get-catalog.ts";
+import { gatewayCommand } from "./gateway-command.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
@@ -246,4 +247,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats, gatewayCommand];

@@ -18,6 +18,7 @@ import { GatewayRequestError, problemOf } from "./errors.ts";
 import { coordinatorLister, flinkRestLister, type JobLister, JobResolver, type ResolvedJob } from "./jobs.ts";
 import { GatewayMetrics, type MeasuredRoute } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
+import { CONSOLE_HTML } from "./console-page.ts";
 
 /** Limits of one gateway. */
 export interface GatewayLimits {
@@ -86,6 +87,11 @@ export interface Gateway {
 const JSON_TYPE = "application/json; charset=utf-8";
 const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
 const NO_STORE = { "cache-control": "no-store" };
+// The console loads nothing from elsewhere: its script and style are inline, its requests go to this gateway.
+const CONSOLE_CSP = {
+  "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
+  "x-content-type-options": "nosniff",
+};
 
 /**
  * Makes a gateway. Nothing listens: serve `gateway.fetch` with {@link serveGateway}, `Deno.serve`, `Bun.serve` or
@@ -191,6 +197,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     app.use("/metrics", guard);
   }
 
+  if (options.console !== false) {
+    app.get("/", (c) => c.body(CONSOLE_HTML, 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-cache", ...CONSOLE_CSP }));
+  }
   app.get("/openapi.json", (c) => c.body(openapi, 200, { "content-type": JSON_TYPE }));
   app.get("/healthz", (c) => c.json({ status: "ok" }, 200, NO_STORE));
   app.get("/readyz", async (c) => {

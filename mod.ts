@@ -269,3 +269,28 @@ export {
 } from "./src/types/kryo/serializer.ts";
 export { KryoTyped, Uuid } from "./src/types/kryo/values.ts";
 export { KryoUnsupportedClassError } from "./src/types/kryo/errors.ts";
+
+// the state catalog: each job's states with their kinds and types (README, "State catalog")
+export {
+  CATALOG_STATE_KINDS,
+  CATALOG_VERSION,
+  type CatalogDocument,
+  type CatalogEntry,
+  CatalogError,
+  type CatalogJob,
+  type CatalogSource,
+  type CatalogState,
+  type CatalogStateKind,
+  type CatalogType,
+  NotInCatalogError,
+  StateCatalog,
+  type UnmappedType,
+} from "./src/catalog/catalog.ts";
+export {
+  type CatalogQueryOptions,
+  type CatalogStateTypes,
+  catalogStateTypes,
+  queryCatalogState,
+  valueFromJson,
+  valueFromText,
+} from "./src/catalog/state-types.ts";

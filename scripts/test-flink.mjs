@@ -3,9 +3,10 @@
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
 // QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
 // states (POJOs, rows, tuples, arrays, dates, Avro records, POJO subclasses, Flink 2's Set and nullable
-// collections, a count window's per-window state, map keys "__proto__" and "constructor", ... as keys and values),
-// and `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`) and keys and namespaces
-// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces). Prints one `compat ok:` line per
+// collections, a count window's per-window state, map keys "__proto__" and "constructor", Kryo values, ... as keys
+// and values), `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`), Kryo states and
+// keys and namespaces of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces), and our
+// HTTP gateway reads every state by the job's name through Flink's real REST API (`--flink-rest`). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -109,6 +110,18 @@ async function main() {
       else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
     }
     if (r.code !== 0 && lines === 0) fail(`direction=ts-client types runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
+  console.log("=== direction gateway: our HTTP gateway reads the Flink clusters' states by job name (Flink's REST API)");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-gateway.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    let lines = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+      else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+    }
+    if (r.code !== 0 && lines === 0) fail(`direction=gateway runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 

@@ -65,9 +65,10 @@ export async function startCluster(version, backend) {
   const tmp = mkdtempSync(join(tmpdir(), `qstate-flink-${version}-${backend}-`));
   const proxyPorts = await freeRange(10);
   const serverPorts = await freeRange(10);
+  const restPort = (await freeRange(1)).split("-")[0];
   const p = start(`flink ${version} ${backend}`, java, [
     "-Xmx768m", ...OPENS, "-cp", classpath(version), "dev.qstate.compat.Main", "cluster",
-    "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--tmp-dir", tmp,
+    "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--rest-port", restPort, "--tmp-dir", tmp,
   ], { timeoutMs: 300_000 });
   const stop = () => {
     p.stop();

@@ -3,6 +3,8 @@ import process from "node:process";
 import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
+import { runCatalogGet } from "./get-catalog.ts";
+import { gatewayCommand } from "./gateway-command.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
@@ -42,6 +44,13 @@ function seconds(flags: Flags, command: string): number | undefined {
   if (v === undefined) return undefined;
   if (!(Number(v) > 0)) throw new UsageError(`--duration must be a positive number of seconds, got '${v}'.`, command);
   return Number(v);
+}
+
+/** A type flag `qstate get` needs when no --catalog gives the types. */
+function requiredType(flags: Flags, name: string): string {
+  const v = optionalString(flags, name);
+  if (v === undefined) throw new UsageError(`--${name} is required (or give --catalog FILE, or set QSTATE_CATALOG).`, "get");
+  return v;
 }
 
 const local: Command = {
@@ -99,10 +108,11 @@ const get: Command = {
     { name: "job", value: "HEX", help: "the job id (32 hex digits)", env: "QSTATE_JOB", required: true },
     { name: "state", value: "NAME", help: "the queryable state name", required: true },
     { name: "key", value: "VALUE", help: "the key to read", required: true },
-    { name: "key-type", value: "TYPE", help: "the key's type", required: true },
-    { name: "value-type", value: "TYPE", help: "the value's (or list element's, or map value's) type", required: true },
-    { name: "kind", value: "value|list|map", help: "the state's kind", default: "value" },
-    { name: "map-key-type", value: "TYPE", help: "a map state's key type", default: "string" },
+    { name: "catalog", value: "FILE", help: "a state catalog: the state's kind and types come from it (no type flags)", env: "QSTATE_CATALOG" },
+    { name: "key-type", value: "TYPE", help: "the key's type (required without --catalog)" },
+    { name: "value-type", value: "TYPE", help: "the value's (or list element's, or map value's) type (required without --catalog)" },
+    { name: "kind", value: "value|list|map", help: "the state's kind (default value)" },
+    { name: "map-key-type", value: "TYPE", help: "a map state's key type (default string)" },
     { name: "namespace", value: "VALUE", help: "the namespace to read (with --namespace-type)" },
     { name: "namespace-type", value: "TYPE", help: "the namespace's type (timewindow, globalwindow, …)" },
     { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
@@ -116,19 +126,28 @@ const get: Command = {
     "# a map state as lossless JSON, proxies and job from the environment\n" +
     "export QSTATE_PROXY=10.0.0.7:9069,10.0.0.8:9069 QSTATE_JOB=379d0a…\n" +
     "qstate get --state events-by-type --key user-0 --key-type string --kind map --map-key-type string --value-type long --json",
+    "# the kind and types from a state catalog (README, \"State catalog\")\n" +
+    "qstate get --catalog catalog.json --proxy 127.0.0.1:9069 --job 379d0a… --state clicks --key ada",
     "# a POJO value keyed by a long\n" +
     "qstate get --state stats --key 42 --key-type long --value-type 'pojo<com.acme.Stats>{count:long,name:string}'",
   ],
   async run(f) {
-    const value = await runGet({
+    const catalog = optionalString(f, "catalog");
+    const typeFlags = ["key-type", "value-type", "kind", "map-key-type", "namespace-type"].filter((n) => f[n] !== undefined);
+    const value = catalog !== undefined
+      ? await runCatalogGet({
+        catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string, key: f.key as string,
+        namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags,
+      })
+      : await runGet({
       proxy: f.proxy as string,
       job: f.job as string,
       state: f.state as string,
       key: f.key as string,
-      keyType: f["key-type"] as string,
-      valueType: f["value-type"] as string,
-      kind: f.kind as string,
-      mapKeyType: f["map-key-type"] as string,
+      keyType: requiredType(f, "key-type"),
+      valueType: requiredType(f, "value-type"),
+      kind: optionalString(f, "kind") ?? "value",
+      mapKeyType: optionalString(f, "map-key-type") ?? "string",
       namespace: optionalString(f, "namespace"),
       namespaceType: optionalString(f, "namespace-type"),
       keyHash: javaInt(f, "key-hash", "get"),
@@ -235,4 +254,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, explain, stats, gatewayCommand];

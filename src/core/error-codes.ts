@@ -13,6 +13,9 @@ export type ErrorCode =
   | "POJO_SUBCLASS"
   | "MISSING_KEY_HASH"
   | "KRYO_UNSUPPORTED_CLASS"
+  // the state catalog
+  | "CATALOG"
+  | "NOT_IN_CATALOG"
   // Avro (the queryable-state/avro entry)
   | "AVRO_SCHEMA"
   | "AVRO_DECODE"
@@ -58,6 +61,16 @@ export type ErrorCode =
   | "COORDINATOR_REJECTED"
   | "COORDINATOR_UNAUTHORIZED"
   | "ETCD_UNAVAILABLE"
+  // the HTTP gateway (queryable-state/gateway)
+  | "AMBIGUOUS_JOB"
+  | "UNKNOWN_JOB_NAME"
+  | "JOB_LISTING_FAILED"
+  | "UNAUTHORIZED"
+  | "REQUEST_TOO_LARGE"
+  | "ROUTE_NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "GATEWAY_CLOSING"
+  | "GATEWAY_NOT_INSTALLED"
   // the CLI
   | "USAGE"
   | "RUNTIME_NOT_FOUND";

@@ -50,6 +50,12 @@ final class ClusterRole {
         conf.setString("taskmanager.memory.network.max", "32m");
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.address", "127.0.0.1");
+        // Flink's REST API on a port the harness picked (the gateway resolves job names through it).
+        String restPort = args.get("rest-port", "");
+        if (!restPort.isEmpty()) {
+            conf.setString("rest.bind-port", restPort);
+            conf.setString("rest.port", restPort);
+        }
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(CompatJob.PARALLELISM, conf);
         env.setParallelism(CompatJob.PARALLELISM);
@@ -73,6 +79,8 @@ final class ClusterRole {
         line.put("flinkVersion", EnvironmentInformation.getVersion());
         line.put("backend", backend);
         line.put("jobId", jobId.toHexString());
+        line.put("jobName", "qstate-compat-" + backend);
+        if (!restPort.isEmpty()) line.put("rest", "http://127.0.0.1:" + restPort);
         line.put("maxParallelism", 128);
         line.put("parallelism", CompatJob.PARALLELISM);
         ArrayNode p = line.putArray("proxies");

@@ -1,0 +1,79 @@
+/** `qstate get --catalog FILE`: the state's kind and types from a state catalog instead of type flags. */
+import { QueryableStateClient } from "../client/queryable-state-client.ts";
+import { JobID } from "../core/ids.ts";
+import { InvalidArgumentError } from "../core/errors.ts";
+import { catalogStateTypes, queryCatalogState } from "../catalog/state-types.ts";
+import { loadCatalogFile } from "../catalog/file.ts";
+import { asUsage, UsageError } from "./args.ts";
+import { parseValue } from "./types.ts";
+
+/** What `qstate get` needs to query through a catalog. */
+export interface CatalogGetOptions {
+  catalog: string;
+  proxy: string;
+  /** A job id, or the name of a catalog job that has a `jobId`. */
+  job: string;
+  state: string;
+  key: string;
+  namespace?: string;
+  keyHash?: number;
+  timeoutMs: number;
+  /** Type flags given too (they may not be: the catalog gives the types). */
+  typeFlags: readonly string[];
+}
+
+const HEX32 = /^[0-9a-fA-F]{32}$/;
+
+/** Runs the query with the catalog's types; resolves with the value (a Map for map states). */
+export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
+  if (o.typeFlags.length > 0) {
+    throw new UsageError(
+      `--catalog gives the state's kind and types: leave out ${o.typeFlags.map((f) => `--${f}`).join(", ")} (or leave out --catalog).`,
+      "get",
+    );
+  }
+  const loaded = await loadCatalogFile(o.catalog).catch((e) => {
+    // A missing optional package (AVRO_NOT_INSTALLED) is no mistake in the flags: exit code 1.
+    if ((e as { code?: string }).code === "AVRO_NOT_INSTALLED") throw e;
+    return asUsage("get", () => {
+      throw e;
+    });
+  });
+  const { catalog, typeOptions } = loaded;
+  const entry = asUsage("get", () => catalog.find(o.job, o.state));
+  let jobId: JobID;
+  if (HEX32.test(o.job)) jobId = JobID.fromHex(o.job);
+  else if (entry.job.jobId !== undefined) jobId = JobID.fromHex(entry.job.jobId);
+  else {
+    throw new UsageError(
+      `job ${JSON.stringify(o.job)} of the catalog has no "jobId": give --job as the running job's id (32 hex digits: ` +
+        "`qstate states` or Flink's web UI show it), add its \"jobId\" to the catalog, or read it by name through `qstate gateway --flink-rest URL`.",
+      "get",
+    );
+  }
+  const types = asUsage("get", () => {
+    const t = catalogStateTypes(entry, typeOptions);
+    return o.keyHash === undefined ? t : { ...t, keyType: { ...t.keyType, hashCode: () => o.keyHash! } };
+  });
+  const expression = (t: unknown) => (typeof t === "string" ? t : "");
+  const key = asUsage("get", () => parseValue(expression(entry.state.key), o.key, types.keyType));
+  let namespace: unknown;
+  if (o.namespace !== undefined) {
+    if (types.namespaceType === undefined) {
+      throw new UsageError(`${entry.label} has no namespace (its type is void): leave out --namespace.`, "get");
+    }
+    namespace = asUsage("get", () => parseValue(expression(entry.state.namespace), o.namespace!, types.namespaceType));
+  }
+  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
+  try {
+    return await queryCatalogState(client, jobId, types, key, { namespace, timeoutMs: o.timeoutMs }).catch((e) => {
+      // A window state read without --namespace: a mistake in the flags.
+      if (e instanceof InvalidArgumentError && namespace === undefined && types.namespaceType !== undefined) {
+        throw new UsageError(`${e.message.replace("give the namespace", "give --namespace")}`, "get", { code: e.code, cause: e });
+      }
+      throw e;
+    });
+  } finally {
+    await client.close();
+  }
+}

@@ -3,6 +3,7 @@
  * queryable-state proxy (Flink's or ours) with types from a state catalog. `serveGateway` serves it on the current
  * runtime (src/transport/serve-fetch.ts).
  */
+import { fromJsonValue } from "../types/json-value.ts";
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import { secretEquals } from "../core/secrets.ts";
@@ -149,7 +150,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const namespaceOf = (text: string | undefined, json: unknown, t: CatalogStateTypes): unknown => {
-    if (text === undefined && json === undefined) return undefined;
+    if (text === undefined && json === undefined) {
+      // A namespace type of one value (globalwindow) needs no namespace in the request, as on the command line.
+      return t.namespaceType !== undefined && t.namespaceType.length === 1 ? fromJsonValue(t.namespaceType, null) : undefined;
+    }
     if (t.namespaceType === undefined) throw new InvalidArgumentError(`${t.entry.label} has no namespace: leave out "namespace".`);
     const e = expression(t.entry.state.namespace);
     return text !== undefined ? valueFromText(t.namespaceType, text, "namespace", e) : valueFromJson(t.namespaceType, json, "namespace", e);

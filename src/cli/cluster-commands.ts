@@ -5,10 +5,10 @@ import type { Command } from "./commands.ts";
 import { runCoordinator, runTaskManager } from "./roles.ts";
 import { type CliRuntime, findRuntime, RUNTIME_INSTALL, RUNTIMES } from "./runtime-command.ts";
 import { runCluster } from "./supervisor.ts";
+import { ETCD_FLAGS, etcdFlagArgs, etcdOptionsFromFlags } from "./etcd-flags.ts";
 
 const json = { name: "json", help: "print one JSON line once ready (errors too, as {\"error\": ...})" } as const;
 const token = { name: "token", value: "SECRET", help: "shared secret a task manager needs to register (prefer the env variable: argv is visible in ps)", env: "QSTATE_TOKEN" } as const;
-const etcd = { name: "etcd", value: "URL", help: "keep locations in etcd (its JSON gateway, e.g. http://10.0.0.9:2379)", env: "QSTATE_ETCD" } as const;
 
 function nonNegative(flags: Flags, name: string, command: string): number {
   const v = flags[name];
@@ -26,7 +26,7 @@ const coordinator: Command = {
     { name: "port", value: "SPEC", help: "port, list or range (first free wins)", default: "6124" },
     token,
     { name: "heartbeat-timeout", value: "MS", help: "drop a silent task manager's registrations after this long", default: "10000" },
-    etcd,
+    ...ETCD_FLAGS,
     json,
   ],
   examples: [
@@ -40,6 +40,7 @@ const coordinator: Command = {
       token: optionalString(f, "token"),
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: await etcdOptionsFromFlags(f, "coordinator"),
       json: f.json === true,
     });
     return 0;
@@ -52,7 +53,7 @@ const taskmanager: Command = {
   details: "The subtask's source produces only the users of its own key groups. Give --coordinator or --etcd.",
   flags: [
     { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to join", env: "QSTATE_COORDINATOR" },
-    etcd,
+    ...ETCD_FLAGS,
     { name: "job", value: "HEX", help: "the job id", env: "QSTATE_JOB", required: true },
     { name: "subtask", value: "I", help: "the subtask to serve (0-based)", default: "0" },
     { name: "parallelism", value: "N", help: "the job's parallelism", default: "1" },
@@ -80,6 +81,7 @@ const taskmanager: Command = {
     await runTaskManager({
       coordinator: optionalString(f, "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: await etcdOptionsFromFlags(f, "taskmanager"),
       job: f.job as string,
       subtask,
       parallelism,
@@ -111,7 +113,7 @@ const cluster: Command = {
     { name: "heartbeat-timeout", value: "MS", help: "the coordinator's heartbeat timeout", default: "3000" },
     { name: "heartbeat-interval", value: "MS", help: "the task managers' heartbeat interval", default: "500" },
     { name: "restart-delay", value: "MS", help: "wait this long before restarting a child that died", default: "0" },
-    etcd,
+    ...ETCD_FLAGS,
     json,
   ],
   examples: [
@@ -139,12 +141,19 @@ const cluster: Command = {
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "cluster"),
       heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "cluster"),
       etcd: optionalString(f, "etcd"),
+      etcdArgs: f.etcd === undefined ? [] : await checkedEtcdArgs(f),
       restartDelayMs: nonNegative(f, "restart-delay", "cluster"),
       json: f.json === true,
     });
     return 0;
   },
 };
+
+/** The etcd flags for the children, once they are known to be usable (files readable, a user's password set). */
+async function checkedEtcdArgs(f: Flags): Promise<string[]> {
+  await etcdOptionsFromFlags(f, "cluster");
+  return etcdFlagArgs(f);
+}
 
 /** The commands that run one role of a multi-process deployment. */
 export const CLUSTER_COMMANDS: readonly Command[] = [cluster, coordinator, taskmanager];

@@ -1,6 +1,7 @@
 /** `qstate coordinator` and `qstate taskmanager`: one role per process, for real deployments and `qstate cluster`. */
 import process from "node:process";
 import { Coordinator } from "../cluster/coordinator.ts";
+import type { EtcdOptions } from "../cluster/etcd/etcd-gateway.ts";
 import { TaskManager } from "../cluster/task-manager.ts";
 import { JobID } from "../core/ids.ts";
 import { computeDefaultMaxParallelism, computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../core/key-groups.ts";
@@ -17,11 +18,12 @@ export interface CoordinatorRoleOptions {
   token?: string;
   heartbeatTimeoutMs: number;
   etcd?: string;
+  etcdOptions?: EtcdOptions;
   json: boolean;
 }
 
 export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
-  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd });
+  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd, etcdOptions: o.etcdOptions });
   const address = formatHostPort(service.address!);
   process.stdout.write(o.json
     ? JSON.stringify({ coordinator: address, pid: process.pid, runtime: detectRuntime() }) + "\n"
@@ -46,6 +48,7 @@ export interface TaskManagerRoleOptions {
   taskManagers: number;
   heartbeatIntervalMs: number;
   etcd?: string;
+  etcdOptions?: EtcdOptions;
   json: boolean;
 }
 
@@ -56,7 +59,7 @@ export async function runTaskManager(o: TaskManagerRoleOptions): Promise<void> {
   const users = clusterDemoUsers(o.taskManagers)
     .filter((u) => range.contains(computeKeyGroupForKeyHash(stringSerializer.hashCode(u), maxParallelism)));
   const tm = await TaskManager.join({
-    ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd }),
+    ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd, etcdOptions: o.etcdOptions }),
     token: o.token,
     host: o.host,
     advertisedHost: o.advertisedHost,

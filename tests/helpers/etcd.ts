@@ -72,7 +72,7 @@ export interface TestEtcd {
 }
 
 /** One member on loopback (the etcd registry tests' default). */
-export async function startEtcd(options: { tls?: EtcdTlsFiles } = {}): Promise<TestEtcd> {
+export async function startEtcd(options: { tls?: EtcdTlsFiles; extraArgs?: string[] } = {}): Promise<TestEtcd> {
   const cluster = await startEtcdCluster(1, options);
   return { url: cluster.url, child: cluster.members[0].child!, stop: () => cluster.stop() };
 }
@@ -88,7 +88,7 @@ function signal(child: ChildProcess | undefined, sig: NodeJS.Signals): void {
 }
 
 /** `n` members forming one cluster, on loopback ephemeral ports; resolves when every member is healthy. */
-export async function startEtcdCluster(n: number, options: { tls?: EtcdTlsFiles; healthTimeoutMs?: number } = {}): Promise<TestEtcdCluster> {
+export async function startEtcdCluster(n: number, options: { tls?: EtcdTlsFiles; healthTimeoutMs?: number; extraArgs?: string[] } = {}): Promise<TestEtcdCluster> {
   const bin = etcdBinary()!;
   const dir = mkdtempSync(join(tmpdir(), "qs-etcd-"));
   const tls = options.tls;
@@ -114,6 +114,7 @@ export async function startEtcdCluster(n: number, options: { tls?: EtcdTlsFiles;
       "--initial-cluster", initialCluster, "--initial-cluster-state", "new", "--initial-cluster-token", `qs-${ports[0].client}`,
       "--log-level", "error",
       ...(tls === undefined ? [] : ["--cert-file", tls.cert, "--key-file", tls.key, "--trusted-ca-file", tls.ca, ...(tls.clientCertAuth ? ["--client-cert-auth"] : [])]),
+      ...(options.extraArgs ?? []),
     ];
     const launch = () => {
       err = "";

@@ -71,7 +71,8 @@ export class Coordinator implements KvStateLocationOracle {
     }
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      locations = new EtcdLocations(options.etcd, { ...options.etcdOptions, prefix: options.etcdPrefix, clock: options.clock, log: options.log });
+      // With a token, only entries signed with it are served (the task managers sign theirs with the same one).
+      locations = new EtcdLocations(options.etcd, { ...options.etcdOptions, prefix: options.etcdPrefix, clock: options.clock, log: options.log, token: options.token });
       await locations.start();
     }
     const service = new CoordinatorService(new Coordinator(), locations === undefined ? options : { ...options, locations, closeLocations: true });

@@ -48,7 +48,10 @@ export interface JoinOptions extends TaskManagerOptions {
   etcdPrefix?: string;
   /** etcd lease TTL: entries vanish this long after the task manager dies. @default 5 */
   leaseTtlSeconds?: number;
-  /** The coordinator's shared secret for registrations. */
+  /**
+   * The deployment's shared secret: the coordinator's token for registrations, or with `etcd` the key that
+   * signs this task manager's entries and that its proxy requires of every entry it serves.
+   */
   token?: string;
   /** TLS towards the coordinator. */
   coordinatorTls?: ClientTlsOptions;
@@ -106,7 +109,8 @@ export class TaskManager implements AsyncDisposable {
     let membership: Membership;
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      const common = { ...options.etcdOptions, prefix: options.etcdPrefix, log: options.log, clock: options.clock };
+      // The token signs this task manager's entries and is required of every entry its proxy serves.
+      const common = { ...options.etcdOptions, prefix: options.etcdPrefix, log: options.log, clock: options.clock, token: options.token };
       locations = new EtcdLocations(options.etcd, common);
       await locations.start();
       oracle = locations;

@@ -16,6 +16,7 @@ import { UnknownJobError, UnknownStateNameError } from "../../protocol/remote-er
 import type { KvStateLocationOracle, StateListing } from "../../proxy/location-oracle.ts";
 import { KvStateLocation } from "../../state/kv-state-location.ts";
 import { EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent } from "./etcd-gateway.ts";
+import { EntrySigner } from "./entry-signing.ts";
 
 export interface EtcdLocationEntry {
   vertex: string;
@@ -24,24 +25,90 @@ export interface EtcdLocationEntry {
   kvStateId: string;
   address: [string, number];
   tm: string;
+  /** The HMAC of the entry (see entry-signing.ts), when the writer has the deployment's token. */
+  sig?: string;
 }
 
 export const jobKey = (prefix: string, jobId: JobID) => `${prefix}job/${jobId}`;
 export const stateDir = (prefix: string, jobId: JobID, name: string) => `${prefix}loc/${jobId}/${encodeURIComponent(name)}/`;
 export const entryKey = (prefix: string, jobId: JobID, name: string, start: number) => `${stateDir(prefix, jobId, name)}${start}`;
 
-/** Reads the location of (job, name) from etcd; UnknownJobError / UnknownStateNameError as the coordinator. */
-export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: JobID, name: string): Promise<KvStateLocation> {
+/** What a location entry's signature covers (besides its key and lease): every field, in a fixed order. */
+export function signedEntryContent(e: EtcdLocationEntry): unknown[] {
+  return [e.vertex, e.numKeyGroups, e.range, e.kvStateId, e.address, e.tm];
+}
+
+/** What a job entry's signature covers (besides its key). */
+export function signedJobContent(vertices: unknown): unknown[] {
+  return ["job", vertices];
+}
+
+/** How readers check entries: with the deployment's signer, telling `onRejected` of each entry refused. */
+export interface EntryCheck {
+  readonly signer: EntrySigner | undefined;
+  onRejected(key: string, why: string): void;
+}
+
+const isInt = (v: unknown): v is number => Number.isInteger(v);
+
+/** The entry at `kv` when it is well-formed and (with a signer) signed by this deployment for its key and lease. */
+export async function checkedEntry(kv: { key: string; value: string; lease: string }, check: EntryCheck | undefined): Promise<EtcdLocationEntry | undefined> {
+  let e: EtcdLocationEntry;
+  try {
+    e = JSON.parse(kv.value) as EtcdLocationEntry;
+  } catch {
+    check?.onRejected(kv.key, "not JSON");
+    return undefined;
+  }
+  const ok = e !== null && typeof e === "object" && typeof e.vertex === "string" && isInt(e.numKeyGroups) && e.numKeyGroups > 0 &&
+    Array.isArray(e.range) && isInt(e.range[0]) && isInt(e.range[1]) && e.range[0] <= e.range[1] && e.range[1] < e.numKeyGroups &&
+    typeof e.kvStateId === "string" && /^[0-9a-f]{32}$/.test(e.kvStateId) &&
+    Array.isArray(e.address) && typeof e.address[0] === "string" && isInt(e.address[1]) && e.address[1] > 0 && e.address[1] < 65536 &&
+    typeof e.tm === "string";
+  if (!ok) {
+    check?.onRejected(kv.key, "not a location entry");
+    return undefined;
+  }
+  if (check?.signer !== undefined && !await check.signer.verify(kv.key, kv.lease, signedEntryContent(e), e.sig)) {
+    check.onRejected(kv.key, e.sig === undefined ? "unsigned (written without the deployment's token)" : `bad signature for this key and lease ${kv.lease}`);
+    return undefined;
+  }
+  return e;
+}
+
+/** Whether the job entry at `kv` exists and (with a signer) is signed by this deployment. */
+async function checkedJob(kv: { key: string; value: string; lease: string } | undefined, check: EntryCheck | undefined): Promise<boolean> {
+  if (kv === undefined) return false;
+  if (check?.signer === undefined) return true;
+  let v: { vertices?: unknown; sig?: unknown };
+  try {
+    v = JSON.parse(kv.value);
+  } catch {
+    v = {};
+  }
+  if (await check.signer.verify(kv.key, kv.lease, signedJobContent(v?.vertices), v?.sig)) return true;
+  check.onRejected(kv.key, "job entry not signed by this deployment");
+  return false;
+}
+
+/**
+ * Reads the location of (job, name) from etcd; UnknownJobError / UnknownStateNameError as the coordinator.
+ * With `check`, entries that are malformed or not signed by the deployment are left out (and reported).
+ */
+export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: JobID, name: string, check?: EntryCheck): Promise<KvStateLocation> {
   const { kvs } = await etcd.rangePrefix(stateDir(prefix, jobId, name));
-  if (kvs.length === 0) {
-    if (await etcd.get(jobKey(prefix, jobId)) === undefined) {
+  const entries = (await Promise.all(kvs.map((kv) => checkedEntry(kv, check)))).filter((e) => e !== undefined);
+  if (entries.length === 0) {
+    if (!await checkedJob(await etcd.getKeyValue(jobKey(prefix, jobId)), check)) {
       throw new UnknownJobError({ className: UnknownJobError.javaClassName, message: `Could not find Flink job (${jobId})` });
     }
     throw new UnknownStateNameError({ className: UnknownStateNameError.javaClassName, message: `No KvStateLocation found for KvState instance with name '${name}'.` });
   }
-  const entries = kvs.map((kv) => JSON.parse(kv.value) as EtcdLocationEntry);
-  const location = new KvStateLocation(jobId, entries[0].vertex, entries[0].numKeyGroups, name);
+  // One operator's entries (a name clash between operators fails the job; a stray entry of another is left out).
+  const first = entries[0];
+  const location = new KvStateLocation(jobId, first.vertex, first.numKeyGroups, name);
   for (const e of entries) {
+    if (e.vertex !== first.vertex || e.numKeyGroups !== first.numKeyGroups) continue;
     location.registerKvState(new KeyGroupRange(e.range[0], e.range[1]), KvStateID.fromHex(e.kvStateId), { hostname: e.address[0], port: e.address[1] });
   }
   return location;
@@ -52,26 +119,27 @@ export async function readLocation(etcd: EtcdGateway, prefix: string, jobId: Job
  * gives them for its own registry.
  * @throws UnknownJobError (`UNKNOWN_JOB`) when `jobId` is given and etcd has no such job
  */
-export async function listLocations(etcd: EtcdGateway, prefix: string, jobId?: JobID): Promise<StateListing[]> {
+export async function listLocations(etcd: EtcdGateway, prefix: string, jobId?: JobID, check?: EntryCheck): Promise<StateListing[]> {
   const jobsPrefix = jobId === undefined ? `${prefix}job/` : jobKey(prefix, jobId);
   const locPrefix = jobId === undefined ? `${prefix}loc/` : `${prefix}loc/${jobId}/`;
   const [jobs, locations] = await Promise.all([etcd.rangePrefix(jobsPrefix), etcd.rangePrefix(locPrefix)]);
   const byJob = new Map<string, Map<string, { vertex: string; numKeyGroups: number; registeredKeyGroups: number }>>();
-  for (const kv of jobs.kvs) byJob.set(kv.key.slice(`${prefix}job/`.length), new Map());
+  for (const kv of jobs.kvs) if (await checkedJob(kv, check)) byJob.set(kv.key.slice(`${prefix}job/`.length), new Map());
   if (jobId !== undefined && !byJob.has(jobId.toString())) {
     throw new UnknownJobError({ className: UnknownJobError.javaClassName, message: `Could not find Flink job (${jobId})` });
   }
   for (const kv of locations.kvs) {
     const [job, encodedName] = kv.key.slice(`${prefix}loc/`.length).split("/");
-    let entry: EtcdLocationEntry;
-    try {
-      entry = JSON.parse(kv.value) as EtcdLocationEntry;
-    } catch {
-      continue; // not one of ours: lookups of that state report it
-    }
+    const entry = await checkedEntry(kv, check);
+    if (entry === undefined) continue; // not one of ours: lookups of that state report it
     const states = byJob.get(job) ?? new Map();
     byJob.set(job, states);
-    const name = decodeURIComponent(encodedName);
+    let name: string;
+    try {
+      name = decodeURIComponent(encodedName);
+    } catch {
+      continue;
+    }
     const state = states.get(name) ?? { vertex: entry.vertex, numKeyGroups: entry.numKeyGroups, registeredKeyGroups: 0 };
     state.registeredKeyGroups += entry.range[1] - entry.range[0] + 1;
     states.set(name, state);
@@ -88,8 +156,14 @@ export interface EtcdLocationsOptions extends EtcdOptions {
   prefix?: string;
   /** How often the member serving the watch is health-checked; a failed check moves the watch to another member. @default 1000 */
   healthIntervalMs?: number;
-  /** Where watch failovers and etcd outages are reported. @default console.warn */
+  /** Where watch failovers, etcd outages and rejected entries are reported. @default console.warn */
   log?: (message: string) => void;
+  /**
+   * The deployment's shared secret (the task managers' `token`): entries must carry its signature for
+   * their key and lease, anything else (a stranger's PUT, a copy of a real entry) is logged and never
+   * served. Without it every well-formed entry is believed. @default none
+   */
+  token?: string;
 }
 
 /**
@@ -124,6 +198,9 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
   readonly #listeners = new Set<(jobId: JobID, name: string) => void>();
   readonly #healthMs: number;
   readonly #log: (message: string) => void;
+  readonly #check: EntryCheck;
+  readonly #lastRejected = new Map<string, number>();
+  #rejected = 0;
   #watch: AbortController | undefined;
   #watchFailing = false;
   #closed = false;
@@ -137,6 +214,23 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     this.prefix = options.prefix ?? "/queryable-state/";
     this.#healthMs = options.healthIntervalMs ?? 1000;
     this.#log = options.log ?? ((m) => console.warn(m));
+    const signer = options.token === undefined ? undefined : new EntrySigner(options.token);
+    this.#check = { signer, onRejected: (key, why) => this.#reject(key, why) };
+  }
+
+  /** How many entries were refused so far (malformed, or not signed by this deployment's token). */
+  get rejectedEntries(): number {
+    return this.#rejected;
+  }
+
+  #reject(key: string, why: string): void {
+    this.#rejected++;
+    // Once a minute per key: a stranger's entry is read again on every refresh.
+    const now = realClock.now();
+    if (now - (this.#lastRejected.get(key) ?? -Infinity) < 60_000) return;
+    if (this.#lastRejected.size > 10_000) this.#lastRejected.clear();
+    this.#lastRejected.set(key, now);
+    this.#log(`Rejected etcd entry ${key}: ${why}. It is not served; the last good location stays in use.`);
   }
 
   /**
@@ -198,7 +292,13 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     } catch {
       return; // not one of ours
     }
-    this.#drop(`${job}/${decoded}`);
+    const key = `${job}/${decoded}`;
+    // A deletion is dropped at once (whoever made it, a re-read shows what is left); a new entry only
+    // when it is one of the deployment's: a forged one must not evict the good location.
+    if (e.type === "DELETE" || this.#check.signer === undefined) return this.#drop(key);
+    void checkedEntry(e, this.#check).then((entry) => {
+      if (entry !== undefined) this.#drop(key);
+    });
   }
 
   #dropAll(): void {
@@ -221,7 +321,7 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
 
   /** The jobs in etcd (or only `jobId`) and their registered queryable states (see {@link listLocations}). */
   listStates(jobId?: JobID): Promise<StateListing[]> {
-    return listLocations(this.etcd, this.prefix, jobId);
+    return listLocations(this.etcd, this.prefix, jobId, this.#check);
   }
 
   /** Tells `listener` when a location it may have cached changed. */
@@ -251,7 +351,23 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
     const inFlight = this.#reads.get(key);
     if (inFlight !== undefined) return inFlight;
     const epoch = this.#epochs.get(key) ?? 0;
-    const read = readLocation(this.etcd, this.prefix, jobId, name);
+    let rejected = false;
+    const check: EntryCheck = {
+      signer: this.#check.signer,
+      onRejected: (k, why) => {
+        rejected = true;
+        this.#check.onRejected(k, why);
+      },
+    };
+    const read = readLocation(this.etcd, this.prefix, jobId, name, check).then((location) => {
+      // Entries were refused (forged, or overwritten by a stranger): a location read before stays in use.
+      const last = this.#cache.get(key);
+      return rejected && last !== undefined ? last : location;
+    }, (e) => {
+      const last = this.#cache.get(key);
+      if (rejected && last !== undefined) return last;
+      throw e;
+    });
     this.#reads.set(key, read);
     read.then((location) => {
       if (this.#reads.get(key) === read) this.#reads.delete(key);

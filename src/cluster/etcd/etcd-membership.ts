@@ -13,8 +13,9 @@ import type { KeyGroupRange } from "../../core/key-groups.ts";
 import { StateNameClashError } from "../../state/kv-state-location-registry.ts";
 import type { ServerAddress } from "../../state/kv-state-location.ts";
 import { type Membership, randomId } from "../membership.ts";
-import { EtcdGateway, type EtcdOptions } from "./etcd-gateway.ts";
-import { type EtcdLocationEntry, entryKey, jobKey, stateDir } from "./etcd-locations.ts";
+import { EtcdGateway, type EtcdKeyValue, type EtcdOptions } from "./etcd-gateway.ts";
+import { checkedEntry, type EtcdLocationEntry, entryKey, jobKey, signedEntryContent, signedJobContent, stateDir } from "./etcd-locations.ts";
+import { EntrySigner } from "./entry-signing.ts";
 
 /** Options of {@link EtcdMembership}: the key prefix, the lease, and the etcd client's options. */
 export interface EtcdMembershipOptions extends EtcdOptions {
@@ -24,6 +25,11 @@ export interface EtcdMembershipOptions extends EtcdOptions {
   leaseTtlSeconds?: number;
   /** Where lease losses, failed renewals and restored entries are reported. @default console.warn */
   log?: (message: string) => void;
+  /**
+   * The deployment's shared secret: every entry is signed with it (HMAC-SHA-256 over key, lease and
+   * content), so readers given the same token refuse entries written without it. @default none (unsigned)
+   */
+  token?: string;
 }
 
 /** Registers a task manager's jobs and state locations in etcd, bound to a renewed lease (no coordinator needed). */
@@ -41,6 +47,7 @@ export class EtcdMembership implements Membership {
   readonly #vertices = new Map<string, ReadonlyMap<string, number>>();
   #lease = "0";
   readonly #clock: Clock;
+  readonly #signer: EntrySigner | undefined;
   #timer: TimerHandle | undefined;
   #failing = false;
   #closed = false;
@@ -53,6 +60,14 @@ export class EtcdMembership implements Membership {
     this.#intervalMs = Math.max(200, (this.#ttl * 1000) / 3);
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#clock = options.clock ?? realClock;
+    this.#signer = options.token === undefined ? undefined : new EntrySigner(options.token);
+  }
+
+  /** The value put at `key` under `lease`: the entry, signed when there is a token. */
+  async #value(key: string, e: EtcdLocationEntry, lease: string): Promise<string> {
+    const json = entryJson(e);
+    if (this.#signer !== undefined) json.sig = await this.#signer.sign(key, lease, signedEntryContent(json));
+    return JSON.stringify(json);
   }
 
   /** The current lease id (a decimal string). */
@@ -109,36 +124,40 @@ export class EtcdMembership implements Membership {
       for (const key of keys) {
         const mine = this.#entries.get(key);
         if (mine === undefined || this.#closed) continue;
-        const value = JSON.stringify(entryJson(mine));
+        const lease = this.#lease;
+        const value = await this.#value(key, mine, lease);
         const kv = current.get(key);
-        if (kv !== undefined && kv.value === value && kv.lease === this.#lease) continue;
-        if (kv !== undefined && this.#heldByAnother(kv.value)) continue;
-        if (kv !== undefined) this.#log(`Task manager ${this.id}: its etcd entry ${key} was overwritten (lease ${kv.lease}); putting it back.`);
-        await this.etcd.put(key, value, this.#lease);
+        if (kv !== undefined && kv.value === value && kv.lease === lease) continue;
+        if (kv !== undefined && await this.#heldByAnother(kv)) continue;
+        if (kv !== undefined) this.#log(`Task manager ${this.id}: its etcd entry ${key} was overwritten (lease ${kv.lease}) by a writer without the deployment's token; putting it back.`);
+        await this.etcd.put(key, value, lease);
       }
     }
   }
 
-  /** Whether `value` is another task manager's registration (then it is left alone). */
-  #heldByAnother(value: string): boolean {
-    try {
-      const e = JSON.parse(value) as Partial<EtcdLocationEntry>;
-      return typeof e.tm === "string" && e.tm !== this.id;
-    } catch {
-      return false;
-    }
+  /**
+   * Whether `kv` is another task manager's registration (then it is left alone): well-formed, of another
+   * task manager, and — with a token — signed by the deployment for that key and lease.
+   */
+  async #heldByAnother(kv: EtcdKeyValue): Promise<boolean> {
+    const e = await checkedEntry(kv, this.#signer === undefined ? undefined : { signer: this.#signer, onRejected: () => {} });
+    return e !== undefined && e.tm !== this.id;
   }
 
   /** Records the job's vertices and their max parallelism, so readers know each operator's number of key groups. */
   async registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void> {
     this.#vertices.set(jobId.toString(), vertices);
-    await this.etcd.put(jobKey(this.prefix, jobId), JSON.stringify({ vertices: [...vertices] }));
+    const key = jobKey(this.prefix, jobId);
+    const json: { vertices: [string, number][]; sig?: string } = { vertices: [...vertices] };
+    if (this.#signer !== undefined) json.sig = await this.#signer.sign(key, "0", signedJobContent(json.vertices));
+    await this.etcd.put(key, JSON.stringify(json));
   }
 
   /** Puts the entry under this lease. Another operator holding the name fails the job (read, then write). */
   async registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void> {
     const { kvs } = await this.etcd.rangePrefix(stateDir(this.prefix, jobId, name));
-    const other = kvs.map((kv) => parseEntry(kv.value)).find((e) => e !== undefined && e.vertex !== vertex);
+    const check = this.#signer === undefined ? undefined : { signer: this.#signer, onRejected: () => {} };
+    const other = (await Promise.all(kvs.map((kv) => checkedEntry(kv, check)))).find((e) => e !== undefined && e.vertex !== vertex);
     if (other !== undefined) throw new StateNameClashError(name, other.vertex);
     let numKeyGroups = this.#vertices.get(jobId.toString())?.get(vertex);
     if (numKeyGroups === undefined) {
@@ -148,7 +167,8 @@ export class EtcdMembership implements Membership {
     const entry = { jobId, name, vertex, numKeyGroups, range: [range.startKeyGroup, range.endKeyGroup] as [number, number], kvStateId: kvStateId.toString(), address: [address.hostname, address.port] as [string, number], tm: this.id };
     const key = entryKey(this.prefix, jobId, name, range.startKeyGroup);
     this.#entries.set(key, entry);
-    await this.etcd.put(key, JSON.stringify(entryJson(entry)), this.#lease);
+    const lease = this.#lease;
+    await this.etcd.put(key, await this.#value(key, entry, lease), lease);
   }
 
   /** Deletes the entry (best effort: its lease expires it anyway). */
@@ -169,14 +189,6 @@ export class EtcdMembership implements Membership {
     this.#closed = true;
     this.#clock.clearTimeout(this.#timer);
     await this.etcd.revokeLease(this.#lease).catch(() => {});
-  }
-}
-
-function parseEntry(value: string): EtcdLocationEntry | undefined {
-  try {
-    return JSON.parse(value) as EtcdLocationEntry;
-  } catch {
-    return undefined;
   }
 }
 

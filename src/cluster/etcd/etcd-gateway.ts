@@ -207,16 +207,22 @@ export class EtcdGateway {
    * failures, attempt timeouts and 5xx move on; an expired token is renewed once; other 4xx fail at once.
    */
   async #post(path: string, body: unknown, options: { auth?: boolean; deadline?: number } = {}): Promise<Record<string, unknown>> {
-    const deadline = options.deadline ?? realClock.now() + this.#timeoutMs;
+    const started = realClock.now();
+    const deadline = options.deadline ?? started + this.#timeoutMs;
     const n = this.endpoints.length;
     const errors: string[] = [];
     const first = this.#preferred;
     let renewedToken = false;
+    // Whether a member of this round may be up (it answered 5xx or did not answer in time); a round in
+    // which every member refused the connection ends the call: etcd is down, waiting helps nobody.
+    let maybeUp = false;
     for (let attempt = 0, round = 0;; attempt++) {
       const remaining = deadline - realClock.now();
       if (remaining <= 0) break;
       if (attempt > 0 && attempt % n === 0) {
-        // Every member failed once (an election in progress, or all down): pause a little, then go round again.
+        if (!maybeUp) break;
+        maybeUp = false;
+        // Every member failed once (an election in progress, a hung member): pause a little, then go round again.
         round++;
         await sleep(realClock, Math.ceil(Math.min(remaining, 50 * 2 ** Math.min(round, 3))));
         if (deadline - realClock.now() <= 0) break;
@@ -233,6 +239,7 @@ export class EtcdGateway {
         res = await this.#send(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal });
         text = await res.text();
       } catch (e) {
+        if ((e as Error)?.name === "TimeoutError" || (e as Error)?.name === "AbortError") maybeUp = true;
         errors.push(`${url}: ${describe(e)}`);
         this.#skip(i);
         continue;
@@ -266,6 +273,7 @@ export class EtcdGateway {
       }
       if (/authentication is not enabled/i.test(message)) throw new EtcdAuthError(message);
       if (res.status >= 500 || res.status === 429) {
+        maybeUp = true;
         errors.push(`${url}: HTTP ${res.status} ${message}`);
         this.#skip(i);
         continue;
@@ -273,7 +281,8 @@ export class EtcdGateway {
       throw new EtcdUnavailableError(path, new Error(`${url} answered HTTP ${res.status}: ${message}`));
     }
     const tried = errors.length === 0 ? "no member answered" : errors.slice(-n).join("; ");
-    throw new EtcdUnavailableError(path, new Error(`${tried} (within ${this.#timeoutMs} ms, members ${this.endpoints.join(", ")})`));
+    const budget = Math.round(deadline - started);
+    throw new EtcdUnavailableError(path, new Error(`${tried} (members ${this.endpoints.join(", ")}, within ${budget} ms)`));
   }
 
   /** The next call starts at the member after `i` (it just failed), unless another call already moved on. */

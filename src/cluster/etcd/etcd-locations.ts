@@ -5,9 +5,11 @@
  * Location entries are put under their task manager's lease, so they vanish when it dies.
  * {@link EtcdLocations} is a location oracle (for coordinators, or proxies directly): it
  * caches lookups, watches `<prefix>loc/` (across member failures, resuming where it was) and
- * drops a cached location the moment one of its entries changes, telling subscribers (a proxy
- * drops its own cache entry too). Nothing else drops a cached location: while etcd cannot be
- * reached, cached lookups keep answering, and a refresh that fails keeps the last good one.
+ * drops a cached location the moment a new entry is put for it, telling subscribers (a proxy
+ * drops its own cache entry too); a query that fails on a cached location makes the proxy ask
+ * with `refresh`, which reads etcd again. Nothing else drops a cached location: not a deletion
+ * (its server may still serve), not an unreachable etcd (cached lookups keep answering, and a
+ * refresh that cannot reach etcd keeps the last good location).
  */
 import { realClock, type TimerHandle } from "../../core/clock.ts";
 import { JobID, KvStateID } from "../../core/ids.ts";
@@ -169,8 +171,8 @@ export interface EtcdLocationsOptions extends EtcdOptions {
 /**
  * A location oracle reading an etcd registry (the entries {@link EtcdMembership} writes): give it to a
  * {@link KvStateClientProxy} as its `oracle` to serve queries without any coordinator process.
- * Lookups are cached, and a cached location is dropped as soon as etcd reports a change to it (or a
- * refresh after a failed query finds it changed); while etcd cannot be reached, cached lookups keep
+ * Lookups are cached; a cached location is replaced as soon as etcd reports a new entry for it, or when a
+ * refresh after a failed query finds it changed; while etcd cannot be reached, cached lookups keep
  * answering and only lookups of locations never read fail, with `EtcdUnavailableError`.
  *
  * @example
@@ -293,9 +295,12 @@ export class EtcdLocations implements KvStateLocationOracle, AsyncDisposable {
       return; // not one of ours
     }
     const key = `${job}/${decoded}`;
-    // A deletion is dropped at once (whoever made it, a re-read shows what is left); a new entry only
-    // when it is one of the deployment's: a forged one must not evict the good location.
-    if (e.type === "DELETE" || this.#check.signer === undefined) return this.#drop(key);
+    // A deletion alone drops nothing: the server it named may well still serve the state (etcd revokes
+    // every lease when a stopped leader resumes, and the task managers put their entries back a moment
+    // later), and if it does not, the failed query re-reads etcd. A new entry drops the cached location,
+    // but only one of the deployment's: a forged one must not evict the good location.
+    if (e.type === "DELETE") return;
+    if (this.#check.signer === undefined) return this.#drop(key);
     void checkedEntry(e, this.#check).then((entry) => {
       if (entry !== undefined) this.#drop(key);
     });

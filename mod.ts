@@ -176,12 +176,12 @@ export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-locati
 export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
 export type { KvStateLocationOracle, ListedState, StateListing } from "./src/proxy/location-oracle.ts";
 export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
-export { Coordinator } from "./src/cluster/coordinator.ts";
+export { Coordinator, type CoordinatorEtcdOptions } from "./src/cluster/coordinator.ts";
 export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
 export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
-export { type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent } from "./src/cluster/etcd/etcd-gateway.ts";
+export { EtcdAuthError, type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent, type EtcdWatchOptions, parseEtcdEndpoints } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
 export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
 export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport/address.ts";

@@ -6,6 +6,7 @@ import { runGet } from "./get.ts";
 import { runCatalogGet } from "./get-catalog.ts";
 import { gatewayCommand } from "./gateway-command.ts";
 import { runDemo, runLocal } from "./local.ts";
+import { ETCD_FLAGS, etcdOptionsFromFlags } from "./etcd-flags.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
@@ -227,7 +228,7 @@ const states: Command = {
     "--json prints [{\"jobId\",\"states\":[{\"name\",\"vertex\",\"numKeyGroups\",\"registeredKeyGroups\"}]}].",
   flags: [
     { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to ask", env: "QSTATE_COORDINATOR" },
-    { name: "etcd", value: "URL", help: "ask etcd (its JSON gateway) instead", env: "QSTATE_ETCD" },
+    ...ETCD_FLAGS.map((spec) => spec.name === "etcd" ? { ...spec, help: "ask etcd instead: every member's JSON gateway URL, separated by commas" } : spec),
     { name: "etcd-prefix", value: "PREFIX", help: "the key prefix of the entries in etcd", default: "/queryable-state/" },
     { name: "job", value: "HEX", help: "only this job", env: "QSTATE_JOB" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
@@ -243,6 +244,7 @@ const states: Command = {
     const jobs = await listStates({
       coordinator: optionalString(f, "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: f.etcd === undefined ? undefined : await etcdOptionsFromFlags(f, "states"),
       etcdPrefix: f["etcd-prefix"] as string,
       job: optionalString(f, "job"),
       timeoutMs: positiveInt(f, "timeout", "states"),

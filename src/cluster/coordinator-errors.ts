@@ -1,6 +1,6 @@
 /** Failures of the networked coordinator, as a task manager or proxy meets them. */
 import { QueryableStateError } from "../core/errors.ts";
-import { RemoteError, UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
+import { EtcdUnavailableError, RemoteError, UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
 
 /** A registration came with a missing or wrong shared-secret token; the coordinator refused and logged it. */
 export class CoordinatorUnauthorizedError extends QueryableStateError {
@@ -51,6 +51,9 @@ export function errorFromWire(code: string, message: string): Error {
       return new CoordinatorUnauthorizedError(message);
     case "STATE_NAME_CLASH":
       return new RemoteStateNameClashError(message);
+    case "ETCD_UNAVAILABLE":
+      // A coordinator serving lookups from etcd could not reach it: the same class as in-process.
+      return new EtcdUnavailableError({ className: EtcdUnavailableError.javaClassName, message });
     default:
       return new CoordinatorRejectedError(code, message);
   }

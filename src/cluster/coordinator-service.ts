@@ -119,7 +119,7 @@ export class CoordinatorService implements AsyncDisposable {
           }
           if (request.op === CoordinatorOp.LOOKUP && this.#locations !== undefined) {
             const jobId = JobID.fromHex(str(request.args.jobId, "jobId"));
-            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"))
+            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"), { refresh: request.args.refresh === true })
               .then((l) => new CoordinatorResponse(true, { ...locationToJson(l) }), failure);
           }
           return new CoordinatorResponse(true, this.#handle(request));

@@ -71,6 +71,7 @@ export type ErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "GATEWAY_CLOSING"
   | "GATEWAY_NOT_INSTALLED"
+  | "ETCD_AUTH_FAILED"
   // the CLI
   | "USAGE"
   | "RUNTIME_NOT_FOUND";

@@ -272,7 +272,8 @@ export class KvStateClientProxy implements AsyncDisposable {
     if (cached !== undefined && !force) return cached;
     this.#resolved.delete(key);
     this.#last = undefined;
-    const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName);
+    // A forced lookup follows a failed query: an oracle with a cache of its own (etcd) reads afresh.
+    const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName, force ? { refresh: true } : undefined);
     this.#cache.set(key, lookup);
     lookup.then((location) => {
       if (this.#cache.get(key) === lookup) this.#resolved.set(key, location);

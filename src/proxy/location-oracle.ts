@@ -12,9 +12,10 @@ export interface KvStateLocationOracle {
   /**
    * Where the key groups of state `queryableStateName` of `jobId` are served: resolves with a location
    * the caller may keep (a snapshot, not a live view). `options.signal` aborts a lookup that is
-   * still waiting (a networked oracle rejects then).
+   * still waiting (a networked oracle rejects then). `options.refresh`: a query on the location the
+   * caller had failed (stale), so an oracle that caches (etcd) should read its source again.
    */
-  requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal }): Promise<KvStateLocation>;
+  requestKvStateLocation(jobId: JobID, queryableStateName: string, options?: { signal?: AbortSignal; refresh?: boolean }): Promise<KvStateLocation>;
   /** Optional: an oracle that learns of changes (e.g. an etcd watch) tells the proxy to drop its cached location. */
   onLocationChange?(listener: (jobId: JobID, queryableStateName: string) => void): void;
   /** Optional: the jobs it knows (or only `jobId`) and their queryable states, for `qstate states`. */

@@ -84,6 +84,14 @@ async function silentServer(): Promise<{ listener: Listener; address: string; re
   return { listener, address: `127.0.0.1:${listener.addr.port}`, received: () => received };
 }
 
+/**
+ * Waits until a server got `n` requests: the fake clock must not pass an attempt's deadline before the
+ * attempt is on the wire (real connects take real time).
+ */
+function arrived(count: () => number, n: number): Promise<void> {
+  return eventually(`${n} request(s) at the server`, () => assert.equal(count(), n));
+}
+
 /** A loopback address nobody listens on. */
 async function deadAddress(): Promise<string> {
   const p = new TestProxy("dead");
@@ -115,7 +123,9 @@ describe("QueryableStateClient routing over several proxies", () => {
     const client = new QueryableStateClient([silent.address, ...addresses], { clock, requestTimeoutMs: 10_000, diagnostics: (e) => events.push(e) });
     cleanup.push(() => client.close());
     // Default attempt deadline: a third of 10 s, at most 2 s.
-    assert.equal(await settlesAt(clock, 2000, ask(client), "the first query"), "b:1");
+    const first = ask(client);
+    await arrived(() => silent.received(), 1);
+    assert.equal(await settlesAt(clock, 2000, first, "the first query"), "b:1");
     assert.equal(silent.received(), 1);
     const failover = events.find((e) => e.type === "failover");
     assert.ok(failover !== undefined && failover.type === "failover" && failover.error instanceof RequestTimeoutError);
@@ -147,7 +157,9 @@ describe("QueryableStateClient routing over several proxies", () => {
     const client = new QueryableStateClient(addresses, { clock, requestTimeoutMs: 9000, attemptTimeoutMs: 1000 });
     cleanup.push(() => client.close());
     p[0].mode = "hold";
-    assert.equal(await settlesAt(clock, 1000, ask(client), "the query"), "b:1");
+    const first = ask(client);
+    await arrived(() => p[0].received, 1);
+    assert.equal(await settlesAt(clock, 1000, first, "the query"), "b:1");
     p[0].mode = "answer";
     p[0].release(); // the late answer to the abandoned attempt: dropped
     await clock.tick(2000);
@@ -166,7 +178,9 @@ describe("QueryableStateClient routing over several proxies", () => {
     const client = new QueryableStateClient(addresses, { clock, requestTimeoutMs: 9000, attemptTimeoutMs: 1000 });
     cleanup.push(() => client.close());
     p[0].mode = "hold";
-    assert.equal(await settlesAt(clock, 1000, ask(client), "the query"), "b:1");
+    const first = ask(client);
+    await arrived(() => p[0].received, 1);
+    assert.equal(await settlesAt(clock, 1000, first, "the query"), "b:1");
     // b goes away; the next query finds a (demoted, asked last) and its own answer, not the held one.
     await p[1].close();
     const second = ask(client);
@@ -181,7 +195,9 @@ describe("QueryableStateClient routing over several proxies", () => {
     const client = new QueryableStateClient(addresses, { clock, requestTimeoutMs: 9000, hedgeAfterMs: 50 });
     cleanup.push(() => client.close());
     p[0].mode = "hold";
-    assert.equal(await settlesAt(clock, 50, ask(client), "the hedged query"), "b:1");
+    const first = ask(client);
+    await arrived(() => p[0].received, 1);
+    assert.equal(await settlesAt(clock, 50, first, "the hedged query"), "b:1");
     assert.equal(p[0].received, 1);
     // The slow proxy was not demoted by the cancelled attempt, and its late answer is dropped.
     p[0].release();
@@ -211,15 +227,20 @@ describe("QueryableStateClient routing over several proxies", () => {
     const clock = new FakeClock();
     const client = new QueryableStateClient([s1.address, s2.address], { clock, requestTimeoutMs: 3000, attemptTimeoutMs: 1000 });
     cleanup.push(() => client.close());
-    await assert.rejects(settlesAt(clock, 3000, ask(client), "the query"), (e: unknown) => {
+    const first = ask(client);
+    await arrived(() => s1.received(), 1);
+    await clock.tick(1000);
+    await arrived(() => s2.received(), 1);
+    await assert.rejects(settlesAt(clock, 2000, first, "the query"), (e: unknown) => {
       assert.ok(e instanceof RequestTimeoutError, String(e));
       assert.equal(e.timeoutMs, 3000);
       assert.ok(e.message.includes(s1.address) && e.message.includes(s2.address), e.message);
       return true;
     });
     const ac = new AbortController();
+    const before = s1.received() + s2.received();
     const aborted = ask(client, { signal: ac.signal });
-    await eventually("the query on the wire", () => assert.equal(s1.received() + s2.received(), 3));
+    await eventually("the query on the wire", () => assert.equal(s1.received() + s2.received(), before + 1));
     ac.abort(new Error("user gave up"));
     await assert.rejects(aborted, RequestAbortedError);
     // Per-query deadline, and options checked.

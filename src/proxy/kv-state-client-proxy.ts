@@ -173,7 +173,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
-  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  /** Connections closed to protect the server: over `maxConnections` or `maxConnectionsPerIp`, a frame past `frameTimeoutMs`, idle past `idleTimeoutMs`. */
   connectionStats(): ConnectionDiagnostics {
     return this.#server.connectionStats();
   }

@@ -56,6 +56,8 @@ export type ErrorCode =
   // deployments across processes
   | "COORDINATOR_REJECTED"
   | "COORDINATOR_UNAUTHORIZED"
+  | "COORDINATOR_UNAVAILABLE"
+  | "LOCATION_NOT_READY"
   | "ETCD_UNAVAILABLE"
   // the CLI
   | "USAGE"

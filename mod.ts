@@ -174,12 +174,17 @@ export {
 // coordinator, locations and the client proxy
 export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-location.ts";
 export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
-export type { KvStateLocationOracle, ListedState, StateListing } from "./src/proxy/location-oracle.ts";
+export { type KvStateLocationOracle, type ListedState, LocationNotReadyError, type StateListing } from "./src/proxy/location-oracle.ts";
 export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
 export { Coordinator, type CoordinatorEtcdOptions } from "./src/cluster/coordinator.ts";
 export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
-export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
+export {
+  CoordinatorRejectedError,
+  CoordinatorUnauthorizedError,
+  CoordinatorUnavailableError,
+  RemoteStateNameClashError,
+} from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
 export { EtcdAuthError, type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent, type EtcdWatchOptions, parseEtcdEndpoints } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";

@@ -11,7 +11,9 @@ import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
 import type { DiagnosticsHook } from "../net/diagnostics.ts";
 import { parseAddressList } from "../transport/address.ts";
-import { ClientClosedError, ConnectError, ConnectionClosedError, RequestTimeoutError } from "../net/errors.ts";
+import { ClientClosedError } from "../net/errors.ts";
+import { positiveNumber } from "../core/checks.ts";
+import { ProxyRouter } from "./proxy-router.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
@@ -47,6 +49,23 @@ export interface QueryableStateClientOptions {
   maxFrameLength?: number;
   /** Told about connects, reconnects, failed connects and disconnects (see `DiagnosticEvent`). */
   diagnostics?: DiagnosticsHook;
+  /**
+   * With several proxies: how long one proxy may take to answer before the query moves on to the next
+   * one, within the query's deadline (the last proxy to ask gets all the time left). A late answer of an
+   * abandoned attempt is dropped. Ignored with one proxy. @default a third of the query's deadline, at most 2000
+   */
+  attemptTimeoutMs?: number;
+  /**
+   * With several proxies: when a proxy has not answered after this long, ask the next one too; the first
+   * answer wins and the other attempt is cancelled. Costs a second request per slow query. @default off
+   */
+  hedgeAfterMs?: number;
+  /**
+   * With several proxies: a proxy that timed out or could not be reached is tried after the others for
+   * this long; the time doubles per failure in a row (up to 60 s). Then a query also goes to it alongside
+   * one to a healthy proxy (a probe that delays nothing): an answer restores it. @default 2000
+   */
+  demotionMs?: number;
   /** Advanced: the time source of query timeouts (tests hand in a fake one). @default the runtime's timers */
   clock?: Clock;
 }
@@ -126,9 +145,8 @@ export class QueryableStateClient implements AsyncDisposable {
   readonly addresses: readonly Endpoint[];
   readonly #client: Client<KvStateRequest, KvStateResponse>;
   readonly #timeoutMs: number;
-  readonly #clock: Clock;
-  /** The proxy that answered last: queries go there first. */
-  #preferred = 0;
+  /** Picks a proxy per query when there are several. */
+  readonly #router: ProxyRouter | undefined;
   #closing: Promise<void> | undefined;
 
   /**
@@ -139,9 +157,12 @@ export class QueryableStateClient implements AsyncDisposable {
   constructor(host: string, port: number | string, options?: QueryableStateClientOptions);
   /**
    * A client of several proxies, given as `"h1:p1,h2:p2"` or `["h1:p1", { hostname, port }, ...]`: a
-   * query that cannot reach one (connect failure or lost connection) tries the next, within the same
-   * deadline, and the proxy that answered last is tried first. Connects lazily.
-   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`
+   * query that cannot reach one (connect failure, lost connection, no answer within `attemptTimeoutMs`)
+   * tries the next, within the same deadline; the proxy that answered last is tried first, and one that
+   * failed is tried last for a while (see `demotionMs`; `hedgeAfterMs` asks a second proxy early).
+   * Connects lazily.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`,
+   *   or when `attemptTimeoutMs`, `hedgeAfterMs` or `demotionMs` is not a positive number
    */
   constructor(proxies: string | readonly (string | Endpoint)[], options?: QueryableStateClientOptions);
   constructor(
@@ -165,7 +186,10 @@ export class QueryableStateClient implements AsyncDisposable {
     this.port = this.addresses[0].port;
     const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#timeoutMs = timeout;
-    this.#clock = options.clock ?? realClock;
+    const attemptTimeoutMs = options.attemptTimeoutMs;
+    if (attemptTimeoutMs !== undefined && attemptTimeoutMs !== Infinity) positiveNumber("attemptTimeoutMs", attemptTimeoutMs, "milliseconds");
+    if (options.hedgeAfterMs !== undefined) positiveNumber("hedgeAfterMs", options.hedgeAfterMs, "milliseconds");
+    const demotionMs = positiveNumber("demotionMs", options.demotionMs ?? 2000, "milliseconds");
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
       clock: options.clock,
       transport: options.transport,
@@ -175,6 +199,18 @@ export class QueryableStateClient implements AsyncDisposable {
       diagnostics: options.diagnostics,
       requestTimeoutMs: timeout === Infinity ? undefined : timeout,
     });
+    if (this.addresses.length > 1) {
+      this.#router = new ProxyRouter({
+        addresses: this.addresses,
+        client: this.#client,
+        clock: options.clock ?? realClock,
+        attemptTimeoutMs,
+        hedgeAfterMs: options.hedgeAfterMs,
+        demotionMs,
+        diagnostics: options.diagnostics,
+        name: QUERYABLE_STATE_CLIENT_NAME,
+      });
+    }
   }
 
   /**
@@ -214,30 +250,11 @@ export class QueryableStateClient implements AsyncDisposable {
     return decodeState(descriptor, response.content, queryableStateName, job) as ImmutableStateFor<D>;
   }
 
-  /** Sends to the preferred proxy; on a connection failure, to the next, until one answers or time runs out. */
-  async #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
-    const n = this.addresses.length;
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    if (n === 1) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
-    const deadline = this.#clock.now() + timeoutMs;
-    let lastError: unknown;
-    for (let i = 0; i < n; i++) {
-      const index = (this.#preferred + i) % n;
-      const remaining = deadline - this.#clock.now();
-      if (remaining <= 0) break;
-      try {
-        const response = await this.#client.sendRequest(this.addresses[index], request, {
-          signal: options.signal,
-          timeoutMs: remaining === Infinity ? undefined : remaining,
-        });
-        this.#preferred = index;
-        return response;
-      } catch (e) {
-        if (!(e instanceof ConnectError || e instanceof ConnectionClosedError)) throw e;
-        lastError = e;
-      }
-    }
-    throw lastError ?? new RequestTimeoutError(`${QUERYABLE_STATE_CLIENT_NAME}: query for state '${request.stateName}'`, timeoutMs);
+  /** Sends to the proxy (with several: see {@link ProxyRouter}). */
+  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
+    if (this.#router === undefined) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
+    if (options.timeoutMs !== undefined && options.timeoutMs !== Infinity) positiveNumber("timeoutMs", options.timeoutMs, "milliseconds");
+    return this.#router.send(request, options.timeoutMs ?? this.#timeoutMs, options.signal);
   }
 
   /** Request statistics of this client (connections, requests, successes, failures, latency). */

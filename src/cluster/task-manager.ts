@@ -57,6 +57,11 @@ export interface JoinOptions extends TaskManagerOptions {
   coordinatorTls?: ClientTlsOptions;
   /** How often the task manager heartbeats to the coordinator. @default 1000 */
   heartbeatIntervalMs?: number;
+  /**
+   * How long `join` waits for a coordinator that cannot be reached yet (retrying with back-off) before it
+   * fails with CoordinatorUnavailableError (`COORDINATOR_UNAVAILABLE`). @default 60000
+   */
+  joinTimeoutMs?: number;
   /** The host name other processes reach this task manager's state server at. @default the bound address */
   advertisedHost?: string;
   /** Where lost and regained coordinator contact is reported. @default console.warn */
@@ -120,7 +125,12 @@ export class TaskManager implements AsyncDisposable {
       const addresses = typeof options.coordinator === "string" ? parseAddressList(options.coordinator) : [options.coordinator];
       const client = new CoordinatorClient(addresses, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
       oracle = client;
-      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log, clock: options.clock });
+      membership = new CoordinatorMembership(client, {
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        joinTimeoutMs: options.joinTimeoutMs,
+        log: options.log,
+        clock: options.clock,
+      });
     }
     const tm = new TaskManager(0, oracle, options, { membership });
     if (locations !== undefined) tm.#closers.push(() => locations.close());

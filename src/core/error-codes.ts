@@ -60,6 +60,8 @@ export type ErrorCode =
   // deployments across processes
   | "COORDINATOR_REJECTED"
   | "COORDINATOR_UNAUTHORIZED"
+  | "COORDINATOR_UNAVAILABLE"
+  | "LOCATION_NOT_READY"
   | "ETCD_UNAVAILABLE"
   // the HTTP gateway (queryable-state/gateway)
   | "AMBIGUOUS_JOB"

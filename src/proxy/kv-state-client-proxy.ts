@@ -26,7 +26,7 @@ import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
-import type { KvStateLocationOracle } from "./location-oracle.ts";
+import { type KvStateLocationOracle, LocationNotReadyError } from "./location-oracle.ts";
 
 /** The name Flink's proxy server uses in its messages (and the proxy's diagnostics component). */
 export const PROXY_SERVER_NAME = "Queryable State Proxy Server";
@@ -66,7 +66,7 @@ const EMPTY = new Uint8Array(0);
 function isRetryable(e: unknown): boolean {
   return e instanceof UnknownKvStateIdError || e instanceof UnknownKeyGroupLocationError ||
     e instanceof UnknownLocationError || e instanceof ConnectError || e instanceof ConnectionClosedError ||
-    e instanceof ServerFailureError;
+    e instanceof ServerFailureError || e instanceof LocationNotReadyError;
 }
 
 /**
@@ -173,7 +173,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
-  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  /** Connections closed to protect the server: over `maxConnections` or `maxConnectionsPerIp`, a frame past `frameTimeoutMs`, idle past `idleTimeoutMs`. */
   connectionStats(): ConnectionDiagnostics {
     return this.#server.connectionStats();
   }
@@ -257,7 +257,9 @@ export class KvStateClientProxy implements AsyncDisposable {
   async #retry(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, error: unknown): Promise<KvStateResponse> {
     if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
     const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
-    if (!isRetryable(error) || attempt >= this.#maxAttempts || this.#clock.now() + delay >= deadline) {
+    // A registry that is not ready yet (a coordinator that just restarted) is asked until the deadline.
+    const attemptsLeft = attempt < this.#maxAttempts || error instanceof LocationNotReadyError;
+    if (!isRetryable(error) || !attemptsLeft || this.#clock.now() + delay >= deadline) {
       throw locationFailure(error, request);
     }
     emitDiagnostic(this.#diagnostics, { type: "retry", component: PROXY_SERVER_NAME, stateName: request.stateName, attempt, delayMs: delay, error });
@@ -308,10 +310,12 @@ export class KvStateClientProxy implements AsyncDisposable {
  * by the live-Flink suite): both go as the RuntimeException "Failed request N.\n Caused by: ..."
  * text. An unknown state name names flink-runtime's UnknownKvStateLocation; an unknown job names
  * UnknownLocationException, to which we add its cause (FlinkJobNotFoundException) as a Java
- * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready.
+ * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready. A
+ * registry that was still not ready at the deadline (LocationNotReadyError) goes as that
+ * UnknownLocationException ("the state is not ready"), with the registry's reason as its cause.
  */
 function locationFailure(e: unknown, request: KvStateRequest): unknown {
-  if (!(e instanceof UnknownJobError)) return e;
+  if (!(e instanceof UnknownJobError || e instanceof LocationNotReadyError)) return e;
   const base = UnknownLocationError.forState(request.stateName, request.jobId);
   return new UnknownLocationError({ className: UnknownLocationError.javaClassName, message: base.remoteMessage }, { cause: e });
 }

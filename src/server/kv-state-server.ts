@@ -140,7 +140,7 @@ export class KvStateServer implements AsyncDisposable {
     return sumStats(this.#server.stats(), this.#local.snapshot());
   }
 
-  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  /** Connections closed to protect the server: over `maxConnections` or `maxConnectionsPerIp`, a frame past `frameTimeoutMs`, idle past `idleTimeoutMs`. */
   connectionStats(): ConnectionDiagnostics {
     return this.#server.connectionStats();
   }

@@ -75,9 +75,18 @@ function entryOf(s: State): CatalogState | undefined {
   return { ...base, value: s.valueType };
 }
 
+/** JSON text with object members in key order, so equal values compare equal whatever order their members came in. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
 /** `v` with every array sorted by its members' JSON text: sets compared as sets (for the peer's setsSorted states). */
 function sortedArrays(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortedArrays).sort((a, b) => JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0);
+  if (Array.isArray(v)) return v.map(sortedArrays).sort((a, b) => canonical(a) < canonical(b) ? -1 : canonical(a) > canonical(b) ? 1 : 0);
   if (v !== null && typeof v === "object") {
     const o: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortedArrays(x), enumerable: true, writable: true, configurable: true });

@@ -57,7 +57,8 @@ export interface QueryableStateClientOptions {
   attemptTimeoutMs?: number;
   /**
    * With several proxies: when a proxy has not answered after this long, ask the next one too; the first
-   * answer wins and the other attempt is cancelled. Costs a second request per slow query. @default off
+   * answer wins and the other attempt is cancelled. Costs a second request per slow query (each attempt, probes
+   * included, counts as a request in `stats()`). @default off
    */
   hedgeAfterMs?: number;
   /**

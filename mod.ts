@@ -188,6 +188,10 @@ export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport
 
 // client: typed queries over a proxy
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
+export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
+export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
+export { UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,
   ImmutableFoldingState,

@@ -55,6 +55,34 @@ export {
   readJavaThrowable,
   writeJavaThrowable,
 } from "./src/protocol/java/mod.ts";
+export {
+  type BatchEntry,
+  type BatchGetInternalRequest,
+  type BatchGetRequest,
+  type BatchKey,
+  decodeExtensionAnswer,
+  decodeExtensionRequest,
+  encodeBatchAnswer,
+  encodeBatchGet,
+  encodeBatchGetInternal,
+  encodeFailedAnswer,
+  encodeHello,
+  encodeHelloAnswer,
+  EntryTag,
+  EXT_BATCH_GET,
+  type ExtensionAnswer,
+  type ExtensionRequest,
+  EXTENSION_ID,
+  EXTENSION_STATE_NAME,
+  EXTENSION_VERSION,
+  ExtOp,
+  ExtStatus,
+  type HelloAnswer,
+  type HelloRequest,
+  readBatchAnswer,
+  readHelloAnswer,
+  type UnsupportedRequest,
+} from "./src/protocol/extensions.ts";
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
 export { type RequestContext, type RequestHandler, ServerBase } from "./src/net/server-base.ts";
 export { KV_STATE_SERVER_NAME, kvStateRequestHandler } from "./src/server/kv-state-server.ts";

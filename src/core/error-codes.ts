@@ -38,6 +38,8 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "UNKNOWN_STATE_NAME"
   | "SERVER_UNREACHABLE"
+  // protocol extensions (our peers only)
+  | "UNSUPPORTED_BY_PEER"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

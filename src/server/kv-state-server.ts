@@ -10,6 +10,8 @@ import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, S
 import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
+import { answerServerExtension } from "./extensions.ts";
 
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };
 
@@ -41,7 +43,11 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
     decode: KvStateInternalRequest.decode,
     handle(requestId, request) {
       const state = registry.getByKey(request.kvStateIdKey);
-      if (state === undefined) throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
+      if (state === undefined) {
+        // The reserved id (never registered) carries our protocol extensions; a Flink server answers it as unknown.
+        if (request.kvStateIdKey === EXTENSION_ID_KEY) return answerServerExtension(registry, serverName, requestId, request.serializedKeyAndNamespace);
+        throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
+      }
       let result: Uint8Array | null | Promise<Uint8Array | null>;
       try {
         result = state.getSerializedValue(request.serializedKeyAndNamespace);

@@ -16,6 +16,9 @@ export interface KvState {
   getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
 }
 
+/** The id reserved for protocol extensions (`EXTENSION_ID` of src/protocol/extensions.ts), as a map key. */
+const RESERVED_ID_KEY = "QSTATE:EXTENSION";
+
 /** Describes a registration, for listeners and diagnostics. */
 export interface KvStateRegistration {
   /** The id the state is registered under (what a location names and an internal request carries). */
@@ -44,6 +47,9 @@ export class KvStateRegistry {
     }
     const kvStateId = options.id ?? KvStateID.random();
     const key = kvStateId.key;
+    if (key === RESERVED_ID_KEY) {
+      throw new InvalidArgumentError(`KvStateID ${kvStateId} ("QSTATE:EXTENSION" in ASCII) is reserved for protocol extensions: register the state under another id.`);
+    }
     if (this.#states.has(key)) {
       throw new InvalidArgumentError(`State "${options.name ?? "?"}" (id=${kvStateId}) appears registered although it should not.`);
     }

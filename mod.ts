@@ -295,6 +295,8 @@ export {
   type CatalogStateTypes,
   catalogStateTypes,
   queryCatalogState,
+  queryCatalogStates,
+  type CatalogStateResult,
   valueFromJson,
   valueFromText,
 } from "./src/catalog/state-types.ts";

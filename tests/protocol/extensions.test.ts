@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, test } from "node:test";
-import { ByteWriter } from "../../src/core/bytes.ts";
+import { type ByteReader, ByteWriter } from "../../src/core/bytes.ts";
 import { toHex } from "../../src/core/hex.ts";
 import { InvalidFrameError } from "../../src/protocol/errors.ts";
 import {
@@ -21,6 +21,7 @@ import {
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
   EXTENSION_ID,
+  type ExtensionAnswer,
   ExtOp,
   ExtStatus,
   isExtensionId,
@@ -31,6 +32,12 @@ import {
 } from "../../src/protocol/extensions.ts";
 import type { JavaThrowableInit } from "../../src/protocol/remote-errors.ts";
 import { Rng } from "../helpers/random.ts";
+
+/** The body of an OK answer (fails the test otherwise). */
+function okBody(a: ExtensionAnswer): ByteReader {
+  if (a.status !== ExtStatus.OK) throw new assert.AssertionError({ message: `status ${a.status}, expected OK` });
+  return a.body;
+}
 
 describe("extension codecs", () => {
   test("the reserved id is ASCII QSTATE:EXTENSION", () => {
@@ -52,7 +59,7 @@ describe("extension codecs", () => {
     );
     const answer = decodeExtensionAnswer(bytes, ExtOp.HELLO);
     assert.equal(answer.status, ExtStatus.OK);
-    const hello = readHelloAnswer((answer as { body: never }).body);
+    const hello = readHelloAnswer(okBody(answer));
     assert.equal(hello.implementation, "impl");
     assert.equal(hello.extensions.get("batch-get"), 1);
     assert.equal(hello.limits.get("batch-get.max-keys"), 4096);
@@ -85,7 +92,7 @@ describe("extension codecs", () => {
     assert.equal(toHex(bytes.subarray(0, 14)), "010200" + "00000003" + "00" + "00000002" + "0102");
     const answer = decodeExtensionAnswer(bytes, ExtOp.BATCH_GET);
     assert.equal(answer.status, ExtStatus.OK);
-    const entries = readBatchAnswer((answer as { body: never }).body, 3);
+    const entries = readBatchAnswer(okBody(answer), 3);
     assert.deepEqual(entries[0], { tag: EntryTag.VALUE, value: new Uint8Array([1, 2]) });
     assert.deepEqual(entries[1], { tag: EntryTag.MISSING });
     assert.deepEqual(entries[2], { tag: EntryTag.ERROR, error: { ...error, cause: { ...error.cause!, cause: null } } });
@@ -123,11 +130,11 @@ describe("extension codecs", () => {
     a.writeUint8(EntryTag.MISSING);
     a.writeUint8(EntryTag.MISSING);
     const answer = decodeExtensionAnswer(a.toBytes(), ExtOp.BATCH_GET);
-    assert.throws(() => readBatchAnswer((answer as { body: never }).body, 3), InvalidFrameError);
+    assert.throws(() => readBatchAnswer(okBody(answer), 3), InvalidFrameError);
     const b = beginAnswer(ExtOp.BATCH_GET, ExtStatus.OK);
     b.writeInt32(1);
     b.writeUint8(7);
-    assert.throws(() => readBatchAnswer((decodeExtensionAnswer(b.toBytes(), 2) as { body: never }).body, 1), InvalidFrameError);
+    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(b.toBytes(), 2)), 1), InvalidFrameError);
   });
 
   test("a failure record deeper than the bound is refused", () => {
@@ -138,7 +145,7 @@ describe("extension codecs", () => {
     writeFailureRecord(w, t);
     const back = decodeExtensionAnswer(w.toBytes(), 2);
     let depth = 0;
-    for (let f = (back as { failure: JavaThrowableInit }).failure; f.cause; f = f.cause) depth++;
+    for (let f = (back as { failure: JavaThrowableInit } & ExtensionAnswer).failure; f.cause; f = f.cause) depth++;
     assert.equal(depth, MAX_FAILURE_DEPTH - 1);
     // ...and a hand-made deeper one does not decode.
     const deep = beginAnswer(2, ExtStatus.FAILED);

@@ -4,7 +4,7 @@
 // BATCH_GET_INTERNAL over TCP to the servers on the two other runtimes: client, proxy and server each on a runtime of
 // its own. Every process is killed in `after`.
 import assert from "node:assert/strict";
-import { type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { longSerializer, mapState, QueryableStateClient, reducingState, stringSerializer, UnknownKeyOrNamespaceError } from "../../mod.ts";

@@ -190,8 +190,8 @@ export interface UnsupportedRequest {
 /** Any decoded extension payload. */
 export type ExtensionRequest = HelloRequest | BatchGetRequest | BatchGetInternalRequest | UnsupportedRequest;
 
-function beginPayload(op: ExtOp): ByteWriter {
-  const w = new ByteWriter(64);
+function beginPayload(op: ExtOp, size = 64): ByteWriter {
+  const w = new ByteWriter(size);
   w.writeUint8(EXTENSION_VERSION);
   w.writeUint8(op);
   return w;
@@ -202,12 +202,14 @@ export function encodeHello(offered: readonly string[]): Uint8Array {
   const w = beginPayload(ExtOp.HELLO);
   w.writeInt32(offered.length);
   for (const name of offered) writeExtString(w, name);
-  return w.toBytes();
+  return w.view();
 }
 
 /** The payload of a BATCH_GET: `[u8 1][u8 2][16 jobId][string name][i32 flags][i32 n][n × ([i32 hash][i32 len][bytes])]`. */
 export function encodeBatchGet(jobId: Uint8Array, stateName: string, keys: readonly BatchKey[], flags = 0): Uint8Array {
-  const w = beginPayload(ExtOp.BATCH_GET);
+  let size = 2 + 16 + 4 + stateName.length * 3 + 8;
+  for (const k of keys) size += 8 + k.keyAndNamespace.length;
+  const w = beginPayload(ExtOp.BATCH_GET, size);
   w.writeBytes(jobId);
   writeExtString(w, stateName);
   w.writeInt32(flags);
@@ -217,12 +219,14 @@ export function encodeBatchGet(jobId: Uint8Array, stateName: string, keys: reado
     w.writeInt32(k.keyAndNamespace.length);
     w.writeBytes(k.keyAndNamespace);
   }
-  return w.toBytes();
+  return w.view();
 }
 
 /** The payload of a BATCH_GET_INTERNAL: `[u8 1][u8 3][16 kvStateId][i32 flags][i32 n][n × ([i32 len][bytes])]`. */
 export function encodeBatchGetInternal(kvStateId: Uint8Array, keys: readonly Uint8Array[], flags = 0): Uint8Array {
-  const w = beginPayload(ExtOp.BATCH_GET_INTERNAL);
+  let size = 2 + 16 + 8;
+  for (const k of keys) size += 4 + k.length;
+  const w = beginPayload(ExtOp.BATCH_GET_INTERNAL, size);
   w.writeBytes(kvStateId);
   w.writeInt32(flags);
   w.writeInt32(keys.length);
@@ -230,7 +234,7 @@ export function encodeBatchGetInternal(kvStateId: Uint8Array, keys: readonly Uin
     w.writeInt32(k.length);
     w.writeBytes(k);
   }
-  return w.toBytes();
+  return w.view();
 }
 
 /** A count that fits in what is left (each item takes at least `minBytes`): a hostile count allocates nothing. */
@@ -313,21 +317,21 @@ export function beginAnswer(op: number, status: ExtStatus, sizeHint = 64): ByteW
 export function encodeFailedAnswer(op: number, failure: JavaThrowableInit): Uint8Array {
   const w = beginAnswer(op, ExtStatus.FAILED, 256);
   writeFailureRecord(w, failure);
-  return w.toBytes();
+  return w.view();
 }
 
 /** An UNSUPPORTED answer with its reason. */
 export function encodeUnsupportedAnswer(op: number, reason: string): Uint8Array {
   const w = beginAnswer(op, ExtStatus.UNSUPPORTED);
   writeExtString(w, reason);
-  return w.toBytes();
+  return w.view();
 }
 
 /** A TOO_LARGE answer naming the size limit. */
 export function encodeTooLargeAnswer(op: number, limitBytes: number): Uint8Array {
   const w = beginAnswer(op, ExtStatus.TOO_LARGE);
   w.writeInt64(BigInt(limitBytes));
-  return w.toBytes();
+  return w.view();
 }
 
 /** What the peer said to HELLO. */
@@ -354,17 +358,26 @@ export function encodeHelloAnswer(answer: HelloAnswer): Uint8Array {
     writeExtString(w, name);
     w.writeInt64(BigInt(value));
   }
-  return w.toBytes();
+  return w.view();
 }
 
-/** One key's outcome in a batch answer. */
+/**
+ * One key's outcome in a batch answer. A decoded value or miss keeps its encoded bytes (`raw`, a view), so that a
+ * proxy relays a state server's entries without encoding them again.
+ */
 export type BatchEntry =
-  | { readonly tag: typeof EntryTag.VALUE; readonly value: Uint8Array }
-  | { readonly tag: typeof EntryTag.MISSING }
+  | { readonly tag: typeof EntryTag.VALUE; readonly value: Uint8Array; readonly raw?: Uint8Array }
+  | { readonly tag: typeof EntryTag.MISSING; readonly raw?: Uint8Array }
   | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit };
+
+const MISSING_RAW = new Uint8Array([EntryTag.MISSING]);
 
 /** Appends one entry of a batch answer. */
 export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
+  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) {
+    w.writeBytes(e.raw);
+    return;
+  }
   w.writeUint8(e.tag);
   if (e.tag === EntryTag.VALUE) {
     w.writeInt32(e.value.length);
@@ -374,7 +387,7 @@ export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
 
 /** Bytes {@link writeBatchEntry} writes for `e`, failures estimated (for size limits). */
 export function batchEntrySize(e: BatchEntry): number {
-  if (e.tag === EntryTag.VALUE) return 5 + e.value.length;
+  if (e.tag === EntryTag.VALUE) return e.raw?.length ?? 5 + e.value.length;
   if (e.tag === EntryTag.MISSING) return 1;
   return 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
 }
@@ -383,10 +396,10 @@ export function batchEntrySize(e: BatchEntry): number {
 export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[]): Uint8Array {
   let size = 8;
   for (const e of entries) size += batchEntrySize(e);
-  const w = beginAnswer(op, ExtStatus.OK, Math.min(size, 1 << 20));
+  const w = beginAnswer(op, ExtStatus.OK, size);
   w.writeInt32(entries.length);
   for (const e of entries) writeBatchEntry(w, e);
-  return w.toBytes();
+  return w.view();
 }
 
 /** A decoded extension answer. */
@@ -461,8 +474,11 @@ export function readBatchAnswer(r: ByteReader, expected: number): BatchEntry[] {
     const entries: BatchEntry[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const tag = r.readUint8();
-      if (tag === EntryTag.VALUE) entries[i] = { tag, value: readBytesField(r, "a value") };
-      else if (tag === EntryTag.MISSING) entries[i] = { tag };
+      if (tag === EntryTag.VALUE) {
+        const start = r.position - 1;
+        const value = readBytesField(r, "a value");
+        entries[i] = { tag, value, raw: r.bytes.subarray(start, r.position) };
+      } else if (tag === EntryTag.MISSING) entries[i] = { tag, raw: MISSING_RAW };
       else if (tag === EntryTag.ERROR) entries[i] = { tag, error: readFailureRecord(r) };
       else throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
     }

@@ -42,6 +42,7 @@ import { requestFailureThrowable } from "../net/failures.ts";
 import { formatHostPort } from "../transport/address.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
+import type { BatchLookup } from "../server/extensions.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of a proxy's protocol extensions (part of `KvStateClientProxyOptions`). */
@@ -71,6 +72,8 @@ export interface ProxyExtensionHost {
   lookup(request: KvStateRequest, force: boolean): Promise<KvStateLocation>;
   /** Sends an internal request to the server at `address` (in-process when it is local), within `deadline`. */
   send(address: Endpoint, request: KvStateInternalRequest, deadline: number, stateName: string): KvStateResponse | Promise<KvStateResponse>;
+  /** A batch looked up by a state server in this process, or undefined when the server at `address` is not one. */
+  batchLocally(address: Endpoint, kvStateId: Uint8Array, keys: readonly Uint8Array[]): BatchLookup | Promise<BatchLookup> | undefined;
   /** Whether a failure may be cured by a fresh lookup (a stale location, a lost connection). */
   isRetryable(e: unknown): boolean;
   /** The failure to report for a location that could not be resolved (the single-request path's rule). */
@@ -158,6 +161,8 @@ export class ProxyExtensions {
         lookupError = e;
       }
       if (location !== undefined) {
+        // A location holds one id object (and one address object) per registered range: group by them.
+        const byObject = new Map<object, Group>();
         const groups = new Map<string, Group>();
         for (const i of pending) {
           const keyGroup = computeKeyGroupForKeyHash(req.keys[i].keyHash, location.numKeyGroups);
@@ -167,10 +172,14 @@ export class ProxyExtensions {
             errors[i] = UnknownKeyGroupLocationError.forServer(host.serverName);
             continue;
           }
-          const idBytes = id.toBytes();
-          const groupKey = `${formatHostPort(address)}/${idKeyOfBytes(idBytes, 0)}`;
-          let g = groups.get(groupKey);
-          if (g === undefined) groups.set(groupKey, g = { address, kvStateId: idBytes, indices: [] });
+          let g = byObject.get(id);
+          if (g === undefined || g.address !== address) {
+            const idBytes = id.toBytes();
+            const groupKey = `${formatHostPort(address)}/${idKeyOfBytes(idBytes, 0)}`;
+            g = groups.get(groupKey);
+            if (g === undefined) groups.set(groupKey, g = { address, kvStateId: idBytes, indices: [] });
+            byObject.set(id, g);
+          }
           g.indices.push(i);
         }
         await Promise.all([...groups.values()].map((g) => this.#forwardGroup(g, req, entries, errors, deadline)));
@@ -212,6 +221,26 @@ export class ProxyExtensions {
     const plainUntil = this.#plainServers.get(serverKey);
     if (plainUntil !== undefined && plainUntil > host.clock.now()) return this.#forwardSingly(g, req, entries, errors, deadline);
     const keys = g.indices.map((i) => req.keys[i].keyAndNamespace);
+    let local;
+    try {
+      local = host.batchLocally(g.address, g.kvStateId, keys);
+      if (local !== undefined) {
+        const r = await local;
+        if ("failure" in r) {
+          const e = errorFromJavaThrowable(r.failure);
+          for (const i of g.indices) errors[i] = e;
+        } else {
+          r.entries.forEach((entry, j) => {
+            if (entry.tag === EntryTag.ERROR) errors[g.indices[j]] = errorFromJavaThrowable(entry.error);
+            else entries[g.indices[j]] = entry;
+          });
+        }
+        return;
+      }
+    } catch (e) {
+      for (const i of g.indices) errors[i] = e;
+      return;
+    }
     let content: Uint8Array;
     try {
       content = (await host.send(g.address, new KvStateInternalRequest(EXTENSION_ID, encodeBatchGetInternal(g.kvStateId, keys)), deadline, req.stateName)).content;

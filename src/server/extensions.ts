@@ -19,6 +19,7 @@ import {
   ExtOp,
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
+import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
 import { BadRequestError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvStateRegistry } from "../state/kv-state-registry.ts";
@@ -56,6 +57,41 @@ class LookupFailure extends Error {
   }
 }
 
+/** A batch's entries, or the failure of the whole batch (an unknown state id, too many keys). */
+export type BatchLookup = { readonly entries: BatchEntry[] } | { readonly failure: JavaThrowableInit };
+
+/**
+ * Looks `keys` up in the state registered under `kvStateId` (its 16 bytes): one entry per key, in order; a lookup
+ * that throws fails its key only. Synchronous unless a state answers asynchronously.
+ */
+export function lookUpBatch(
+  registry: KvStateRegistry,
+  serverName: string,
+  requestId: bigint,
+  kvStateId: Uint8Array,
+  keys: readonly Uint8Array[],
+): BatchLookup | Promise<BatchLookup> {
+  if (keys.length > SERVER_MAX_BATCH_KEYS) {
+    return { failure: BadRequestError.create(serverName, `A batch of ${keys.length} keys exceeds the maximum of ${SERVER_MAX_BATCH_KEYS}.`).toJavaThrowable() };
+  }
+  const state = registry.getByKey(idKeyOfBytes(kvStateId, 0));
+  if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(kvStateId)).toJavaThrowable() };
+  const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(keys.length);
+  let async = false;
+  for (let i = 0; i < keys.length; i++) {
+    try {
+      const r = state.getSerializedValue(keys[i]);
+      if (r instanceof Promise) {
+        async = true;
+        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")));
+      } else entries[i] = entryOf(requestId, r, undefined);
+    } catch (e) {
+      entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
+    }
+  }
+  return async ? Promise.all(entries).then((done) => ({ entries: done })) : { entries: entries as BatchEntry[] };
+}
+
 /**
  * Answers an extension request (an internal request for the reserved KvStateID) against `registry`. Malformed
  * payloads are answered FAILED with a BadRequestException, unknown ops and versions UNSUPPORTED: bad input never
@@ -80,30 +116,14 @@ export function answerServerExtension(
     case ExtOp.BATCH_GET_INTERNAL: {
       const op = ExtOp.BATCH_GET_INTERNAL;
       if (req.flags !== 0) return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
-      if (req.keys.length > SERVER_MAX_BATCH_KEYS) {
-        return answer(encodeFailedAnswer(op, BadRequestError.create(serverName, `A batch of ${req.keys.length} keys exceeds the maximum of ${SERVER_MAX_BATCH_KEYS}.`).toJavaThrowable()));
-      }
-      const state = registry.getByKey(idKeyOfBytes(req.kvStateId, 0));
-      if (state === undefined) return answer(encodeFailedAnswer(op, UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(req.kvStateId)).toJavaThrowable()));
-      const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(req.keys.length);
-      let async = false;
-      for (let i = 0; i < req.keys.length; i++) {
-        try {
-          const r = state.getSerializedValue(req.keys[i]);
-          if (r instanceof Promise) {
-            async = true;
-            entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")));
-          } else entries[i] = entryOf(requestId, r, undefined);
-        } catch (e) {
-          entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
-        }
-      }
-      const finish = (done: BatchEntry[]) => {
+      const finish = (r: BatchLookup) => {
+        if ("failure" in r) return answer(encodeFailedAnswer(op, r.failure));
         let size = 8;
-        for (const e of done) size += batchEntrySize(e);
-        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, done));
+        for (const e of r.entries) size += batchEntrySize(e);
+        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries));
       };
-      return async ? Promise.all(entries).then(finish) : finish(entries as BatchEntry[]);
+      const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys);
+      return r instanceof Promise ? r.then(finish) : finish(r);
     }
     case ExtOp.BATCH_GET:
       return answer(encodeUnsupportedAnswer(req.op, "BATCH_GET is a proxy's op; a state server takes BATCH_GET_INTERNAL"));

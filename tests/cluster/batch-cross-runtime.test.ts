@@ -79,7 +79,7 @@ describe(`batch get across runtimes (client on ${runtime})`, () => {
         assert.ok(r.state.get()! >= before.get(all[i])!, `${all[i]}: ${r.state.get()} < ${before.get(all[i])}`);
       });
       const maps = await client.getKvStates(info.jobId, "events-by-type", keys, stringSerializer, eventsByType);
-      for (const r of maps) assert.ok(r.ok && [...r.state.values()].reduce((a, b) => a + b, 0n) > 0n);
+      for (const r of maps) assert.ok(r.ok && [...r.state.values()].reduce((a: bigint, b) => a + (b ?? 0n), 0n) > 0n);
     }
   });
 });

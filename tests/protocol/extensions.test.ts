@@ -93,8 +93,10 @@ describe("extension codecs", () => {
     const answer = decodeExtensionAnswer(bytes, ExtOp.BATCH_GET);
     assert.equal(answer.status, ExtStatus.OK);
     const entries = readBatchAnswer(okBody(answer), 3);
-    assert.deepEqual(entries[0], { tag: EntryTag.VALUE, value: new Uint8Array([1, 2]) });
-    assert.deepEqual(entries[1], { tag: EntryTag.MISSING });
+    // Values and misses keep their encoded bytes, for a proxy to relay as they are.
+    assert.deepEqual(entries[0], { tag: EntryTag.VALUE, value: new Uint8Array([1, 2]), raw: new Uint8Array([0, 0, 0, 0, 2, 1, 2]) });
+    assert.deepEqual(entries[1], { tag: EntryTag.MISSING, raw: new Uint8Array([1]) });
+    assert.deepEqual(encodeBatchAnswer(ExtOp.BATCH_GET, entries), bytes);
     assert.deepEqual(entries[2], { tag: EntryTag.ERROR, error: { ...error, cause: { ...error.cause!, cause: null } } });
   });
 

@@ -76,6 +76,7 @@ export class UnsupportedByPeerError extends QueryableStateError {
   /** The extension that was needed, e.g. `"batch-get"`. */
   readonly extension: string;
   /**
+   * An error with code `UNSUPPORTED_BY_PEER`.
    * @param extension the extension the call needs
    * @param detail what the peer is or said, and what to do
    */

@@ -108,6 +108,7 @@ export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 // state: the registry a state server serves
 export {
   type KvState,
+  type KvStateFreshness,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -190,7 +191,7 @@ export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
 export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
 export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
-export { UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export { type Freshness, FreshnessBoundError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
 export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,

@@ -57,6 +57,7 @@ export {
 } from "./src/protocol/java/mod.ts";
 export {
   type BatchEntry,
+  BatchFlags,
   type BatchGetInternalRequest,
   type BatchGetRequest,
   type BatchKey,
@@ -70,6 +71,8 @@ export {
   encodeHelloAnswer,
   EntryTag,
   EXT_BATCH_GET,
+  EXT_FRESHNESS,
+  type EntryFreshness,
   type ExtensionAnswer,
   type ExtensionRequest,
   EXTENSION_ID,
@@ -77,6 +80,8 @@ export {
   EXTENSION_VERSION,
   ExtOp,
   ExtStatus,
+  type FreshnessRecord,
+  FreshnessMode,
   type HelloAnswer,
   type HelloRequest,
   readBatchAnswer,

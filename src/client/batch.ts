@@ -9,14 +9,22 @@ import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
 import { RequestAbortedError, RequestTimeoutError } from "../net/errors.ts";
 import {
+  BatchFlags,
+  type BatchEntry,
   type BatchKey,
   EntryTag,
   encodeBatchGet,
   EXT_BATCH_GET,
+  EXT_FRESHNESS,
   ExtOp,
   ExtStatus,
+  type Freshness,
+  FreshnessBoundError,
+  FreshnessMode,
   readBatchAnswer,
+  UnsupportedByPeerError,
 } from "../protocol/extensions.ts";
+import { sleep } from "../core/clock.ts";
 import { errorFromJavaThrowable, UnknownKeyOrNamespaceError } from "../protocol/remote-errors.ts";
 import type { StateDescriptor } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
@@ -24,10 +32,13 @@ import type { VoidNamespace } from "../types/void-namespace.ts";
 import { type ExtensionSession, PlainPeer } from "./extensions.ts";
 import type { ImmutableState, ImmutableStateFor } from "./immutable-states.ts";
 
-/** One key's outcome in {@link QueryableStateClient.getKvStates}: its state, or why there is none. */
+/**
+ * One key's outcome in {@link QueryableStateClient.getKvStates}: its state, or why there is none; with a proxy and
+ * state server of ours, `freshness` says where it was served and how fresh it is (also for a key without value).
+ */
 export type KvStateResult<K, S> =
-  | { readonly key: K; readonly ok: true; readonly state: S }
-  | { readonly key: K; readonly ok: false; readonly error: QueryableStateError };
+  | { readonly key: K; readonly ok: true; readonly state: S; readonly freshness?: Freshness }
+  | { readonly key: K; readonly ok: false; readonly error: QueryableStateError; readonly freshness?: Freshness };
 
 /** Options of {@link QueryableStateClient.getKvStates}. */
 export interface GetKvStatesOptions<N = VoidNamespace> {
@@ -41,6 +52,19 @@ export interface GetKvStatesOptions<N = VoidNamespace> {
   timeoutMs?: number;
   /** Single queries in flight at once when the proxy does not speak `batch-get` (a Flink proxy). @default 128 */
   maxInFlight?: number;
+  /**
+   * Freshness bound: a key whose state is more than this many ms behind its input gets a `FreshnessBoundError`
+   * (`FRESHNESS_BOUND_NOT_MET`). Needs the freshness extension (our proxy and state servers): else the call rejects
+   * with `UNSUPPORTED_BY_PEER` (a key on a state server without freshness gets that error).
+   */
+  maxStalenessMs?: number;
+  /**
+   * Freshness bound: a key whose state's version in its key group is below this gets a `FreshnessBoundError`; pass
+   * the version a writer saw after its write (`StepContext.version`) to read it back (read-your-writes).
+   */
+  minVersion?: bigint;
+  /** How long to wait for the bounds to be met (asking again with back-off) before the keys fail. @default 0 */
+  waitMs?: number;
 }
 
 /** What the batch needs of its client (a private object the client builds). */
@@ -112,10 +136,30 @@ export async function getKvStatesBatch<K, D extends StateDescriptor>(
   outer?.addEventListener("abort", onAbort, { once: true });
   const signal = controller.signal;
 
-  const ok = (i: number, state: ImmutableState) => (results[i] = { key: keys[i], ok: true, state: state as ImmutableStateFor<D> });
-  const failed = (i: number, error: unknown) => {
+  const bounded = options.maxStalenessMs !== undefined || options.minVersion !== undefined;
+  if (options.maxStalenessMs !== undefined && !(options.maxStalenessMs >= 0)) {
+    throw new InvalidArgumentError(`maxStalenessMs must be a number of milliseconds of at least 0, got ${options.maxStalenessMs}.`);
+  }
+  if (options.minVersion !== undefined && typeof options.minVersion !== "bigint") {
+    throw new InvalidArgumentError(`minVersion must be a bigint (a Freshness.version), got ${typeof options.minVersion}.`);
+  }
+  const waitMs = options.waitMs ?? 0;
+  if (!(waitMs >= 0)) throw new InvalidArgumentError(`waitMs must be a number of milliseconds of at least 0, got ${waitMs}.`);
+  const ok = (i: number, state: ImmutableState, freshness?: Freshness) =>
+    (results[i] = freshness === undefined
+      ? { key: keys[i], ok: true, state: state as ImmutableStateFor<D> }
+      : { key: keys[i], ok: true, state: state as ImmutableStateFor<D>, freshness });
+  const failed = (i: number, error: unknown, freshness?: Freshness) => {
     if (isCallLevel(error)) throw error;
-    results[i] = { key: keys[i], ok: false, error: error as QueryableStateError };
+    results[i] = freshness === undefined
+      ? { key: keys[i], ok: false, error: error as QueryableStateError }
+      : { key: keys[i], ok: false, error: error as QueryableStateError, freshness };
+  };
+  /** The bound an answer of this freshness misses, if any. */
+  const missedBound = (f: Freshness): FreshnessBoundError | undefined => {
+    if (options.maxStalenessMs !== undefined && f.stalenessMs > options.maxStalenessMs) return new FreshnessBoundError("maxStalenessMs", options.maxStalenessMs, f);
+    if (options.minVersion !== undefined && f.version < options.minVersion) return new FreshnessBoundError("minVersion", options.minVersion, f);
+    return undefined;
   };
 
   // Single queries, at most maxInFlight at once (the fallback).
@@ -168,50 +212,91 @@ export async function getKvStatesBatch<K, D extends StateDescriptor>(
 
     const peer = await host.session.peer({ signal, timeoutMs: remaining() });
     const maxKeys = peer?.extensions.has(EXT_BATCH_GET) ? (peer.limits.get("batch-get.max-keys") ?? DEFAULT_CHUNK) : 0;
+    const fresh = maxKeys > 0 && peer?.extensions.has(EXT_FRESHNESS) === true;
+    const noFreshness = () =>
+      new UnsupportedByPeerError(
+        EXT_FRESHNESS,
+        peer === null
+          ? "the proxy speaks no protocol extensions (a Flink proxy, or extensions: \"off\"), so no answer says how fresh it is: leave out maxStalenessMs and minVersion"
+          : `the proxy (${peer.implementation}) does not offer it: leave out maxStalenessMs and minVersion`,
+      );
+    if (bounded && !fresh) throw noFreshness();
     if (maxKeys < 1) {
       await singles(todo);
     } else {
       const jobBytes = job.toBytes();
+      /** Keys whose answer missed a bound, to ask again while `waitMs` lasts. */
+      let missed: number[] = [];
+      const settle = (i: number, entry: BatchEntry) => {
+        const s = entry.served?.state;
+        const freshness: Freshness | undefined = s === null || s === undefined ? undefined : { node: entry.served!.node, keyGroup: entry.served!.keyGroup, ...s };
+        if (bounded && entry.tag !== EntryTag.ERROR) {
+          if (freshness === undefined) {
+            return failed(i, new UnsupportedByPeerError(EXT_FRESHNESS, `the state server ${entry.served?.node || "(unknown)"} reports no freshness (a Flink state server, or a state without it)`));
+          }
+          const miss = missedBound(freshness);
+          if (miss !== undefined) {
+            missed.push(i);
+            return failed(i, miss, freshness);
+          }
+        }
+        if (entry.tag === EntryTag.MISSING) failed(i, UnknownKeyOrNamespaceError.forServer("Queryable State Server"), freshness);
+        else if (entry.tag === EntryTag.ERROR) failed(i, errorFromJavaThrowable(entry.error), freshness);
+        else {
+          try {
+            ok(i, host.decode(entry.value), freshness);
+          } catch (e) {
+            failed(i, e, freshness);
+          }
+        }
+      };
       const sendChunk = async (indices: number[]): Promise<unknown> => {
         let answer;
         try {
-          const payload = encodeBatchGet(jobBytes, stateName, indices.map((i) => serialized[i]!));
+          const payload = encodeBatchGet(jobBytes, stateName, indices.map((i) => serialized[i]!), fresh ? BatchFlags.FRESHNESS : 0);
           answer = await host.session.request(ExtOp.BATCH_GET, payload, { signal, timeoutMs: remaining() });
         } catch (e) {
-          if (e instanceof PlainPeer) return singles(indices);
+          if (e instanceof PlainPeer) {
+            if (bounded) throw noFreshness();
+            return singles(indices);
+          }
           throw e;
         }
         switch (answer.status) {
           case ExtStatus.OK: {
-            const entries = readBatchAnswer(answer.body, indices.length);
-            entries.forEach((entry, j) => {
-              const i = indices[j];
-              if (entry.tag === EntryTag.MISSING) failed(i, UnknownKeyOrNamespaceError.forServer("Queryable State Server"));
-              else if (entry.tag === EntryTag.ERROR) failed(i, errorFromJavaThrowable(entry.error));
-              else {
-                try {
-                  ok(i, host.decode(entry.value));
-                } catch (e) {
-                  failed(i, e);
-                }
-              }
-            });
+            const entries = readBatchAnswer(answer.body, indices.length, fresh ? FreshnessMode.CLIENT : FreshnessMode.NONE);
+            entries.forEach((entry, j) => settle(indices[j], entry));
             return;
           }
           case ExtStatus.FAILED:
             throw errorFromJavaThrowable(answer.failure);
           case ExtStatus.UNSUPPORTED:
+            if (bounded) throw noFreshness();
             return singles(indices);
           case ExtStatus.TOO_LARGE: {
-            if (indices.length === 1) return singles(indices);
+            if (indices.length === 1 && !bounded) return singles(indices);
+            if (indices.length === 1) throw new UnsupportedByPeerError(EXT_BATCH_GET, `the answer for one key exceeds the proxy's limit of ${answer.limitBytes} bytes`);
             const half = indices.length >> 1;
             await Promise.all([sendChunk(indices.slice(0, half)), sendChunk(indices.slice(half))]);
           }
         }
       };
-      const chunks: number[][] = [];
-      for (let at = 0; at < todo.length; at += maxKeys) chunks.push(todo.slice(at, at + maxKeys));
-      await Promise.all(chunks.map(sendChunk));
+      const chunks = (indices: number[]): number[][] => {
+        const out: number[][] = [];
+        for (let at = 0; at < indices.length; at += maxKeys) out.push(indices.slice(at, at + maxKeys));
+        return out;
+      };
+      await Promise.all(chunks(todo).map(sendChunk));
+      // Keys that missed a bound are asked again, with back-off, until they meet it or waitMs has passed.
+      const waitUntil = clock.now() + waitMs;
+      for (let delay = 5; missed.length > 0 && clock.now() + delay <= waitUntil && clock.now() + delay < deadline; delay = Math.min(delay * 2, 100)) {
+        await sleep(clock, delay, signal).catch((reason) => {
+          throw new RequestAbortedError(`Queryable State Client: ${what}`, reason);
+        });
+        const again = missed;
+        missed = [];
+        await Promise.all(chunks(again).map(sendChunk));
+      }
     }
     return results;
   } catch (e) {

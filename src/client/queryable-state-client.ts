@@ -21,6 +21,7 @@ import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
 import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./extensions.ts";
 import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
+import type { Freshness } from "../protocol/extensions.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -272,6 +273,38 @@ export class QueryableStateClient implements AsyncDisposable {
       decode: (bytes) => decodeState(descriptor, bytes, queryableStateName, job),
       single: (key, o) => this.getKvState(job, queryableStateName, key as K, keyType, descriptor, o as GetKvStateOptions<N>),
     }, job, queryableStateName, keys, options as GetKvStatesOptions<unknown>);
+  }
+
+  /**
+   * {@link getKvState} with where the answer was served and how fresh it is (the freshness extension of our proxies
+   * and state servers): `{ state, freshness }`, `freshness` undefined when the peer does not say (Flink's). Bounds
+   * (`maxStalenessMs`, `minVersion`, waiting up to `waitMs`) reject with `FreshnessBoundError`
+   * (`FRESHNESS_BOUND_NOT_MET`) when not met, and with `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`) when the
+   * peer cannot tell. See the README's "Freshness".
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, stringSerializer, valueState } from "queryable-state";
+   *
+   * async function balance(client: QueryableStateClient, jobId: JobID, writtenVersion: bigint) {
+   *   // Read-your-writes: wait up to a second for the state to reach the version the writer saw.
+   *   const { state, freshness } = await client.getKvStateWithFreshness(jobId, "balance", "ada", stringSerializer,
+   *     valueState("balance", longSerializer), { minVersion: writtenVersion, waitMs: 1000 });
+   *   console.log(state.value(), freshness?.node, freshness?.stalenessMs);
+   * }
+   * ```
+   */
+  async getKvStateWithFreshness<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: Omit<GetKvStatesOptions<N>, "maxInFlight"> = {},
+  ): Promise<{ state: ImmutableStateFor<D>; freshness: Freshness | undefined }> {
+    const [r] = await this.getKvStates(jobId, queryableStateName, [key], keyType, descriptor, options);
+    if (!r.ok) throw r.error;
+    return { state: r.state, freshness: r.freshness };
   }
 
   /**

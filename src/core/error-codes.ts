@@ -40,6 +40,7 @@ export type ErrorCode =
   | "SERVER_UNREACHABLE"
   // protocol extensions (our peers only)
   | "UNSUPPORTED_BY_PEER"
+  | "FRESHNESS_BOUND_NOT_MET"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

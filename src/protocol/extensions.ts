@@ -57,6 +57,77 @@ export type ExtStatus = typeof ExtStatus[keyof typeof ExtStatus];
 
 /** Extension names in a HELLO answer. */
 export const EXT_BATCH_GET = "batch-get";
+/** The freshness extension: every batch entry carries its state's version, last update and staleness. */
+export const EXT_FRESHNESS = "freshness";
+
+/** Option bits of BATCH_GET and BATCH_GET_INTERNAL (the `flags` field). */
+export const BatchFlags = {
+  /**
+   * Freshness: every entry of the answer is followed by a freshness record; in a BATCH_GET_INTERNAL each key is
+   * preceded by its key group (`[i32 keyGroup]`), which the state server needs to look its version up.
+   */
+  FRESHNESS: 1,
+} as const;
+
+/** How fresh a state is in one key group, as a state server reports it (the shape of `KvStateFreshness`). */
+export interface FreshnessRecord {
+  /** Moves on with every write to the state in the key group; time-based (ms << 16 | count). */
+  readonly version: bigint;
+  /** The last write's time (ms since the epoch), null when never written. */
+  readonly lastUpdateMs: number | null;
+  /** Every record the subtask received before this time (ms since the epoch) is applied. */
+  readonly asOfMs: number;
+  /** The state server's now − `asOfMs`, in ms. */
+  readonly stalenessMs: number;
+}
+
+/** Where an entry of a client's batch was served from, and how fresh (null: the state server gives no freshness). */
+export interface EntryFreshness {
+  /** The state server that holds the key's key group (`host:port`), or "" when no server holds it. */
+  readonly node: string;
+  /** The key's key group. */
+  readonly keyGroup: number;
+  /** The state's freshness there, or null when the server did not say (a Flink state server). */
+  readonly state: FreshnessRecord | null;
+}
+
+/** Which freshness records follow the entries of a batch answer. */
+export const FreshnessMode = {
+  /** None (flag not set). */
+  NONE: 0,
+  /** A state server's: `[u8 known][i64 version][i64 lastUpdateMs or -1][i64 asOfMs][i64 stalenessMs]` (only the byte when unknown). */
+  SERVER: 1,
+  /** A proxy's: `[string node][i32 keyGroup]` then the state server's record. */
+  CLIENT: 2,
+} as const;
+/** One of the {@link FreshnessMode} values. */
+export type FreshnessMode = typeof FreshnessMode[keyof typeof FreshnessMode];
+
+/** Writes a state server's freshness record (see {@link FreshnessMode}). */
+export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | null | undefined): void {
+  if (f === null || f === undefined) {
+    w.writeUint8(0);
+    return;
+  }
+  w.writeUint8(1);
+  w.writeInt64(BigInt.asIntN(64, f.version));
+  w.writeInt64(BigInt(f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs)));
+  w.writeInt64(BigInt(Math.floor(f.asOfMs)));
+  w.writeInt64(BigInt(Math.max(0, Math.floor(f.stalenessMs))));
+}
+
+/** Reads what {@link writeFreshnessRecord} wrote. */
+export function readFreshnessRecord(r: ByteReader): FreshnessRecord | null {
+  const known = r.readUint8();
+  if (known === 0) return null;
+  if (known !== 1) throw new InvalidFrameError(`A freshness record's flag is ${known}, not 0 or 1.`, false);
+  const version = r.readInt64();
+  const last = r.readInt64();
+  const asOf = r.readInt64();
+  const staleness = r.readInt64();
+  if (version < 0n || last < -1n || asOf < 0n || staleness < 0n) throw new InvalidFrameError("A freshness record holds a negative version or time.", false);
+  return { version, lastUpdateMs: last === -1n ? null : Number(last), asOfMs: Number(asOf), stalenessMs: Number(staleness) };
+}
 
 /** Per-key outcome tags in a batch answer. */
 export const EntryTag = {
@@ -83,6 +154,52 @@ export class UnsupportedByPeerError extends QueryableStateError {
   constructor(extension: string, detail: string, options?: { cause?: unknown }) {
     super("UNSUPPORTED_BY_PEER", `The peer does not support the '${extension}' extension: ${detail}`, options);
     this.extension = extension;
+  }
+}
+
+/** Where an answer was served and how fresh it is (the freshness extension; README "Freshness"). */
+export interface Freshness {
+  /** The state server that answered (`host:port`). */
+  readonly node: string;
+  /** The key's key group. */
+  readonly keyGroup: number;
+  /**
+   * The state's version in this key group: it moves on with every write and never goes back (its high bits are the
+   * write's time in ms since the epoch, `version >> 16n`). Pass it as `minVersion` to read at least this state.
+   */
+  readonly version: bigint;
+  /** When the state was last written in this key group (ms since the epoch), null when never. */
+  readonly lastUpdateMs: number | null;
+  /** Everything the subtask received before this time (ms since the epoch, the state server's clock) is applied. */
+  readonly asOfMs: number;
+  /** How far behind its input the state was when it answered, in ms (0: caught up). */
+  readonly stalenessMs: number;
+}
+
+/** An answer did not meet a freshness bound of the query (`maxStalenessMs`, `minVersion`), also after `waitMs`. */
+export class FreshnessBoundError extends QueryableStateError {
+  /** Which bound was not met. */
+  readonly bound: "maxStalenessMs" | "minVersion";
+  /** How fresh the answer was. */
+  readonly freshness: Freshness;
+  /**
+   * An error with code `FRESHNESS_BOUND_NOT_MET`.
+   * @param bound the bound that was not met
+   * @param required the bound's value
+   * @param freshness how fresh the answer was
+   */
+  constructor(bound: "maxStalenessMs" | "minVersion", required: number | bigint, freshness: Freshness) {
+    const where = `key group ${freshness.keyGroup} on ${freshness.node}`;
+    super(
+      "FRESHNESS_BOUND_NOT_MET",
+      bound === "maxStalenessMs"
+        ? `The state in ${where} is ${freshness.stalenessMs} ms behind its input, more than maxStalenessMs ${required}: ` +
+          "retry later, allow more staleness, or give waitMs to wait for it to catch up."
+        : `The state in ${where} is at version ${freshness.version}, below minVersion ${required}: the write has not been ` +
+          "applied yet; give waitMs to wait for it.",
+    );
+    this.bound = bound;
+    this.freshness = freshness;
   }
 }
 
@@ -160,7 +277,7 @@ export interface BatchGetRequest {
   readonly jobId: Uint8Array;
   /** The queryable state name. */
   readonly stateName: string;
-  /** Option bits (none defined in version 1: must be 0). */
+  /** Option bits ({@link BatchFlags}). */
   readonly flags: number;
   /** The keys, in the caller's order. */
   readonly keys: readonly BatchKey[];
@@ -172,10 +289,12 @@ export interface BatchGetInternalRequest {
   readonly op: typeof ExtOp.BATCH_GET_INTERNAL;
   /** The 16 bytes of the KvStateID the keys are asked of. */
   readonly kvStateId: Uint8Array;
-  /** Option bits (none defined in version 1: must be 0). */
+  /** Option bits ({@link BatchFlags}). */
   readonly flags: number;
   /** The key+namespace bytes, in order. */
   readonly keys: readonly Uint8Array[];
+  /** Each key's key group, with {@link BatchFlags.FRESHNESS}. */
+  readonly keyGroups?: readonly number[];
 }
 
 /** A payload this peer cannot serve: another version or an op it does not know. */
@@ -223,17 +342,22 @@ export function encodeBatchGet(jobId: Uint8Array, stateName: string, keys: reado
   return w.view();
 }
 
-/** The payload of a BATCH_GET_INTERNAL: `[u8 1][u8 3][16 kvStateId][i32 flags][i32 n][n × ([i32 len][bytes])]`. */
-export function encodeBatchGetInternal(kvStateId: Uint8Array, keys: readonly Uint8Array[], flags = 0): Uint8Array {
+/**
+ * The payload of a BATCH_GET_INTERNAL: `[u8 1][u8 3][16 kvStateId][i32 flags][i32 n][n × ([i32 len][bytes])]`; with
+ * `keyGroups` (one per key) the FRESHNESS flag is set and each key is `[i32 keyGroup][i32 len][bytes]`.
+ */
+export function encodeBatchGetInternal(kvStateId: Uint8Array, keys: readonly Uint8Array[], flags = 0, keyGroups?: readonly number[]): Uint8Array {
+  if (keyGroups !== undefined) flags |= BatchFlags.FRESHNESS;
   let size = 2 + 16 + 8;
-  for (const k of keys) size += 4 + k.length;
+  for (const k of keys) size += 8 + k.length;
   const w = beginPayload(ExtOp.BATCH_GET_INTERNAL, size);
   w.writeBytes(kvStateId);
   w.writeInt32(flags);
   w.writeInt32(keys.length);
-  for (const k of keys) {
-    w.writeInt32(k.length);
-    w.writeBytes(k);
+  for (let i = 0; i < keys.length; i++) {
+    if (keyGroups !== undefined) w.writeInt32(keyGroups[i]);
+    w.writeInt32(keys[i].length);
+    w.writeBytes(keys[i]);
   }
   return w.view();
 }
@@ -288,10 +412,15 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
       case ExtOp.BATCH_GET_INTERNAL: {
         const kvStateId = r.readBytes(16);
         const flags = r.readInt32();
-        const n = readCount(r, 4, "keys");
+        const withGroups = (flags & BatchFlags.FRESHNESS) !== 0;
+        const n = readCount(r, withGroups ? 8 : 4, "keys");
         const keys: Uint8Array[] = new Array(n);
-        for (let i = 0; i < n; i++) keys[i] = readBytesField(r, "a key");
-        return { op, kvStateId, flags, keys };
+        const keyGroups: number[] | undefined = withGroups ? new Array(n) : undefined;
+        for (let i = 0; i < n; i++) {
+          if (keyGroups !== undefined) keyGroups[i] = r.readInt32();
+          keys[i] = readBytesField(r, "a key");
+        }
+        return keyGroups === undefined ? { op, kvStateId, flags, keys } : { op, kvStateId, flags, keys, keyGroups };
       }
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };
@@ -366,40 +495,52 @@ export function encodeHelloAnswer(answer: HelloAnswer): Uint8Array {
  * One key's outcome in a batch answer. A decoded value or miss keeps its encoded bytes (`raw`, a view), so that a
  * proxy relays a state server's entries without encoding them again.
  */
-export type BatchEntry =
+export type BatchEntry = (
   | { readonly tag: typeof EntryTag.VALUE; readonly value: Uint8Array; readonly raw?: Uint8Array }
   | { readonly tag: typeof EntryTag.MISSING; readonly raw?: Uint8Array }
-  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit };
+  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit }
+) & {
+  /** A state server's freshness record of the entry (answers with {@link FreshnessMode.SERVER}). */
+  readonly freshness?: FreshnessRecord | null;
+  /** Where the entry was served and how fresh (answers with {@link FreshnessMode.CLIENT}). */
+  readonly served?: EntryFreshness;
+};
 
 const MISSING_RAW = new Uint8Array([EntryTag.MISSING]);
 
-/** Appends one entry of a batch answer. */
-export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
-  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) {
-    w.writeBytes(e.raw);
-    return;
+/** Appends one entry of a batch answer, followed by its freshness record in `mode`. */
+export function writeBatchEntry(w: ByteWriter, e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): void {
+  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) w.writeBytes(e.raw);
+  else {
+    w.writeUint8(e.tag);
+    if (e.tag === EntryTag.VALUE) {
+      w.writeInt32(e.value.length);
+      w.writeBytes(e.value);
+    } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
   }
-  w.writeUint8(e.tag);
-  if (e.tag === EntryTag.VALUE) {
-    w.writeInt32(e.value.length);
-    w.writeBytes(e.value);
-  } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
+  if (mode === FreshnessMode.SERVER) writeFreshnessRecord(w, e.freshness);
+  else if (mode === FreshnessMode.CLIENT) {
+    writeExtString(w, e.served?.node ?? "");
+    w.writeInt32(e.served?.keyGroup ?? -1);
+    writeFreshnessRecord(w, e.served?.state);
+  }
 }
 
 /** Bytes {@link writeBatchEntry} writes for `e`, failures estimated (for size limits). */
-export function batchEntrySize(e: BatchEntry): number {
-  if (e.tag === EntryTag.VALUE) return e.raw?.length ?? 5 + e.value.length;
-  if (e.tag === EntryTag.MISSING) return 1;
-  return 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
+export function batchEntrySize(e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): number {
+  const extra = mode === FreshnessMode.NONE ? 0 : mode === FreshnessMode.SERVER ? 33 : 41 + (e.served?.node.length ?? 0) * 3;
+  if (e.tag === EntryTag.VALUE) return extra + (e.raw?.length ?? 5 + e.value.length);
+  if (e.tag === EntryTag.MISSING) return extra + 1;
+  return extra + 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
 }
 
-/** The OK body of a batch: `[i32 n][n × entry]`. */
-export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[]): Uint8Array {
+/** The OK body of a batch: `[i32 n][n × entry]`, each entry followed by its freshness record in `mode`. */
+export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[], mode: FreshnessMode = FreshnessMode.NONE): Uint8Array {
   let size = 8;
-  for (const e of entries) size += batchEntrySize(e);
+  for (const e of entries) size += batchEntrySize(e, mode);
   const w = beginAnswer(op, ExtStatus.OK, size);
   w.writeInt32(entries.length);
-  for (const e of entries) writeBatchEntry(w, e);
+  for (const e of entries) writeBatchEntry(w, e, mode);
   return w.view();
 }
 
@@ -467,21 +608,29 @@ export function readHelloAnswer(r: ByteReader): HelloAnswer {
   });
 }
 
-/** Reads a batch answer's OK body: exactly `expected` entries. */
-export function readBatchAnswer(r: ByteReader, expected: number): BatchEntry[] {
+/** Reads a batch answer's OK body: exactly `expected` entries, each followed by its freshness record in `mode`. */
+export function readBatchAnswer(r: ByteReader, expected: number, mode: FreshnessMode = FreshnessMode.NONE): BatchEntry[] {
   return readExtension("batch answer", () => {
     const n = readCount(r, 1, "entries");
     if (n !== expected) throw new InvalidFrameError(`a batch of ${expected} key(s) was answered with ${n} entries`, false);
     const entries: BatchEntry[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const tag = r.readUint8();
+      let e: BatchEntry;
       if (tag === EntryTag.VALUE) {
         const start = r.position - 1;
         const value = readBytesField(r, "a value");
-        entries[i] = { tag, value, raw: r.bytes.subarray(start, r.position) };
-      } else if (tag === EntryTag.MISSING) entries[i] = { tag, raw: MISSING_RAW };
-      else if (tag === EntryTag.ERROR) entries[i] = { tag, error: readFailureRecord(r) };
+        e = { tag, value, raw: r.bytes.subarray(start, r.position) };
+      } else if (tag === EntryTag.MISSING) e = { tag, raw: MISSING_RAW };
+      else if (tag === EntryTag.ERROR) e = { tag, error: readFailureRecord(r) };
       else throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
+      if (mode === FreshnessMode.SERVER) e = { ...e, freshness: readFreshnessRecord(r) };
+      else if (mode === FreshnessMode.CLIENT) {
+        const node = readNonNullString(r, "a node");
+        const keyGroup = r.readInt32();
+        e = { ...e, served: { node, keyGroup, state: readFreshnessRecord(r) } };
+      }
+      entries[i] = e;
     }
     return entries;
   });

@@ -23,10 +23,13 @@ import {
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
   EntryTag,
+  BatchFlags,
   EXT_BATCH_GET,
+  EXT_FRESHNESS,
   EXTENSION_ID,
   ExtOp,
   ExtStatus,
+  FreshnessMode,
   readBatchAnswer,
 } from "../protocol/extensions.ts";
 import { KvStateInternalRequest, KvStateRequest, type KvStateResponse } from "../protocol/messages.ts";
@@ -73,7 +76,12 @@ export interface ProxyExtensionHost {
   /** Sends an internal request to the server at `address` (in-process when it is local), within `deadline`. */
   send(address: Endpoint, request: KvStateInternalRequest, deadline: number, stateName: string): KvStateResponse | Promise<KvStateResponse>;
   /** A batch looked up by a state server in this process, or undefined when the server at `address` is not one. */
-  batchLocally(address: Endpoint, kvStateId: Uint8Array, keys: readonly Uint8Array[]): BatchLookup | Promise<BatchLookup> | undefined;
+  batchLocally(
+    address: Endpoint,
+    kvStateId: Uint8Array,
+    keys: readonly Uint8Array[],
+    keyGroups?: readonly number[],
+  ): BatchLookup | Promise<BatchLookup> | undefined;
   /** Whether a failure may be cured by a fresh lookup (a stale location, a lost connection). */
   isRetryable(e: unknown): boolean;
   /** The failure to report for a location that could not be resolved (the single-request path's rule). */
@@ -86,8 +94,23 @@ const EMPTY = new Uint8Array(0);
 
 interface Group {
   readonly address: Endpoint;
+  /** `host:port` of the address: the entries' node. */
+  readonly node: string;
   readonly kvStateId: Uint8Array;
   readonly indices: number[];
+}
+
+/** A batch in progress: the request, what each key got so far, and where each key lives. */
+interface Batch {
+  readonly req: BatchGetRequest;
+  /** Whether the client asked for freshness (each key's key group goes to its server, each entry says how fresh). */
+  readonly fresh: boolean;
+  readonly entries: (BatchEntry | undefined)[];
+  readonly errors: unknown[];
+  /** Each key's key group and node, once located. */
+  readonly keyGroups: number[];
+  readonly nodes: string[];
+  readonly deadline: number;
 }
 
 /** Answers extension requests for one proxy. */
@@ -118,7 +141,7 @@ export class ProxyExtensions {
       case ExtOp.HELLO:
         return encodeHelloAnswer({
           implementation: `queryable-state ${VERSION} (proxy)`,
-          extensions: new Map([[EXT_BATCH_GET, 1]]),
+          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
           limits: new Map([["batch-get.max-keys", this.#maxKeys], ["batch-get.max-answer-bytes", this.#maxAnswerBytes]]),
         });
       case ExtOp.BATCH_GET:
@@ -137,7 +160,9 @@ export class ProxyExtensions {
   async #batchGet(requestId: bigint, req: BatchGetRequest, signal: AbortSignal): Promise<Uint8Array> {
     const op = ExtOp.BATCH_GET;
     const host = this.#host;
-    if (req.flags !== 0) return encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this proxy`);
+    if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
+      return encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this proxy`);
+    }
     if (req.keys.length > this.#maxKeys) {
       return encodeFailedAnswer(op, this.#badRequest(`A batch of ${req.keys.length} keys exceeds the maximum of ${this.#maxKeys} (maxBatchKeys): split it.`));
     }
@@ -149,8 +174,16 @@ export class ProxyExtensions {
     const n = req.keys.length;
     const lookupRequest = new KvStateRequest(req.jobId.slice(), req.stateName, 0, EMPTY);
     const deadline = host.clock.now() + host.timeoutMs;
-    const entries: (BatchEntry | undefined)[] = new Array(n);
-    const errors: unknown[] = new Array(n);
+    const batch: Batch = {
+      req,
+      fresh: (req.flags & BatchFlags.FRESHNESS) !== 0,
+      entries: new Array(n),
+      errors: new Array(n),
+      keyGroups: new Array(n).fill(-1),
+      nodes: new Array(n).fill(""),
+      deadline,
+    };
+    const { entries, errors } = batch;
     let pending = Array.from({ length: n }, (_, i) => i);
     for (let attempt = 1, force = false;; attempt++, force = true) {
       let location: KvStateLocation | undefined;
@@ -166,6 +199,7 @@ export class ProxyExtensions {
         const groups = new Map<string, Group>();
         for (const i of pending) {
           const keyGroup = computeKeyGroupForKeyHash(req.keys[i].keyHash, location.numKeyGroups);
+          batch.keyGroups[i] = keyGroup;
           const address = location.getKvStateServerAddress(keyGroup);
           const id = location.getKvStateID(keyGroup);
           if (address === null || id === null) {
@@ -175,14 +209,16 @@ export class ProxyExtensions {
           let g = byObject.get(id);
           if (g === undefined || g.address !== address) {
             const idBytes = id.toBytes();
-            const groupKey = `${formatHostPort(address)}/${idKeyOfBytes(idBytes, 0)}`;
+            const node = formatHostPort(address);
+            const groupKey = `${node}/${idKeyOfBytes(idBytes, 0)}`;
             g = groups.get(groupKey);
-            if (g === undefined) groups.set(groupKey, g = { address, kvStateId: idBytes, indices: [] });
+            if (g === undefined) groups.set(groupKey, g = { address, node, kvStateId: idBytes, indices: [] });
             byObject.set(id, g);
           }
+          batch.nodes[i] = g.node;
           g.indices.push(i);
         }
-        await Promise.all([...groups.values()].map((g) => this.#forwardGroup(g, req, entries, errors, deadline)));
+        await Promise.all([...groups.values()].map((g) => this.#forwardGroup(g, batch)));
       }
       const retry = location === undefined ? pending : pending.filter((i) => entries[i] === undefined && host.isRetryable(errors[i]));
       const cause = location === undefined ? lookupError : errors[retry[0]];
@@ -205,36 +241,41 @@ export class ProxyExtensions {
       pending = retry;
     }
     let size = 8;
+    const mode = batch.fresh ? FreshnessMode.CLIENT : FreshnessMode.NONE;
     const done: BatchEntry[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      done[i] = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
-      size += batchEntrySize(done[i]);
+      let e: BatchEntry = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
+      if (batch.fresh) e = { ...e, served: { node: batch.nodes[i], keyGroup: batch.keyGroups[i], state: e.freshness ?? null } };
+      done[i] = e;
+      size += batchEntrySize(e, mode);
     }
     if (size > this.#maxAnswerBytes) return encodeTooLargeAnswer(op, this.#maxAnswerBytes);
-    return encodeBatchAnswer(op, done);
+    return encodeBatchAnswer(op, done, mode);
   }
 
   /** One group's keys from its server: one BATCH_GET_INTERNAL, or single requests to a server that does not speak extensions. */
-  async #forwardGroup(g: Group, req: BatchGetRequest, entries: (BatchEntry | undefined)[], errors: unknown[], deadline: number): Promise<void> {
+  async #forwardGroup(g: Group, batch: Batch): Promise<void> {
     const host = this.#host;
-    const serverKey = formatHostPort(g.address);
-    const plainUntil = this.#plainServers.get(serverKey);
-    if (plainUntil !== undefined && plainUntil > host.clock.now()) return this.#forwardSingly(g, req, entries, errors, deadline);
+    const { req, entries, errors, deadline } = batch;
+    const plainUntil = this.#plainServers.get(g.node);
+    if (plainUntil !== undefined && plainUntil > host.clock.now()) return this.#forwardSingly(g, batch);
     const keys = g.indices.map((i) => req.keys[i].keyAndNamespace);
-    let local;
+    const keyGroups = batch.fresh ? g.indices.map((i) => batch.keyGroups[i]) : undefined;
+    const fill = (got: readonly BatchEntry[]) => {
+      got.forEach((entry, j) => {
+        const i = g.indices[j];
+        if (entry.tag === EntryTag.ERROR) errors[i] = errorFromJavaThrowable(entry.error);
+        else entries[i] = entry;
+      });
+    };
     try {
-      local = host.batchLocally(g.address, g.kvStateId, keys);
+      const local = host.batchLocally(g.address, g.kvStateId, keys, keyGroups);
       if (local !== undefined) {
         const r = await local;
         if ("failure" in r) {
           const e = errorFromJavaThrowable(r.failure);
           for (const i of g.indices) errors[i] = e;
-        } else {
-          r.entries.forEach((entry, j) => {
-            if (entry.tag === EntryTag.ERROR) errors[g.indices[j]] = errorFromJavaThrowable(entry.error);
-            else entries[g.indices[j]] = entry;
-          });
-        }
+        } else fill(r.entries);
         return;
       }
     } catch (e) {
@@ -243,12 +284,13 @@ export class ProxyExtensions {
     }
     let content: Uint8Array;
     try {
-      content = (await host.send(g.address, new KvStateInternalRequest(EXTENSION_ID, encodeBatchGetInternal(g.kvStateId, keys)), deadline, req.stateName)).content;
+      const payload = encodeBatchGetInternal(g.kvStateId, keys, 0, keyGroups);
+      content = (await host.send(g.address, new KvStateInternalRequest(EXTENSION_ID, payload), deadline, req.stateName)).content;
     } catch (e) {
       if (e instanceof RemoteError) {
         // A REQUEST_FAILURE: the server does not know the reserved id, so it is not ours (a Flink state server).
-        this.#plainServers.set(serverKey, host.clock.now() + PLAIN_SERVER_RECHECK_MS);
-        return this.#forwardSingly(g, req, entries, errors, deadline);
+        this.#plainServers.set(g.node, host.clock.now() + PLAIN_SERVER_RECHECK_MS);
+        return this.#forwardSingly(g, batch);
       }
       for (const i of g.indices) errors[i] = e;
       return;
@@ -257,12 +299,7 @@ export class ProxyExtensions {
     try {
       answer = decodeExtensionAnswer(content, ExtOp.BATCH_GET_INTERNAL);
       if (answer.status === ExtStatus.OK) {
-        const got = readBatchAnswer(answer.body, keys.length);
-        got.forEach((entry, j) => {
-          const i = g.indices[j];
-          if (entry.tag === EntryTag.ERROR) errors[i] = errorFromJavaThrowable(entry.error);
-          else entries[i] = entry;
-        });
+        fill(readBatchAnswer(answer.body, keys.length, batch.fresh ? FreshnessMode.SERVER : FreshnessMode.NONE));
         return;
       }
     } catch (e) {
@@ -276,20 +313,19 @@ export class ProxyExtensions {
         return;
       }
       case ExtStatus.UNSUPPORTED:
-        this.#plainServers.set(serverKey, host.clock.now() + PLAIN_SERVER_RECHECK_MS);
-        return this.#forwardSingly(g, req, entries, errors, deadline);
+        this.#plainServers.set(g.node, host.clock.now() + PLAIN_SERVER_RECHECK_MS);
+        return this.#forwardSingly(g, batch);
       case ExtStatus.TOO_LARGE: {
-        if (g.indices.length === 1) return this.#forwardSingly(g, req, entries, errors, deadline);
+        if (g.indices.length === 1) return this.#forwardSingly(g, batch);
         const half = g.indices.length >> 1;
-        await Promise.all([g.indices.slice(0, half), g.indices.slice(half)].map((indices) =>
-          this.#forwardGroup({ ...g, indices }, req, entries, errors, deadline)
-        ));
+        await Promise.all([g.indices.slice(0, half), g.indices.slice(half)].map((indices) => this.#forwardGroup({ ...g, indices }, batch)));
       }
     }
   }
 
   /** One internal request per key, all in flight at once (the connection pipelines them). */
-  async #forwardSingly(g: Group, req: BatchGetRequest, entries: (BatchEntry | undefined)[], errors: unknown[], deadline: number): Promise<void> {
+  async #forwardSingly(g: Group, batch: Batch): Promise<void> {
+    const { req, entries, errors, deadline } = batch;
     await Promise.all(g.indices.map(async (i) => {
       try {
         const r = await this.#host.send(g.address, new KvStateInternalRequest(g.kvStateId, req.keys[i].keyAndNamespace), deadline, req.stateName);

@@ -167,10 +167,10 @@ export class KvStateClientProxy implements AsyncDisposable {
       diagnostics: this.#diagnostics,
       lookup: (request, force) => this.#lookup(request, force),
       send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
-      batchLocally: (address, kvStateId, keys) => {
+      batchLocally: (address, kvStateId, keys, keyGroups) => {
         for (const local of this.#localServers) {
           const a = local.servingAddress;
-          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.answerBatchLocally(kvStateId, keys);
+          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.answerBatchLocally(kvStateId, keys, keyGroups);
         }
         return undefined;
       },

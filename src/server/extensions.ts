@@ -15,8 +15,11 @@ import {
   encodeHelloAnswer,
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
+  BatchFlags,
   EXT_BATCH_GET,
+  EXT_FRESHNESS,
   ExtOp,
+  FreshnessMode,
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
 import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
@@ -34,7 +37,7 @@ export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 function hello(): Uint8Array {
   return encodeHelloAnswer({
     implementation: `queryable-state ${VERSION} (state server)`,
-    extensions: new Map([[EXT_BATCH_GET, 1]]),
+    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
     limits: new Map([["batch-get.max-keys", SERVER_MAX_BATCH_KEYS], ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES]]),
   });
 }
@@ -70,6 +73,7 @@ export function lookUpBatch(
   requestId: bigint,
   kvStateId: Uint8Array,
   keys: readonly Uint8Array[],
+  keyGroups?: readonly number[],
 ): BatchLookup | Promise<BatchLookup> {
   if (keys.length > SERVER_MAX_BATCH_KEYS) {
     return { failure: BadRequestError.create(serverName, `A batch of ${keys.length} keys exceeds the maximum of ${SERVER_MAX_BATCH_KEYS}.`).toJavaThrowable() };
@@ -78,16 +82,29 @@ export function lookUpBatch(
   if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(kvStateId)).toJavaThrowable() };
   const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(keys.length);
   let async = false;
+  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read
+  // after the value, so that the version covers at least what the value shows.
+  const fresh = keyGroups === undefined ? undefined : (i: number, e: BatchEntry): BatchEntry => {
+    let freshness = null;
+    try {
+      freshness = state.freshness?.(keyGroups[i]) ?? null;
+    } catch {
+      // a state whose freshness fails reports none
+    }
+    return { ...e, freshness };
+  };
   for (let i = 0; i < keys.length; i++) {
     try {
       const r = state.getSerializedValue(keys[i]);
       if (r instanceof Promise) {
         async = true;
-        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")));
+        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")))
+          .then((e) => fresh === undefined ? e : fresh(i, e));
       } else entries[i] = entryOf(requestId, r, undefined);
     } catch (e) {
       entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
     }
+    if (fresh !== undefined && !(entries[i] instanceof Promise)) entries[i] = fresh(i, entries[i] as BatchEntry);
   }
   return async ? Promise.all(entries).then((done) => ({ entries: done })) : { entries: entries as BatchEntry[] };
 }
@@ -115,14 +132,17 @@ export function answerServerExtension(
       return answer(hello());
     case ExtOp.BATCH_GET_INTERNAL: {
       const op = ExtOp.BATCH_GET_INTERNAL;
-      if (req.flags !== 0) return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
+      if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
+        return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
+      }
+      const mode = req.keyGroups === undefined ? FreshnessMode.NONE : FreshnessMode.SERVER;
       const finish = (r: BatchLookup) => {
         if ("failure" in r) return answer(encodeFailedAnswer(op, r.failure));
         let size = 8;
-        for (const e of r.entries) size += batchEntrySize(e);
-        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries));
+        for (const e of r.entries) size += batchEntrySize(e, mode);
+        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, mode));
       };
-      const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys);
+      const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys, req.keyGroups);
       return r instanceof Promise ? r.then(finish) : finish(r);
     }
     case ExtOp.BATCH_GET:

@@ -133,11 +133,12 @@ export class KvStateServer implements AsyncDisposable {
 
   /**
    * Looks a batch of keys up in this process (a co-located proxy's shortcut for the batch-get extension): the same
-   * entries a BATCH_GET_INTERNAL request gets, without encoding them; counted in {@link stats} as one request.
+   * entries a BATCH_GET_INTERNAL request gets, without encoding them (with each entry's freshness when `keyGroups`,
+   * one per key, are given); counted in {@link stats} as one request.
    */
-  answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[]): BatchLookup | Promise<BatchLookup> {
+  answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[], keyGroups?: readonly number[]): BatchLookup | Promise<BatchLookup> {
     const requestId = this.#localRequests++;
-    return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys));
+    return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys, keyGroups));
   }
 
   /** Where the server serves, while it does (undefined before start() and after close()). */

@@ -8,6 +8,7 @@ import { type ByteReader, ByteWriter } from "../../src/core/bytes.ts";
 import { toHex } from "../../src/core/hex.ts";
 import { InvalidFrameError } from "../../src/protocol/errors.ts";
 import {
+  BatchFlags,
   beginAnswer,
   decodeExtensionAnswer,
   decodeExtensionRequest,
@@ -24,6 +25,7 @@ import {
   type ExtensionAnswer,
   ExtOp,
   ExtStatus,
+  FreshnessMode,
   isExtensionId,
   MAX_FAILURE_DEPTH,
   readBatchAnswer,
@@ -98,6 +100,34 @@ describe("extension codecs", () => {
     assert.deepEqual(entries[1], { tag: EntryTag.MISSING, raw: new Uint8Array([1]) });
     assert.deepEqual(encodeBatchAnswer(ExtOp.BATCH_GET, entries), bytes);
     assert.deepEqual(entries[2], { tag: EntryTag.ERROR, error: { ...error, cause: { ...error.cause!, cause: null } } });
+  });
+
+  test("freshness: key groups in BATCH_GET_INTERNAL, records after each entry (server and client forms)", () => {
+    const internal = encodeBatchGetInternal(new Uint8Array(16), [new Uint8Array([7])], 0, [42]);
+    assert.equal(toHex(internal), "0103" + "00".repeat(16) + "00000001" + "00000001" + "0000002a" + "00000001" + "07");
+    const req = decodeExtensionRequest(internal);
+    assert.ok(req.op === ExtOp.BATCH_GET_INTERNAL && req.keyGroups?.[0] === 42 && req.flags === BatchFlags.FRESHNESS);
+    const f = { version: (1000n << 16n) | 3n, lastUpdateMs: 1000, asOfMs: 1200, stalenessMs: 5 };
+    const server = encodeBatchAnswer(3, [{ tag: EntryTag.MISSING, freshness: f }, { tag: EntryTag.VALUE, value: new Uint8Array([1]), freshness: null }], FreshnessMode.SERVER);
+    assert.equal(
+      toHex(server),
+      "010300" + "00000002" + "01" + "01" + "0000000003e80003" + "00000000000003e8" + "00000000000004b0" + "0000000000000005" +
+        "00" + "00000001" + "01" + "00",
+    );
+    const back = readBatchAnswer(okBody(decodeExtensionAnswer(server, 3)), 2, FreshnessMode.SERVER);
+    assert.deepEqual(back.map((e) => e.freshness), [f, null]);
+    const client = encodeBatchAnswer(2, [{ tag: EntryTag.MISSING, served: { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } } }], FreshnessMode.CLIENT);
+    const [entry] = readBatchAnswer(okBody(decodeExtensionAnswer(client, 2)), 1, FreshnessMode.CLIENT);
+    assert.deepEqual(entry.served, { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } });
+    // Hostile records: an unknown flag, a negative time.
+    const bad = beginAnswer(2, ExtStatus.OK);
+    bad.writeInt32(1);
+    bad.writeUint8(EntryTag.MISSING);
+    bad.writeUint8(2);
+    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(bad.toBytes(), 2)), 1, FreshnessMode.SERVER), InvalidFrameError);
+    const neg = server.slice();
+    neg[17] = 0xff; // the first record's lastUpdateMs goes negative
+    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2, FreshnessMode.SERVER), InvalidFrameError);
   });
 
   test("FAILED, UNSUPPORTED and TOO_LARGE answers", () => {

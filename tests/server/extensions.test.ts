@@ -108,7 +108,7 @@ describe("hostile extension frames", () => {
       assert.equal((await ask(payload(9, ExtOp.HELLO), ExtOp.HELLO)).status, ExtStatus.UNSUPPORTED);
       assert.equal((await ask(payload(1, 200), 200)).status, ExtStatus.UNSUPPORTED);
       assert.equal((await ask(encodeBatchGetInternal(d.ids[0].toBytes(), []), ExtOp.BATCH_GET_INTERNAL)).status, ExtStatus.UNSUPPORTED);
-      assert.equal((await ask(encodeBatchGet(d.jobId.toBytes(), "counts", [], 1), ExtOp.BATCH_GET)).status, ExtStatus.UNSUPPORTED);
+      assert.equal((await ask(encodeBatchGet(d.jobId.toBytes(), "counts", [], 2), ExtOp.BATCH_GET)).status, ExtStatus.UNSUPPORTED);
       const expectFailed = async (p: Uint8Array, code: string, text?: RegExp) => {
         const a = await ask(p, ExtOp.BATCH_GET);
         assert.equal(a.status, ExtStatus.FAILED);

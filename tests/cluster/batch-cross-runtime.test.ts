@@ -72,12 +72,21 @@ describe(`batch get across runtimes (client on ${runtime})`, () => {
       assert.equal(peer?.extensions.get("batch-get"), 1, `the ${tm.runtime} proxy offers batch-get`);
       const all = [...keys, "nobody"];
       const results = await client.getKvStates(info.jobId, "event-counts", all, stringSerializer, eventCounts);
+      const servers = new Set<string>();
       results.forEach((r, i) => {
         assert.equal(r.key, all[i]);
         if (i === keys.length) return assert.ok(!r.ok && r.error instanceof UnknownKeyOrNamespaceError);
         assert.ok(r.ok, `${all[i]} via ${tm.runtime}: ${r.ok ? "" : r.error.message}`);
         assert.ok(r.state.get()! >= before.get(all[i])!, `${all[i]}: ${r.state.get()} < ${before.get(all[i])}`);
+        // Freshness from every runtime's state server: written, and the subtask keeps up with its paced source.
+        assert.ok(r.freshness !== undefined && r.freshness.version > 0n && r.freshness.lastUpdateMs !== null, JSON.stringify(r.freshness, (_k, v) => typeof v === "bigint" ? String(v) : v));
+        servers.add(r.freshness.node);
       });
+      assert.equal(servers.size, 3, `answers from the three state servers: ${[...servers]}`);
+      // Read-your-writes across processes: a version seen once is met again.
+      const seen = results[0].freshness!.version;
+      const again = await client.getKvStateWithFreshness(info.jobId, "event-counts", keys[0], stringSerializer, eventCounts, { minVersion: seen, maxStalenessMs: 60_000 });
+      assert.ok(again.freshness!.version >= seen);
       const maps = await client.getKvStates(info.jobId, "events-by-type", keys, stringSerializer, eventsByType);
       for (const r of maps) assert.ok(r.ok && [...r.state.values()].reduce((a: bigint, b) => a + (b ?? 0n), 0n) > 0n);
     }

@@ -161,7 +161,16 @@ async function batchFallback(c: Cluster, label: string): Promise<void> {
     const value = c.states.find((s) => s.name === "value")!;
     const again = await client.getKvState(c.jobId, "value", value.entries[0].key, serializer("string"), descriptor("value", "value", value.valueType));
     if (!sameJson(toJson(contentOf("value", again)), value.entries[0].value)) bad.push("a single query after the batches answered wrong");
-    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok`);
+    // Freshness: none from a Flink proxy (the value still comes); a bound cannot be checked, so it fails typed.
+    const vd = descriptor("value", "value", value.valueType);
+    const plain = await client.getKvStateWithFreshness(c.jobId, "value", value.entries[0].key, serializer("string"), vd);
+    if (plain.freshness !== undefined || !sameJson(toJson(contentOf("value", plain.state)), value.entries[0].value)) bad.push("getKvStateWithFreshness against Flink");
+    const bounded = await client.getKvStates(c.jobId, "value", [value.entries[0].key], serializer("string"), vd, { maxStalenessMs: 1000 }).then(
+      () => "resolved",
+      (e) => (e as { code?: string }).code,
+    );
+    if (bounded !== "UNSUPPORTED_BY_PEER") bad.push(`a freshness bound against Flink's proxy gave ${bounded}, not UNSUPPORTED_BY_PEER`);
+    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok freshness=none bound=UNSUPPORTED_BY_PEER`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));
@@ -182,6 +191,7 @@ async function ours(proxy: string, jobs: { user: string; id: string }, proxyRunt
     if (peer?.extensions.get("batch-get") !== 1) return fail(label, `our proxy did not offer batch-get: ${JSON.stringify(peer)}`);
     const bad: string[] = [];
     let keysRead = 0;
+    const nodes = new Set<string>();
     for (const s of clusters[0].states.filter((s) => !s.namespaceType && s.name !== "window-count")) {
       const keys = [...s.entries.map((e) => keyOf(s.keyType, e.key)), keyOf(s.keyType, s.keyType === "string" ? "no-such-user" : "987654321")];
       const results = await client.getKvStates(s.keyType === "long" ? jobs.id : jobs.user, s.name, keys, serializer(s.keyType), descriptor(s.kind, s.name, s.valueType));
@@ -191,9 +201,11 @@ async function ours(proxy: string, jobs: { user: string; id: string }, proxyRunt
           if (r.ok || !(r.error instanceof UnknownKeyOrNamespaceError)) bad.push(`${s.name}[missing]: ${r.ok ? "a value" : r.error.code}`);
         } else if (!r.ok) bad.push(`${s.name}[${s.entries[i].key}]: ${r.error.code}`);
         else if (!sameJson(toJson(contentOf(s.kind, r.state)), s.entries[i].value)) bad.push(`${s.name}[${s.entries[i].key}] differs`);
+        if (i < s.entries.length && (r.freshness === undefined || r.freshness.version <= 0n)) bad.push(`${s.name}[${i}]: no freshness`);
+        else if (r.freshness !== undefined) nodes.add(r.freshness.node);
       });
     }
-    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")}`);
+    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")} freshness-from=${nodes.size}-servers`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));

@@ -108,6 +108,7 @@ export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 // state: the registry a state server serves
 export {
   type KvState,
+  type KvStateFreshness,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -193,6 +194,10 @@ export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport
 
 // client: typed queries over a proxy
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
+export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
+export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
+export { type Freshness, FreshnessBoundError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -296,6 +301,8 @@ export {
   type CatalogStateTypes,
   catalogStateTypes,
   queryCatalogState,
+  queryCatalogStates,
+  type CatalogStateResult,
   valueFromJson,
   valueFromText,
 } from "./src/catalog/state-types.ts";

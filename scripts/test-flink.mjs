@@ -125,6 +125,18 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 
+  console.log("=== direction extensions: Flink's proxies and state servers answer our extension frames harmlessly; getKvStates falls back");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-extensions.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    let lines = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+      else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+    }
+    if (r.code !== 0 && lines === 0) fail(`direction=extensions runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
   console.log("=== the CLI: qstate get --value-type avro:FILE --json reads a Flink cluster's Avro states");
   await cliAvro(clusters[0]);
   console.log("=== the CLI: qstate get --value-type kryo1<...>/kryo<...> --json reads each Flink version's Kryo states");
@@ -149,6 +161,15 @@ async function main() {
     try {
       const info = await ours.first;
       const mine = await probe(info.proxies[0], info.jobs.user);
+      // Our client's batches through this proxy's batch-get extension, before Flink's client queries the same proxy.
+      const ext = await run(process.execPath, ["--import", "tsx", "compat/ts/check-extensions.ts", "--clusters", clustersFile, "--runtime", "node",
+        "--ours", info.proxies[0], "--jobs", JSON.stringify(info.jobs), "--proxy-runtime", rt.name], { timeoutMs: 120_000 });
+      let extLines = 0;
+      for (const line of ext.stdout.split("\n")) {
+        if (line.startsWith("compat ok: ")) (extLines++, ok(line.slice("compat ok: ".length)));
+        else if (line.startsWith("compat FAIL: ")) (extLines++, fail(line.slice("compat FAIL: ".length)));
+      }
+      if (extLines === 0) fail(`direction=extensions backend=ours runtime=${rt.name}: exit ${ext.code}\n${ext.stderr.slice(-3000)}`);
       for (const [version, theirs] of flinkProbes) {
         for (const [name, ref] of theirs) {
           const label = `flink=${version} backend=ours direction=wire bad-input=${name} runtime=${rt.name}`;

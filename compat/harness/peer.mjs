@@ -75,7 +75,7 @@ export async function startCluster(version, backend) {
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    return { ...(await p.first), stop };
+    return { ...(await p.first), serverPorts, stop };
   } catch (e) {
     stop();
     throw e;

@@ -21,6 +21,9 @@ import type { StateDescriptor } from "../state/descriptors.ts";
 import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
+import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./extensions.ts";
+import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
+import type { Freshness } from "../protocol/extensions.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -69,6 +72,12 @@ export interface QueryableStateClientOptions {
   demotionMs?: number;
   /** Advanced: the time source of query timeouts (tests hand in a fake one). @default the runtime's timers */
   clock?: Clock;
+  /**
+   * Protocol extensions (batches) with a proxy of ours: `"auto"` asks the proxy once, on the first call that can
+   * use one, and falls back to Flink's protocol when it speaks none (Flink's proxy); `"off"` never sends an
+   * extension request. Single queries ({@link QueryableStateClient.getKvState}) never use them. @default "auto"
+   */
+  extensions?: ExtensionsMode;
 }
 
 /** Per-query options of {@link QueryableStateClient.getKvState}. */
@@ -148,6 +157,9 @@ export class QueryableStateClient implements AsyncDisposable {
   readonly #timeoutMs: number;
   /** Picks a proxy per query when there are several. */
   readonly #router: ProxyRouter | undefined;
+  readonly #clock: Clock;
+  /** What the proxy speaks beyond Flink's protocol (asked on first use). */
+  readonly #extensions: ExtensionSession;
   #closing: Promise<void> | undefined;
 
   /**
@@ -200,6 +212,7 @@ export class QueryableStateClient implements AsyncDisposable {
       diagnostics: options.diagnostics,
       requestTimeoutMs: timeout === Infinity ? undefined : timeout,
     });
+    this.#clock = options.clock ?? realClock;
     if (this.addresses.length > 1) {
       this.#router = new ProxyRouter({
         addresses: this.addresses,
@@ -212,6 +225,10 @@ export class QueryableStateClient implements AsyncDisposable {
         name: QUERYABLE_STATE_CLIENT_NAME,
       });
     }
+    if (options.extensions !== undefined && options.extensions !== "auto" && options.extensions !== "off") {
+      throw new InvalidArgumentError(`extensions must be "auto" or "off", got ${JSON.stringify(options.extensions)}.`);
+    }
+    this.#extensions = new ExtensionSession((request, o) => this.#send(request, o), this.#clock, options.extensions);
   }
 
   /**
@@ -249,6 +266,94 @@ export class QueryableStateClient implements AsyncDisposable {
     const request = new KvStateRequest(job, queryableStateName, keyHash, keyAndNamespace);
     const response = await this.#send(request, options);
     return decodeState(descriptor, response.content, queryableStateName, job) as ImmutableStateFor<D>;
+  }
+
+  /**
+   * Queries many keys of one state in one call and resolves with one result per key, in the order of `keys`:
+   * `{ key, ok: true, state }` or `{ key, ok: false, error }` (no value, a key that does not serialize, an answer
+   * that does not decode, a state server that cannot be reached …). Failures of the whole call reject: an unknown
+   * job or state name, a timeout (`timeoutMs` covers every key), an abort, no connection.
+   *
+   * With a proxy of ours the keys travel in one request (per 4096 keys) and the proxy asks each state server once
+   * for its keys; with a Flink proxy the client sends concurrent single queries (`maxInFlight` at once): the
+   * answers are the same. See the README's "Batch get".
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+   *
+   * async function clicksOf(client: QueryableStateClient, jobId: JobID, users: string[]) {
+   *   const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer);
+   *   for (const r of await client.getKvStates(jobId, "clicks", users, stringSerializer, clicks)) {
+   *     console.log(r.key, r.ok ? r.state.get() : r.error.code); // e.g. ada 3n, eve UNKNOWN_KEY_OR_NAMESPACE
+   *   }
+   * }
+   * ```
+   */
+  async getKvStates<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keys: readonly K[],
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: GetKvStatesOptions<N> = {},
+  ): Promise<KvStateResult<K, ImmutableStateFor<D>>[]> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    checkDescriptor(descriptor);
+    return await getKvStatesBatch<K, D>({
+      session: this.#extensions,
+      clock: this.#clock,
+      defaultTimeoutMs: this.#timeoutMs,
+      serializeKey: (key, o) => serializeQueryKey(key, keyType, o as GetKvStateOptions<unknown>),
+      decode: (bytes) => decodeState(descriptor, bytes, queryableStateName, job),
+      single: (key, o) => this.getKvState(job, queryableStateName, key as K, keyType, descriptor, o as GetKvStateOptions<N>),
+    }, job, queryableStateName, keys, options as GetKvStatesOptions<unknown>);
+  }
+
+  /**
+   * {@link getKvState} with where the answer was served and how fresh it is (the freshness extension of our proxies
+   * and state servers): `{ state, freshness }`, `freshness` undefined when the peer does not say (Flink's). Bounds
+   * (`maxStalenessMs`, `minVersion`, waiting up to `waitMs`) reject with `FreshnessBoundError`
+   * (`FRESHNESS_BOUND_NOT_MET`) when not met, and with `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`) when the
+   * peer cannot tell. See the README's "Freshness".
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, stringSerializer, valueState } from "queryable-state";
+   *
+   * async function balance(client: QueryableStateClient, jobId: JobID, writtenVersion: bigint) {
+   *   // Read-your-writes: wait up to a second for the state to reach the version the writer saw.
+   *   const { state, freshness } = await client.getKvStateWithFreshness(jobId, "balance", "ada", stringSerializer,
+   *     valueState("balance", longSerializer), { minVersion: writtenVersion, waitMs: 1000 });
+   *   console.log(state.value(), freshness?.node, freshness?.stalenessMs);
+   * }
+   * ```
+   */
+  async getKvStateWithFreshness<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: Omit<GetKvStatesOptions<N>, "maxInFlight"> = {},
+  ): Promise<{ state: ImmutableStateFor<D>; freshness: Freshness | undefined }> {
+    const [r] = await this.getKvStates(jobId, queryableStateName, [key], keyType, descriptor, options);
+    if (!r.ok) throw r.error;
+    return { state: r.state, freshness: r.freshness };
+  }
+
+  /**
+   * What the proxy speaks beyond Flink's protocol: its extensions and limits, or null for a proxy that speaks
+   * none (Flink's, an older one of ours, or `extensions: "off"`). Asks the proxy once (one harmless request that
+   * a Flink proxy answers as a query of an unknown job) and remembers the answer.
+   */
+  peerExtensions(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<PeerExtensions | null> {
+    if (this.#closing) return Promise.reject(new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME));
+    return this.#extensions.peer(options);
   }
 
   /** Sends to the proxy (with several: see {@link ProxyRouter}). */

@@ -38,6 +38,9 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "UNKNOWN_STATE_NAME"
   | "SERVER_UNREACHABLE"
+  // protocol extensions (our peers only)
+  | "UNSUPPORTED_BY_PEER"
+  | "FRESHNESS_BOUND_NOT_MET"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

@@ -27,6 +27,7 @@ export {
   QueryableStateClient,
   type ClientTlsOptions,
   queryCatalogState,
+  queryCatalogStates,
   QueryableStateError,
   type RequestStats,
   type ServerTlsOptions,

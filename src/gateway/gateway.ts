@@ -12,7 +12,7 @@ import { withAvro } from "../catalog/file.ts";
 import {
   type CatalogDocument, type CatalogEntry, type CatalogStateTypes, catalogStateTypes, type ClientTlsOptions, computeKeyGroupForKeyHash,
   computeOperatorIndexForKeyGroup, CoordinatorClient, type Endpoint, formatHostPort, InvalidArgumentError, JobID, type JsonValue,
-  type KvStateLocationOracle, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, type ServerTlsOptions,
+  type KvStateLocationOracle, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, queryCatalogStates, type ServerTlsOptions,
   StateCatalog, stringSerializer, toJsonValue, TransportError, type TypeExpressionOptions, valueFromJson, valueFromText, valueState,
 } from "./core.ts";
 import { GatewayRequestError, problemOf } from "./errors.ts";
@@ -293,18 +293,35 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const { job, entry, types: t, jobRef } = await target(c);
     const namespace = namespaceOf(undefined, (body as { namespace?: unknown }).namespace, t);
     const keyExpression = expression(entry.state.key);
-    const results = await Promise.all(keys.map(async (k): Promise<{ key: JsonValue; value: JsonValue } | { key: JsonValue; error: unknown }> => {
+    // Keys that do not fit the key type are their own errors; the others go in one getKvStates call (the batch-get
+    // extension through a proxy of ours, concurrent single queries through Flink's).
+    type Result = { key: JsonValue; value: JsonValue } | { key: JsonValue; error: unknown };
+    const results: Result[] = new Array(keys.length);
+    const parsed: unknown[] = [];
+    const at: number[] = [];
+    keys.forEach((k, i) => {
       try {
-        const key = valueFromJson(t.keyType, k, "key", keyExpression);
-        const value = await queryCatalogState(client, job.id, t, key, { namespace, timeoutMs: limits.timeoutMs });
-        metrics.keys("found");
-        return { key: k as JsonValue, value: toJsonValue(value) };
+        parsed.push(valueFromJson(t.keyType, k, "key", keyExpression));
+        at.push(i);
       } catch (e) {
         if (!(e instanceof QueryableStateError)) throw e;
-        metrics.keys(e.code === "UNKNOWN_KEY_OR_NAMESPACE" ? "missing" : "failed");
-        return { key: k as JsonValue, error: problemOf(e) };
+        metrics.keys("failed");
+        results[i] = { key: k as JsonValue, error: problemOf(e) };
       }
-    }));
+    });
+    if (parsed.length > 0) {
+      const answers = await queryCatalogStates(client, job.id, t, parsed, { namespace, timeoutMs: limits.timeoutMs });
+      answers.forEach((r, j) => {
+        const i = at[j];
+        if (r.ok) {
+          metrics.keys("found");
+          results[i] = { key: keys[i] as JsonValue, value: toJsonValue(r.value) };
+        } else {
+          metrics.keys(r.error.code === "UNKNOWN_KEY_OR_NAMESPACE" ? "missing" : "failed");
+          results[i] = { key: keys[i] as JsonValue, error: problemOf(r.error) };
+        }
+      });
+    }
     return c.json({ job: jobRef, state: entry.state.name, results }, 200, NO_STORE);
   });
 

@@ -88,7 +88,7 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
       "/v1/jobs/{job}/states/{state}/batch": {
         post: {
           operationId: "getValues",
-          summary: "The values of many keys, looked up concurrently; each key gets its value or its error, in order",
+          summary: "The values of many keys in one call (one request per state server through a proxy of ours, concurrent single queries through Flink's); each key gets its value or its error, in order",
           security,
           parameters: [jobParam, stateParam],
           requestBody: { required: true, content: { "application/json": { schema: ref("BatchRequest") } } },

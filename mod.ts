@@ -108,6 +108,7 @@ export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 // state: the registry a state server serves
 export {
   type KvState,
+  type KvStateFreshness,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -174,20 +175,29 @@ export {
 // coordinator, locations and the client proxy
 export { KvStateLocation, type ServerAddress } from "./src/state/kv-state-location.ts";
 export { KvStateLocationRegistry, StateNameClashError } from "./src/state/kv-state-location-registry.ts";
-export type { KvStateLocationOracle, ListedState, StateListing } from "./src/proxy/location-oracle.ts";
+export { type KvStateLocationOracle, type ListedState, LocationNotReadyError, type StateListing } from "./src/proxy/location-oracle.ts";
 export { KvStateClientProxy, type KvStateClientProxyOptions } from "./src/proxy/kv-state-client-proxy.ts";
-export { Coordinator } from "./src/cluster/coordinator.ts";
+export { Coordinator, type CoordinatorEtcdOptions } from "./src/cluster/coordinator.ts";
 export { COORDINATOR_SERVER_NAME, CoordinatorService, type CoordinatorServiceOptions } from "./src/cluster/coordinator-service.ts";
 export { CoordinatorClient, type CoordinatorClientOptions } from "./src/cluster/coordinator-client.ts";
-export { CoordinatorRejectedError, CoordinatorUnauthorizedError, RemoteStateNameClashError } from "./src/cluster/coordinator-errors.ts";
+export {
+  CoordinatorRejectedError,
+  CoordinatorUnauthorizedError,
+  CoordinatorUnavailableError,
+  RemoteStateNameClashError,
+} from "./src/cluster/coordinator-errors.ts";
 export { COORDINATOR_PROTOCOL_VERSION, CoordinatorOp, CoordinatorRequest, CoordinatorResponse } from "./src/protocol/coordinator-messages.ts";
-export { type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent } from "./src/cluster/etcd/etcd-gateway.ts";
+export { EtcdAuthError, type EtcdKeyValue, EtcdGateway, type EtcdOptions, EtcdUnavailableError, type EtcdWatchEvent, type EtcdWatchOptions, parseEtcdEndpoints } from "./src/cluster/etcd/etcd-gateway.ts";
 export { EtcdLocations, type EtcdLocationsOptions } from "./src/cluster/etcd/etcd-locations.ts";
 export { EtcdMembership, type EtcdMembershipOptions } from "./src/cluster/etcd/etcd-membership.ts";
 export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport/address.ts";
 
 // client: typed queries over a proxy
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
+export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
+export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
+export { type Freshness, FreshnessBoundError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -291,6 +301,8 @@ export {
   type CatalogStateTypes,
   catalogStateTypes,
   queryCatalogState,
+  queryCatalogStates,
+  type CatalogStateResult,
   valueFromJson,
   valueFromText,
 } from "./src/catalog/state-types.ts";

@@ -55,8 +55,42 @@ export {
   readJavaThrowable,
   writeJavaThrowable,
 } from "./src/protocol/java/mod.ts";
+export {
+  type BatchEntry,
+  BatchFlags,
+  type BatchGetInternalRequest,
+  type BatchGetRequest,
+  type BatchKey,
+  decodeExtensionAnswer,
+  decodeExtensionRequest,
+  encodeBatchAnswer,
+  encodeBatchGet,
+  encodeBatchGetInternal,
+  encodeFailedAnswer,
+  encodeHello,
+  encodeHelloAnswer,
+  EntryTag,
+  EXT_BATCH_GET,
+  EXT_FRESHNESS,
+  type EntryFreshness,
+  type ExtensionAnswer,
+  type ExtensionRequest,
+  EXTENSION_ID,
+  EXTENSION_STATE_NAME,
+  EXTENSION_VERSION,
+  ExtOp,
+  ExtStatus,
+  type FreshnessRecord,
+  FreshnessMode,
+  type HelloAnswer,
+  type HelloRequest,
+  readBatchAnswer,
+  readHelloAnswer,
+  type UnsupportedRequest,
+} from "./src/protocol/extensions.ts";
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
 export { type RequestContext, type RequestHandler, ServerBase } from "./src/net/server-base.ts";
 export { KV_STATE_SERVER_NAME, kvStateRequestHandler } from "./src/server/kv-state-server.ts";
+export type { BatchLookup } from "./src/server/extensions.ts";
 export { PROXY_CLIENT_NAME, PROXY_SERVER_NAME } from "./src/proxy/kv-state-client-proxy.ts";
 export { QUERYABLE_STATE_CLIENT_NAME } from "./src/client/queryable-state-client.ts";

@@ -20,6 +20,10 @@ import { join, resolve } from "node:path";
 const root = resolve(new URL("..", import.meta.url).pathname);
 const dist = join(root, "dist");
 
+// The web console, bundled into src/gateway/console-page.ts before tsup builds the gateway entry.
+const consolePage = spawnSync(process.execPath, [join(root, "scripts", "build-console.mjs")], { cwd: root, stdio: "inherit" });
+if (consolePage.status !== 0) process.exit(consolePage.status ?? 1);
+
 rmSync(dist, { recursive: true, force: true });
 const tsup = spawnSync(process.execPath, [join(root, "node_modules", "tsup", "dist", "cli-default.js")], { cwd: root, stdio: "inherit" });
 if (tsup.status !== 0) process.exit(tsup.status ?? 1);
@@ -66,7 +70,7 @@ for (const file of declarations) {
 }
 
 // 3. The ESM build's declarations.
-for (const entry of ["mod", "protocol", "avro"]) {
+for (const entry of ["mod", "protocol", "avro", "gateway"]) {
   if (!declarations.includes(`${entry}.d.cts`)) throw new Error(`tsup wrote no dist/${entry}.d.cts`);
   writeFileSync(join(dist, `${entry}.d.ts`), `// The ESM build has the same API as the CommonJS build: one set of declarations.\nexport * from "./${entry}.cjs";\n`);
 }

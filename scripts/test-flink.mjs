@@ -3,11 +3,12 @@
 // (1.20 and 2.x, heap and RocksDB) queried by our client on Node, Deno and Bun, and Flink's own
 // QueryableStateClient querying our proxy on each runtime; our client also reads the clusters' types
 // states (POJOs, rows, tuples, arrays, dates, Avro records, POJO subclasses, Flink 2's Set and nullable
-// collections, a count window's per-window state, map keys "__proto__" and "constructor", ... as keys and values),
-// and `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`) and keys and namespaces
-// of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces); and `qstate schema` derives a
-// catalog from each cluster's checkpoint and savepoints, through which our client reads every state with no type
-// written by hand (direction=catalog). Prints one `compat ok:` line per
+// collections, a count window's per-window state, map keys "__proto__" and "constructor", Kryo values, ... as keys
+// and values), `qstate get` reads Avro states with a schema file (`--value-type avro:FILE --json`), Kryo states and
+// keys and namespaces of every kind (a tuple and a POJO key as JSON, TimeWindow and GlobalWindow namespaces), our
+// HTTP gateway reads every state by the job's name through Flink's real REST API (`--flink-rest`), and `qstate schema`
+// derives a catalog from each cluster's checkpoint and savepoints, through which our client reads every state with no
+// type written by hand (direction=catalog). Prints one `compat ok:` line per
 // verified combination, `compat FAIL:` lines, the error behaviours side by side, and ends with
 // "N passed, M failed". Every process it starts is killed when it ends, also on failure.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -116,6 +117,30 @@ async function main() {
     console.log(`(${rt.name} done, ${elapsed()})`);
   }
 
+  console.log("=== direction gateway: our HTTP gateway reads the Flink clusters' states by job name (Flink's REST API)");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-gateway.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    let lines = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+      else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+    }
+    if (r.code !== 0 && lines === 0) fail(`direction=gateway runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
+  console.log("=== direction extensions: Flink's proxies and state servers answer our extension frames harmlessly; getKvStates falls back");
+  for (const rt of runtimes) {
+    const r = await run(rt.cmd, [...rt.args, "compat/ts/check-extensions.ts", "--clusters", clustersFile, "--runtime", rt.name], { timeoutMs: 240_000 });
+    let lines = 0;
+    for (const line of r.stdout.split("\n")) {
+      if (line.startsWith("compat ok: ")) (lines++, ok(line.slice("compat ok: ".length)));
+      else if (line.startsWith("compat FAIL: ")) (lines++, fail(line.slice("compat FAIL: ".length)));
+    }
+    if (r.code !== 0 && lines === 0) fail(`direction=extensions runtime=${rt.name}: exit ${r.code}\n${r.stderr.slice(-3000)}`);
+    console.log(`(${rt.name} done, ${elapsed()})`);
+  }
+
   console.log("=== direction catalog: qstate schema reads each cluster's checkpoint and savepoints, our client queries every state through that catalog alone");
   for (const rt of runtimes) await catalogDirection(clusters, clustersFile, rt);
 
@@ -143,6 +168,15 @@ async function main() {
     try {
       const info = await ours.first;
       const mine = await probe(info.proxies[0], info.jobs.user);
+      // Our client's batches through this proxy's batch-get extension, before Flink's client queries the same proxy.
+      const ext = await run(process.execPath, ["--import", "tsx", "compat/ts/check-extensions.ts", "--clusters", clustersFile, "--runtime", "node",
+        "--ours", info.proxies[0], "--jobs", JSON.stringify(info.jobs), "--proxy-runtime", rt.name], { timeoutMs: 120_000 });
+      let extLines = 0;
+      for (const line of ext.stdout.split("\n")) {
+        if (line.startsWith("compat ok: ")) (extLines++, ok(line.slice("compat ok: ".length)));
+        else if (line.startsWith("compat FAIL: ")) (extLines++, fail(line.slice("compat FAIL: ".length)));
+      }
+      if (extLines === 0) fail(`direction=extensions backend=ours runtime=${rt.name}: exit ${ext.code}\n${ext.stderr.slice(-3000)}`);
       for (const [version, theirs] of flinkProbes) {
         for (const [name, ref] of theirs) {
           const label = `flink=${version} backend=ours direction=wire bad-input=${name} runtime=${rt.name}`;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Tests the npm package as a user gets it: `npm pack`, install the tarball into a fresh project,
 // then use it from Node ESM, Node CommonJS, the qstate bin, TypeScript (a matrix of consumer
-// tsconfigs), a Bun script and Deno; and holds the README to the package's real size.
+// tsconfigs), a Bun script and Deno, with the optional entries (avro, gateway) before and after their
+// peers are installed; and holds the README to the package's real size.
 // Ends with "N passed, M failed".
 import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -199,11 +200,11 @@ console.log("cross-build instanceof:", e instanceof esm.UnknownJobError, e insta
   const dist = join(dir, "node_modules", "queryable-state", "dist");
   for (const entry of ["mod.js", "protocol.js", "cli.js", "mod.cjs", "protocol.cjs"]) {
     const files = staticClosure(dist, entry);
-    const loads = [...files].filter((f) => /(?:from\s*|require\(\s*|import\s*)["']avsc["']/.test(readFileSync(join(dist, f), "utf8")));
+    const loads = [...files].filter((f) => /(?:from\s*|require\(\s*|import\s*)["'](?:avsc|hono|hono\/[^"']*|@hono\/node-server)["']/.test(readFileSync(join(dist, f), "utf8")));
     const good = loads.length === 0 && files.size > 0;
     if (good) passed++;
     else failed++;
-    console.log(`${good ? "ok" : "FAIL"}: ${entry} and the ${files.size - 1} chunk(s) it imports do not load avsc${good ? "" : `: ${loads.join(", ")}`}`);
+    console.log(`${good ? "ok" : "FAIL"}: ${entry} and the ${files.size - 1} chunk(s) it imports load neither avsc nor hono${good ? "" : `: ${loads.join(", ")}`}`);
   }
   writeFileSync(join(dir, "user.avsc"), JSON.stringify({ type: "record", name: "User", fields: [{ name: "id", type: "long" }, { name: "name", type: "string" }] }));
   const qstateBin = join(dir, "node_modules", ".bin", "qstate");
@@ -241,6 +242,45 @@ console.log("qstate:", r.status, r.stdout.trim(), r.stderr.trim());
 await cluster.close();
 `);
   check("qstate bin: get --value-type avro:FILE with avsc installed", process.execPath, ["avro-cli.mjs"], { expect: /qstate: 0 \{"value":\{"id":"7","name":"ada"\}\}/ });
+  // The gateway entry. Its peers hono and @hono/node-server are optional: without them `qstate gateway` says what to
+  // install; with them the entry serves a LocalCluster's state over HTTP from ESM, CommonJS, Bun and Deno, and the
+  // catalog's JSON Schema ships as queryable-state/catalog.schema.json.
+  const catalog = { catalogVersion: 1, jobs: [{ name: "clicks", states: [{ name: "clicks", kind: "reducing", key: "string", value: "long" }] }] };
+  writeFileSync(join(dir, "catalog.json"), JSON.stringify(catalog));
+  check("qstate gateway without hono: GATEWAY_NOT_INSTALLED, says npm install hono @hono/node-server", qstateBin,
+    ["gateway", "--proxy", "127.0.0.1:9", "--catalog", "catalog.json", "--port", "0", "--json"], { status: 1, expect: /GATEWAY_NOT_INSTALLED.*npm install hono @hono\/node-server/ });
+  const peers = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).peerDependencies;
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", `hono@${peers.hono}`, `@hono/node-server@${peers["@hono/node-server"]}`], { cwd: dir, stdio: "inherit" });
+  const GATEWAY = (imp) => `${imp}
+const clicks = reducingState("clicks", (a, b) => a + b, longSerializer, { queryable: "clicks" });
+const cluster = await LocalCluster.start({ taskManagers: 1 });
+const job = cluster.submit({ name: "clicks", sources: [["ada", "ada", "bob"]], keyBy: (u) => u, keyType: stringSerializer,
+  steps: [{ name: "count", states: [clicks], process: (_u, ctx) => ctx.state(clicks).add(1n) }] });
+await job.sourcesDone;
+const { hostname, port } = cluster.proxyAddresses[0];
+const catalog = ${JSON.stringify(catalog)};
+catalog.jobs[0].jobId = job.jobId.toString();
+const served = await serveGateway({ proxies: hostname + ":" + port, catalog, port: 0 });
+const value = await (await fetch(served.url + "/v1/jobs/clicks/states/clicks?key=ada")).json();
+const page = await fetch(served.url + "/");
+const missing = await (await fetch(served.url + "/v1/jobs/clicks/states/clicks?key=eve")).json();
+console.log("gateway:", value.value, page.status, (await page.text()).includes("queryable-state console"), missing.code, schema.properties.catalogVersion.const);
+await served.close();
+await cluster.close();
+`;
+  const GATEWAY_OUT = /gateway: 2 200 true UNKNOWN_KEY_OR_NAMESPACE 1/;
+  const mainImports = "LocalCluster, longSerializer, reducingState, stringSerializer";
+  writeFileSync(join(dir, "gateway.mjs"), GATEWAY(`import { serveGateway } from "queryable-state/gateway";
+import { ${mainImports} } from "queryable-state";
+import { createRequire } from "node:module";
+const schema = createRequire(import.meta.url)("queryable-state/catalog.schema.json");`));
+  writeFileSync(join(dir, "gateway.cjs"), `(async () => {\n${GATEWAY(`const { serveGateway } = require("queryable-state/gateway");
+const { ${mainImports} } = require("queryable-state");
+const schema = require("queryable-state/catalog.schema.json");`)}\n})();`);
+  check("queryable-state/gateway from Node ESM (node:http through @hono/node-server)", process.execPath, ["gateway.mjs"], { expect: GATEWAY_OUT });
+  check("queryable-state/gateway from Node CommonJS", process.execPath, ["gateway.cjs"], { expect: GATEWAY_OUT });
+  check("queryable-state/gateway from Bun (Bun.serve)", bin("bun"), ["gateway.mjs"], { expect: GATEWAY_OUT });
+  check("queryable-state/gateway from Deno (Deno.serve, node_modules)", bin("deno"), ["run", "-A", "gateway.mjs"], { expect: GATEWAY_OUT });
   // The repository's deno.json tasks, with the npm-installed deno.
   check("deno task check (type-checks mod.ts)", bin("deno"), ["task", "check"], { cwd: root });
   check("deno publish --dry-run (JSR-ready: no slow types)", bin("deno"), ["publish", "--dry-run", "--allow-dirty"], { cwd: root, expect: /Dry run complete/ });

@@ -71,9 +71,10 @@ export async function startCluster(version, backend, { snapshots, incremental = 
   const tmp = mkdtempSync(join(tmpdir(), `qstate-flink-${version}-${backend}-`));
   const proxyPorts = await freeRange(10);
   const serverPorts = await freeRange(10);
+  const restPort = (await freeRange(1)).split("-")[0];
   const p = start(`flink ${version} ${backend}`, java, [
     "-Xmx768m", ...OPENS, "-cp", classpath(version), "dev.qstate.compat.Main", "cluster",
-    "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--tmp-dir", tmp,
+    "--backend", backend, "--proxy-ports", proxyPorts, "--server-ports", serverPorts, "--rest-port", restPort, "--tmp-dir", tmp,
     ...(snapshots ? ["--snapshots", snapshots, "--incremental", String(incremental)] : []),
     ...(snapshots && inlineThreshold ? ["--inline-threshold", inlineThreshold] : []),
     ...(omitStates?.length ? ["--omit-states", omitStates.join(",")] : []),
@@ -84,7 +85,7 @@ export async function startCluster(version, backend, { snapshots, incremental = 
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    return { ...(await p.first), stop };
+    return { ...(await p.first), serverPorts, stop };
   } catch (e) {
     stop();
     throw e;

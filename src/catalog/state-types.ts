@@ -35,13 +35,14 @@ export interface CatalogStateTypes {
  *
  * @example
  * ```ts
- * import { catalogStateTypes, QueryableStateClient, StateCatalog } from "queryable-state";
+ * import { catalogStateTypes, type QueryableStateClient, StateCatalog } from "queryable-state";
  *
  * const catalog = StateCatalog.parse({ catalogVersion: 1, jobs: [{ name: "clicks", states: [
  *   { name: "clicks-per-user", kind: "reducing", key: "string", value: "long" }] }] });
  * const { keyType, descriptor } = catalogStateTypes(catalog.find("clicks", "clicks-per-user"));
+ * console.log(descriptor.kind, keyType.name); // value StringSerializer (a reducing state's bytes are one value)
  * async function clicksOf(client: QueryableStateClient, jobId: string, user: string) {
- *   return (await client.getKvState(jobId, "clicks-per-user", user, keyType, descriptor)).get();
+ *   return await client.getKvState(jobId, "clicks-per-user", user, keyType, descriptor);
  * }
  * ```
  */
@@ -177,6 +178,59 @@ export async function queryCatalogState(
   } catch (e) {
     throw namingEntry(e, types);
   }
+}
+
+/** One key's outcome in {@link queryCatalogStates}: its plain value, or why there is none. */
+export type CatalogStateResult =
+  | { readonly key: unknown; readonly ok: true; readonly value: unknown }
+  | { readonly key: unknown; readonly ok: false; readonly error: QueryableStateError };
+
+/**
+ * {@link queryCatalogState} for many keys in one call (`QueryableStateClient.getKvStates`: one request per chunk
+ * through a proxy of ours, concurrent single queries through Flink's): one result per key, in order. Failures of the
+ * whole call (unknown job or state, timeout, no connection) reject.
+ *
+ * @example
+ * ```ts
+ * import { catalogStateTypes, queryCatalogStates, type QueryableStateClient, type StateCatalog } from "queryable-state";
+ *
+ * async function lookUp(client: QueryableStateClient, catalog: StateCatalog, jobId: string) {
+ *   const types = catalogStateTypes(catalog.find(undefined, "clicks-per-user"));
+ *   for (const r of await queryCatalogStates(client, jobId, types, ["ada", "bob"])) console.log(r.key, r.ok ? r.value : r.error.code);
+ * }
+ * ```
+ */
+export async function queryCatalogStates(
+  client: QueryableStateClient,
+  jobId: JobID | string,
+  types: CatalogStateTypes,
+  keys: readonly unknown[],
+  options: CatalogQueryOptions = {},
+): Promise<CatalogStateResult[]> {
+  const { entry, keyType, namespaceType, descriptor } = types;
+  const ns = namespaceType === undefined ? {} : { namespace: options.namespace ?? onlyNamespace(types), namespaceType };
+  let results;
+  try {
+    results = await client.getKvStates(jobId, entry.queryableName, keys, keyType, descriptor as ValueStateDescriptor<unknown>, {
+      ...ns,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+    });
+  } catch (e) {
+    throw namingEntry(e, types);
+  }
+  return results.map((r): CatalogStateResult => {
+    if (!r.ok) return { key: r.key, ok: false, error: namingEntry(r.error, types) as QueryableStateError };
+    const state = r.state as unknown as { kind?: string; value(): unknown; get(): unknown; entries(): Iterable<[unknown, unknown]> };
+    switch (descriptor.kind) {
+      case "value":
+        return { key: r.key, ok: true, value: state.value() };
+      case "list":
+        return { key: r.key, ok: true, value: [...(state.get() as Iterable<unknown>)] };
+      case "map":
+        return { key: r.key, ok: true, value: new Map(state.entries()) };
+    }
+  });
 }
 
 /** The one value of a namespace type that has one (`globalwindow`), so that it may be left out. */

@@ -6,9 +6,9 @@ import { runCoordinator, runTaskManager } from "./roles.ts";
 import { type CliRuntime, findRuntime, RUNTIME_INSTALL, RUNTIMES } from "./runtime-command.ts";
 import { runCluster } from "./supervisor.ts";
 import { CLIENT_TLS_FLAGS, clientTlsOf, generateToken, INSECURE_FLAG, readToken, SERVER_TLS_FLAGS, serverTlsOf, tlsArgs, TOKEN_FLAGS } from "./security.ts";
+import { ETCD_FLAGS, etcdFlagArgs, etcdOptionsFromFlags } from "./etcd-flags.ts";
 
 const json = { name: "json", help: "print one JSON line once ready (errors too, as {\"error\": ...})" } as const;
-const etcd = { name: "etcd", value: "URL", help: "keep locations in etcd (its JSON gateway, e.g. http://10.0.0.9:2379)", env: "QSTATE_ETCD" } as const;
 
 function nonNegative(flags: Flags, name: string, command: string): number {
   const v = flags[name];
@@ -38,7 +38,7 @@ const coordinator: Command = {
     ...TOKEN_FLAGS,
     INSECURE_FLAG,
     { name: "heartbeat-timeout", value: "MS", help: "drop a silent task manager's registrations after this long", default: "10000" },
-    etcd,
+    ...ETCD_FLAGS,
     ...SERVER_TLS_FLAGS,
     json,
   ],
@@ -58,6 +58,7 @@ const coordinator: Command = {
       tls: serverTlsOf(f, "coordinator"),
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: await etcdOptionsFromFlags(f, "coordinator"),
       json: f.json === true,
     });
     return 0;
@@ -70,7 +71,7 @@ const taskmanager: Command = {
   details: "The subtask's source produces only the users of its own key groups. Give --coordinator or --etcd.",
   flags: [
     { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to join", env: "QSTATE_COORDINATOR" },
-    etcd,
+    ...ETCD_FLAGS,
     { name: "job", value: "HEX", help: "the job id", env: "QSTATE_JOB", required: true },
     { name: "subtask", value: "I", help: "the subtask to serve (0-based)", default: "0" },
     { name: "parallelism", value: "N", help: "the job's parallelism", default: "1" },
@@ -100,6 +101,7 @@ const taskmanager: Command = {
     await runTaskManager({
       coordinator: optionalString(f, "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: await etcdOptionsFromFlags(f, "taskmanager"),
       job: f.job as string,
       subtask,
       parallelism,
@@ -134,7 +136,7 @@ const cluster: Command = {
     { name: "heartbeat-timeout", value: "MS", help: "the coordinator's heartbeat timeout", default: "3000" },
     { name: "heartbeat-interval", value: "MS", help: "the task managers' heartbeat interval", default: "500" },
     { name: "restart-delay", value: "MS", help: "wait this long before restarting a child that died", default: "0" },
-    etcd,
+    ...ETCD_FLAGS,
     ...SERVER_TLS_FLAGS,
     ...CLIENT_TLS_FLAGS,
     json,
@@ -167,12 +169,19 @@ const cluster: Command = {
       heartbeatTimeoutMs: positiveInt(f, "heartbeat-timeout", "cluster"),
       heartbeatIntervalMs: positiveInt(f, "heartbeat-interval", "cluster"),
       etcd: optionalString(f, "etcd"),
+      etcdArgs: f.etcd === undefined ? [] : await checkedEtcdArgs(f),
       restartDelayMs: nonNegative(f, "restart-delay", "cluster"),
       json: f.json === true,
     });
     return 0;
   },
 };
+
+/** The etcd flags for the children, once they are known to be usable (files readable, a user's password set). */
+async function checkedEtcdArgs(f: Flags): Promise<string[]> {
+  await etcdOptionsFromFlags(f, "cluster");
+  return etcdFlagArgs(f);
+}
 
 /** The commands that run one role of a multi-process deployment. */
 export const CLUSTER_COMMANDS: readonly Command[] = [cluster, coordinator, taskmanager];

@@ -4,7 +4,10 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runCatalogGet } from "./get-catalog.ts";
+import { parseKeyList, printOutcomes, readKeysFile, runCatalogGetMany, runGetMany } from "./get-many.ts";
+import { gatewayCommand } from "./gateway-command.ts";
 import { runDemo, runLocal } from "./local.ts";
+import { ETCD_FLAGS, etcdOptionsFromFlags } from "./etcd-flags.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
 import { TYPE_NAMES } from "./types.ts";
@@ -107,7 +110,9 @@ const get: Command = {
     { name: "proxy", value: "HOST:PORT[,HOST:PORT]", help: "the proxy (or proxies: one that cannot be reached is skipped within --timeout)", env: "QSTATE_PROXY", required: true },
     { name: "job", value: "HEX", help: "the job id (32 hex digits)", env: "QSTATE_JOB", required: true },
     { name: "state", value: "NAME", help: "the queryable state name", required: true },
-    { name: "key", value: "VALUE", help: "the key to read", required: true },
+    { name: "key", value: "VALUE", help: "the key to read (or --keys / --keys-file)" },
+    { name: "keys", value: "K1,K2,…", help: "many keys in one call (a JSON array for keys with commas): one line per key" },
+    { name: "keys-file", value: "FILE", help: "many keys, one per line (- reads standard input)" },
     { name: "catalog", value: "FILE", help: "a state catalog: the state's kind and types come from it (no type flags)", env: "QSTATE_CATALOG" },
     { name: "key-type", value: "TYPE", help: "the key's type (required without --catalog)" },
     { name: "value-type", value: "TYPE", help: "the value's (or list element's, or map value's) type (required without --catalog)" },
@@ -128,12 +133,34 @@ const get: Command = {
     "qstate get --state events-by-type --key user-0 --key-type string --kind map --map-key-type string --value-type long --json",
     "# the kind and types from a state catalog (README, \"State catalog\")\n" +
     "qstate get --catalog catalog.json --proxy 127.0.0.1:9069 --job 379d0a… --state clicks --key ada",
+    "# many keys in one call (one request through a proxy of ours): a line per key, exit code 1 if one has no value\n" +
+    "qstate get --proxy 127.0.0.1:9069 --job 379d0a… --state event-counts --keys user-0,user-1,user-2 --key-type string --value-type long",
     "# a POJO value keyed by a long\n" +
     "qstate get --state stats --key 42 --key-type long --value-type 'pojo<com.acme.Stats>{count:long,name:string}'",
   ],
   async run(f) {
     const catalog = optionalString(f, "catalog");
     const typeFlags = ["key-type", "value-type", "kind", "map-key-type", "namespace-type"].filter((n) => f[n] !== undefined);
+    const keySources = ["key", "keys", "keys-file"].filter((n) => f[n] !== undefined);
+    if (keySources.length !== 1) {
+      throw new UsageError(keySources.length === 0 ? "--key is required (or --keys, or --keys-file)." : `give one of --${keySources.join(", --")}.`, "get");
+    }
+    if (f.key === undefined) {
+      const keys = f.keys !== undefined ? parseKeyList(f.keys as string, false) : parseKeyList(await readKeysFile(f["keys-file"] as string), true);
+      const outcomes = catalog !== undefined
+        ? await runCatalogGetMany({
+          catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string,
+          namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags,
+        }, keys)
+        : await runGetMany({
+          proxy: f.proxy as string, job: f.job as string, state: f.state as string,
+          keyType: requiredType(f, "key-type"), valueType: requiredType(f, "value-type"), kind: optionalString(f, "kind") ?? "value",
+          mapKeyType: optionalString(f, "map-key-type") ?? "string", namespace: optionalString(f, "namespace"),
+          namespaceType: optionalString(f, "namespace-type"), keyHash: javaInt(f, "key-hash", "get"),
+          timeoutMs: positiveInt(f, "timeout", "get"), tls: clientTlsOf(f, "get"),
+        }, keys);
+      return printOutcomes(outcomes, f.json === true, (s) => process.stdout.write(s));
+    }
     const value = catalog !== undefined
       ? await runCatalogGet({
         catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string, key: f.key as string,
@@ -227,7 +254,7 @@ const states: Command = {
     "--json prints [{\"jobId\",\"states\":[{\"name\",\"vertex\",\"numKeyGroups\",\"registeredKeyGroups\"}]}].",
   flags: [
     { name: "coordinator", value: "HOST:PORT[,HOST:PORT]", help: "the coordinator(s) to ask", env: "QSTATE_COORDINATOR" },
-    { name: "etcd", value: "URL", help: "ask etcd (its JSON gateway) instead", env: "QSTATE_ETCD" },
+    ...ETCD_FLAGS.map((spec) => spec.name === "etcd" ? { ...spec, help: "ask etcd instead: every member's JSON gateway URL, separated by commas" } : spec),
     { name: "etcd-prefix", value: "PREFIX", help: "the key prefix of the entries in etcd", default: "/queryable-state/" },
     { name: "job", value: "HEX", help: "only this job", env: "QSTATE_JOB" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000" },
@@ -243,6 +270,7 @@ const states: Command = {
     const jobs = await listStates({
       coordinator: optionalString(f, "coordinator"),
       etcd: optionalString(f, "etcd"),
+      etcdOptions: f.etcd === undefined ? undefined : await etcdOptionsFromFlags(f, "states"),
       etcdPrefix: f["etcd-prefix"] as string,
       job: optionalString(f, "job"),
       timeoutMs: positiveInt(f, "timeout", "states"),
@@ -254,4 +282,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, schemaCommand, explain, stats];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, schemaCommand, explain, stats, gatewayCommand];

@@ -2,7 +2,7 @@
 import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { JobID } from "../core/ids.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
-import { catalogStateTypes, queryCatalogState } from "../catalog/state-types.ts";
+import { type CatalogStateTypes, catalogStateTypes, queryCatalogState } from "../catalog/state-types.ts";
 import { loadCatalogFile } from "../catalog/file.ts";
 import { asUsage, UsageError } from "./args.ts";
 import { parseValue } from "./types.ts";
@@ -24,8 +24,17 @@ export interface CatalogGetOptions {
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
 
-/** Runs the query with the catalog's types; resolves with the value (a Map for map states). */
-export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
+/** A catalog query read from the flags: everything parsed, nothing sent yet. */
+export interface PreparedCatalogGet {
+  readonly jobId: JobID;
+  readonly types: CatalogStateTypes;
+  readonly namespace: unknown;
+  /** Reads a key given as text with the catalog's key type (a UsageError when it does not fit). */
+  parseKey(text: string): unknown;
+}
+
+/** Reads the catalog and the flags; a mistake is a UsageError (exit code 2), found before anything is sent. */
+export async function prepareCatalogGet(o: Omit<CatalogGetOptions, "key">): Promise<PreparedCatalogGet> {
   if (o.typeFlags.length > 0) {
     throw new UsageError(
       `--catalog gives the state's kind and types: leave out ${o.typeFlags.map((f) => `--${f}`).join(", ")} (or leave out --catalog).`,
@@ -56,7 +65,7 @@ export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
     return o.keyHash === undefined ? t : { ...t, keyType: { ...t.keyType, hashCode: () => o.keyHash! } };
   });
   const expression = (t: unknown) => (typeof t === "string" ? t : "");
-  const key = asUsage("get", () => parseValue(expression(entry.state.key), o.key, types.keyType));
+  const parseKey = (text: string) => asUsage("get", () => parseValue(expression(entry.state.key), text, types.keyType));
   let namespace: unknown;
   if (o.namespace !== undefined) {
     if (types.namespaceType === undefined) {
@@ -64,14 +73,25 @@ export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
     }
     namespace = asUsage("get", () => parseValue(expression(entry.state.namespace), o.namespace!, types.namespaceType));
   }
+  return { jobId, types, namespace, parseKey };
+}
+
+/** A window state read without --namespace is a mistake in the flags. */
+export function namespaceHint(e: unknown, q: PreparedCatalogGet): unknown {
+  if (e instanceof InvalidArgumentError && q.namespace === undefined && q.types.namespaceType !== undefined) {
+    return new UsageError(`${e.message.replace("give the namespace", "give --namespace")}`, "get", { code: e.code, cause: e });
+  }
+  return e;
+}
+
+/** Runs the query with the catalog's types; resolves with the value (a Map for map states). */
+export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
+  const q = await prepareCatalogGet(o);
+  const key = q.parseKey(o.key);
   const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
   try {
-    return await queryCatalogState(client, jobId, types, key, { namespace, timeoutMs: o.timeoutMs }).catch((e) => {
-      // A window state read without --namespace: a mistake in the flags.
-      if (e instanceof InvalidArgumentError && namespace === undefined && types.namespaceType !== undefined) {
-        throw new UsageError(`${e.message.replace("give the namespace", "give --namespace")}`, "get", { code: e.code, cause: e });
-      }
-      throw e;
+    return await queryCatalogState(client, q.jobId, q.types, key, { namespace: q.namespace, timeoutMs: o.timeoutMs }).catch((e) => {
+      throw namespaceHint(e, q);
     });
   } finally {
     await client.close();

@@ -31,7 +31,7 @@ export interface GetOptions {
 export { parseHostPort } from "../transport/address.ts";
 
 /** A query read from the flags: everything parsed, nothing sent yet. */
-interface PreparedGet {
+export interface PreparedGet {
   jobId: JobID;
   key: unknown;
   keyType: TypeSerializer<unknown>;
@@ -62,7 +62,7 @@ export async function runGet(o: GetOptions): Promise<unknown> {
  * {@link asUsage} for the async reading of type files; a missing optional package (AVRO_NOT_INSTALLED) is no
  * mistake in the flags, and keeps exit code 1.
  */
-async function asUsageAsync<T>(command: string, f: () => Promise<T>): Promise<T> {
+export async function asUsageAsync<T>(command: string, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (e) {
@@ -73,7 +73,7 @@ async function asUsageAsync<T>(command: string, f: () => Promise<T>): Promise<T>
   }
 }
 
-function prepare(o: GetOptions, types: TypeExpressionOptions): PreparedGet {
+export function prepare(o: GetOptions, types: TypeExpressionOptions): PreparedGet {
   const jobId = JobID.fromHex(o.job);
   if (!KINDS.includes(o.kind)) {
     throw new InvalidArgumentError(`Unknown --kind '${o.kind}': use value, list or map (reducing, aggregating and folding states read as value).`);
@@ -104,10 +104,10 @@ function prepare(o: GetOptions, types: TypeExpressionOptions): PreparedGet {
   return { jobId, key, keyType, valueType, mapKeyType, namespace };
 }
 
-const KINDS = ["value", "list", "map"];
+export const KINDS = ["value", "list", "map"];
 
 /** A value that does not decode as --kind says is most often a state of another kind. */
-function withKindHint(e: unknown, o: GetOptions): unknown {
+export function withKindHint(e: unknown, o: GetOptions): unknown {
   if (!(e instanceof SerializationError)) return e;
   const others = ["value", "list", "map"].filter((k) => k !== o.kind).map((k) => `--kind ${k}`).join(" or ");
   return new SerializationError(

@@ -1,6 +1,7 @@
 /** `qstate coordinator` and `qstate taskmanager`: one role per process, for real deployments and `qstate cluster`. */
 import process from "node:process";
 import { Coordinator } from "../cluster/coordinator.ts";
+import type { EtcdOptions } from "../cluster/etcd/etcd-gateway.ts";
 import { TaskManager } from "../cluster/task-manager.ts";
 import { JobID } from "../core/ids.ts";
 import { computeDefaultMaxParallelism, computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../core/key-groups.ts";
@@ -21,11 +22,14 @@ export interface CoordinatorRoleOptions {
   tls?: ServerTlsOptions;
   heartbeatTimeoutMs: number;
   etcd?: string;
+  etcdOptions?: EtcdOptions;
   json: boolean;
 }
 
 export async function runCoordinator(o: CoordinatorRoleOptions): Promise<void> {
-  const service = await Coordinator.serve({ host: o.host, port: o.port, token: o.token, tls: o.tls, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd });
+  const service = await Coordinator.serve({
+    host: o.host, port: o.port, token: o.token, tls: o.tls, heartbeatTimeoutMs: o.heartbeatTimeoutMs, etcd: o.etcd, etcdOptions: o.etcdOptions,
+  });
   const address = formatHostPort(service.address!);
   const generated = o.tokenGenerated ? o.token : undefined;
   if (o.json) {
@@ -63,6 +67,7 @@ export interface TaskManagerRoleOptions {
   taskManagers: number;
   heartbeatIntervalMs: number;
   etcd?: string;
+  etcdOptions?: EtcdOptions;
   json: boolean;
 }
 
@@ -73,7 +78,7 @@ export async function runTaskManager(o: TaskManagerRoleOptions): Promise<void> {
   const users = clusterDemoUsers(o.taskManagers)
     .filter((u) => range.contains(computeKeyGroupForKeyHash(stringSerializer.hashCode(u), maxParallelism)));
   const tm = await TaskManager.join({
-    ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd }),
+    ...(o.etcd === undefined ? { coordinator: o.coordinator } : { etcd: o.etcd, etcdOptions: o.etcdOptions }),
     token: o.token,
     tls: o.tls,
     clientTls: o.clientTls ?? (o.tls ? {} : undefined),

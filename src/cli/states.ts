@@ -1,6 +1,6 @@
 /** `qstate states`: the jobs a coordinator (or etcd) knows and the queryable states each one registered. */
 import { CoordinatorClient } from "../cluster/coordinator-client.ts";
-import { EtcdGateway } from "../cluster/etcd/etcd-gateway.ts";
+import { EtcdGateway, type EtcdOptions } from "../cluster/etcd/etcd-gateway.ts";
 import { listLocations } from "../cluster/etcd/etcd-locations.ts";
 import { JobID } from "../core/ids.ts";
 import type { StateListing } from "../proxy/location-oracle.ts";
@@ -11,6 +11,7 @@ import { asUsage } from "./args.ts";
 export interface StatesOptions {
   coordinator?: string;
   etcd?: string;
+  etcdOptions?: EtcdOptions;
   etcdPrefix: string;
   job?: string;
   timeoutMs: number;
@@ -22,7 +23,7 @@ export interface StatesOptions {
 export async function listStates(o: StatesOptions): Promise<StateListing[]> {
   const jobId = o.job === undefined ? undefined : asUsage("states", () => JobID.fromHex(o.job!));
   if (o.etcd !== undefined) {
-    const etcd = asUsage("states", () => new EtcdGateway(o.etcd!, { timeoutMs: o.timeoutMs }));
+    const etcd = asUsage("states", () => new EtcdGateway(o.etcd!, { ...o.etcdOptions, timeoutMs: o.timeoutMs }));
     return await listLocations(etcd, o.etcdPrefix, jobId);
   }
   const addresses = asUsage("states", () => parseAddressList(o.coordinator!));

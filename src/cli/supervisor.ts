@@ -28,6 +28,8 @@ export interface ClusterOptions {
   heartbeatIntervalMs: number;
   /** Register locations in etcd (its URL) instead of the coordinator; the coordinator serves lookups from it. */
   etcd?: string;
+  /** The etcd credential and TLS flags to hand to every child (the password stays in the environment). */
+  etcdArgs?: string[];
   /** Wait this long before restarting a child that died (tests use it to watch the outage). @default 0 */
   restartDelayMs?: number;
   /** Give up when a child does not report ready in this long. @default 60000 */
@@ -96,7 +98,7 @@ export async function runCluster(o: ClusterOptions): Promise<void> {
   const script = process.argv[1];
   const timeoutMs = o.startTimeoutMs ?? 60_000;
   const jobId = JobID.random().toString();
-  const etcd = o.etcd === undefined ? [] : ["--etcd", o.etcd];
+  const etcd = o.etcd === undefined ? [] : ["--etcd", o.etcd, ...(o.etcdArgs ?? [])];
   const tls = o.tlsArgs ?? [];
   let stopping = false;
   const emit = (line: Info) => {

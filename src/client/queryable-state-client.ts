@@ -11,7 +11,9 @@ import { JobID } from "../core/ids.ts";
 import { Client } from "../net/client.ts";
 import type { DiagnosticsHook } from "../net/diagnostics.ts";
 import { parseAddressList } from "../transport/address.ts";
-import { ClientClosedError, ConnectError, ConnectionClosedError, RequestTimeoutError } from "../net/errors.ts";
+import { ClientClosedError } from "../net/errors.ts";
+import { positiveNumber } from "../core/checks.ts";
+import { ProxyRouter } from "./proxy-router.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
@@ -19,6 +21,9 @@ import type { StateDescriptor } from "../state/descriptors.ts";
 import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
+import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./extensions.ts";
+import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
+import type { Freshness } from "../protocol/extensions.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -47,8 +52,32 @@ export interface QueryableStateClientOptions {
   maxFrameLength?: number;
   /** Told about connects, reconnects, failed connects and disconnects (see `DiagnosticEvent`). */
   diagnostics?: DiagnosticsHook;
+  /**
+   * With several proxies: how long one proxy may take to answer before the query moves on to the next
+   * one, within the query's deadline (the last proxy to ask gets all the time left). A late answer of an
+   * abandoned attempt is dropped. Ignored with one proxy. @default a third of the query's deadline, at most 2000
+   */
+  attemptTimeoutMs?: number;
+  /**
+   * With several proxies: when a proxy has not answered after this long, ask the next one too; the first
+   * answer wins and the other attempt is cancelled. Costs a second request per slow query (each attempt, probes
+   * included, counts as a request in `stats()`). @default off
+   */
+  hedgeAfterMs?: number;
+  /**
+   * With several proxies: a proxy that timed out or could not be reached is tried after the others for
+   * this long; the time doubles per failure in a row (up to 60 s). Then a query also goes to it alongside
+   * one to a healthy proxy (a probe that delays nothing): an answer restores it. @default 2000
+   */
+  demotionMs?: number;
   /** Advanced: the time source of query timeouts (tests hand in a fake one). @default the runtime's timers */
   clock?: Clock;
+  /**
+   * Protocol extensions (batches) with a proxy of ours: `"auto"` asks the proxy once, on the first call that can
+   * use one, and falls back to Flink's protocol when it speaks none (Flink's proxy); `"off"` never sends an
+   * extension request. Single queries ({@link QueryableStateClient.getKvState}) never use them. @default "auto"
+   */
+  extensions?: ExtensionsMode;
 }
 
 /** Per-query options of {@link QueryableStateClient.getKvState}. */
@@ -126,9 +155,11 @@ export class QueryableStateClient implements AsyncDisposable {
   readonly addresses: readonly Endpoint[];
   readonly #client: Client<KvStateRequest, KvStateResponse>;
   readonly #timeoutMs: number;
+  /** Picks a proxy per query when there are several. */
+  readonly #router: ProxyRouter | undefined;
   readonly #clock: Clock;
-  /** The proxy that answered last: queries go there first. */
-  #preferred = 0;
+  /** What the proxy speaks beyond Flink's protocol (asked on first use). */
+  readonly #extensions: ExtensionSession;
   #closing: Promise<void> | undefined;
 
   /**
@@ -139,9 +170,12 @@ export class QueryableStateClient implements AsyncDisposable {
   constructor(host: string, port: number | string, options?: QueryableStateClientOptions);
   /**
    * A client of several proxies, given as `"h1:p1,h2:p2"` or `["h1:p1", { hostname, port }, ...]`: a
-   * query that cannot reach one (connect failure or lost connection) tries the next, within the same
-   * deadline, and the proxy that answered last is tried first. Connects lazily.
-   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`
+   * query that cannot reach one (connect failure, lost connection, no answer within `attemptTimeoutMs`)
+   * tries the next, within the same deadline; the proxy that answered last is tried first, and one that
+   * failed is tried last for a while (see `demotionMs`; `hedgeAfterMs` asks a second proxy early).
+   * Connects lazily.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or an entry that is not `host:port`,
+   *   or when `attemptTimeoutMs`, `hedgeAfterMs` or `demotionMs` is not a positive number
    */
   constructor(proxies: string | readonly (string | Endpoint)[], options?: QueryableStateClientOptions);
   constructor(
@@ -165,7 +199,10 @@ export class QueryableStateClient implements AsyncDisposable {
     this.port = this.addresses[0].port;
     const timeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#timeoutMs = timeout;
-    this.#clock = options.clock ?? realClock;
+    const attemptTimeoutMs = options.attemptTimeoutMs;
+    if (attemptTimeoutMs !== undefined && attemptTimeoutMs !== Infinity) positiveNumber("attemptTimeoutMs", attemptTimeoutMs, "milliseconds");
+    if (options.hedgeAfterMs !== undefined) positiveNumber("hedgeAfterMs", options.hedgeAfterMs, "milliseconds");
+    const demotionMs = positiveNumber("demotionMs", options.demotionMs ?? 2000, "milliseconds");
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
       clock: options.clock,
       transport: options.transport,
@@ -175,6 +212,23 @@ export class QueryableStateClient implements AsyncDisposable {
       diagnostics: options.diagnostics,
       requestTimeoutMs: timeout === Infinity ? undefined : timeout,
     });
+    this.#clock = options.clock ?? realClock;
+    if (this.addresses.length > 1) {
+      this.#router = new ProxyRouter({
+        addresses: this.addresses,
+        client: this.#client,
+        clock: options.clock ?? realClock,
+        attemptTimeoutMs,
+        hedgeAfterMs: options.hedgeAfterMs,
+        demotionMs,
+        diagnostics: options.diagnostics,
+        name: QUERYABLE_STATE_CLIENT_NAME,
+      });
+    }
+    if (options.extensions !== undefined && options.extensions !== "auto" && options.extensions !== "off") {
+      throw new InvalidArgumentError(`extensions must be "auto" or "off", got ${JSON.stringify(options.extensions)}.`);
+    }
+    this.#extensions = new ExtensionSession((request, o) => this.#send(request, o), this.#clock, options.extensions);
   }
 
   /**
@@ -214,30 +268,99 @@ export class QueryableStateClient implements AsyncDisposable {
     return decodeState(descriptor, response.content, queryableStateName, job) as ImmutableStateFor<D>;
   }
 
-  /** Sends to the preferred proxy; on a connection failure, to the next, until one answers or time runs out. */
-  async #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
-    const n = this.addresses.length;
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    if (n === 1) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
-    const deadline = this.#clock.now() + timeoutMs;
-    let lastError: unknown;
-    for (let i = 0; i < n; i++) {
-      const index = (this.#preferred + i) % n;
-      const remaining = deadline - this.#clock.now();
-      if (remaining <= 0) break;
-      try {
-        const response = await this.#client.sendRequest(this.addresses[index], request, {
-          signal: options.signal,
-          timeoutMs: remaining === Infinity ? undefined : remaining,
-        });
-        this.#preferred = index;
-        return response;
-      } catch (e) {
-        if (!(e instanceof ConnectError || e instanceof ConnectionClosedError)) throw e;
-        lastError = e;
-      }
+  /**
+   * Queries many keys of one state in one call and resolves with one result per key, in the order of `keys`:
+   * `{ key, ok: true, state }` or `{ key, ok: false, error }` (no value, a key that does not serialize, an answer
+   * that does not decode, a state server that cannot be reached …). Failures of the whole call reject: an unknown
+   * job or state name, a timeout (`timeoutMs` covers every key), an abort, no connection.
+   *
+   * With a proxy of ours the keys travel in one request (per 4096 keys) and the proxy asks each state server once
+   * for its keys; with a Flink proxy the client sends concurrent single queries (`maxInFlight` at once): the
+   * answers are the same. See the README's "Batch get".
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+   *
+   * async function clicksOf(client: QueryableStateClient, jobId: JobID, users: string[]) {
+   *   const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer);
+   *   for (const r of await client.getKvStates(jobId, "clicks", users, stringSerializer, clicks)) {
+   *     console.log(r.key, r.ok ? r.state.get() : r.error.code); // e.g. ada 3n, eve UNKNOWN_KEY_OR_NAMESPACE
+   *   }
+   * }
+   * ```
+   */
+  async getKvStates<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keys: readonly K[],
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: GetKvStatesOptions<N> = {},
+  ): Promise<KvStateResult<K, ImmutableStateFor<D>>[]> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
     }
-    throw lastError ?? new RequestTimeoutError(`${QUERYABLE_STATE_CLIENT_NAME}: query for state '${request.stateName}'`, timeoutMs);
+    checkDescriptor(descriptor);
+    return await getKvStatesBatch<K, D>({
+      session: this.#extensions,
+      clock: this.#clock,
+      defaultTimeoutMs: this.#timeoutMs,
+      serializeKey: (key, o) => serializeQueryKey(key, keyType, o as GetKvStateOptions<unknown>),
+      decode: (bytes) => decodeState(descriptor, bytes, queryableStateName, job),
+      single: (key, o) => this.getKvState(job, queryableStateName, key as K, keyType, descriptor, o as GetKvStateOptions<N>),
+    }, job, queryableStateName, keys, options as GetKvStatesOptions<unknown>);
+  }
+
+  /**
+   * {@link getKvState} with where the answer was served and how fresh it is (the freshness extension of our proxies
+   * and state servers): `{ state, freshness }`, `freshness` undefined when the peer does not say (Flink's). Bounds
+   * (`maxStalenessMs`, `minVersion`, waiting up to `waitMs`) reject with `FreshnessBoundError`
+   * (`FRESHNESS_BOUND_NOT_MET`) when not met, and with `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`) when the
+   * peer cannot tell. See the README's "Freshness".
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, stringSerializer, valueState } from "queryable-state";
+   *
+   * async function balance(client: QueryableStateClient, jobId: JobID, writtenVersion: bigint) {
+   *   // Read-your-writes: wait up to a second for the state to reach the version the writer saw.
+   *   const { state, freshness } = await client.getKvStateWithFreshness(jobId, "balance", "ada", stringSerializer,
+   *     valueState("balance", longSerializer), { minVersion: writtenVersion, waitMs: 1000 });
+   *   console.log(state.value(), freshness?.node, freshness?.stalenessMs);
+   * }
+   * ```
+   */
+  async getKvStateWithFreshness<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options: Omit<GetKvStatesOptions<N>, "maxInFlight"> = {},
+  ): Promise<{ state: ImmutableStateFor<D>; freshness: Freshness | undefined }> {
+    const [r] = await this.getKvStates(jobId, queryableStateName, [key], keyType, descriptor, options);
+    if (!r.ok) throw r.error;
+    return { state: r.state, freshness: r.freshness };
+  }
+
+  /**
+   * What the proxy speaks beyond Flink's protocol: its extensions and limits, or null for a proxy that speaks
+   * none (Flink's, an older one of ours, or `extensions: "off"`). Asks the proxy once (one harmless request that
+   * a Flink proxy answers as a query of an unknown job) and remembers the answer.
+   */
+  peerExtensions(options: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<PeerExtensions | null> {
+    if (this.#closing) return Promise.reject(new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME));
+    return this.#extensions.peer(options);
+  }
+
+  /** Sends to the proxy (with several: see {@link ProxyRouter}). */
+  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
+    if (this.#router === undefined) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
+    if (options.timeoutMs !== undefined && options.timeoutMs !== Infinity) positiveNumber("timeoutMs", options.timeoutMs, "milliseconds");
+    return this.#router.send(request, options.timeoutMs ?? this.#timeoutMs, options.signal);
   }
 
   /** Request statistics of this client (connections, requests, successes, failures, latency). */

@@ -134,9 +134,12 @@ export class CoordinatorClient implements KvStateLocationOracle, AsyncDisposable
     await this.#call(Op.LEAVE, { tm });
   }
 
-  /** Looks up where every key group of state `name` of job `jobId` is served. */
-  async requestKvStateLocation(jobId: JobID, name: string, options: { signal?: AbortSignal } = {}): Promise<KvStateLocation> {
-    const json = await this.#call(Op.LOOKUP, { jobId: jobId.toString(), name }, options.signal);
+  /**
+   * Looks up where every key group of state `name` of job `jobId` is served; `options.refresh` asks a
+   * coordinator serving from etcd to read etcd again (the caller's query on its location failed).
+   */
+  async requestKvStateLocation(jobId: JobID, name: string, options: { signal?: AbortSignal; refresh?: boolean } = {}): Promise<KvStateLocation> {
+    const json = await this.#call(Op.LOOKUP, { jobId: jobId.toString(), name, ...(options.refresh ? { refresh: true } : {}) }, options.signal);
     return locationFromJson(jobId, name, json);
   }
 

@@ -3,7 +3,8 @@
  * unregister locations and heartbeat; proxies look locations up. A task manager that stops
  * heartbeating for `heartbeatTimeoutMs` (or leaves) loses every registration it made.
  * A restarted service knows nothing; task managers notice (`known: false` in the heartbeat
- * answer) and register all they serve again.
+ * answer) and register all they serve again. Until they can have done so (the registration grace
+ * period), a lookup it cannot answer fully is "not ready, retry" rather than "unknown job".
  */
 import { positiveNumber } from "../core/checks.ts";
 import { type Clock, every, realClock } from "../core/clock.ts";
@@ -19,7 +20,8 @@ import {
   CoordinatorRequest,
   CoordinatorResponse,
 } from "../protocol/coordinator-messages.ts";
-import type { KvStateLocationOracle } from "../proxy/location-oracle.ts";
+import { type KvStateLocationOracle, LocationNotReadyError } from "../proxy/location-oracle.ts";
+import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { CoordinatorUnauthorizedError, wireFailure } from "./coordinator-errors.ts";
 import { locationToJson } from "./location-json.ts";
@@ -36,6 +38,15 @@ export interface CoordinatorServiceOptions extends Omit<ServerOptions, "protocol
   token?: string;
   /** A task manager silent this long loses its registrations. @default 10000 */
   heartbeatTimeoutMs?: number;
+  /**
+   * For this long after the service starts, a lookup of a job or state it does not know fails with
+   * LocationNotReadyError (`LOCATION_NOT_READY`: proxies retry it within their deadline) instead of
+   * UNKNOWN_JOB / UNKNOWN_STATE_NAME: after a restart, task managers register again on their next
+   * heartbeat. (A state whose key groups are partly registered is answered as it is: its other keys can be
+   * served, and a proxy looks again for a key group without a server.) `0` turns it off. Not used with
+   * `locations` (an etcd registry keeps its entries). @default heartbeatTimeoutMs (every live task manager heartbeats within it)
+   */
+  registrationGraceMs?: number;
   /**
    * Serve lookups from this oracle instead (e.g. {@link EtcdLocations}: any number of
    * coordinators read one etcd; task managers then register in etcd, not here).
@@ -88,12 +99,15 @@ export class CoordinatorService implements AsyncDisposable {
   readonly #members = new Map<string, Member>();
   readonly #failed = new Map<string, string>();
   readonly #clock: Clock;
+  readonly #graceMs: number;
+  /** When the registration grace period ends (set by start()). */
+  #graceUntil = -Infinity;
   #stopExpiry: (() => void) | undefined;
 
   /**
    * A service for `coordinator`; nothing is bound before {@link start}.
-   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `heartbeatTimeoutMs` is not positive, or for
-   *   invalid server options (see {@link ServerBase})
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `heartbeatTimeoutMs` is not positive,
+   *   `registrationGraceMs` is negative, or for invalid server options (see {@link ServerBase})
    */
   constructor(coordinator: Coordinator, options: CoordinatorServiceOptions = {}) {
     this.coordinator = coordinator;
@@ -101,6 +115,8 @@ export class CoordinatorService implements AsyncDisposable {
     this.#locations = options.locations;
     this.#closeLocations = options.closeLocations === true;
     this.#timeoutMs = positiveNumber("heartbeatTimeoutMs", options.heartbeatTimeoutMs ?? 10_000, "milliseconds");
+    const grace = options.registrationGraceMs ?? this.#timeoutMs;
+    this.#graceMs = grace === 0 ? 0 : positiveNumber("registrationGraceMs", grace, "milliseconds (0: none)");
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#clock = options.clock ?? realClock;
     this.#server = new ServerBase(COORDINATOR_SERVER_NAME, {
@@ -119,7 +135,7 @@ export class CoordinatorService implements AsyncDisposable {
           }
           if (request.op === CoordinatorOp.LOOKUP && this.#locations !== undefined) {
             const jobId = JobID.fromHex(str(request.args.jobId, "jobId"));
-            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"))
+            return this.#locations.requestKvStateLocation(jobId, str(request.args.name, "name"), { refresh: request.args.refresh === true })
               .then((l) => new CoordinatorResponse(true, { ...locationToJson(l) }), failure);
           }
           return new CoordinatorResponse(true, this.#handle(request));
@@ -137,6 +153,7 @@ export class CoordinatorService implements AsyncDisposable {
    */
   async start(): Promise<Endpoint> {
     const address = await this.#server.start();
+    if (this.#locations === undefined && this.#graceMs > 0) this.#graceUntil = this.#clock.now() + this.#graceMs;
     this.#stopExpiry = every(this.#clock, Math.max(10, Math.min(1000, this.#timeoutMs / 4)), () => this.#expire());
     return address;
   }
@@ -157,7 +174,17 @@ export class CoordinatorService implements AsyncDisposable {
       const jobId = JobID.fromHex(str(a.jobId, "jobId"));
       const failure = this.#failed.get(jobId.toString());
       if (failure !== undefined) throw new InvalidArgumentError(`Job ${jobId} failed: ${failure}`);
-      return { ...locationToJson(this.coordinator.getKvStateLocation(jobId, str(a.name, "name"))) };
+      const name = str(a.name, "name");
+      let location;
+      try {
+        location = this.coordinator.getKvStateLocation(jobId, name);
+      } catch (e) {
+        if ((e instanceof UnknownJobError || e instanceof UnknownStateNameError) && this.#inGrace()) {
+          throw this.#notReady(`${e instanceof UnknownJobError ? "job" : "state"} not registered yet`, jobId, name);
+        }
+        throw e;
+      }
+      return { ...locationToJson(location) };
     }
     if (this.#token !== undefined && !secretEquals(a.token, this.#token)) {
       this.#log(`${COORDINATOR_SERVER_NAME}: refused operation ${request.op} from task manager ${String(a.tm)}: missing or wrong token.`);
@@ -214,6 +241,18 @@ export class CoordinatorService implements AsyncDisposable {
       default:
         throw new InvalidArgumentError(`Unknown coordinator operation ${request.op}.`);
     }
+  }
+
+  #inGrace(): boolean {
+    return this.#clock.now() < this.#graceUntil;
+  }
+
+  #notReady(what: string, jobId: JobID, name: string): LocationNotReadyError {
+    const left = Math.max(0, Math.ceil(this.#graceUntil - this.#clock.now()));
+    return new LocationNotReadyError(
+      `State '${name}' of job ${jobId} is not ready: ${what}. The coordinator started moments ago and task managers ` +
+        `are registering again (registration grace period: ${left} ms left). Retry shortly.`,
+    );
   }
 
   #member(tm: string): Member {

@@ -9,9 +9,20 @@ import type { KeyGroupRange } from "../core/key-groups.ts";
 import { UnknownJobError, UnknownStateNameError } from "../protocol/remote-errors.ts";
 import type { KvStateLocationOracle, StateListing } from "../proxy/location-oracle.ts";
 import { CoordinatorService, type CoordinatorServiceOptions } from "./coordinator-service.ts";
+import type { EtcdOptions } from "./etcd/etcd-gateway.ts";
 import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import type { KvStateLocation, ServerAddress } from "../state/kv-state-location.ts";
 import { KvStateLocationRegistry } from "../state/kv-state-location-registry.ts";
+
+/** The etcd options of {@link Coordinator.serve}: serve lookups from an etcd registry. */
+export interface CoordinatorEtcdOptions {
+  /** The etcd members' JSON gateway URLs (one, several separated by commas, or an array): lookups are served from etcd. */
+  etcd?: string | readonly string[];
+  /** etcd key prefix (the task managers' `etcdPrefix`). @default "/queryable-state/" */
+  etcdPrefix?: string;
+  /** etcd credentials, TLS and timeouts. */
+  etcdOptions?: EtcdOptions;
+}
 
 interface JobEntry {
   readonly registry: KvStateLocationRegistry;
@@ -54,13 +65,14 @@ export class Coordinator implements KvStateLocationOracle {
    * await using tm = await TaskManager.join({ coordinator: "127.0.0.1:6124", token: "s3cret" });
    * ```
    */
-  static async serve(options: CoordinatorServiceOptions & { etcd?: string; etcdPrefix?: string } = {}): Promise<CoordinatorService> {
+  static async serve(options: CoordinatorServiceOptions & CoordinatorEtcdOptions = {}): Promise<CoordinatorService> {
     if (options.etcd !== undefined && options.locations !== undefined) {
       throw new InvalidArgumentError("Coordinator.serve takes either etcd (an etcd registry it makes) or locations (one of yours), not both.");
     }
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix, clock: options.clock });
+      // With a token, only entries signed with it are served (the task managers sign theirs with the same one).
+      locations = new EtcdLocations(options.etcd, { ...options.etcdOptions, prefix: options.etcdPrefix, clock: options.clock, log: options.log, token: options.token });
       await locations.start();
     }
     const service = new CoordinatorService(new Coordinator(), locations === undefined ? options : { ...options, locations, closeLocations: true });

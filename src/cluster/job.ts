@@ -35,6 +35,12 @@ export interface StepContext<K> {
   readonly subtask: number;
   /** This key's state for `descriptor` (created on first use; queryable ones are registered then). */
   state<D extends StateDescriptor>(descriptor: D): StateFor<D>;
+  /**
+   * The version of `descriptor`'s state in this key's key group after this record's writes so far: hand it to a
+   * reader as `minVersion` and its query waits for (or fails without) this write (read-your-writes; README
+   * "Freshness").
+   */
+  version(descriptor: StateDescriptor): bigint;
 }
 
 /** One stateful operator of a keyed job. Every record goes through every step, in order. */

@@ -4,7 +4,10 @@
  * does not know this task manager (it restarted, or expired us during a pause) — as Flink's
  * task managers do with a new leader, without user code.
  */
-import { type Clock, every, realClock } from "../core/clock.ts";
+import { type Clock, every, realClock, sleep } from "../core/clock.ts";
+import { ConnectError, ConnectionClosedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
+import { formatHostPort } from "../transport/address.ts";
+import { CoordinatorUnavailableError } from "./coordinator-errors.ts";
 import type { JobID, KvStateID } from "../core/ids.ts";
 import { toHex } from "../core/hex.ts";
 import type { KeyGroupRange } from "../core/key-groups.ts";
@@ -47,8 +50,23 @@ export interface MembershipOptions {
   heartbeatIntervalMs?: number;
   /** Where lost and regained contact is reported. @default console.warn */
   log?: (message: string) => void;
+  /**
+   * How long {@link Membership.start} keeps trying to reach a coordinator that does not answer (not started
+   * yet, restarting), with back-off, before it fails with CoordinatorUnavailableError. @default 60000
+   */
+  joinTimeoutMs?: number;
   /** Advanced: the time source of the heartbeats (tests hand in a fake one). @default the runtime's timers */
   clock?: Clock;
+}
+
+/** First pause between tries to reach the coordinator at start; it doubles up to {@link MAX_JOIN_DELAY_MS}. */
+const FIRST_JOIN_DELAY_MS = 100;
+const MAX_JOIN_DELAY_MS = 2000;
+
+/** The coordinator could not be reached, or did not answer: worth trying again. */
+function unreachable(e: unknown): boolean {
+  return e instanceof ConnectError || e instanceof ConnectionClosedError || e instanceof RequestTimeoutError ||
+    e instanceof ServerFailureError;
 }
 
 export function randomId(): string {
@@ -66,6 +84,7 @@ export class CoordinatorMembership implements Membership {
   readonly #intervalMs: number;
   readonly #log: (message: string) => void;
   readonly #clock: Clock;
+  readonly #joinTimeoutMs: number;
   #stopBeating: (() => void) | undefined;
   #beating = false;
   #lost = false;
@@ -77,11 +96,35 @@ export class CoordinatorMembership implements Membership {
     this.#intervalMs = options.heartbeatIntervalMs ?? 1000;
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#clock = options.clock ?? realClock;
+    this.#joinTimeoutMs = options.joinTimeoutMs ?? 60_000;
   }
 
-  /** First contact (throws when the coordinator cannot be reached), then heartbeats. */
+  /**
+   * First contact, then heartbeats. A coordinator that cannot be reached is tried again with back-off
+   * (100 ms doubling to 2 s) for `joinTimeoutMs`, then CoordinatorUnavailableError; a refusal (a wrong
+   * token) fails at once.
+   */
   async start(): Promise<void> {
-    await this.client.heartbeat(this.id);
+    const clock = this.#clock;
+    const started = clock.now();
+    for (let delay = FIRST_JOIN_DELAY_MS;; delay = Math.min(delay * 2, MAX_JOIN_DELAY_MS)) {
+      try {
+        await this.client.heartbeat(this.id);
+        break;
+      } catch (e) {
+        if (!unreachable(e) || this.#closed) throw e;
+        const waited = clock.now() - started;
+        const left = this.#joinTimeoutMs - waited;
+        if (left <= 0) throw new CoordinatorUnavailableError(this.client.addresses.map(formatHostPort).join(","), waited, e);
+        if (!this.#lost) {
+          this.#log(`Task manager ${this.id}: coordinator ${this.#label()} not reachable (${(e as Error).message}); retrying for up to ${this.#joinTimeoutMs} ms.`);
+        }
+        this.#lost = true;
+        await sleep(clock, Math.min(delay, left));
+      }
+    }
+    if (this.#lost) this.#log(`Task manager ${this.id}: coordinator ${this.#label()} reached.`);
+    this.#lost = false;
     this.#joined = true;
     this.#stopBeating = every(this.#clock, this.#intervalMs, () => void this.#beat());
   }

@@ -20,6 +20,7 @@ import { HeapKeyedStateBackend } from "../state/keyed-state-backend.ts";
 import type { Coordinator } from "./coordinator.ts";
 import { type KeyedJob, type KeyedStep, JobStatus, type Source, type StateFor, type StepContext } from "./job.ts";
 import type { TaskManager } from "./task-manager.ts";
+import { Progress } from "./progress.ts";
 
 /** The job was cancelled while an operation waited on it. */
 export class JobCancelledError extends QueryableStateError {
@@ -58,6 +59,8 @@ export class JobClient<T = unknown, K = unknown> {
   readonly #taskManagers: readonly TaskManager[];
   readonly #subtasks: Subtask<K>[][] = []; // [step][subtask]
   readonly #mailboxes: Promise<void>[];
+  /** Per subtask: the records routed to it and not processed yet (the freshness extension's progress). */
+  readonly #progress: Progress[];
   readonly #abort = new AbortController();
   #status: JobStatus = JobStatus.RUNNING;
   #failure: Error | undefined;
@@ -75,6 +78,7 @@ export class JobClient<T = unknown, K = unknown> {
     this.maxParallelism = job.maxParallelism ?? computeDefaultMaxParallelism(this.parallelism);
     computeKeyGroupRangeForOperatorIndex(this.maxParallelism, this.parallelism, 0); // validates both
     this.#mailboxes = Array.from({ length: this.parallelism }, () => Promise.resolve());
+    this.#progress = Array.from({ length: this.parallelism }, () => new Progress());
     this.result = new Promise<void>((resolve, reject) => (this.#settle = { resolve, reject }));
     this.result.catch(() => {}); // a failure is reported through `result` and `status`; never unhandled
     coordinator.registerJob(this.jobId, new Map(job.steps.map((s) => [s.name, this.maxParallelism])), (e) => this.#fail(e));
@@ -116,7 +120,13 @@ export class JobClient<T = unknown, K = unknown> {
       this.#subtasks.push(subtasks);
       for (let i = 0; i < this.parallelism; i++) {
         const range = computeKeyGroupRangeForOperatorIndex(this.maxParallelism, this.parallelism, i);
-        const backend = new HeapKeyedStateBackend<K>({ keySerializer: this.#job.keyType, keyGroupRange: range, numberOfKeyGroups: this.maxParallelism });
+        const progress = this.#progress[i];
+        const backend = new HeapKeyedStateBackend<K>({
+          keySerializer: this.#job.keyType,
+          keyGroupRange: range,
+          numberOfKeyGroups: this.maxParallelism,
+          progress: () => progress.asOf(),
+        });
         const subtask: Subtask<K> = { step, index: i, range, backend, taskManager: this.#taskManagers[i % this.#taskManagers.length], registered: new Map() };
         subtasks.push(subtask);
         for (const d of step.states ?? []) stateOf(backend, d);
@@ -162,8 +172,10 @@ export class JobClient<T = unknown, K = unknown> {
     const key = this.#job.keyBy(record);
     const keyGroup = computeKeyGroupForKeyHash(this.#job.keyType.hashCode(key), this.maxParallelism);
     const index = computeOperatorIndexForKeyGroup(this.maxParallelism, this.parallelism, keyGroup);
+    const progress = this.#progress[index];
+    const token = progress.begin();
     const done = this.#mailboxes[index].then(() => this.#process(index, record, key));
-    this.#mailboxes[index] = done.catch(() => {});
+    this.#mailboxes[index] = done.finally(() => progress.end(token)).catch(() => {});
     return done;
   }
 
@@ -180,6 +192,7 @@ export class JobClient<T = unknown, K = unknown> {
           if (d.queryableStateName !== undefined && !s.registered.has(d.queryableStateName)) this.#register(s);
           return state;
         },
+        version: (d) => s.backend.version(d.name),
       };
       await s.step.process(record, context);
     }

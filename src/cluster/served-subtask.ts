@@ -15,6 +15,7 @@ import {
 } from "../core/key-groups.ts";
 import type { StateDescriptor } from "../state/descriptors.ts";
 import { HeapKeyedStateBackend } from "../state/keyed-state-backend.ts";
+import { Progress } from "./progress.ts";
 import { type KeyedJob, type KeyedStep, JobStatus, type Source, type StateFor, type StepContext } from "./job.ts";
 import type { Membership } from "./membership.ts";
 import { JobCancelledError } from "./running-job.ts";
@@ -78,6 +79,8 @@ export class ServedSubtask<T = unknown, K = unknown> {
   readonly #tm: TaskManager;
   readonly #membership: Membership;
   readonly #steps: Step<K>[] = [];
+  /** Records being processed: the freshness extension's progress of this subtask. */
+  readonly #progress = new Progress();
   readonly #abort = new AbortController();
   #status: JobStatus = JobStatus.RUNNING;
   #failure: Error | undefined;
@@ -105,7 +108,12 @@ export class ServedSubtask<T = unknown, K = unknown> {
     this.result = new Promise<void>((resolve, reject) => (this.#settle = { resolve, reject }));
     this.result.catch(() => {});
     for (const step of job.steps as KeyedStep<unknown, K>[]) {
-      const backend = new HeapKeyedStateBackend<K>({ keySerializer: job.keyType, keyGroupRange: this.range, numberOfKeyGroups: this.maxParallelism });
+      const backend = new HeapKeyedStateBackend<K>({
+        keySerializer: job.keyType,
+        keyGroupRange: this.range,
+        numberOfKeyGroups: this.maxParallelism,
+        progress: () => this.#progress.asOf(),
+      });
       for (const d of step.states ?? []) stateOf(backend, d);
       this.#steps.push({ step, backend, registered: new Map() });
     }
@@ -147,6 +155,15 @@ export class ServedSubtask<T = unknown, K = unknown> {
 
 
   async #process(record: T): Promise<void> {
+    const token = this.#progress.begin();
+    try {
+      await this.#apply(record);
+    } finally {
+      this.#progress.end(token);
+    }
+  }
+
+  async #apply(record: T): Promise<void> {
     const key = this.#job.keyBy(record);
     const keyGroup = computeKeyGroupForKeyHash(this.#job.keyType.hashCode(key), this.maxParallelism);
     if (!this.range.contains(keyGroup)) {
@@ -163,6 +180,7 @@ export class ServedSubtask<T = unknown, K = unknown> {
           if (d.queryableStateName !== undefined && !s.registered.has(d.queryableStateName)) this.#register(s).catch((e) => this.#fail(e));
           return state;
         },
+        version: (d) => s.backend.version(d.name),
       };
       await s.step.process(record, context);
     }

@@ -10,6 +10,7 @@ import { parseAddressList } from "../transport/address.ts";
 import { CoordinatorClient } from "./coordinator-client.ts";
 import type { KeyedJob } from "./job.ts";
 import { CoordinatorMembership, type Membership } from "./membership.ts";
+import type { EtcdOptions } from "./etcd/etcd-gateway.ts";
 import { EtcdLocations } from "./etcd/etcd-locations.ts";
 import { EtcdMembership } from "./etcd/etcd-membership.ts";
 import { ServedSubtask, type SubtaskPlacement } from "./served-subtask.ts";
@@ -36,18 +37,31 @@ export interface TaskManagerOptions {
 export interface JoinOptions extends TaskManagerOptions {
   /** The networked coordinator(s): `"host:port"`, `"h1:p1,h2:p2"` (fail over) or an endpoint. */
   coordinator?: string | Endpoint;
-  /** Instead of a coordinator: register in etcd (its JSON gateway URL, e.g. `http://10.0.0.9:2379`). */
-  etcd?: string;
+  /**
+   * Instead of a coordinator: register in etcd, through its members' JSON gateway URLs (`http://10.0.0.9:2379`,
+   * several separated by commas or as an array: every call and watch fails over between them).
+   */
+  etcd?: string | readonly string[];
+  /** etcd credentials, TLS and timeouts (user and password, CA, client certificate). */
+  etcdOptions?: EtcdOptions;
   /** etcd key prefix. @default "/queryable-state/" */
   etcdPrefix?: string;
   /** etcd lease TTL: entries vanish this long after the task manager dies. @default 5 */
   leaseTtlSeconds?: number;
-  /** The coordinator's shared secret for registrations. */
+  /**
+   * The deployment's shared secret: the coordinator's token for registrations, or with `etcd` the key that
+   * signs this task manager's entries and that its proxy requires of every entry it serves.
+   */
   token?: string;
   /** TLS towards the coordinator. */
   coordinatorTls?: ClientTlsOptions;
   /** How often the task manager heartbeats to the coordinator. @default 1000 */
   heartbeatIntervalMs?: number;
+  /**
+   * How long `join` waits for a coordinator that cannot be reached yet (retrying with back-off) before it
+   * fails with CoordinatorUnavailableError (`COORDINATOR_UNAVAILABLE`). @default 60000
+   */
+  joinTimeoutMs?: number;
   /** The host name other processes reach this task manager's state server at. @default the bound address */
   advertisedHost?: string;
   /** Where lost and regained coordinator contact is reported. @default console.warn */
@@ -100,16 +114,23 @@ export class TaskManager implements AsyncDisposable {
     let membership: Membership;
     let locations: EtcdLocations | undefined;
     if (options.etcd !== undefined) {
-      locations = new EtcdLocations(options.etcd, { prefix: options.etcdPrefix, clock: options.clock });
+      // The token signs this task manager's entries and is required of every entry its proxy serves.
+      const common = { ...options.etcdOptions, prefix: options.etcdPrefix, log: options.log, clock: options.clock, token: options.token };
+      locations = new EtcdLocations(options.etcd, common);
       await locations.start();
       oracle = locations;
-      membership = new EtcdMembership(options.etcd, { prefix: options.etcdPrefix, leaseTtlSeconds: options.leaseTtlSeconds, log: options.log, clock: options.clock });
+      membership = new EtcdMembership(options.etcd, { ...common, leaseTtlSeconds: options.leaseTtlSeconds });
     } else {
       if (options.coordinator === undefined) throw new InvalidArgumentError("TaskManager.join needs coordinator (\"host:port\") or etcd (a URL).");
       const addresses = typeof options.coordinator === "string" ? parseAddressList(options.coordinator) : [options.coordinator];
       const client = new CoordinatorClient(addresses, { transport: options.transport, tls: options.coordinatorTls, token: options.token });
       oracle = client;
-      membership = new CoordinatorMembership(client, { heartbeatIntervalMs: options.heartbeatIntervalMs, log: options.log, clock: options.clock });
+      membership = new CoordinatorMembership(client, {
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        joinTimeoutMs: options.joinTimeoutMs,
+        log: options.log,
+        clock: options.clock,
+      });
     }
     const tm = new TaskManager(0, oracle, options, { membership });
     if (locations !== undefined) tm.#closers.push(() => locations.close());

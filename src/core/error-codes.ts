@@ -42,6 +42,9 @@ export type ErrorCode =
   | "UNKNOWN_JOB"
   | "UNKNOWN_STATE_NAME"
   | "SERVER_UNREACHABLE"
+  // protocol extensions (our peers only)
+  | "UNSUPPORTED_BY_PEER"
+  | "FRESHNESS_BOUND_NOT_MET"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"
@@ -64,7 +67,20 @@ export type ErrorCode =
   // deployments across processes
   | "COORDINATOR_REJECTED"
   | "COORDINATOR_UNAUTHORIZED"
+  | "COORDINATOR_UNAVAILABLE"
+  | "LOCATION_NOT_READY"
   | "ETCD_UNAVAILABLE"
+  // the HTTP gateway (queryable-state/gateway)
+  | "AMBIGUOUS_JOB"
+  | "UNKNOWN_JOB_NAME"
+  | "JOB_LISTING_FAILED"
+  | "UNAUTHORIZED"
+  | "REQUEST_TOO_LARGE"
+  | "ROUTE_NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "GATEWAY_CLOSING"
+  | "GATEWAY_NOT_INSTALLED"
+  | "ETCD_AUTH_FAILED"
   // the CLI
   | "USAGE"
   | "RUNTIME_NOT_FOUND";

@@ -18,10 +18,15 @@ export interface Pending<Res> {
   readonly resolve: (r: Res) => void;
   readonly reject: (e: unknown) => void;
   readonly startedAt: number;
-  readonly connection: ClientConnection<Res>;
+  /** The connection it is on (a new one after a retry). */
+  connection: ClientConnection<Res>;
   /** Request id on the connection; -1 while queued. */
   id: number;
   done: boolean;
+  /** Written to a connection that was already open (not queued while it connected). */
+  sentOnOpen?: boolean;
+  /** Already sent again on a new connection once. */
+  retried?: boolean;
   timeoutMs?: number;
   deadlineAt?: number;
   heapIndex?: number;
@@ -42,6 +47,8 @@ export interface ClientConnectionOwner<Res> {
   settle(p: Pending<Res>, result: Res | undefined, error: unknown): void;
   /** The connection failed or closed: the client forgets it, and the next request reconnects. */
   connectionGone(c: ClientConnection<Res>): void;
+  /** Sends a request again, on a new connection (its connection closed before any byte of its answer came). */
+  resend(p: Pending<Res>): void;
   /** A connection event, for the client's diagnostics hook. */
   diagnostic(type: "connected" | "connect-failed" | "disconnected", address: Endpoint, label: string, error?: unknown): void;
 }
@@ -108,7 +115,10 @@ export class ClientConnection<Res> {
 
   send(p: Pending<Res>): void {
     if (this.#sink === undefined) this.#queue.push(p);
-    else this.#transmit(p);
+    else {
+      p.sentOnOpen = true;
+      this.#transmit(p);
+    }
   }
 
   #transmit(p: Pending<Res>): void {
@@ -180,7 +190,12 @@ export class ClientConnection<Res> {
     }
   }
 
-  /** Fails every request on this connection and closes it. Idempotent. */
+  /**
+   * Fails every request on this connection and closes it. Idempotent. When the peer closed the connection
+   * (e.g. a server closing it as idle just as a request went out) and no byte of any answer is waiting, a
+   * request written to the already open connection is sent once more on a new one instead: no answer of
+   * it can have come, so none can be lost or given to another request (requests are reads).
+   */
   #fail(error: QueryableStateError): void {
     if (!this.#closed) {
       this.#closed = true;
@@ -191,7 +206,13 @@ export class ClientConnection<Res> {
     const all = [...this.#queue, ...this.#pending.values()];
     this.#queue = [];
     this.#pending.clear();
-    for (const p of all) this.#client.settle(p, undefined, error);
+    const retry = error instanceof ConnectionClosedError && this.#decoder.bufferedBytes === 0;
+    for (const p of all) {
+      if (retry && p.sentOnOpen === true && p.retried !== true && !p.done) {
+        p.retried = true;
+        this.#client.resend(p);
+      } else this.#client.settle(p, undefined, error);
+    }
   }
 
   close(error: QueryableStateError): Promise<void> {

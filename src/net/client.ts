@@ -2,7 +2,9 @@
  * The generic request/response client (Flink's network Client): one connection per remote
  * address, reused; requests made while connecting wait and go out once it is up; unique
  * request ids per connection; per-request timeouts and AbortSignals; a failed connection
- * fails exactly the requests that were on it, and the next request reconnects.
+ * fails exactly the requests that were on it, and the next request reconnects. A request written
+ * to an open connection that the server then closed before any byte of an answer came (a server
+ * closing it as idle just then) is sent once more on a new connection, within its deadline.
  */
 import { positiveNumber } from "../core/checks.ts";
 import { DEFAULT_MAX_FRAME_LENGTH } from "../protocol/message-type.ts";
@@ -115,6 +117,17 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
         if (this.#connections.get(key) === c) this.#connections.delete(key);
       },
       diagnostic: (type, address, label, error) => this.#diagnostic(type, address, label, error),
+      resend: (p) => {
+        if (this.#closed) {
+          this.#settle(p, undefined, new ClientClosedError(this.name));
+          return;
+        }
+        const c = this.#connectionFor(p.connection.address);
+        p.connection = c;
+        p.id = -1;
+        p.sentOnOpen = false;
+        c.send(p);
+      },
     };
   }
 

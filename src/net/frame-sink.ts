@@ -4,6 +4,10 @@ import type { Conn } from "../transport/transport.ts";
 /** Largest slice handed to the transport at once (Flink's 32 KiB write high-water mark). */
 export const WRITE_CHUNK_SIZE = 32 * 1024;
 const KEEP_BATCH_CAPACITY = 256 * 1024;
+/** A connection's batch starts this small (an idle connection costs no more); it doubles as frames need. */
+const INITIAL_BATCH_CAPACITY = 1024;
+/** After a batch this large, the next small one (below the initial capacity) gets a small buffer again. */
+const LARGE_BATCH = 16 * 1024;
 
 /**
  * Outbound side of one connection. Frames are appended to a batch (`writer`) and flushed
@@ -15,7 +19,9 @@ const KEEP_BATCH_CAPACITY = 256 * 1024;
 export class FrameSink {
   readonly #conn: Conn;
   readonly #onChange: () => void;
-  #batch = new ByteWriter(4096);
+  #batch = new ByteWriter(INITIAL_BATCH_CAPACITY);
+  /** The batch buffer grew for a large batch (kept while batches stay large, dropped after a small one). */
+  #grown = false;
   #queue: Uint8Array[] = [];
   #queueOffset = 0;
   #queuedBytes = 0;
@@ -87,12 +93,19 @@ export class FrameSink {
   #takeBatch(): void {
     if (this.#batch.length === 0) return;
     let bytes: Uint8Array;
-    if (this.#batch.length > KEEP_BATCH_CAPACITY) {
+    const length = this.#batch.length;
+    if (length > KEEP_BATCH_CAPACITY) {
       bytes = this.#batch.view(); // hand over the big buffer itself; start a fresh one
-      this.#batch = new ByteWriter(4096);
+      this.#batch = new ByteWriter(INITIAL_BATCH_CAPACITY);
+      this.#grown = false;
     } else {
       bytes = this.#batch.toBytes(); // the transport may keep a reference: never reuse it
-      this.#batch.reset();
+      if (length >= LARGE_BATCH) this.#grown = true;
+      if (this.#grown && length < INITIAL_BATCH_CAPACITY) {
+        // The burst is over: give the large buffer back rather than keep it for the connection's life.
+        this.#batch = new ByteWriter(INITIAL_BATCH_CAPACITY);
+        this.#grown = false;
+      } else this.#batch.reset();
     }
     this.#queue.push(bytes);
     this.#queuedBytes += bytes.length;

@@ -10,7 +10,7 @@ import { ByteWriter } from "../core/bytes.ts";
 import { writeServerFailureFrame } from "../protocol/failure-frames.ts";
 import { BadRequestError } from "../protocol/remote-errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "./diagnostics.ts";
-import { type Clock, realClock, type TimerHandle } from "../core/clock.ts";
+import { type Clock, every, realClock, type TimerHandle } from "../core/clock.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { ServerStartError } from "./errors.ts";
 import { parsePortRange } from "./port-range.ts";
@@ -27,6 +27,10 @@ export interface ConnectionDiagnostics {
   readonly refusedConnections: number;
   /** Closed because a frame did not complete within `frameTimeoutMs`. */
   readonly timedOutConnections: number;
+  /** Closed because they stayed idle for `idleTimeoutMs`. */
+  readonly idleClosedConnections: number;
+  /** Of `refusedConnections`, those refused because their address already had `maxConnectionsPerIp` open. */
+  readonly refusedPerIpConnections: number;
 }
 
 /** Options of a {@link ServerBase}, and so of every server here (state server, proxy, coordinator). */
@@ -58,6 +62,17 @@ export interface ServerOptions {
    */
   maxConnections?: number;
   /**
+   * Connections served at once from one IP address; one more is refused as over `maxConnections` is. Mind
+   * clients behind one NAT, and loopback tests, before setting it. @default unlimited
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * A connection with no request in flight and nothing received for this long is closed gracefully (checked
+   * by a periodic sweep, a quarter of this period at most a minute apart, not per frame). Our clients retry a
+   * request that raced the close on a new connection. `0` or `Infinity` keeps idle connections open. @default 600000 (10 minutes)
+   */
+  idleTimeoutMs?: number;
+  /**
    * A frame that began arriving must be complete within this long (and a connection that failed must
    * hang up within it), or the connection is closed: bounds slow and stalled senders. @default 30000
    */
@@ -86,7 +101,14 @@ export class ServerBase<Req> implements AsyncDisposable {
   readonly #counters = new StatsCounter();
   readonly #maxConnections: number;
   #refusedConnections = 0;
+  #refusedPerIp = 0;
   #timedOutConnections = 0;
+  #idleClosed = 0;
+  readonly #maxPerIp: number;
+  /** Open connections per remote address, when `maxConnectionsPerIp` is set. */
+  readonly #perIp = new Map<string, number>();
+  readonly #idleTimeoutMs: number;
+  #stopSweep: (() => void) | undefined;
   /** The time source of its timeouts ({@link ServerOptions.clock}). */
   readonly #clock: Clock;
   readonly #options: ServerOptions;
@@ -105,8 +127,8 @@ export class ServerBase<Req> implements AsyncDisposable {
    * @param name the server's name in failure messages and diagnostics
    * @param handler decodes and answers the requests
    * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `port` is not a valid port, list or range,
-   *   `maxInFlightPerConnection` or `maxConnections` is not a positive integer, or `frameTimeoutMs` is
-   *   not a positive number
+   *   `maxInFlightPerConnection`, `maxConnections` or `maxConnectionsPerIp` is not a positive integer,
+   *   `frameTimeoutMs` is not a positive number, or `idleTimeoutMs` is negative or not a number
    */
   constructor(name: string, handler: RequestHandler<Req>, options: ServerOptions = {}) {
     this.name = name;
@@ -114,6 +136,11 @@ export class ServerBase<Req> implements AsyncDisposable {
     this.#ports = parsePortRange(options.port ?? 0);
     const maxInFlight = positiveInteger("maxInFlightPerConnection", options.maxInFlightPerConnection ?? 1024);
     this.#maxConnections = positiveInteger("maxConnections", options.maxConnections ?? 10_000);
+    this.#maxPerIp = options.maxConnectionsPerIp === undefined || options.maxConnectionsPerIp === Infinity
+      ? Infinity
+      : positiveInteger("maxConnectionsPerIp", options.maxConnectionsPerIp);
+    const idle = options.idleTimeoutMs ?? 600_000;
+    this.#idleTimeoutMs = idle === 0 || idle === Infinity ? Infinity : positiveNumber("idleTimeoutMs", idle, "milliseconds (0 or Infinity: never)");
     this.#clock = options.clock ?? realClock;
     const frameTimeoutMs = positiveNumber("frameTimeoutMs", options.frameTimeoutMs ?? 30_000, "milliseconds");
     this.#owner = {
@@ -128,7 +155,14 @@ export class ServerBase<Req> implements AsyncDisposable {
       },
       reportError: (e) => this.#reportError(e),
       connectionClosed: (c) => {
-        if (this.#connections.delete(c)) this.#counters.activeConnections--;
+        if (!this.#connections.delete(c)) return;
+        this.#counters.activeConnections--;
+        if (this.#maxPerIp !== Infinity) {
+          const ip = c.conn.remote.hostname;
+          const n = (this.#perIp.get(ip) ?? 1) - 1;
+          if (n <= 0) this.#perIp.delete(ip);
+          else this.#perIp.set(ip, n);
+        }
       },
     };
   }
@@ -145,7 +179,12 @@ export class ServerBase<Req> implements AsyncDisposable {
 
   /** Connections this server closed to protect itself (beyond Flink's statistics). */
   connectionStats(): ConnectionDiagnostics {
-    return { refusedConnections: this.#refusedConnections, timedOutConnections: this.#timedOutConnections };
+    return {
+      refusedConnections: this.#refusedConnections,
+      timedOutConnections: this.#timedOutConnections,
+      idleClosedConnections: this.#idleClosed,
+      refusedPerIpConnections: this.#refusedPerIp,
+    };
   }
 
   /** Flink's KvStateRequestStats: connections, requests, successes, failures, latency. */
@@ -169,6 +208,10 @@ export class ServerBase<Req> implements AsyncDisposable {
           onConnection: (conn) => this.#accept(conn),
         });
         this.#state = "running";
+        if (this.#idleTimeoutMs !== Infinity) {
+          const period = Math.max(1, Math.min(this.#idleTimeoutMs / 4, 60_000));
+          this.#stopSweep = every(this.#clock, period, () => this.#sweepIdle(), { unref: true });
+        }
         return this.#listener.addr;
       } catch (e) {
         lastError = e;
@@ -191,26 +234,51 @@ export class ServerBase<Req> implements AsyncDisposable {
       return;
     }
     if (this.#connections.size >= this.#maxConnections) {
-      this.#refusedConnections++;
-      // The peer gets the reason as a SERVER_FAILURE frame (its pending requests fail with it), then the close.
-      try {
-        const w = new ByteWriter(256);
-        writeServerFailureFrame(w, {
-          className: BadRequestError.javaClassName,
-          message: `${this.name} : Too many connections: ${this.#maxConnections} are open (maxConnections). ` +
-            "Retry later, reuse one connection for many requests, or raise maxConnections on the server.",
-        }, this.#options.protocolVersion);
-        conn.write(w.view());
-        void conn.close().catch(() => {});
-      } catch {
-        conn.abort();
-      }
+      this.#refuse(conn, `Too many connections: ${this.#maxConnections} are open (maxConnections). ` +
+        "Retry later, reuse one connection for many requests, or raise maxConnections on the server.");
       return;
+    }
+    if (this.#maxPerIp !== Infinity) {
+      const ip = conn.remote.hostname;
+      const n = this.#perIp.get(ip) ?? 0;
+      if (n >= this.#maxPerIp) {
+        this.#refusedPerIp++;
+        this.#refuse(conn, `Too many connections from ${ip}: ${n} are open (maxConnectionsPerIp). ` +
+          "Retry later, reuse one connection for many requests, or raise maxConnectionsPerIp on the server.");
+        return;
+      }
+      this.#perIp.set(ip, n + 1);
     }
     const c = new ServerConnection(this.#owner, conn, this.#options.maxFrameLength ?? DEFAULT_MAX_FRAME_LENGTH, this.#options.protocolVersion);
     this.#connections.add(c);
     this.#counters.activeConnections++;
     c.start();
+  }
+
+  /** Refuses a connection: the peer gets the reason as a SERVER_FAILURE frame (its pending requests fail with it), then the close. */
+  #refuse(conn: Conn, reason: string): void {
+    this.#refusedConnections++;
+    try {
+      const w = new ByteWriter(256);
+      writeServerFailureFrame(w, { className: BadRequestError.javaClassName, message: `${this.name} : ${reason}` }, this.#options.protocolVersion);
+      conn.write(w.view());
+      void conn.close().catch(() => {});
+    } catch {
+      conn.abort();
+    }
+  }
+
+  /** Closes connections idle for `idleTimeoutMs`: compares each one's activity counter with the last sweep's. */
+  #sweepIdle(): void {
+    const now = this.#clock.now();
+    for (const c of this.#connections) {
+      if (c.activity !== c.seenActivity || c.inFlight > 0) {
+        c.seenActivity = c.activity;
+        c.idleSince = now;
+      } else if (now - c.idleSince >= this.#idleTimeoutMs && c.closeIfIdle()) {
+        this.#idleClosed++;
+      }
+    }
   }
 
   #reportError(e: unknown): void {
@@ -231,6 +299,7 @@ export class ServerBase<Req> implements AsyncDisposable {
 
   async #close(timeoutMs: number): Promise<void> {
     this.#state = "closing";
+    this.#stopSweep?.();
     await this.#listener?.close();
     const conns = [...this.#connections];
     let timer: TimerHandle | undefined;

@@ -63,6 +63,15 @@ export class ServerConnection<Req> {
   #frameTimer: TimerHandle | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
   readonly #version: number | undefined;
+  /**
+   * Bumped per chunk received and per answer: the server's idle sweep compares it with what it saw
+   * last time (no timer is reset per frame).
+   */
+  activity = 0;
+  /** The activity the idle sweep saw last (managed by the server). */
+  seenActivity = -1;
+  /** Since when the idle sweep has seen no activity (managed by the server). */
+  idleSince = 0;
 
   constructor(server: ServerConnectionOwner<Req>, conn: Conn, maxFrameLength: number, version?: number) {
     this.#server = server;
@@ -84,6 +93,7 @@ export class ServerConnection<Req> {
 
   #onData(chunk: Uint8Array): void {
     if (!this.#open || this.#failing) return;
+    this.activity++;
     try {
       this.#decoder.push(chunk);
     } catch (e) {
@@ -222,6 +232,7 @@ export class ServerConnection<Req> {
 
   #settled(frame: Frame, result: MessageBody | null, error: unknown, startedAt: number): void {
     this.#inFlight--;
+    this.activity++;
     if (error !== undefined) this.#fail(frame, error);
     else this.#respond(frame, result, startedAt);
     if (this.#readPaused) this.#updateReading();
@@ -269,6 +280,26 @@ export class ServerConnection<Req> {
       this.conn.resume();
       this.#process(); // frames that waited in the decoder
     }
+  }
+
+  /**
+   * Closes the connection gracefully if nothing is going on: no request in flight, no partial frame,
+   * no answer waiting to be written, not failing. Input that arrives from now on is dropped (a client
+   * that sent a request meanwhile sees the connection close before any byte of its answer, and may
+   * retry on a new one); the peer is cut after `frameTimeoutMs` if it does not hang up. Returns whether
+   * it closed.
+   */
+  closeIfIdle(): boolean {
+    if (!this.#open || this.#failing || this.#inFlight > 0 || this.#readPaused) return false;
+    if (this.#decoder.bufferedBytes > 0 || this.#sink.pendingBytes > 0) return false;
+    this.#failing = true; // nothing more is read or answered
+    this.#stopFrameTimer();
+    void (async () => {
+      const cut = this.#server.clock.setTimeout(() => this.conn.abort(new Error("idle connection did not hang up")), this.#server.frameTimeoutMs);
+      await this.conn.close();
+      this.#server.clock.clearTimeout(cut);
+    })();
+    return true;
   }
 
   /** Resolves once no request is in flight and all answers were handed to the transport. */

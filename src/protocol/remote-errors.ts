@@ -31,6 +31,7 @@ const HINTS: Record<string, string> = {
   UNKNOWN_JOB: "check the job id; the job may have finished or not started yet",
   UNKNOWN_STATE_NAME: "check the queryable state name the job registered",
   SERVER_UNREACHABLE: "the task manager holding this key may be down or restarting: retry once it is back",
+  ETCD_UNAVAILABLE: "check that etcd's members run and are reachable (their /health); locations already cached keep answering",
 };
 
 /** A failure reported by the remote side (server or proxy). */
@@ -251,6 +252,29 @@ export class StateServerUnreachableError extends RemoteError {
   }
 }
 
+/**
+ * etcd, the location registry, could not be reached (code `ETCD_UNAVAILABLE`): no member answered in time,
+ * every member refused the connection or answered with an error. Thrown by the etcd client itself, and
+ * what a client gets from a proxy whose lookup could not reach etcd: the proxy names this class (Java
+ * name `dev.qstate.EtcdUnavailableException`) inside the `RuntimeException` text it sends, so our client
+ * maps it back to this class while Flink's client shows that text in a plain `RuntimeException`.
+ */
+export class EtcdUnavailableError extends RemoteError {
+  /** The class name the proxy writes into its failure text (no such Java class exists: it only names the failure). */
+  static override readonly javaClassName: string = "dev.qstate.EtcdUnavailableException";
+  /**
+   * `new EtcdUnavailableError(what, cause)`: the etcd call `what` (an etcd path) failed with `cause`.
+   * `new EtcdUnavailableError(remote, { cause })`: the failure as it came over the wire.
+   */
+  constructor(what: string | RemoteThrowable, cause?: unknown) {
+    const local = typeof what === "string";
+    super(
+      local ? { className: EtcdUnavailableError.javaClassName, message: `etcd ${what} failed: ${(cause as Error | undefined)?.message ?? String(cause)}` } : what,
+      { cause: local ? cause : (cause as { cause?: unknown } | undefined)?.cause, code: "ETCD_UNAVAILABLE" },
+    );
+  }
+}
+
 const BY_CLASS = new Map<string, RemoteErrorClass>([
   [BadRequestError.javaClassName, BadRequestError],
   [UnknownKeyOrNamespaceError.javaClassName, UnknownKeyOrNamespaceError],
@@ -261,14 +285,15 @@ const BY_CLASS = new Map<string, RemoteErrorClass>([
   [UnknownJobError.javaClassName, UnknownJobError],
   [UnknownStateNameError.javaClassName, UnknownStateNameError],
   [StateServerUnreachableError.javaClassName, StateServerUnreachableError],
+  [EtcdUnavailableError.javaClassName, EtcdUnavailableError],
   // A connection to the state server that closed before the answer came.
   ["java.nio.channels.ClosedChannelException", StateServerUnreachableError],
 ]);
 
 // Flink's proxy sends most failures as text inside a RuntimeException ("Failed request 1.\n
 // Caused by: <class>: <message>..."), and ours names the reason inside UnknownLocationException:
-// find the innermost known exception class named in the text.
-const NAMED_CLASS = /(?:^|\s|:\s)((?:org\.apache\.flink|java)\.[\w.$]+):/g;
+// find the innermost known exception class named in the text (Flink's, Java's, or one of ours: dev.qstate.*).
+const NAMED_CLASS = /(?:^|\s|:\s)((?:org\.apache\.flink|java|dev\.qstate)\.[\w.$]+):/g;
 
 function recognizeText(message: string | null): RemoteErrorClass | undefined {
   if (message === null) return undefined;

@@ -26,7 +26,9 @@ import { StatsCounter, sumStats } from "../net/stats.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
-import type { KvStateLocationOracle } from "./location-oracle.ts";
+import { type KvStateLocationOracle, LocationNotReadyError } from "./location-oracle.ts";
+import { isExtensionId } from "../protocol/extensions.ts";
+import { ProxyExtensions, type ProxyExtensionOptions } from "./extensions.ts";
 
 /** The name Flink's proxy server uses in its messages (and the proxy's diagnostics component). */
 export const PROXY_SERVER_NAME = "Queryable State Proxy Server";
@@ -34,7 +36,7 @@ export const PROXY_SERVER_NAME = "Queryable State Proxy Server";
 export const PROXY_CLIENT_NAME = "Queryable State Proxy Client";
 
 /** Options of a {@link KvStateClientProxy}: a server's options, plus how it looks up, forwards and retries. */
-export interface KvStateClientProxyOptions extends ServerOptions {
+export interface KvStateClientProxyOptions extends ServerOptions, ProxyExtensionOptions {
   /** Where locations are looked up (the coordinator). */
   oracle: KvStateLocationOracle;
   /** Tries per request, the first included. @default 8 */
@@ -66,7 +68,7 @@ const EMPTY = new Uint8Array(0);
 function isRetryable(e: unknown): boolean {
   return e instanceof UnknownKvStateIdError || e instanceof UnknownKeyGroupLocationError ||
     e instanceof UnknownLocationError || e instanceof ConnectError || e instanceof ConnectionClosedError ||
-    e instanceof ServerFailureError;
+    e instanceof ServerFailureError || e instanceof LocationNotReadyError;
 }
 
 /**
@@ -123,6 +125,8 @@ export class KvStateClientProxy implements AsyncDisposable {
   readonly #maxStateNameLength: number;
   readonly #localForwards = new StatsCounter();
   readonly #clock: Clock;
+  /** Answers our clients' extension requests (batches); undefined when `extensions: false`. */
+  readonly #extensions: ProxyExtensions | undefined;
 
   /**
    * A proxy looking locations up through `options.oracle`; nothing is bound before {@link start}.
@@ -150,7 +154,28 @@ export class KvStateClientProxy implements AsyncDisposable {
     this.#oracle.onLocationChange?.((jobId, name) => this.invalidate(jobId, name));
     this.#server = new ServerBase(PROXY_SERVER_NAME, {
       decode: KvStateRequest.decode,
-      handle: (_id, request, context) => this.#execute(request, context.signal),
+      handle: (id, request, context) => this.#execute(id, request, context.signal),
+    }, options);
+    this.#extensions = options.extensions === false ? undefined : new ProxyExtensions({
+      serverName: PROXY_SERVER_NAME,
+      clock: this.#clock,
+      timeoutMs: this.#timeoutMs,
+      maxAttempts: this.#maxAttempts,
+      initialDelayMs: this.#initialDelay,
+      maxDelayMs: this.#maxDelay,
+      maxStateNameLength: this.#maxStateNameLength,
+      diagnostics: this.#diagnostics,
+      lookup: (request, force) => this.#lookup(request, force),
+      send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
+      batchLocally: (address, kvStateId, keys, keyGroups) => {
+        for (const local of this.#localServers) {
+          const a = local.servingAddress;
+          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.answerBatchLocally(kvStateId, keys, keyGroups);
+        }
+        return undefined;
+      },
+      isRetryable,
+      locationFailure,
     }, options);
   }
 
@@ -173,7 +198,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#server.stats();
   }
 
-  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  /** Connections closed to protect the server: over `maxConnections` or `maxConnectionsPerIp`, a frame past `frameTimeoutMs`, idle past `idleTimeoutMs`. */
   connectionStats(): ConnectionDiagnostics {
     return this.#server.connectionStats();
   }
@@ -187,7 +212,7 @@ export class KvStateClientProxy implements AsyncDisposable {
    * Forwards a request. The common case — a cached location that is still right — costs one
    * map lookup and one forwarded request; lookups and retries take the slow path.
    */
-  #execute(request: KvStateRequest, signal: AbortSignal): KvStateResponse | Promise<KvStateResponse> {
+  #execute(requestId: bigint, request: KvStateRequest, signal: AbortSignal): KvStateResponse | Promise<KvStateResponse> {
     if (request.stateNameBytes.length > this.#maxStateNameLength && request.stateName.length > this.#maxStateNameLength) {
       throw BadRequestError.create(
         PROXY_SERVER_NAME,
@@ -206,7 +231,13 @@ export class KvStateClientProxy implements AsyncDisposable {
         this.#lastName = request.stateNameBytes.slice();
       }
     }
-    if (location === undefined) return this.#attempt(request, signal, deadline, 1, false);
+    if (location === undefined) {
+      // The reserved job of protocol extensions is never located: its requests are answered here.
+      if (this.#extensions !== undefined && isExtensionId(request.jobIdBytes)) {
+        return this.#extensions.answer(requestId, request, signal).then((content) => new KvStateResponse(content));
+      }
+      return this.#attempt(request, signal, deadline, 1, false);
+    }
     let forwarded: KvStateResponse | Promise<KvStateResponse>;
     try {
       forwarded = this.#forward(request, location, deadline);
@@ -221,18 +252,31 @@ export class KvStateClientProxy implements AsyncDisposable {
     const address = location.getKvStateServerAddress(keyGroup);
     const kvStateId = location.getKvStateID(keyGroup);
     if (address === null || kvStateId === null) throw UnknownKeyGroupLocationError.forServer(PROXY_SERVER_NAME);
+    return this.#sendTo(address, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline, request);
+  }
+
+  /** Sends an internal request to the state server at `address`: in-process when it runs here, else over its connection. */
+  #sendTo(
+    address: Endpoint,
+    internal: KvStateInternalRequest,
+    deadline: number,
+    request: KvStateRequest | string,
+  ): KvStateResponse | Promise<KvStateResponse> {
     // A state server in this process (as on every task manager) is asked directly.
     for (const local of this.#localServers) {
       const a = local.servingAddress;
       if (a !== undefined && a.port === address.port && a.hostname === address.hostname) {
-        return this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), deadline);
+        return this.#forwardLocally(local, internal, deadline);
       }
     }
     const remaining = deadline - this.#clock.now();
-    if (remaining <= 0) throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${request.stateName}'`, this.#timeoutMs);
+    if (remaining <= 0) {
+      const name = typeof request === "string" ? request : request.stateName;
+      throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${name}'`, this.#timeoutMs);
+    }
     // No signal here: one listener per forwarded request on the shared connection signal
     // would cost more than it saves; the signal is checked between attempts instead.
-    return this.#client.sendRequest(address, new KvStateInternalRequest(kvStateId, request.serializedKeyAndNamespace), { timeoutMs: remaining });
+    return this.#client.sendRequest(address, internal, { timeoutMs: remaining });
   }
 
   #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number): KvStateResponse | Promise<KvStateResponse> {
@@ -257,7 +301,9 @@ export class KvStateClientProxy implements AsyncDisposable {
   async #retry(request: KvStateRequest, signal: AbortSignal, deadline: number, attempt: number, error: unknown): Promise<KvStateResponse> {
     if (signal.aborted) throw new RequestAbortedError("Forwarding", signal.reason);
     const delay = Math.min(this.#initialDelay * 2 ** (attempt - 1), this.#maxDelay);
-    if (!isRetryable(error) || attempt >= this.#maxAttempts || this.#clock.now() + delay >= deadline) {
+    // A registry that is not ready yet (a coordinator that just restarted) is asked until the deadline.
+    const attemptsLeft = attempt < this.#maxAttempts || error instanceof LocationNotReadyError;
+    if (!isRetryable(error) || !attemptsLeft || this.#clock.now() + delay >= deadline) {
       throw locationFailure(error, request);
     }
     emitDiagnostic(this.#diagnostics, { type: "retry", component: PROXY_SERVER_NAME, stateName: request.stateName, attempt, delayMs: delay, error });
@@ -272,7 +318,8 @@ export class KvStateClientProxy implements AsyncDisposable {
     if (cached !== undefined && !force) return cached;
     this.#resolved.delete(key);
     this.#last = undefined;
-    const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName);
+    // A forced lookup follows a failed query: an oracle with a cache of its own (etcd) reads afresh.
+    const lookup = this.#oracle.requestKvStateLocation(request.jobId, request.stateName, force ? { refresh: true } : undefined);
     this.#cache.set(key, lookup);
     lookup.then((location) => {
       if (this.#cache.get(key) === lookup) this.#resolved.set(key, location);
@@ -307,10 +354,12 @@ export class KvStateClientProxy implements AsyncDisposable {
  * by the live-Flink suite): both go as the RuntimeException "Failed request N.\n Caused by: ..."
  * text. An unknown state name names flink-runtime's UnknownKvStateLocation; an unknown job names
  * UnknownLocationException, to which we add its cause (FlinkJobNotFoundException) as a Java
- * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready.
+ * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready. A
+ * registry that was still not ready at the deadline (LocationNotReadyError) goes as that
+ * UnknownLocationException ("the state is not ready"), with the registry's reason as its cause.
  */
 function locationFailure(e: unknown, request: KvStateRequest): unknown {
-  if (!(e instanceof UnknownJobError)) return e;
+  if (!(e instanceof UnknownJobError || e instanceof LocationNotReadyError)) return e;
   const base = UnknownLocationError.forState(request.stateName, request.jobId);
   return new UnknownLocationError({ className: UnknownLocationError.javaClassName, message: base.remoteMessage }, { cause: e });
 }

@@ -10,6 +10,8 @@ import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, S
 import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
+import { answerServerExtension, type BatchLookup, lookUpBatch } from "./extensions.ts";
 
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };
 
@@ -41,7 +43,11 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
     decode: KvStateInternalRequest.decode,
     handle(requestId, request) {
       const state = registry.getByKey(request.kvStateIdKey);
-      if (state === undefined) throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
+      if (state === undefined) {
+        // The reserved id (never registered) carries our protocol extensions; a Flink server answers it as unknown.
+        if (request.kvStateIdKey === EXTENSION_ID_KEY) return answerServerExtension(registry, serverName, requestId, request.serializedKeyAndNamespace);
+        throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
+      }
       let result: Uint8Array | null | Promise<Uint8Array | null>;
       try {
         result = state.getSerializedValue(request.serializedKeyAndNamespace);
@@ -125,6 +131,16 @@ export class KvStateServer implements AsyncDisposable {
   }
 
 
+  /**
+   * Looks a batch of keys up in this process (a co-located proxy's shortcut for the batch-get extension): the same
+   * entries a BATCH_GET_INTERNAL request gets, without encoding them (with each entry's freshness when `keyGroups`,
+   * one per key, are given); counted in {@link stats} as one request.
+   */
+  answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[], keyGroups?: readonly number[]): BatchLookup | Promise<BatchLookup> {
+    const requestId = this.#localRequests++;
+    return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys, keyGroups));
+  }
+
   /** Where the server serves, while it does (undefined before start() and after close()). */
   get servingAddress(): Endpoint | undefined {
     return this.#serving ? this.#server.address : undefined;
@@ -140,7 +156,7 @@ export class KvStateServer implements AsyncDisposable {
     return sumStats(this.#server.stats(), this.#local.snapshot());
   }
 
-  /** Connections closed to protect the server: over `maxConnections`, or a frame past `frameTimeoutMs`. */
+  /** Connections closed to protect the server: over `maxConnections` or `maxConnectionsPerIp`, a frame past `frameTimeoutMs`, idle past `idleTimeoutMs`. */
   connectionStats(): ConnectionDiagnostics {
     return this.#server.connectionStats();
   }

@@ -29,6 +29,8 @@ export interface KeyContext {
   currentId(stateName: string): string;
   readonly currentKey: unknown;
   readonly currentNamespace: unknown;
+  /** Told after every write of state `stateName` for the current key (its key group's version moves on). */
+  written?(stateName: string): void;
 }
 
 interface Entry<S> {
@@ -80,6 +82,7 @@ export abstract class HeapState<S> {
     const id = this.ctx.currentId(this.name);
     if (value === null || value === undefined) {
       this.#table.delete(id);
+      this.ctx.written?.(this.name);
       return;
     }
     const e = this.#table.get(id);
@@ -89,6 +92,7 @@ export abstract class HeapState<S> {
     } else {
       this.#table.set(id, { key: this.ctx.currentKey, namespace: this.ctx.currentNamespace, value, bytes: undefined });
     }
+    this.ctx.written?.(this.name);
   }
 
   /**
@@ -109,10 +113,12 @@ export abstract class HeapState<S> {
   /** Call after mutating `e.value` in place. */
   protected changed(e: Entry<S>): void {
     e.bytes = undefined;
+    this.ctx.written?.(this.name);
   }
 
   clear(): void {
     this.#table.delete(this.ctx.currentId(this.name));
+    this.ctx.written?.(this.name);
   }
 
   /** The query format of a stored value; null when it is empty (an empty list or map). */

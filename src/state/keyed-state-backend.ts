@@ -23,7 +23,7 @@ import { bytesToId, type HeapState, type KeyContext } from "./heap-state-table.t
 import { HeapAggregatingState, HeapFoldingState, HeapReducingState, HeapValueState } from "./heap-value-states.ts";
 import type { AggregatingState, FoldingState, ListState, MapState, ReducingState, ValueState } from "./keyed-states.ts";
 import { KEY_NAMESPACE_MAGIC } from "./kv-state-serializer.ts";
-import type { KvState } from "./kv-state-registry.ts";
+import type { KvState, KvStateFreshness } from "./kv-state-registry.ts";
 
 /** A state that can be queried from outside, as the backend exposes it for registration. */
 export interface QueryableStateEntry {
@@ -47,6 +47,19 @@ export interface HeapKeyedStateBackendOptions<K> {
   numberOfKeyGroups: number;
   /** Called once for each queryable state when it is created, e.g. to register its KvState. */
   onQueryableState?: (entry: QueryableStateEntry) => void;
+  /** The wall clock of versions and freshness, in ms since the epoch. @default Date.now */
+  now?: () => number;
+  /**
+   * The time (ms since the epoch) before which every record the subtask received is applied: a runner that queues
+   * records tells it (the oldest record still waiting). @default now: whoever writes the backend keeps it current
+   */
+  progress?: () => number;
+}
+
+/** Per key group of one state: the millisecond and the count within it of the last write (its version). */
+interface Versions {
+  readonly ms: Float64Array;
+  readonly seq: Float64Array;
 }
 
 type AnyHeapState = HeapState<unknown> & { readonly kind: StateDescriptor["kind"] };
@@ -93,6 +106,9 @@ export class HeapKeyedStateBackend<K> {
   #namespaceSerializer: TypeSerializer<unknown> = voidNamespaceSerializer as TypeSerializer<unknown>;
   /** Id of the current key+namespace bytes; computed on first use, dropped when either changes. */
   #id: string | undefined;
+  readonly #now: () => number;
+  readonly #progress: (() => number) | undefined;
+  readonly #versions = new Map<string, Versions>();
 
   /** An empty backend; throws InvalidArgumentError for a bad serializer, range or number of key groups. */
   constructor(options: HeapKeyedStateBackendOptions<K>) {
@@ -116,6 +132,8 @@ export class HeapKeyedStateBackend<K> {
     this.keyGroupRange = keyGroupRange;
     this.numberOfKeyGroups = numberOfKeyGroups;
     this.#onQueryableState = options.onQueryableState;
+    this.#now = options.now ?? Date.now;
+    this.#progress = options.progress;
     const key = () => this.#key;
     const namespace = () => this.#namespace;
     this.#ctx = {
@@ -126,6 +144,7 @@ export class HeapKeyedStateBackend<K> {
       get currentNamespace() {
         return namespace();
       },
+      written: (stateName) => this.#written(stateName),
     };
   }
 
@@ -209,12 +228,17 @@ export class HeapKeyedStateBackend<K> {
     }
     const state = this.#create(descriptor);
     this.#states.set(descriptor.name, state);
+    const n = this.keyGroupRange.numberOfKeyGroups;
+    this.#versions.set(descriptor.name, { ms: new Float64Array(n), seq: new Float64Array(n) });
     if (qName !== undefined) {
       const entry: QueryableStateEntry = Object.freeze({
         name: descriptor.name,
         queryableStateName: qName,
         descriptor,
-        kvState: Object.freeze({ getSerializedValue: (bytes: Uint8Array) => state.getSerializedValue(bytes) }),
+        kvState: Object.freeze({
+          getSerializedValue: (bytes: Uint8Array) => state.getSerializedValue(bytes),
+          freshness: (keyGroup: number) => this.freshness(descriptor.name, keyGroup),
+        }),
       });
       this.#queryable.set(qName, entry);
       this.#onQueryableState?.(entry);
@@ -225,6 +249,53 @@ export class HeapKeyedStateBackend<K> {
   /** The states created so far that have a queryable name. */
   queryableStates(): QueryableStateEntry[] {
     return [...this.#queryable.values()];
+  }
+
+  /**
+   * How fresh state `stateName` is in `keyGroup`: its version, last write and this subtask's progress (see
+   * {@link KvStateFreshness}); undefined for a state not created yet or a key group this backend does not own.
+   */
+  freshness(stateName: string, keyGroup: number): KvStateFreshness | undefined {
+    const v = this.#versions.get(stateName);
+    if (v === undefined || !Number.isInteger(keyGroup) || !this.keyGroupRange.contains(keyGroup)) return undefined;
+    const i = keyGroup - this.keyGroupRange.startKeyGroup;
+    const now = this.#now();
+    const asOfMs = Math.min(this.#progress?.() ?? now, now);
+    return {
+      version: (BigInt(v.ms[i]) << 16n) | BigInt(v.seq[i]),
+      lastUpdateMs: v.ms[i] === 0 ? null : v.ms[i],
+      asOfMs,
+      stalenessMs: Math.max(0, now - asOfMs),
+    };
+  }
+
+  /**
+   * The version of state `stateName` in the current key's key group, after the writes so far: what a writer hands
+   * to readers that must see its write (`minVersion`). 0 before the first write.
+   * @throws NoCurrentKeyError before the first setCurrentKey; InvalidArgumentError for a state not created yet
+   */
+  version(stateName: string): bigint {
+    const v = this.#versions.get(stateName);
+    if (v === undefined) throw new InvalidArgumentError(`There is no state '${stateName}' in this backend yet: create it with getState first.`);
+    if (!this.#hasKey) throw new NoCurrentKeyError(stateName);
+    const i = this.#keyGroup - this.keyGroupRange.startKeyGroup;
+    return (BigInt(v.ms[i]) << 16n) | BigInt(v.seq[i]);
+  }
+
+  /** A write of `stateName` for the current key: its key group's version moves on (time-based, strictly increasing). */
+  #written(stateName: string): void {
+    const v = this.#versions.get(stateName);
+    if (v === undefined || this.#keyGroup < 0) return;
+    const i = this.#keyGroup - this.keyGroupRange.startKeyGroup;
+    const now = Math.floor(this.#now());
+    if (now > v.ms[i]) {
+      v.ms[i] = now;
+      v.seq[i] = 0;
+    } else if (v.seq[i] < 0xffff) v.seq[i]++;
+    else {
+      v.ms[i]++;
+      v.seq[i] = 0;
+    }
   }
 
   /** Names of the states created so far. */

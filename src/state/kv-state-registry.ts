@@ -14,7 +14,34 @@ export interface KvState {
    * `UNKNOWN_KEY_OR_NAMESPACE`). Throwing fails the query with a StateLookupError.
    */
   getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null | Promise<Uint8Array | null>;
+  /**
+   * Optional: how fresh the state is in `keyGroup` (its version, last update and progress), for the freshness
+   * extension; undefined for a key group the state does not hold. States of a `HeapKeyedStateBackend` have it.
+   */
+  freshness?(keyGroup: number): KvStateFreshness | undefined;
 }
+
+/**
+ * How fresh a state is in one key group, as its state server reports it with every answer of the freshness
+ * extension (see the README's "Freshness").
+ */
+export interface KvStateFreshness {
+  /**
+   * Moves on with every write to the state in this key group and never goes back, also when the state moves to
+   * another task manager or is rebuilt: its high bits are the write's time in milliseconds since the epoch
+   * (`version >> 16n`), the low 16 bits count writes within that millisecond. 0 when never written.
+   */
+  readonly version: bigint;
+  /** When the state was last written in this key group (ms since the epoch), null when never. */
+  readonly lastUpdateMs: number | null;
+  /** Everything the state's subtask received before this time (ms since the epoch) is applied. */
+  readonly asOfMs: number;
+  /** How far behind its input the state is now: the state server's now − `asOfMs`, in ms (0 when caught up). */
+  readonly stalenessMs: number;
+}
+
+/** The id reserved for protocol extensions (`EXTENSION_ID` of src/protocol/extensions.ts), as a map key. */
+const RESERVED_ID_KEY = "QSTATE:EXTENSION";
 
 /** Describes a registration, for listeners and diagnostics. */
 export interface KvStateRegistration {
@@ -44,6 +71,9 @@ export class KvStateRegistry {
     }
     const kvStateId = options.id ?? KvStateID.random();
     const key = kvStateId.key;
+    if (key === RESERVED_ID_KEY) {
+      throw new InvalidArgumentError(`KvStateID ${kvStateId} ("QSTATE:EXTENSION" in ASCII) is reserved for protocol extensions: register the state under another id.`);
+    }
     if (this.#states.has(key)) {
       throw new InvalidArgumentError(`State "${options.name ?? "?"}" (id=${kvStateId}) appears registered although it should not.`);
     }

@@ -67,8 +67,21 @@ function endpointOf(addr: () => DenoAddr | undefined): Endpoint {
   }
 }
 
-const READ_BUFFER = 64 * 1024;
+/**
+ * Read buffer sizes. A connection starts with a small buffer (a read in flight holds its buffer, so an
+ * idle connection costs that much), doubles it while reads fill it, up to the largest, and drops back to
+ * the smallest after a read that used little of a grown one.
+ */
+export const MIN_READ_BUFFER = 4 * 1024;
+export const MAX_READ_BUFFER = 64 * 1024;
 const HIGH_WATER_MARK = 64 * 1024;
+
+/** The read buffer size after a read of `n` bytes into a buffer of `size` (see {@link MIN_READ_BUFFER}). */
+export function nextReadBufferSize(size: number, n: number): number {
+  if (n >= size) return Math.min(size * 2, MAX_READ_BUFFER);
+  if (size > MIN_READ_BUFFER && n <= size / 8) return MIN_READ_BUFFER;
+  return size;
+}
 const USE = "use the connection to";
 
 const BY_NAME: Record<string, TransportErrorCode> = {
@@ -108,8 +121,9 @@ class DenoTcpConn implements Conn {
   readonly remote: Endpoint;
   readonly closed: Promise<TransportError | undefined>;
   #conn: DenoConn;
-  // Reading: one buffer reused for every read(), chunks are copied out with slice(0, n).
-  #buf = new Uint8Array(READ_BUFFER);
+  // Reading: one buffer reused for every read(), chunks are copied out with slice(0, n). It grows while
+  // reads fill it and shrinks back after a small read (see nextReadBufferSize); dropped at release.
+  #buf: Uint8Array | undefined = new Uint8Array(MIN_READ_BUFFER);
   #gate = new ReceiveGate(this);
   #reading = false;
   // Writing: Deno's write() is async and may be partial, so bytes wait in #send.
@@ -143,11 +157,16 @@ class DenoTcpConn implements Conn {
     try {
       const gate = this.#gate;
       while (!this.#send.done && !gate.eof && (!gate.paused || gate.discarding)) {
-        const n = await this.#conn.read(this.#buf);
+        const buf = this.#buf ??= new Uint8Array(MIN_READ_BUFFER);
+        const n = await this.#conn.read(buf);
         if (this.#send.done) return;
         // The gate holds a chunk whose read was in flight when pause() came; no copy when discarding.
         if (n === null) gate.end();
-        else if (n > 0 && !gate.discarding) gate.push(this.#buf.slice(0, n));
+        else if (n > 0) {
+          if (!gate.discarding) gate.push(buf.slice(0, n));
+          const size = nextReadBufferSize(buf.length, n);
+          if (size !== buf.length) this.#buf = new Uint8Array(size);
+        }
       }
       if (gate.eof && this.#finSent) this.#release();
     } catch (e) {
@@ -249,6 +268,7 @@ class DenoTcpConn implements Conn {
   #release(error?: TransportError): void {
     if (!this.#send.end(error)) return;
     closeQuietly(this.#conn); // pending read()/write() reject with Interrupted; the loops ignore that
+    this.#buf = undefined;
     this.#gate.release();
     this.#send.settle();
   }

@@ -84,7 +84,8 @@ describe("networked coordinator", () => {
 
   test("a wrong token is refused with a typed error and logged; lookups stay open", async () => {
     const logs: string[] = [];
-    await using service = await Coordinator.serve({ token: "right", log: (m) => logs.push(m) });
+    // (No registration grace period: an unknown job is unknown at once.)
+    await using service = await Coordinator.serve({ token: "right", log: (m) => logs.push(m), registrationGraceMs: 0 });
     await assert.rejects(TaskManager.join({ coordinator: addr(service.address!), token: "wrong" }), CoordinatorUnauthorizedError);
     assert.equal(logs.length, 1);
     assert.match(logs[0], /wrong token/);

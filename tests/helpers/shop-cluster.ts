@@ -5,7 +5,7 @@
  * catalog describing them all. Used by the catalog, CLI and gateway tests.
  */
 import {
-  aggregatingState, computeKeyGroupRangeForOperatorIndex, Decimal, foldingState, JobID, KvStateServer, listState,
+  aggregatingState, type CatalogDocument, computeKeyGroupRangeForOperatorIndex, Decimal, foldingState, JobID, KvStateServer, listState,
   LocalCluster, longSerializer, mapState, parseTypeExpression, reducingState, serializeKeyAndNamespace,
   serializeValue, stringSerializer, type TimeWindow, timeWindowSerializer, toHex, valueState,
 } from "../../mod.ts";
@@ -52,7 +52,7 @@ export const VISITS: readonly Visit[] = [
 export const BIG = 9007199254740993n;
 
 /** The catalog of the cluster's jobs (the window job's id is fixed; the others are resolved by name). */
-export function shopCatalog(windowJob: JobID): Record<string, unknown> {
+export function shopCatalog(windowJob: JobID): CatalogDocument {
   return {
     catalogVersion: 1,
     generatedBy: "tests/helpers/shop-cluster.ts",
@@ -89,7 +89,7 @@ export interface ShopCluster {
   ordersJob: JobID;
   twinJobs: JobID[];
   windowJob: JobID;
-  catalog: Record<string, unknown>;
+  catalog: CatalogDocument;
   /** `host:port` of every proxy. */
   proxies: string;
   close(): Promise<void>;

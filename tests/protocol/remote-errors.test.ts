@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { BadRequestError, JobID, KvStateID, QueryableStateError, RemoteError, UnknownJobManagerError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownKvStateIdError, UnknownLocationError } from "../../mod.ts";
+import { BadRequestError, EtcdUnavailableError, JobID, KvStateID, QueryableStateError, RemoteError, UnknownJobManagerError, UnknownKeyGroupLocationError, UnknownKeyOrNamespaceError, UnknownKvStateIdError, UnknownLocationError } from "../../mod.ts";
+import { requestFailureThrowable } from "../../src/net/failures.ts";
 import { decodeFailureBody, decodeFailureError, encodeRequestFailureFrame, encodeServerFailureFrame, errorFromJavaThrowable, FrameDecoder, javaThrowableOf, MessageType } from "../../protocol.ts";
 
 function body(frame: Uint8Array) {
@@ -104,5 +105,18 @@ describe("remote errors", () => {
     const other = errorFromJavaThrowable({ className: "java.lang.RuntimeException", message: "Failed request 1.\n Caused by: java.lang.IllegalStateException: boom" });
     assert.equal(other.code, "REMOTE");
     assert.equal(other.message, "java.lang.RuntimeException: Failed request 1.\n Caused by: java.lang.IllegalStateException: boom");
+  });
+
+  test("a proxy's etcd outage reaches the client as EtcdUnavailableError, and Flink's client sees a RuntimeException", () => {
+    const local = new EtcdUnavailableError("/v3/kv/range", new Error("no member answered"));
+    assert.equal(local.code, "ETCD_UNAVAILABLE");
+    // What the proxy sends: Flink's "Failed request" RuntimeException, naming our class in its text.
+    const sent = requestFailureThrowable(7n, local);
+    assert.equal(sent.className, "java.lang.RuntimeException");
+    assert.match(sent.message!, /^Failed request 7\.\n Caused by: dev\.qstate\.EtcdUnavailableException: etcd \/v3\/kv\/range failed: no member answered/);
+    const back = decodeFailureError(body(encodeRequestFailureFrame(7n, sent)).body);
+    assert.ok(back instanceof EtcdUnavailableError);
+    assert.equal(back.code, "ETCD_UNAVAILABLE");
+    assert.match(back.message, /^dev\.qstate\.EtcdUnavailableException: etcd \/v3\/kv\/range failed: no member answered.* \(check that etcd's members run/);
   });
 });

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Conn, ConnectOptions, Listener, ServerTlsOptions, Transport } from "../../src/transport/transport.ts";
 import { TransportError } from "../../src/transport/transport.ts";
 import { availableTransports } from "../../src/transport/detect.ts";
+import { MAX_READ_BUFFER, MIN_READ_BUFFER, nextReadBufferSize } from "../../src/transport/deno.ts";
 
 const HOST = "127.0.0.1";
 const TIMEOUT = { timeout: 10_000 };
@@ -160,6 +161,33 @@ for (const t of transports) {
         const sc = await srv.accepted();
         assert.equal(sc.remote.port, c.local.port);
         assert.equal(await sc.closed, undefined);
+      }),
+    );
+
+    test(
+      "large and small messages in turn arrive intact (read buffers grow for the large, shrink after)",
+      TIMEOUT,
+      scoped(t, async (s) => {
+        const srv = await s.server(echo);
+        const c = await s.connect(srv.port);
+        let want = 0;
+        const parts: Uint8Array[] = [];
+        let wake: (() => void) | undefined;
+        c.onData((chunk) => {
+          parts.push(chunk);
+          want -= chunk.length;
+          if (want <= 0) wake?.();
+        });
+        for (const size of [1 << 20, 10, 3, 300_000, 1, 70_000, 5]) {
+          const payload = randomBytes(size, size);
+          parts.length = 0;
+          want = size;
+          const got = new Promise<void>((r) => (wake = r));
+          if (!c.write(payload)) await c.waitForDrain();
+          await got;
+          assert.equal(checksum(concat(parts)), checksum(payload), `a message of ${size} bytes`);
+        }
+        await c.close();
       }),
     );
 
@@ -445,6 +473,21 @@ for (const t of transports) {
     );
   });
 }
+
+describe("Deno's read buffer", () => {
+  test("starts small, doubles while reads fill it up to 64 KiB, drops back after a small read", () => {
+    assert.equal(MIN_READ_BUFFER, 4096);
+    let size = MIN_READ_BUFFER;
+    const sizes: number[] = [];
+    for (const n of [4096, 8192, 16384, 32768, 65536, 65536, 20000, 9000, 100, 4096]) {
+      size = nextReadBufferSize(size, n);
+      sizes.push(size);
+    }
+    assert.deepEqual(sizes, [8192, 16384, 32768, 65536, 65536, 65536, 65536, 65536, 4096, 8192]);
+    assert.equal(nextReadBufferSize(MAX_READ_BUFFER, 8192), MIN_READ_BUFFER, "an eighth of a grown buffer is small");
+    assert.equal(nextReadBufferSize(MIN_READ_BUFFER, 1), MIN_READ_BUFFER, "never below the smallest");
+  });
+});
 
 describe("TransportError codes", () => {
   test("Deno's permission errors become PERMISSION_DENIED, saying which flag is missing", () => {

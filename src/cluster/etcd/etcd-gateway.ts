@@ -5,16 +5,29 @@
  * strings (lease ids above 2^53 stay strings), omitted defaults (a PUT watch event has no
  * `type`, an empty range no `kvs`, a keepalive on a lost lease no `TTL`), base64 keys and
  * values, newline-delimited stream frames split anywhere, and Deno's abort-after-GC bug (a
- * watch is cancelled with `reader.cancel()` as well as `abort()`). Every unary call has a
- * timeout, so a hung etcd (no FIN, nothing answers) is detected, not waited on forever.
+ * watch is cancelled with `reader.cancel()` as well as `abort()`).
+ *
+ * High availability: it takes every member's URL. Each call goes to the member that answered
+ * last; one that refuses, does not answer within the attempt timeout (a hung or stopped member)
+ * or answers 5xx (no leader, a timed-out proposal) is left for the next one, round after round,
+ * until the call's deadline. A watch ({@link EtcdGateway.watch}) checks its member's health and
+ * moves to another member when it fails, resuming from the revision after the last event it saw.
+ * Authentication: a user and password (a token from `/v3/auth/authenticate`, renewed when etcd
+ * says it expired) and client certificates (`tls`, through `src/transport/tls-fetch.ts`).
  */
-import { QueryableStateError } from "../../core/errors.ts";
+import { type Clock, realClock, sleep, type TimerHandle } from "../../core/clock.ts";
+import { InvalidArgumentError, QueryableStateError } from "../../core/errors.ts";
+import { EtcdUnavailableError } from "../../protocol/remote-errors.ts";
+import type { FetchLike } from "../../transport/tls-fetch.ts";
+import type { ClientTlsOptions } from "../../transport/transport.ts";
 
-/** etcd did not answer in time, refused the connection, or answered with an error. */
-export class EtcdUnavailableError extends QueryableStateError {
-  /** Builds the error for the call `what` (an etcd path), failed with `cause`. */
-  constructor(what: string, cause: unknown) {
-    super("ETCD_UNAVAILABLE", `etcd ${what} failed: ${(cause as Error)?.message ?? cause}. Check that etcd is running and reachable (its /health endpoint).`, { cause });
+export { EtcdUnavailableError };
+
+/** etcd refused our credentials, needs some we were not given, or denied the user a key (code `ETCD_AUTH_FAILED`). */
+export class EtcdAuthError extends QueryableStateError {
+  /** `message` says what etcd answered and which option or flag to fix. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ETCD_AUTH_FAILED", message, options);
   }
 }
 
@@ -64,53 +77,231 @@ export interface EtcdWatchEvent {
   key: string;
   /** The new value ("" for a DELETE). */
   value: string;
+  /** The store revision of the change (a decimal string: int64). */
+  modRevision: string;
+  /** The lease the key is bound to after a PUT, "0" for none or a DELETE (a decimal string: int64). */
+  lease: string;
 }
 
-/** Options of {@link EtcdGateway}. */
+/** Options of {@link EtcdGateway}: deadlines, credentials and TLS, shared by every etcd-backed component. */
 export interface EtcdOptions {
-  /** Each unary call fails after this long. @default 3000 */
+  /** Each unary call, failover between members included, fails after this long. @default 3000 */
   timeoutMs?: number;
+  /** One member gets this long to answer before the call moves on to the next. @default min(1000, timeoutMs) */
+  attemptTimeoutMs?: number;
+  /** etcd user (authentication enabled in etcd): calls carry a token from `/v3/auth/authenticate`. */
+  user?: string;
+  /** The password of `user`. */
+  password?: string;
+  /** TLS for `https://` endpoints: the CA that signed etcd's certificate, and a client certificate and key (PEM text). */
+  tls?: ClientTlsOptions;
+  /** Advanced: the time source of the watch's health checks and reconnect back-off. @default the runtime's timers */
+  clock?: Clock;
 }
 
-/** The etcd v3 calls this library needs (key-value, leases, watches), over the JSON gateway. */
+/** Options of {@link EtcdGateway.watch}. */
+export interface EtcdWatchOptions {
+  /** The first revision to report (a decimal string): events from it on are delivered, none is skipped. */
+  startRevision: string;
+  /** Stops the watch; {@link EtcdGateway.watch} resolves then. */
+  signal: AbortSignal;
+  /** Each change, in revision order. */
+  onEvent(event: EtcdWatchEvent): void;
+  /** The watch is established (again, after each reconnect). */
+  onCreated?(): void;
+  /**
+   * etcd compacted revisions the watch had not seen yet: changes were lost, whatever the caller derived
+   * from the keys must be read again. The watch goes on from the compaction revision.
+   */
+  onCompacted?(compactRevision: string): void;
+  /** A stream broke, a member failed its health check, or none could be reached (each time; for logs). */
+  onError?(error: unknown): void;
+  /** How often the member serving the watch is health-checked; a failed check moves the watch to another member. @default 1000 */
+  healthIntervalMs?: number;
+}
+
+/** Splits `"http://a:2379,http://b:2379"` (or takes an array) into member URLs, each checked and without trailing slashes. */
+export function parseEtcdEndpoints(endpoints: string | readonly string[]): string[] {
+  const list = (typeof endpoints === "string" ? endpoints.split(",") : [...endpoints]).map((u) => String(u).trim()).filter((u) => u !== "");
+  if (list.length === 0) throw new InvalidArgumentError("No etcd endpoint given: pass one URL or several, e.g. \"http://10.0.0.9:2379,http://10.0.0.10:2379\".");
+  return list.map((u) => {
+    if (!/^https?:\/\/[^/\s]+/i.test(u)) {
+      throw new InvalidArgumentError(`etcd endpoint '${u}' is not an http:// or https:// URL (e.g. http://10.0.0.9:2379).`);
+    }
+    return u.replace(/\/+$/, "");
+  });
+}
+
+interface EtcdErrorBody {
+  error?: string;
+  message?: string;
+  code?: number;
+}
+
+/** The etcd v3 calls this library needs (key-value, leases, watches, auth), over the JSON gateway of one or several members. */
 export class EtcdGateway {
-  /** The etcd base URL, without a trailing slash. */
-  readonly url: string;
+  /** Every member's URL, as given (without trailing slashes). */
+  readonly endpoints: readonly string[];
   readonly #timeoutMs: number;
+  readonly #attemptMs: number;
+  readonly #user: string | undefined;
+  readonly #password: string | undefined;
+  readonly #clock: Clock;
+  readonly #fetch: Promise<FetchLike>;
+  #preferred = 0;
+  #token: Promise<string | undefined> | undefined;
 
   /**
-   * A client of the etcd at `url`; it holds no connection of its own (each call is a `fetch`).
+   * A client of the etcd members at `endpoints`; it holds no connection of its own (each call is a `fetch`).
    *
-   * @param url e.g. `http://127.0.0.1:2379`
+   * @param endpoints one URL (`"http://127.0.0.1:2379"`), several separated by commas, or an array of them
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for an empty list or a URL that is not http(s)
    */
-  constructor(url: string, options: EtcdOptions = {}) {
-    this.url = url.replace(/\/+$/, "");
+  constructor(endpoints: string | readonly string[], options: EtcdOptions = {}) {
+    this.endpoints = parseEtcdEndpoints(endpoints);
     this.#timeoutMs = options.timeoutMs ?? 3000;
+    this.#attemptMs = options.attemptTimeoutMs ?? Math.min(1000, this.#timeoutMs);
+    if (options.password !== undefined && options.user === undefined) throw new InvalidArgumentError("An etcd password was given without a user.");
+    this.#user = options.user;
+    this.#password = options.password;
+    this.#clock = options.clock ?? realClock;
+    const tls = options.tls;
+    const needsTls = tls !== undefined && (tls.ca !== undefined || tls.cert !== undefined || tls.key !== undefined || tls.rejectUnauthorized === false);
+    this.#fetch = needsTls
+      ? import("../../transport/tls-fetch.ts").then((m) => m.fetchWithTls(tls!))
+      : Promise.resolve((url, init) => fetch(url, init));
+    this.#fetch.catch(() => {}); // reported by the first call
   }
 
-  async #post(path: string, body: unknown): Promise<Record<string, unknown>> {
-    let res: Response;
-    try {
-      res = await fetch(`${this.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-    } catch (e) {
-      throw new EtcdUnavailableError(path, e);
-    }
-    const text = await res.text().catch((e) => {
-      throw new EtcdUnavailableError(path, e);
+  /** The member URL calls go to first: the one that answered last. */
+  get url(): string {
+    return this.endpoints[this.#preferred];
+  }
+
+  async #send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }): Promise<Response> {
+    return (await this.#fetch)(url, init);
+  }
+
+  /** The Authorization header value: a token (fetched once, shared by concurrent calls), or none without a user. */
+  #authToken(deadline: number): Promise<string | undefined> {
+    if (this.#user === undefined) return Promise.resolve(undefined);
+    const token = this.#token ??= this.#authenticate(deadline);
+    token.catch(() => {
+      if (this.#token === token) this.#token = undefined;
     });
-    if (!res.ok) throw new EtcdUnavailableError(path, new Error(`HTTP ${res.status}: ${text}`));
-    return JSON.parse(text);
+    return token;
   }
 
-  /** True when etcd answers /health in time and reports itself healthy. */
-  async healthy(): Promise<boolean> {
+  async #authenticate(deadline: number): Promise<string | undefined> {
     try {
-      const res = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(this.#timeoutMs) });
+      const r = await this.#post("/v3/auth/authenticate", { name: this.#user, password: this.#password ?? "" }, { auth: false, deadline });
+      return String(r.token);
+    } catch (e) {
+      if (e instanceof EtcdAuthError && /authentication is not enabled/i.test(e.message)) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * POSTs `body` to `path`, member after member until one answers or the deadline passes. Connection
+   * failures, attempt timeouts and 5xx move on; an expired token is renewed once; other 4xx fail at once.
+   */
+  async #post(path: string, body: unknown, options: { auth?: boolean; deadline?: number } = {}): Promise<Record<string, unknown>> {
+    const started = realClock.now();
+    const deadline = options.deadline ?? started + this.#timeoutMs;
+    const n = this.endpoints.length;
+    const errors: string[] = [];
+    const first = this.#preferred;
+    let renewedToken = false;
+    // Whether a member of this round may be up (it answered 5xx or did not answer in time); a round in
+    // which every member refused the connection ends the call: etcd is down, waiting helps nobody.
+    let maybeUp = false;
+    for (let attempt = 0, round = 0;; attempt++) {
+      const remaining = deadline - realClock.now();
+      if (remaining <= 0) break;
+      if (attempt > 0 && attempt % n === 0) {
+        if (!maybeUp) break;
+        maybeUp = false;
+        // Every member failed once (an election in progress, a hung member): pause a little, then go round again.
+        round++;
+        await sleep(realClock, Math.ceil(Math.min(remaining, 50 * 2 ** Math.min(round, 3))));
+        if (deadline - realClock.now() <= 0) break;
+      }
+      const i = (first + attempt) % n;
+      const url = this.endpoints[i];
+      const token = options.auth === false ? undefined : await this.#authToken(deadline);
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (token !== undefined) headers.authorization = token;
+      let res: Response;
+      let text: string;
+      try {
+        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(Math.min(this.#attemptMs, deadline - realClock.now()))));
+        res = await this.#send(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal });
+        text = await res.text();
+      } catch (e) {
+        if ((e as Error)?.name === "TimeoutError" || (e as Error)?.name === "AbortError") maybeUp = true;
+        errors.push(`${url}: ${describe(e)}`);
+        this.#skip(i);
+        continue;
+      }
+      if (res.ok) {
+        this.#preferred = i;
+        return JSON.parse(text);
+      }
+      let err: EtcdErrorBody = {};
+      try {
+        err = JSON.parse(text);
+      } catch {
+        // not etcd's JSON error: keep the text
+      }
+      const message = err.message ?? err.error ?? text.slice(0, 200);
+      if (isAuthRequired(res.status, message)) {
+        if (this.#user === undefined) {
+          throw new EtcdAuthError(`etcd at ${url} requires authentication (${message}): give the etcd user and password (--etcd-user, QSTATE_ETCD_PASSWORD).`);
+        }
+        if (!renewedToken && options.auth !== false) {
+          // The token expired (or etcd restarted and forgot it): take a new one and ask the same member again.
+          renewedToken = true;
+          if (this.#token !== undefined) this.#token = undefined;
+          attempt--;
+          continue;
+        }
+        throw new EtcdAuthError(`etcd at ${url} refused the user '${this.#user}' (${message}).`);
+      }
+      if (res.status === 403 || err.code === 7 || /authentication failed|permission denied|not capable/i.test(message)) {
+        throw new EtcdAuthError(`etcd at ${url} refused ${path}${this.#user === undefined ? "" : ` for the user '${this.#user}'`}: ${message}.`);
+      }
+      if (/authentication is not enabled/i.test(message)) throw new EtcdAuthError(message);
+      if (res.status >= 500 || res.status === 429) {
+        maybeUp = true;
+        errors.push(`${url}: HTTP ${res.status} ${message}`);
+        this.#skip(i);
+        continue;
+      }
+      throw new EtcdUnavailableError(path, new Error(`${url} answered HTTP ${res.status}: ${message}`));
+    }
+    const tried = errors.length === 0 ? "no member answered" : errors.slice(-n).join("; ");
+    const budget = Math.round(deadline - started);
+    throw new EtcdUnavailableError(path, new Error(`${tried} (members ${this.endpoints.join(", ")}, within ${budget} ms)`));
+  }
+
+  /** The next call starts at the member after `i` (it just failed), unless another call already moved on. */
+  #skip(i: number): void {
+    if (this.#preferred === i) this.#preferred = (i + 1) % this.endpoints.length;
+  }
+
+  /** True when one member answers `/health` in time and reports itself healthy. */
+  async healthy(): Promise<boolean> {
+    for (let k = 0; k < this.endpoints.length; k++) {
+      const i = (this.#preferred + k) % this.endpoints.length;
+      if (await this.#memberHealthy(this.endpoints[i], Math.ceil(this.#attemptMs))) return true;
+    }
+    return false;
+  }
+
+  async #memberHealthy(url: string, timeoutMs: number): Promise<boolean> {
+    try {
+      const res = await this.#send(`${url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
       const json = await res.json() as { health?: string };
       return res.ok && json.health === "true";
     } catch {
@@ -135,9 +326,16 @@ export class EtcdGateway {
 
   /** The value of `key`, `undefined` when there is none. */
   async get(key: string): Promise<string | undefined> {
+    return (await this.getKeyValue(key))?.value;
+  }
+
+  /** `key` with its value, revision and lease, `undefined` when there is none. */
+  async getKeyValue(key: string): Promise<EtcdKeyValue | undefined> {
     const r = await this.#post("/v3/kv/range", { key: b64(key) });
     const kvs = r.kvs as Record<string, string>[] | undefined;
-    return kvs === undefined || kvs.length === 0 ? undefined : unb64(kvs[0].value);
+    if (kvs === undefined || kvs.length === 0) return undefined;
+    const kv = kvs[0];
+    return { key, value: unb64(kv.value), modRevision: kv.mod_revision ?? "0", lease: kv.lease ?? "0" };
   }
 
   /** Deletes `key` (no error if it does not exist). */
@@ -156,9 +354,13 @@ export class EtcdGateway {
     return String(r.ID);
   }
 
-  /** Renews a lease; false when it is gone (etcd answers 200 without a TTL). */
-  async keepAlive(lease: string): Promise<boolean> {
-    const r = await this.#post("/v3/lease/keepalive", { ID: lease });
+  /**
+   * Renews a lease; false when it is gone (etcd answers 200 without a TTL). `timeoutMs` bounds this call
+   * (failover included) below the gateway's default, so a renewal can be retried well within the TTL.
+   */
+  async keepAlive(lease: string, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const deadline = options.timeoutMs === undefined ? undefined : realClock.now() + options.timeoutMs;
+    const r = await this.#post("/v3/lease/keepalive", { ID: lease }, { deadline });
     const ttl = (r.result as Record<string, string> | undefined)?.TTL;
     return ttl !== undefined && Number(ttl) > 0;
   }
@@ -169,17 +371,113 @@ export class EtcdGateway {
   }
 
   /**
-   * Watches `prefix` from `startRevision` until `signal` aborts or the stream ends (resolves
-   * then, rejects on a broken stream: the caller re-reads and watches again).
+   * One watch stream on the preferred member, from `startRevision` until `signal` aborts or the stream ends
+   * (resolves then, rejects on a broken stream). {@link watch} is the one that survives member failures.
    */
   async watchPrefix(prefix: string, startRevision: string, onEvent: (e: EtcdWatchEvent) => void, signal: AbortSignal, onCreated?: () => void): Promise<void> {
-    const res = await fetch(`${this.url}/v3/watch`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ create_request: { key: b64(prefix), range_end: prefixEnd(prefix), start_revision: startRevision } }),
-      signal,
-    });
-    if (!res.ok || res.body === null) throw new EtcdUnavailableError("watch", new Error(`HTTP ${res.status}`));
+    await this.#watchStream(this.url, prefix, startRevision, signal, { onEvent, onCreated });
+  }
+
+  /**
+   * Watches `prefix` until `options.signal` aborts, across member failures: when the stream breaks or its
+   * member fails a health check, it is opened again on the next member from the revision after the last
+   * event delivered, so no change is lost or repeated. Resolves once aborted.
+   */
+  async watch(prefix: string, options: EtcdWatchOptions): Promise<void> {
+    const { signal } = options;
+    const healthMs = options.healthIntervalMs ?? 1000;
+    let next = BigInt(options.startRevision);
+    let failedInARow = 0;
+    while (!signal.aborted) {
+      const index = this.#preferred;
+      const url = this.endpoints[index];
+      const stream = new AbortController();
+      const stop = () => stream.abort();
+      signal.addEventListener("abort", stop, { once: true });
+      let checking = false;
+      let healthTimer: TimerHandle | undefined;
+      const check = async () => {
+        if (checking || stream.signal.aborted) return;
+        checking = true;
+        const ok = await this.#memberHealthy(url, Math.ceil(Math.min(this.#attemptMs, healthMs)));
+        checking = false;
+        if (!ok && !stream.signal.aborted) {
+          options.onError?.(new EtcdUnavailableError("watch", new Error(`${url} failed its health check; watching on another member`)));
+          stream.abort();
+        } else if (!stream.signal.aborted) healthTimer = this.#clock.setTimeout(() => void check(), healthMs, { unref: true });
+      };
+      healthTimer = this.#clock.setTimeout(() => void check(), healthMs, { unref: true });
+      let compacted = false;
+      let created = false;
+      try {
+        await this.#watchStream(url, prefix, String(next), stream.signal, {
+          onCreated: () => {
+            created = true;
+            failedInARow = 0;
+            this.#preferred = index;
+            options.onCreated?.();
+          },
+          onEvent: (e) => {
+            next = BigInt(e.modRevision) + 1n;
+            options.onEvent(e);
+          },
+          onProgress: (revision) => {
+            if (BigInt(revision) + 1n > next) next = BigInt(revision) + 1n;
+          },
+          onCompacted: (revision) => {
+            compacted = true;
+            if (BigInt(revision) > next) next = BigInt(revision);
+            options.onCompacted?.(revision);
+          },
+        });
+        if (!signal.aborted && !stream.signal.aborted && !compacted) options.onError?.(new EtcdUnavailableError("watch", new Error(`${url} ended the stream`)));
+      } catch (e) {
+        if (signal.aborted) break;
+        if (e instanceof EtcdAuthError) this.#token = undefined;
+        if (!stream.signal.aborted) options.onError?.(e);
+      } finally {
+        this.#clock.clearTimeout(healthTimer);
+        signal.removeEventListener("abort", stop);
+        stream.abort();
+      }
+      if (signal.aborted || compacted) continue;
+      // Move on to the next member (unless a unary call already did); back off once every member failed.
+      this.#skip(index);
+      if (!created) failedInARow++;
+      if (failedInARow >= this.endpoints.length) {
+        const rounds = Math.floor(failedInARow / this.endpoints.length);
+        await sleep(this.#clock, Math.min(2000, 100 * 2 ** Math.min(rounds, 5)), signal).catch(() => {});
+      }
+    }
+  }
+
+  async #watchStream(
+    url: string,
+    prefix: string,
+    startRevision: string,
+    signal: AbortSignal,
+    on: { onEvent(e: EtcdWatchEvent): void; onCreated?(): void; onProgress?(revision: string): void; onCompacted?(revision: string): void },
+  ): Promise<void> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const token = await this.#authToken(realClock.now() + this.#timeoutMs);
+    if (token !== undefined) headers.authorization = token;
+    let res: Response;
+    try {
+      res = await this.#send(`${url}/v3/watch`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ create_request: { key: b64(prefix), range_end: prefixEnd(prefix), start_revision: startRevision, progress_notify: true } }),
+        signal,
+      });
+    } catch (e) {
+      if (signal.aborted) return;
+      throw new EtcdUnavailableError("watch", new Error(`${url}: ${describe(e)}`));
+    }
+    if (!res.ok || res.body === null) {
+      const text = await res.text().catch(() => "");
+      if (isAuthRequired(res.status, text)) throw new EtcdAuthError(`etcd at ${url} refused the watch: ${text}`);
+      throw new EtcdUnavailableError("watch", new Error(`${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`));
+    }
     const reader = res.body.getReader();
     // Deno: abort alone may no longer reach the fetch after a GC; cancel the reader too.
     const cancel = () => void reader.cancel().catch(() => {});
@@ -195,14 +493,32 @@ export class EtcdGateway {
           buffer = buffer.slice(nl + 1);
           if (line === "") continue;
           const msg = JSON.parse(line) as { result?: Record<string, unknown>; error?: { message?: string } };
-          if (msg.error) throw new EtcdUnavailableError("watch", new Error(msg.error.message ?? "stream error"));
+          if (msg.error) throw new EtcdUnavailableError("watch", new Error(`${url}: ${msg.error.message ?? "stream error"}`));
           const result = msg.result ?? {};
-          if (result.created) onCreated?.();
-          if (result.canceled) throw new EtcdUnavailableError("watch", new Error(String(result.cancel_reason ?? "canceled")));
-          for (const ev of (result.events as Record<string, Record<string, string> | string>[] | undefined) ?? []) {
-            const kv = ev.kv as Record<string, string>;
-            onEvent({ type: ev.type === "DELETE" ? "DELETE" : "PUT", key: unb64(kv.key), value: unb64(kv.value) });
+          if (result.compact_revision !== undefined && result.compact_revision !== "0") {
+            on.onCompacted?.(String(result.compact_revision));
+            return;
           }
+          if (result.canceled) {
+            const reason = String(result.cancel_reason ?? "canceled");
+            if (isAuthRequired(401, reason) || /permission denied/i.test(reason)) throw new EtcdAuthError(`etcd at ${url} cancelled the watch: ${reason}`);
+            throw new EtcdUnavailableError("watch", new Error(`${url}: ${reason}`));
+          }
+          if (result.created) on.onCreated?.();
+          const events = (result.events as Record<string, Record<string, string> | string>[] | undefined) ?? [];
+          for (const ev of events) {
+            const kv = ev.kv as Record<string, string>;
+            on.onEvent({
+              type: ev.type === "DELETE" ? "DELETE" : "PUT",
+              key: unb64(kv.key),
+              value: unb64(kv.value),
+              modRevision: kv.mod_revision ?? "0",
+              lease: kv.lease ?? "0",
+            });
+          }
+          // A progress notification (no events, not the creation): every change up to its revision was sent.
+          const revision = (result.header as Record<string, string> | undefined)?.revision;
+          if (events.length === 0 && !result.created && revision !== undefined) on.onProgress?.(revision);
         }
       }
     } catch (e) {
@@ -212,4 +528,16 @@ export class EtcdGateway {
       signal.removeEventListener("abort", cancel);
     }
   }
+}
+
+/** etcd's answers when a call needs a (new) token: 401 for an expired or unknown one, "user name is empty" without one. */
+function isAuthRequired(status: number, message: string): boolean {
+  return status === 401 || /user name is empty|invalid auth token|auth token is expired/i.test(message);
+}
+
+function describe(e: unknown): string {
+  const err = e as Error & { cause?: { message?: string; code?: string } };
+  if (err?.name === "TimeoutError") return "no answer in time";
+  const cause = err?.cause?.code ?? err?.cause?.message;
+  return `${err?.message ?? String(e)}${cause ? ` (${cause})` : ""}`;
 }

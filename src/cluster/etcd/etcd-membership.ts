@@ -1,30 +1,35 @@
 /**
  * A task manager's membership in an etcd registry: its location entries are bound to its
- * lease (TTL `leaseTtlSeconds`), renewed every third of it; when a renewal finds the lease
- * gone (etcd answers without a TTL) or etcd was unreachable for longer than the TTL, it takes
- * a new lease and puts every entry again. Death = no renewals = entries gone after the TTL.
+ * lease (TTL `leaseTtlSeconds`), renewed every third of it, each renewal bounded by that third
+ * and failing over between etcd's members; a failed renewal is retried at once (250 ms later),
+ * so one dead or stopped member costs no lease. When a renewal finds the lease gone (etcd
+ * answers without a TTL) it takes a new lease and puts every entry again. After each renewal it
+ * reads its entries back and puts again any that someone deleted or overwrote (unless another
+ * task manager's registration holds the key now). Death = no renewals = entries gone after the TTL.
  */
-import { type Clock, every, realClock } from "../../core/clock.ts";
+import { type Clock, realClock, type TimerHandle } from "../../core/clock.ts";
 import type { JobID, KvStateID } from "../../core/ids.ts";
 import type { KeyGroupRange } from "../../core/key-groups.ts";
 import { StateNameClashError } from "../../state/kv-state-location-registry.ts";
 import type { ServerAddress } from "../../state/kv-state-location.ts";
 import { type Membership, randomId } from "../membership.ts";
-import { EtcdGateway } from "./etcd-gateway.ts";
-import { type EtcdLocationEntry, entryKey, jobKey, stateDir } from "./etcd-locations.ts";
+import { EtcdGateway, type EtcdKeyValue, type EtcdOptions } from "./etcd-gateway.ts";
+import { checkedEntry, type EtcdLocationEntry, entryKey, jobKey, signedEntryContent, signedJobContent, stateDir } from "./etcd-locations.ts";
+import { EntrySigner } from "./entry-signing.ts";
 
-/** Options of {@link EtcdMembership}. */
-export interface EtcdMembershipOptions {
+/** Options of {@link EtcdMembership}: the key prefix, the lease, and the etcd client's options. */
+export interface EtcdMembershipOptions extends EtcdOptions {
   /** Key prefix of every entry this task manager writes. @default "/queryable-state/" */
   prefix?: string;
   /** TTL of the lease its entries are bound to: how long they outlive a dead task manager. @default 5 */
   leaseTtlSeconds?: number;
-  /** Timeout of each etcd request. @default 3000 */
-  timeoutMs?: number;
-  /** Where lease losses and failed renewals are reported. @default console.warn */
+  /** Where lease losses, failed renewals and restored entries are reported. @default console.warn */
   log?: (message: string) => void;
-  /** Advanced: the time source of the lease renewals (tests hand in a fake one). @default the runtime's timers */
-  clock?: Clock;
+  /**
+   * The deployment's shared secret: every entry is signed with it (HMAC-SHA-256 over key, lease and
+   * content), so readers given the same token refuse entries written without it. @default none (unsigned)
+   */
+  token?: string;
 }
 
 /** Registers a task manager's jobs and state locations in etcd, bound to a renewed lease (no coordinator needed). */
@@ -36,21 +41,33 @@ export class EtcdMembership implements Membership {
   /** Key prefix of every entry. */
   readonly prefix: string;
   readonly #ttl: number;
+  readonly #intervalMs: number;
   readonly #log: (message: string) => void;
   readonly #entries = new Map<string, EtcdLocationEntry & { jobId: JobID; name: string }>();
+  readonly #vertices = new Map<string, ReadonlyMap<string, number>>();
   #lease = "0";
   readonly #clock: Clock;
-  #stopRenewing: (() => void) | undefined;
-  #renewing = false;
+  readonly #signer: EntrySigner | undefined;
+  #timer: TimerHandle | undefined;
+  #failing = false;
   #closed = false;
 
-  /** Talks to the etcd at `url` (its HTTP/JSON gateway); nothing is sent before `start()`. */
-  constructor(url: string, options: EtcdMembershipOptions = {}) {
-    this.etcd = new EtcdGateway(url, { timeoutMs: options.timeoutMs });
+  /** Talks to the etcd members at `endpoints` (one URL, several separated by commas, or an array); nothing is sent before `start()`. */
+  constructor(endpoints: string | readonly string[], options: EtcdMembershipOptions = {}) {
+    this.etcd = new EtcdGateway(endpoints, options);
     this.prefix = options.prefix ?? "/queryable-state/";
     this.#ttl = options.leaseTtlSeconds ?? 5;
+    this.#intervalMs = Math.max(200, (this.#ttl * 1000) / 3);
     this.#log = options.log ?? ((m) => console.warn(m));
     this.#clock = options.clock ?? realClock;
+    this.#signer = options.token === undefined ? undefined : new EntrySigner(options.token);
+  }
+
+  /** The value put at `key` under `lease`: the entry, signed when there is a token. */
+  async #value(key: string, e: EtcdLocationEntry, lease: string): Promise<string> {
+    const json = entryJson(e);
+    if (this.#signer !== undefined) json.sig = await this.#signer.sign(key, lease, signedEntryContent(json));
+    return JSON.stringify(json);
   }
 
   /** The current lease id (a decimal string). */
@@ -61,40 +78,97 @@ export class EtcdMembership implements Membership {
   /** Takes a lease (throws when etcd cannot be reached) and starts renewing it. */
   async start(): Promise<void> {
     this.#lease = await this.etcd.grantLease(this.#ttl);
-    this.#stopRenewing = every(this.#clock, Math.max(200, (this.#ttl * 1000) / 3), () => void this.#renew());
+    this.#schedule(this.#intervalMs);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#closed) return;
+    this.#timer = this.#clock.setTimeout(() => void this.#renew(), ms, { unref: true });
   }
 
   async #renew(): Promise<void> {
-    if (this.#renewing || this.#closed) return;
-    this.#renewing = true;
+    if (this.#closed) return;
+    let next = this.#intervalMs;
     try {
-      if (await this.etcd.keepAlive(this.#lease)) return;
-      this.#log(`Task manager ${this.id}: etcd lease ${this.#lease} expired; taking a new one and registering everything again.`);
-      this.#lease = await this.etcd.grantLease(this.#ttl);
-      for (const [key, e] of this.#entries) await this.etcd.put(key, JSON.stringify(entryJson(e)), this.#lease);
+      // Bounded by the renewal period: a renewal stuck on a stopped member is retried while the lease lives.
+      if (!await this.etcd.keepAlive(this.#lease, { timeoutMs: this.#intervalMs })) {
+        this.#log(`Task manager ${this.id}: etcd lease ${this.#lease} expired; taking a new one and registering everything again.`);
+        this.#lease = await this.etcd.grantLease(this.#ttl);
+      }
+      await this.#reassert();
+      if (this.#failing) this.#log(`Task manager ${this.id}: etcd lease ${this.#lease} renewed again.`);
+      this.#failing = false;
     } catch (e) {
-      this.#log(`Task manager ${this.id}: etcd lease renewal failed (${(e as Error).message}); retrying.`);
+      if (!this.#failing) this.#log(`Task manager ${this.id}: etcd lease renewal failed (${(e as Error).message}); retrying every 250 ms.`);
+      this.#failing = true;
+      next = Math.min(250, this.#intervalMs);
     } finally {
-      this.#renewing = false;
+      this.#schedule(next);
     }
+  }
+
+  /**
+   * Reads this task manager's entries back and puts each one that is missing, bound to another lease, or
+   * changed — unless the key now holds another task manager's registration (a replacement took the range over).
+   */
+  async #reassert(): Promise<void> {
+    const byJob = new Map<string, string[]>();
+    for (const [key, e] of this.#entries) {
+      const jobKeys = byJob.get(e.jobId.toString()) ?? [];
+      jobKeys.push(key);
+      byJob.set(e.jobId.toString(), jobKeys);
+    }
+    for (const [job, keys] of byJob) {
+      const { kvs } = await this.etcd.rangePrefix(`${this.prefix}loc/${job}/`);
+      const current = new Map(kvs.map((kv) => [kv.key, kv]));
+      for (const key of keys) {
+        const mine = this.#entries.get(key);
+        if (mine === undefined || this.#closed) continue;
+        const lease = this.#lease;
+        const value = await this.#value(key, mine, lease);
+        const kv = current.get(key);
+        if (kv !== undefined && kv.value === value && kv.lease === lease) continue;
+        if (kv !== undefined && await this.#heldByAnother(kv)) continue;
+        if (kv !== undefined) this.#log(`Task manager ${this.id}: its etcd entry ${key} was overwritten (lease ${kv.lease}) by a writer without the deployment's token; putting it back.`);
+        await this.etcd.put(key, value, lease);
+      }
+    }
+  }
+
+  /**
+   * Whether `kv` is another task manager's registration (then it is left alone): well-formed, of another
+   * task manager, and — with a token — signed by the deployment for that key and lease.
+   */
+  async #heldByAnother(kv: EtcdKeyValue): Promise<boolean> {
+    const e = await checkedEntry(kv, this.#signer === undefined ? undefined : { signer: this.#signer, onRejected: () => {} });
+    return e !== undefined && e.tm !== this.id;
   }
 
   /** Records the job's vertices and their max parallelism, so readers know each operator's number of key groups. */
   async registerJob(jobId: JobID, vertices: ReadonlyMap<string, number>): Promise<void> {
-    await this.etcd.put(jobKey(this.prefix, jobId), JSON.stringify({ vertices: [...vertices] }));
+    this.#vertices.set(jobId.toString(), vertices);
+    const key = jobKey(this.prefix, jobId);
+    const json: { vertices: [string, number][]; sig?: string } = { vertices: [...vertices] };
+    if (this.#signer !== undefined) json.sig = await this.#signer.sign(key, "0", signedJobContent(json.vertices));
+    await this.etcd.put(key, JSON.stringify(json));
   }
 
   /** Puts the entry under this lease. Another operator holding the name fails the job (read, then write). */
   async registerState(jobId: JobID, vertex: string, range: KeyGroupRange, name: string, kvStateId: KvStateID, address: ServerAddress): Promise<void> {
     const { kvs } = await this.etcd.rangePrefix(stateDir(this.prefix, jobId, name));
-    const other = kvs.map((kv) => JSON.parse(kv.value) as EtcdLocationEntry).find((e) => e.vertex !== vertex);
+    const check = this.#signer === undefined ? undefined : { signer: this.#signer, onRejected: () => {} };
+    const other = (await Promise.all(kvs.map((kv) => checkedEntry(kv, check)))).find((e) => e !== undefined && e.vertex !== vertex);
     if (other !== undefined) throw new StateNameClashError(name, other.vertex);
-    const vertices = await this.etcd.get(jobKey(this.prefix, jobId));
-    const numKeyGroups = (JSON.parse(vertices ?? '{"vertices":[]}').vertices as [string, number][]).find(([v]) => v === vertex)?.[1] ?? range.endKeyGroup + 1;
+    let numKeyGroups = this.#vertices.get(jobId.toString())?.get(vertex);
+    if (numKeyGroups === undefined) {
+      const vertices = await this.etcd.get(jobKey(this.prefix, jobId));
+      numKeyGroups = (JSON.parse(vertices ?? '{"vertices":[]}').vertices as [string, number][]).find(([v]) => v === vertex)?.[1] ?? range.endKeyGroup + 1;
+    }
     const entry = { jobId, name, vertex, numKeyGroups, range: [range.startKeyGroup, range.endKeyGroup] as [number, number], kvStateId: kvStateId.toString(), address: [address.hostname, address.port] as [string, number], tm: this.id };
     const key = entryKey(this.prefix, jobId, name, range.startKeyGroup);
     this.#entries.set(key, entry);
-    await this.etcd.put(key, JSON.stringify(entryJson(entry)), this.#lease);
+    const lease = this.#lease;
+    await this.etcd.put(key, await this.#value(key, entry, lease), lease);
   }
 
   /** Deletes the entry (best effort: its lease expires it anyway). */
@@ -105,13 +179,15 @@ export class EtcdMembership implements Membership {
   }
 
   /** Nothing to do: the job's entries were deleted with its states. */
-  forgetJob(_jobId: JobID): void {}
+  forgetJob(jobId: JobID): void {
+    this.#vertices.delete(jobId.toString());
+  }
 
   /** Revokes the lease: every entry of this task manager goes at once. */
   async leave(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopRenewing?.();
+    this.#clock.clearTimeout(this.#timer);
     await this.etcd.revokeLease(this.#lease).catch(() => {});
   }
 }

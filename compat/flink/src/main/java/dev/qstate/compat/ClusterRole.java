@@ -60,6 +60,12 @@ final class ClusterRole {
         conf.setString("rest.bind-address", "127.0.0.1");
         conf.setString("rest.address", "127.0.0.1");
         if (snapshots != null) Snapshots.configure(conf, snapshots, incremental, args.get("inline-threshold", "20kb"));
+        // Flink's REST API on a port the harness picked (the gateway resolves job names through it).
+        String restPort = args.get("rest-port", "");
+        if (!restPort.isEmpty()) {
+            conf.setString("rest.bind-port", restPort);
+            conf.setString("rest.port", restPort);
+        }
 
         // --parallelism 1 makes the small snapshots vendored as test fixtures (one state file per operator).
         int parallelism = Integer.parseInt(args.get("parallelism", String.valueOf(CompatJob.PARALLELISM)));
@@ -86,6 +92,8 @@ final class ClusterRole {
         line.put("flinkVersion", EnvironmentInformation.getVersion());
         line.put("backend", backend);
         line.put("jobId", jobId.toHexString());
+        line.put("jobName", "qstate-compat-" + backend);
+        if (!restPort.isEmpty()) line.put("rest", "http://127.0.0.1:" + restPort);
         line.put("maxParallelism", 128);
         line.put("parallelism", parallelism);
         ArrayNode p = line.putArray("proxies");

@@ -483,6 +483,8 @@ final class TypesJob {
             s.put("keyType", x.group.keyExpr);
             s.put("valueType", x.spec.valueExpr);
             if (x.spec.avroSchema != null) s.set("avroSchemas", AvroStates.schemas(x.spec.avroSchema));
+            // A renderer of its own (RealJobStates) writes sets sorted: the client sorts its sets too before comparing.
+            if (x.spec.renderer != null) s.put("setsSorted", true);
             TypeSerializer<Object> ks = (TypeSerializer<Object>) x.group.keyInfo.createSerializer(new SerializerConfigImpl());
             ArrayNode entries = s.putArray("entries");
             for (Map.Entry<Object, Object> en : x.byKey.entrySet()) {

@@ -1,0 +1,157 @@
+/**
+ * The state server's side of the protocol extensions (see `src/protocol/extensions.ts`): internal requests for
+ * the reserved KvStateID `QSTATE:EXTENSION` are answered here — HELLO and BATCH_GET_INTERNAL (many keys of one
+ * registered state in one request). A Flink state server answers the same bytes with UnknownKvStateIdException.
+ */
+import { idKeyOfBytes, KvStateID } from "../core/ids.ts";
+import { InvalidFrameError } from "../protocol/errors.ts";
+import {
+  type BatchEntry,
+  batchEntrySize,
+  decodeExtensionRequest,
+  EntryTag,
+  encodeBatchAnswer,
+  encodeFailedAnswer,
+  encodeHelloAnswer,
+  encodeTooLargeAnswer,
+  encodeUnsupportedAnswer,
+  BatchFlags,
+  EXT_BATCH_GET,
+  EXT_FRESHNESS,
+  ExtOp,
+  FreshnessMode,
+} from "../protocol/extensions.ts";
+import { KvStateResponse } from "../protocol/messages.ts";
+import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
+import { BadRequestError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
+import { describeError, requestFailureThrowable } from "../net/failures.ts";
+import type { KvStateRegistry } from "../state/kv-state-registry.ts";
+import { VERSION } from "../version.ts";
+
+/** Most keys one BATCH_GET_INTERNAL may carry. */
+export const SERVER_MAX_BATCH_KEYS = 16_384;
+/** Largest batch answer a state server sends; larger ones are answered TOO_LARGE (the proxy splits the batch). */
+export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+
+/** The state server's HELLO: what it speaks and its limits. */
+function hello(): Uint8Array {
+  return encodeHelloAnswer({
+    implementation: `queryable-state ${VERSION} (state server)`,
+    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
+    limits: new Map([["batch-get.max-keys", SERVER_MAX_BATCH_KEYS], ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES]]),
+  });
+}
+
+/** What a state lookup gave, as a batch entry (`StateLookupError` texts as single requests get them). */
+function entryOf(requestId: bigint, bytes: unknown, error: unknown): BatchEntry {
+  if (error !== undefined) return { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, new LookupFailure(requestId, error)) };
+  if (bytes === null || bytes === undefined) return { tag: EntryTag.MISSING };
+  if (!(bytes instanceof Uint8Array)) {
+    return { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, new LookupFailure(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"))) };
+  }
+  return { tag: EntryTag.VALUE, value: bytes };
+}
+
+/** The same text as the server's StateLookupError (kept here so this module does not import the server class). */
+class LookupFailure extends Error {
+  constructor(requestId: bigint, cause: unknown) {
+    super(`Error while processing request with ID ${requestId}. Caused by: ${describeError(cause)}`, { cause });
+    this.name = "java.lang.RuntimeException";
+  }
+}
+
+/** A batch's entries, or the failure of the whole batch (an unknown state id, too many keys). */
+export type BatchLookup = { readonly entries: BatchEntry[] } | { readonly failure: JavaThrowableInit };
+
+/**
+ * Looks `keys` up in the state registered under `kvStateId` (its 16 bytes): one entry per key, in order; a lookup
+ * that throws fails its key only. Synchronous unless a state answers asynchronously.
+ */
+export function lookUpBatch(
+  registry: KvStateRegistry,
+  serverName: string,
+  requestId: bigint,
+  kvStateId: Uint8Array,
+  keys: readonly Uint8Array[],
+  keyGroups?: readonly number[],
+): BatchLookup | Promise<BatchLookup> {
+  if (keys.length > SERVER_MAX_BATCH_KEYS) {
+    return { failure: BadRequestError.create(serverName, `A batch of ${keys.length} keys exceeds the maximum of ${SERVER_MAX_BATCH_KEYS}.`).toJavaThrowable() };
+  }
+  const state = registry.getByKey(idKeyOfBytes(kvStateId, 0));
+  if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(kvStateId)).toJavaThrowable() };
+  const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(keys.length);
+  let async = false;
+  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read
+  // after the value, so that the version covers at least what the value shows.
+  const fresh = keyGroups === undefined ? undefined : (i: number, e: BatchEntry): BatchEntry => {
+    let freshness = null;
+    try {
+      freshness = state.freshness?.(keyGroups[i]) ?? null;
+    } catch {
+      // a state whose freshness fails reports none
+    }
+    return { ...e, freshness };
+  };
+  for (let i = 0; i < keys.length; i++) {
+    try {
+      const r = state.getSerializedValue(keys[i]);
+      if (r instanceof Promise) {
+        async = true;
+        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")))
+          .then((e) => fresh === undefined ? e : fresh(i, e));
+      } else entries[i] = entryOf(requestId, r, undefined);
+    } catch (e) {
+      entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
+    }
+    if (fresh !== undefined && !(entries[i] instanceof Promise)) entries[i] = fresh(i, entries[i] as BatchEntry);
+  }
+  return async ? Promise.all(entries).then((done) => ({ entries: done })) : { entries: entries as BatchEntry[] };
+}
+
+/**
+ * Answers an extension request (an internal request for the reserved KvStateID) against `registry`. Malformed
+ * payloads are answered FAILED with a BadRequestException, unknown ops and versions UNSUPPORTED: bad input never
+ * throws out of here except as a rejected promise of the same kind.
+ */
+export function answerServerExtension(
+  registry: KvStateRegistry,
+  serverName: string,
+  requestId: bigint,
+  payload: Uint8Array,
+): KvStateResponse | Promise<KvStateResponse> {
+  let req;
+  try {
+    req = decodeExtensionRequest(payload);
+  } catch (e) {
+    if (!(e instanceof InvalidFrameError)) throw e;
+    return answer(encodeFailedAnswer(payload[1] ?? 0, BadRequestError.create(serverName, `Malformed extension request: ${e.message}`).toJavaThrowable()));
+  }
+  switch (req.op) {
+    case ExtOp.HELLO:
+      return answer(hello());
+    case ExtOp.BATCH_GET_INTERNAL: {
+      const op = ExtOp.BATCH_GET_INTERNAL;
+      if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
+        return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
+      }
+      const mode = req.keyGroups === undefined ? FreshnessMode.NONE : FreshnessMode.SERVER;
+      const finish = (r: BatchLookup) => {
+        if ("failure" in r) return answer(encodeFailedAnswer(op, r.failure));
+        let size = 8;
+        for (const e of r.entries) size += batchEntrySize(e, mode);
+        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, mode));
+      };
+      const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys, req.keyGroups);
+      return r instanceof Promise ? r.then(finish) : finish(r);
+    }
+    case ExtOp.BATCH_GET:
+      return answer(encodeUnsupportedAnswer(req.op, "BATCH_GET is a proxy's op; a state server takes BATCH_GET_INTERNAL"));
+    default:
+      return answer(encodeUnsupportedAnswer(req.rawOp, req.reason));
+  }
+}
+
+function answer(content: Uint8Array): KvStateResponse {
+  return new KvStateResponse(content);
+}

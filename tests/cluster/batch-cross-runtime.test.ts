@@ -1,0 +1,94 @@
+// Batch get across runtimes (issue 23): `qstate cluster` runs three task managers (a proxy and a state server each)
+// on Node, Deno and Bun; this test's client (on whichever runtime runs it) reads every key of the demo job in one
+// getKvStates call through each proxy of another runtime, whose batch goes to its own server in-process and as
+// BATCH_GET_INTERNAL over TCP to the servers on the two other runtimes: client, proxy and server each on a runtime of
+// its own. Every process is killed in `after`.
+import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
+import process from "node:process";
+import { after, before, describe, test } from "node:test";
+import { longSerializer, mapState, QueryableStateClient, reducingState, stringSerializer, UnknownKeyOrNamespaceError } from "../../mod.ts";
+import { qstate, runtime } from "../helpers/cli.ts";
+import { eventually } from "../helpers/eventually.ts";
+
+const eventCounts = reducingState("event-counts", (a: bigint, b: bigint) => a + b, longSerializer);
+const eventsByType = mapState("events-by-type", stringSerializer, longSerializer);
+const TOKEN = "batch-cross-runtime-7c1d";
+
+interface TmInfo { index: number; pid: number; runtime: string; proxy: string; keys: string[] }
+interface ClusterInfo { jobId: string; coordinatorPid: number; taskManagers: TmInfo[] }
+
+describe(`batch get across runtimes (client on ${runtime})`, () => {
+  let supervisor: ChildProcess;
+  let info: ClusterInfo;
+  let stderr = "";
+
+  before(async () => {
+    supervisor = qstate(["cluster", "--task-managers", "3", "--runtimes", "node,deno,bun", "--json"], { ...process.env, QSTATE_TOKEN: TOKEN });
+    supervisor.stderr!.on("data", (d) => (stderr += d));
+    info = await new Promise<ClusterInfo>((resolve, reject) => {
+      let out = "";
+      const timer = setTimeout(() => reject(new Error(`qstate cluster printed nothing in 120 s: ${stderr}`)), 120_000);
+      supervisor.stdout!.on("data", (d) => {
+        out += d;
+        const nl = out.indexOf("\n");
+        if (nl < 0) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, nl)));
+      });
+      supervisor.on("exit", (code) => reject(new Error(`qstate cluster exited with ${code}: ${stderr}`)));
+    });
+  });
+
+  after(async () => {
+    if (supervisor.exitCode === null && supervisor.signalCode === null) {
+      const exited = new Promise((r) => supervisor.once("exit", r));
+      supervisor.kill("SIGTERM");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    }
+    for (const pid of [supervisor.pid, info?.coordinatorPid, ...(info?.taskManagers ?? []).map((t) => t.pid)]) {
+      try {
+        if (pid !== undefined) process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  });
+
+  test("every key in one call through each proxy of another runtime; values as single queries give them", async () => {
+    const keys = info.taskManagers.flatMap((t) => t.keys);
+    const runtimesHolding = new Set(info.taskManagers.filter((t) => t.keys.length > 0).map((t) => t.runtime));
+    assert.equal(runtimesHolding.size, 3, "keys on every runtime's server");
+    for (const tm of info.taskManagers.filter((t) => t.runtime !== runtime)) {
+      await using client = new QueryableStateClient(tm.proxy, { requestTimeoutMs: 15_000 });
+      // Single queries first (they also wait for every subtask to have processed its keys)...
+      const before = new Map<string, bigint>();
+      for (const key of keys) {
+        const s = await eventually(`${key} via ${tm.runtime}`, () => client.getKvState(info.jobId, "event-counts", key, stringSerializer, eventCounts));
+        before.set(key, s.get()!);
+      }
+      // ...then one batch: every value at least what the single query saw (the job keeps counting).
+      const peer = await client.peerExtensions();
+      assert.equal(peer?.extensions.get("batch-get"), 1, `the ${tm.runtime} proxy offers batch-get`);
+      const all = [...keys, "nobody"];
+      const results = await client.getKvStates(info.jobId, "event-counts", all, stringSerializer, eventCounts);
+      const servers = new Set<string>();
+      results.forEach((r, i) => {
+        assert.equal(r.key, all[i]);
+        if (i === keys.length) return assert.ok(!r.ok && r.error instanceof UnknownKeyOrNamespaceError);
+        assert.ok(r.ok, `${all[i]} via ${tm.runtime}: ${r.ok ? "" : r.error.message}`);
+        assert.ok(r.state.get()! >= before.get(all[i])!, `${all[i]}: ${r.state.get()} < ${before.get(all[i])}`);
+        // Freshness from every runtime's state server: written, and the subtask keeps up with its paced source.
+        assert.ok(r.freshness !== undefined && r.freshness.version > 0n && r.freshness.lastUpdateMs !== null, JSON.stringify(r.freshness, (_k, v) => typeof v === "bigint" ? String(v) : v));
+        servers.add(r.freshness.node);
+      });
+      assert.equal(servers.size, 3, `answers from the three state servers: ${[...servers]}`);
+      // Read-your-writes across processes: a version seen once is met again.
+      const seen = results[0].freshness!.version;
+      const again = await client.getKvStateWithFreshness(info.jobId, "event-counts", keys[0], stringSerializer, eventCounts, { minVersion: seen, maxStalenessMs: 60_000 });
+      assert.ok(again.freshness!.version >= seen);
+      const maps = await client.getKvStates(info.jobId, "events-by-type", keys, stringSerializer, eventsByType);
+      for (const r of maps) assert.ok(r.ok && [...r.state.values()].reduce((a: bigint, b) => a + (b ?? 0n), 0n) > 0n);
+    }
+  });
+});

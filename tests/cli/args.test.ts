@@ -55,3 +55,20 @@ describe("qstate argument parsing", () => {
     assert.match(new FrameTooLargeError(100_000_000, 1 << 26).message, /^Frame of 100000000 bytes exceeds/);
   });
 });
+
+describe("one argument without a flag (qstate schema DIR)", () => {
+  const spec: CommandSpec = {
+    name: "schema",
+    summary: "s",
+    positional: { name: "dir", value: "DIR", help: "a directory" },
+    flags: [{ name: "json", help: "j" }, { name: "job-name", value: "NAME", help: "n" }],
+  };
+  test("before, between or after the flags, or as --dir; one only, and required", () => {
+    assert.deepEqual(parseArgs(spec, ["/ck/chk-3", "--json"]), { dir: "/ck/chk-3", json: true });
+    assert.deepEqual(parseArgs(spec, ["--job-name", "shop", "/ck/chk-3"]), { dir: "/ck/chk-3", "job-name": "shop" });
+    assert.deepEqual(parseArgs(spec, ["--dir", "/ck/chk-3"]), { dir: "/ck/chk-3" });
+    assert.throws(() => parseArgs(spec, ["/a", "/b"]), (e: unknown) => e instanceof UsageError && /unexpected argument '\/b'/.test(e.message));
+    assert.throws(() => parseArgs(spec, ["--json"]), (e: unknown) => e instanceof UsageError && /DIR is required: qstate schema DIR \[flags\]/.test(e.message));
+    assert.match(helpFor(spec), /Usage: qstate schema DIR \[flags\][\s\S]*\n {2}DIR +a directory \(required\)/);
+  });
+});

@@ -275,11 +275,12 @@ async function findMetadata(files: SnapshotFiles, where: string): Promise<{ dir:
     if (e instanceof QueryableStateError && e.code === "SNAPSHOT_PATH") throw e;
     const cause = e;
     const entries = files.list ? await files.list("").catch(() => [] as string[]) : [];
-    const checkpoints = entries.map((n) => /^chk-(\d+)$/.exec(n)).filter((m) => m !== null)
-      .sort((a, b) => Number(BigInt(b![1]) - BigInt(a![1]) > 0n) - Number(BigInt(b![1]) - BigInt(a![1]) < 0n));
+    // The newest first: chk-N with the largest N.
+    const checkpoints = entries.map((n) => /^chk-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
+      .sort((a, b) => (BigInt(b[1]) > BigInt(a[1]) ? 1 : BigInt(b[1]) < BigInt(a[1]) ? -1 : 0));
     for (const m of checkpoints) {
       try {
-        return { dir: m![0], bytes: await files.read(`${m![0]}/_metadata`) };
+        return { dir: m[0], bytes: await files.read(`${m[0]}/_metadata`) };
       } catch {
         // still being written, or incomplete: an older one may do
       }

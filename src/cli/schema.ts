@@ -77,7 +77,7 @@ export const schemaCommand: Command = {
     help: "a checkpoint's (chk-N) or savepoint's directory, its _metadata, or a job's checkpoint directory (its newest chk-N)",
   },
   details: "Every keyed state's operator, name, kind and the type expressions of its key, namespace and value, from the\n" +
-    "serializer snapshots Flink 1.11 to 2.x wrote (heap and RocksDB; full, incremental, native and canonical). A\n" +
+    "serializer snapshots Flink 1.17 to 2.x wrote (heap and RocksDB; full, incremental, native and canonical). A\n" +
     "serializer without a type expression shows as unmapped, with the reason. --json prints the catalog (README, \"State\n" +
     "catalog\") for `qstate get --catalog`; notes (timers left out, Kryo classes to describe) go to stderr.\n" +
     "A checkpoint holds each state's descriptor name: where the job registers it under another queryable name\n" +

@@ -73,7 +73,7 @@ const KINDS: Readonly<Record<string, CatalogStateKind>> = {
 };
 
 /**
- * Reads a Flink checkpoint or savepoint (Flink 1.11 to 2.x; heap and RocksDB, full, incremental, native and canonical)
+ * Reads a Flink checkpoint or savepoint (Flink 1.17 to 2.x; heap and RocksDB, full, incremental, native and canonical)
  * and returns the state catalog of every keyed state: per state its operator, name, kind and the type expressions of
  * its key, namespace and value, derived from the serializer snapshots Flink wrote. A serializer without an expression
  * is listed as `{serializer, reason}`. Timer states are left out.

@@ -20,7 +20,8 @@ function files(dir) {
 
 /** Why `text` (a string literal in `file`) points outside the checkout, or null when it does not. */
 export function escapes(file, text) {
-  if (/(^|[\s/])\.\.\/shared\b|(^|\/)shared\/(vectors|seeds|reference)\b/.test(text)) return "names the sibling shared/ folder";
+  // The project's sibling folder (its vectors, seeds, reference); a Flink checkpoint's own shared/ is fine.
+  if (/(^|\/)shared\/(vectors|seeds|reference)\b/.test(text)) return "names the sibling shared/ folder";
   if (/^\/work\//.test(text)) return "is an absolute path into the workspace";
   if (/^(\.\.\/)+/.test(text)) {
     const target = resolve(dirname(file), text);

@@ -91,20 +91,31 @@ export interface EntryFreshness {
   readonly state: FreshnessRecord | null;
 }
 
-/** Which freshness records follow the entries of a batch answer. */
-export const FreshnessMode = {
-  /** None (flag not set). */
-  NONE: 0,
-  /** A state server's: `[u8 known][i64 version][i64 lastUpdateMs or -1][i64 asOfMs][i64 stalenessMs]` (only the byte when unknown). */
-  SERVER: 1,
-  /** A proxy's: `[string node][i32 keyGroup]` then the state server's record. */
-  CLIENT: 2,
-} as const;
-/** One of the {@link FreshnessMode} values. */
-export type FreshnessMode = typeof FreshnessMode[keyof typeof FreshnessMode];
+/**
+ * The freshness records that follow a batch answer's entries (one per entry, in order), with the FRESHNESS flag:
+ * a state server's (`[u8 known][i64 version][i64 lastUpdateMs or -1][i64 asOfMs][i64 stalenessMs]`, only the byte when
+ * unknown), or a proxy's (a table of nodes before the entries, `[i32 m][m × string node]`, and per entry
+ * `[i32 node index or -1][i32 keyGroup]` and the state server's record). A record may be given as the bytes it was read
+ * from (a proxy relays a state server's records without decoding them).
+ */
+export type BatchFreshness =
+  | { readonly kind: "server"; readonly records: readonly (FreshnessRecord | Uint8Array | null)[] }
+  | {
+    readonly kind: "client";
+    readonly nodes: readonly string[];
+    readonly nodeOf: ArrayLike<number>;
+    readonly keyGroups: ArrayLike<number>;
+    readonly records: readonly (FreshnessRecord | Uint8Array | null | undefined)[];
+  };
 
-/** Writes a state server's freshness record (see {@link FreshnessMode}). */
-export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | null | undefined): void {
+const UNKNOWN_RECORD = new Uint8Array([0]);
+
+/** Writes a state server's freshness record (see {@link BatchFreshness}); bytes read earlier are copied as they are. */
+export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | Uint8Array | null | undefined): void {
+  if (f instanceof Uint8Array) {
+    w.writeBytes(f);
+    return;
+  }
   if (f === null || f === undefined) {
     w.writeUint8(0);
     return;
@@ -114,6 +125,27 @@ export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | null | 
   w.writeInt64(BigInt(f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs)));
   w.writeInt64(BigInt(Math.floor(f.asOfMs)));
   w.writeInt64(BigInt(Math.max(0, Math.floor(f.stalenessMs))));
+}
+
+/** Decodes a record that {@link readServerBatchAnswer} kept as bytes. */
+export function decodeFreshnessRecord(raw: Uint8Array): FreshnessRecord | null {
+  return readExtension("freshness record", () => readFreshnessRecord(new ByteReader(raw)));
+}
+
+/** Skips a state server's freshness record and returns its bytes (checked, not decoded). */
+function readRawFreshnessRecord(r: ByteReader): Uint8Array {
+  const start = r.position;
+  const known = r.readUint8();
+  if (known === 0) return UNKNOWN_RECORD;
+  if (known !== 1) throw new InvalidFrameError(`A freshness record's flag is ${known}, not 0 or 1.`, false);
+  const body = r.readBytes(32);
+  // Versions and times are never negative: their top bits are 0.
+  if ((body[0] | body[8] | body[16] | body[24]) & 0x80) {
+    if (!(body[8] === 0xff && body.subarray(8, 16).every((b) => b === 0xff)) || (body[0] | body[16] | body[24]) & 0x80) {
+      throw new InvalidFrameError("A freshness record holds a negative version or time.", false);
+    }
+  }
+  return r.bytes.subarray(start, r.position);
 }
 
 /** Reads what {@link writeFreshnessRecord} wrote. */
@@ -495,52 +527,64 @@ export function encodeHelloAnswer(answer: HelloAnswer): Uint8Array {
  * One key's outcome in a batch answer. A decoded value or miss keeps its encoded bytes (`raw`, a view), so that a
  * proxy relays a state server's entries without encoding them again.
  */
-export type BatchEntry = (
+export type BatchEntry =
   | { readonly tag: typeof EntryTag.VALUE; readonly value: Uint8Array; readonly raw?: Uint8Array }
   | { readonly tag: typeof EntryTag.MISSING; readonly raw?: Uint8Array }
-  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit }
-) & {
-  /** A state server's freshness record of the entry (answers with {@link FreshnessMode.SERVER}). */
-  readonly freshness?: FreshnessRecord | null;
-  /** Where the entry was served and how fresh (answers with {@link FreshnessMode.CLIENT}). */
-  readonly served?: EntryFreshness;
-};
+  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit };
 
 const MISSING_RAW = new Uint8Array([EntryTag.MISSING]);
 
-/** Appends one entry of a batch answer, followed by its freshness record in `mode`. */
-export function writeBatchEntry(w: ByteWriter, e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): void {
-  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) w.writeBytes(e.raw);
-  else {
-    w.writeUint8(e.tag);
-    if (e.tag === EntryTag.VALUE) {
-      w.writeInt32(e.value.length);
-      w.writeBytes(e.value);
-    } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
+/** Appends one entry of a batch answer. */
+export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
+  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) {
+    w.writeBytes(e.raw);
+    return;
   }
-  if (mode === FreshnessMode.SERVER) writeFreshnessRecord(w, e.freshness);
-  else if (mode === FreshnessMode.CLIENT) {
-    writeExtString(w, e.served?.node ?? "");
-    w.writeInt32(e.served?.keyGroup ?? -1);
-    writeFreshnessRecord(w, e.served?.state);
-  }
+  w.writeUint8(e.tag);
+  if (e.tag === EntryTag.VALUE) {
+    w.writeInt32(e.value.length);
+    w.writeBytes(e.value);
+  } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
 }
 
 /** Bytes {@link writeBatchEntry} writes for `e`, failures estimated (for size limits). */
-export function batchEntrySize(e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): number {
-  const extra = mode === FreshnessMode.NONE ? 0 : mode === FreshnessMode.SERVER ? 33 : 41 + (e.served?.node.length ?? 0) * 3;
-  if (e.tag === EntryTag.VALUE) return extra + (e.raw?.length ?? 5 + e.value.length);
-  if (e.tag === EntryTag.MISSING) return extra + 1;
-  return extra + 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
+export function batchEntrySize(e: BatchEntry): number {
+  if (e.tag === EntryTag.VALUE) return e.raw?.length ?? 5 + e.value.length;
+  if (e.tag === EntryTag.MISSING) return 1;
+  return 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
 }
 
-/** The OK body of a batch: `[i32 n][n × entry]`, each entry followed by its freshness record in `mode`. */
-export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[], mode: FreshnessMode = FreshnessMode.NONE): Uint8Array {
-  let size = 8;
-  for (const e of entries) size += batchEntrySize(e, mode);
+/** Bytes of the freshness records of `n` entries (an upper bound, for size limits and buffers). */
+export function freshnessSize(f: BatchFreshness | undefined, n: number): number {
+  if (f === undefined) return 0;
+  if (f.kind === "server") return 33 * n;
+  let nodes = 4;
+  for (const node of f.nodes) nodes += 4 + node.length * 3;
+  return nodes + 41 * n;
+}
+
+/**
+ * The OK body of a batch: `[i32 n][n × entry]`; with `freshness`, each entry followed by its record (a proxy's answer
+ * begins with its table of nodes: `[i32 m][m × string node]`).
+ */
+export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[], freshness?: BatchFreshness): Uint8Array {
+  let size = 8 + freshnessSize(freshness, entries.length);
+  for (const e of entries) size += batchEntrySize(e);
   const w = beginAnswer(op, ExtStatus.OK, size);
+  if (freshness?.kind === "client") {
+    w.writeInt32(freshness.nodes.length);
+    for (const node of freshness.nodes) writeExtString(w, node);
+  }
   w.writeInt32(entries.length);
-  for (const e of entries) writeBatchEntry(w, e, mode);
+  for (let i = 0; i < entries.length; i++) {
+    writeBatchEntry(w, entries[i]);
+    if (freshness === undefined) continue;
+    if (freshness.kind === "client") {
+      w.writeInt32(freshness.nodeOf[i]);
+      w.writeInt32(freshness.keyGroups[i]);
+    }
+    writeFreshnessRecord(w, freshness.records[i]);
+  }
   return w.view();
 }
 
@@ -608,31 +652,64 @@ export function readHelloAnswer(r: ByteReader): HelloAnswer {
   });
 }
 
-/** Reads a batch answer's OK body: exactly `expected` entries, each followed by its freshness record in `mode`. */
-export function readBatchAnswer(r: ByteReader, expected: number, mode: FreshnessMode = FreshnessMode.NONE): BatchEntry[] {
+function readEntry(r: ByteReader, i: number): BatchEntry {
+  const tag = r.readUint8();
+  if (tag === EntryTag.VALUE) {
+    const start = r.position - 1;
+    const value = readBytesField(r, "a value");
+    return { tag, value, raw: r.bytes.subarray(start, r.position) };
+  }
+  if (tag === EntryTag.MISSING) return { tag, raw: MISSING_RAW };
+  if (tag === EntryTag.ERROR) return { tag, error: readFailureRecord(r) };
+  throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
+}
+
+function readEntryCount(r: ByteReader, expected: number): number {
+  const n = readCount(r, 1, "entries");
+  if (n !== expected) throw new InvalidFrameError(`a batch of ${expected} key(s) was answered with ${n} entries`, false);
+  return n;
+}
+
+/** Reads a batch answer's OK body (no freshness): exactly `expected` entries. */
+export function readBatchAnswer(r: ByteReader, expected: number): BatchEntry[] {
   return readExtension("batch answer", () => {
-    const n = readCount(r, 1, "entries");
-    if (n !== expected) throw new InvalidFrameError(`a batch of ${expected} key(s) was answered with ${n} entries`, false);
+    const n = readEntryCount(r, expected);
     const entries: BatchEntry[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const tag = r.readUint8();
-      let e: BatchEntry;
-      if (tag === EntryTag.VALUE) {
-        const start = r.position - 1;
-        const value = readBytesField(r, "a value");
-        e = { tag, value, raw: r.bytes.subarray(start, r.position) };
-      } else if (tag === EntryTag.MISSING) e = { tag, raw: MISSING_RAW };
-      else if (tag === EntryTag.ERROR) e = { tag, error: readFailureRecord(r) };
-      else throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
-      if (mode === FreshnessMode.SERVER) e = { ...e, freshness: readFreshnessRecord(r) };
-      else if (mode === FreshnessMode.CLIENT) {
-        const node = readNonNullString(r, "a node");
-        const keyGroup = r.readInt32();
-        e = { ...e, served: { node, keyGroup, state: readFreshnessRecord(r) } };
-      }
-      entries[i] = e;
-    }
+    for (let i = 0; i < n; i++) entries[i] = readEntry(r, i);
     return entries;
+  });
+}
+
+/** Reads a state server's batch answer with freshness: the entries and each one's record, kept as its (checked) bytes. */
+export function readServerBatchAnswer(r: ByteReader, expected: number): { entries: BatchEntry[]; records: Uint8Array[] } {
+  return readExtension("batch answer", () => {
+    const n = readEntryCount(r, expected);
+    const entries: BatchEntry[] = new Array(n);
+    const records: Uint8Array[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = readEntry(r, i);
+      records[i] = readRawFreshnessRecord(r);
+    }
+    return { entries, records };
+  });
+}
+
+/** Reads a proxy's batch answer with freshness: the entries and where each was served and how fresh. */
+export function readClientBatchAnswer(r: ByteReader, expected: number): { entries: BatchEntry[]; served: EntryFreshness[] } {
+  return readExtension("batch answer", () => {
+    const nodes: string[] = [];
+    for (let i = 0, m = readCount(r, 4, "nodes"); i < m; i++) nodes.push(readNonNullString(r, "a node"));
+    const n = readEntryCount(r, expected);
+    const entries: BatchEntry[] = new Array(n);
+    const served: EntryFreshness[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = readEntry(r, i);
+      const at = r.readInt32();
+      if (at < -1 || at >= nodes.length) throw new InvalidFrameError(`entry ${i} names node ${at} of ${nodes.length}`, false);
+      const keyGroup = r.readInt32();
+      served[i] = { node: at === -1 ? "" : nodes[at], keyGroup, state: readFreshnessRecord(r) };
+    }
+    return { entries, served };
   });
 }
 

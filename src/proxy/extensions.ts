@@ -29,8 +29,11 @@ import {
   EXTENSION_ID,
   ExtOp,
   ExtStatus,
-  FreshnessMode,
+  type BatchFreshness,
+  freshnessSize,
+  type FreshnessRecord,
   readBatchAnswer,
+  readServerBatchAnswer,
 } from "../protocol/extensions.ts";
 import { KvStateInternalRequest, KvStateRequest, type KvStateResponse } from "../protocol/messages.ts";
 import {
@@ -110,6 +113,8 @@ interface Batch {
   /** Each key's key group and node, once located. */
   readonly keyGroups: number[];
   readonly nodes: string[];
+  /** Each key's freshness as its state server gave it (decoded in-process, as bytes from a socket). */
+  readonly records: (FreshnessRecord | Uint8Array | null | undefined)[];
   readonly deadline: number;
 }
 
@@ -181,6 +186,7 @@ export class ProxyExtensions {
       errors: new Array(n),
       keyGroups: new Array(n).fill(-1),
       nodes: new Array(n).fill(""),
+      records: new Array(n),
       deadline,
     };
     const { entries, errors } = batch;
@@ -240,17 +246,30 @@ export class ProxyExtensions {
       }
       pending = retry;
     }
-    let size = 8;
-    const mode = batch.fresh ? FreshnessMode.CLIENT : FreshnessMode.NONE;
     const done: BatchEntry[] = new Array(n);
+    let size = 8;
     for (let i = 0; i < n; i++) {
-      let e: BatchEntry = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
-      if (batch.fresh) e = { ...e, served: { node: batch.nodes[i], keyGroup: batch.keyGroups[i], state: e.freshness ?? null } };
-      done[i] = e;
-      size += batchEntrySize(e, mode);
+      done[i] = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
+      size += batchEntrySize(done[i]);
+    }
+    let freshness: BatchFreshness | undefined;
+    if (batch.fresh) {
+      // The nodes once, each entry by index.
+      const nodes: string[] = [];
+      const index = new Map<string, number>();
+      const nodeOf = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const node = batch.nodes[i];
+        let at = node === "" ? -1 : index.get(node);
+        if (at === undefined) index.set(node, at = nodes.push(node) - 1);
+        nodeOf[i] = at;
+        if (entries[i] === undefined) batch.records[i] = null; // a failed key's record is unknown
+      }
+      freshness = { kind: "client", nodes, nodeOf, keyGroups: batch.keyGroups, records: batch.records };
+      size += freshnessSize(freshness, n);
     }
     if (size > this.#maxAnswerBytes) return encodeTooLargeAnswer(op, this.#maxAnswerBytes);
-    return encodeBatchAnswer(op, done, mode);
+    return encodeBatchAnswer(op, done, freshness);
   }
 
   /** One group's keys from its server: one BATCH_GET_INTERNAL, or single requests to a server that does not speak extensions. */
@@ -261,11 +280,12 @@ export class ProxyExtensions {
     if (plainUntil !== undefined && plainUntil > host.clock.now()) return this.#forwardSingly(g, batch);
     const keys = g.indices.map((i) => req.keys[i].keyAndNamespace);
     const keyGroups = batch.fresh ? g.indices.map((i) => batch.keyGroups[i]) : undefined;
-    const fill = (got: readonly BatchEntry[]) => {
+    const fill = (got: readonly BatchEntry[], records?: readonly (FreshnessRecord | Uint8Array | null)[]) => {
       got.forEach((entry, j) => {
         const i = g.indices[j];
         if (entry.tag === EntryTag.ERROR) errors[i] = errorFromJavaThrowable(entry.error);
         else entries[i] = entry;
+        if (records !== undefined) batch.records[i] = records[j];
       });
     };
     try {
@@ -275,7 +295,7 @@ export class ProxyExtensions {
         if ("failure" in r) {
           const e = errorFromJavaThrowable(r.failure);
           for (const i of g.indices) errors[i] = e;
-        } else fill(r.entries);
+        } else fill(r.entries, r.freshness);
         return;
       }
     } catch (e) {
@@ -299,7 +319,10 @@ export class ProxyExtensions {
     try {
       answer = decodeExtensionAnswer(content, ExtOp.BATCH_GET_INTERNAL);
       if (answer.status === ExtStatus.OK) {
-        fill(readBatchAnswer(answer.body, keys.length, batch.fresh ? FreshnessMode.SERVER : FreshnessMode.NONE));
+        if (batch.fresh) {
+          const { entries: got, records } = readServerBatchAnswer(answer.body, keys.length);
+          fill(got, records);
+        } else fill(readBatchAnswer(answer.body, keys.length));
         return;
       }
     } catch (e) {

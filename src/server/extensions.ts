@@ -16,10 +16,11 @@ import {
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
   BatchFlags,
+  type FreshnessRecord,
   EXT_BATCH_GET,
   EXT_FRESHNESS,
   ExtOp,
-  FreshnessMode,
+  freshnessSize,
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
 import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
@@ -60,8 +61,13 @@ class LookupFailure extends Error {
   }
 }
 
-/** A batch's entries, or the failure of the whole batch (an unknown state id, too many keys). */
-export type BatchLookup = { readonly entries: BatchEntry[] } | { readonly failure: JavaThrowableInit };
+/**
+ * A batch's entries (with each one's freshness when key groups were given), or the failure of the whole batch (an
+ * unknown state id, too many keys).
+ */
+export type BatchLookup =
+  | { readonly entries: BatchEntry[]; readonly freshness?: (FreshnessRecord | null)[] }
+  | { readonly failure: JavaThrowableInit };
 
 /**
  * Looks `keys` up in the state registered under `kvStateId` (its 16 bytes): one entry per key, in order; a lookup
@@ -82,31 +88,32 @@ export function lookUpBatch(
   if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(kvStateId)).toJavaThrowable() };
   const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(keys.length);
   let async = false;
-  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read
-  // after the value, so that the version covers at least what the value shows.
-  const fresh = keyGroups === undefined ? undefined : (i: number, e: BatchEntry): BatchEntry => {
-    let freshness = null;
-    try {
-      freshness = state.freshness?.(keyGroups[i]) ?? null;
-    } catch {
-      // a state whose freshness fails reports none
-    }
-    return { ...e, freshness };
-  };
   for (let i = 0; i < keys.length; i++) {
     try {
       const r = state.getSerializedValue(keys[i]);
       if (r instanceof Promise) {
         async = true;
-        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")))
-          .then((e) => fresh === undefined ? e : fresh(i, e));
+        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")));
       } else entries[i] = entryOf(requestId, r, undefined);
     } catch (e) {
       entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
     }
-    if (fresh !== undefined && !(entries[i] instanceof Promise)) entries[i] = fresh(i, entries[i] as BatchEntry);
   }
-  return async ? Promise.all(entries).then((done) => ({ entries: done })) : { entries: entries as BatchEntry[] };
+  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read after
+  // the values, so that the versions cover at least what the values show.
+  const withFreshness = (done: BatchEntry[]): BatchLookup => {
+    if (keyGroups === undefined) return { entries: done };
+    const freshness: (FreshnessRecord | null)[] = new Array(done.length);
+    for (let i = 0; i < done.length; i++) {
+      try {
+        freshness[i] = state.freshness?.(keyGroups[i]) ?? null;
+      } catch {
+        freshness[i] = null; // a state whose freshness fails reports none
+      }
+    }
+    return { entries: done, freshness };
+  };
+  return async ? Promise.all(entries).then(withFreshness) : withFreshness(entries as BatchEntry[]);
 }
 
 /**
@@ -135,12 +142,12 @@ export function answerServerExtension(
       if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
         return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
       }
-      const mode = req.keyGroups === undefined ? FreshnessMode.NONE : FreshnessMode.SERVER;
       const finish = (r: BatchLookup) => {
         if ("failure" in r) return answer(encodeFailedAnswer(op, r.failure));
-        let size = 8;
-        for (const e of r.entries) size += batchEntrySize(e, mode);
-        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, mode));
+        const freshness = r.freshness === undefined ? undefined : { kind: "server" as const, records: r.freshness };
+        let size = 8 + freshnessSize(freshness, r.entries.length);
+        for (const e of r.entries) size += batchEntrySize(e);
+        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, freshness));
       };
       const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys, req.keyGroups);
       return r instanceof Promise ? r.then(finish) : finish(r);

@@ -25,10 +25,12 @@ import {
   type ExtensionAnswer,
   ExtOp,
   ExtStatus,
-  FreshnessMode,
   isExtensionId,
   MAX_FAILURE_DEPTH,
   readBatchAnswer,
+  readClientBatchAnswer,
+  readServerBatchAnswer,
+  decodeFreshnessRecord,
   readHelloAnswer,
   writeFailureRecord,
 } from "../../src/protocol/extensions.ts";
@@ -108,26 +110,35 @@ describe("extension codecs", () => {
     const req = decodeExtensionRequest(internal);
     assert.ok(req.op === ExtOp.BATCH_GET_INTERNAL && req.keyGroups?.[0] === 42 && req.flags === BatchFlags.FRESHNESS);
     const f = { version: (1000n << 16n) | 3n, lastUpdateMs: 1000, asOfMs: 1200, stalenessMs: 5 };
-    const server = encodeBatchAnswer(3, [{ tag: EntryTag.MISSING, freshness: f }, { tag: EntryTag.VALUE, value: new Uint8Array([1]), freshness: null }], FreshnessMode.SERVER);
+    const entries = [{ tag: EntryTag.MISSING }, { tag: EntryTag.VALUE, value: new Uint8Array([1]) }] as const;
+    const server = encodeBatchAnswer(3, entries, { kind: "server", records: [f, null] });
     assert.equal(
       toHex(server),
       "010300" + "00000002" + "01" + "01" + "0000000003e80003" + "00000000000003e8" + "00000000000004b0" + "0000000000000005" +
         "00" + "00000001" + "01" + "00",
     );
-    const back = readBatchAnswer(okBody(decodeExtensionAnswer(server, 3)), 2, FreshnessMode.SERVER);
-    assert.deepEqual(back.map((e) => e.freshness), [f, null]);
-    const client = encodeBatchAnswer(2, [{ tag: EntryTag.MISSING, served: { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } } }], FreshnessMode.CLIENT);
-    const [entry] = readBatchAnswer(okBody(decodeExtensionAnswer(client, 2)), 1, FreshnessMode.CLIENT);
-    assert.deepEqual(entry.served, { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } });
+    const back = readServerBatchAnswer(okBody(decodeExtensionAnswer(server, 3)), 2);
+    assert.deepEqual(back.records.map(decodeFreshnessRecord), [f, null]);
+    // A proxy relays the records as bytes, after its table of nodes; the client reads them.
+    const client = encodeBatchAnswer(2, entries, { kind: "client", nodes: ["h:1"], nodeOf: [0, -1], keyGroups: [9, 10], records: back.records });
+    assert.equal(toHex(client.subarray(0, 20)), "010200" + "00000001" + "00000003" + toHex(new TextEncoder().encode("h:1")) + "00000002" + "01" + "00");
+    const read = readClientBatchAnswer(okBody(decodeExtensionAnswer(client, 2)), 2);
+    assert.deepEqual(read.served, [{ node: "h:1", keyGroup: 9, state: f }, { node: "", keyGroup: 10, state: null }]);
+    const noTime = encodeBatchAnswer(2, [entries[0]], { kind: "client", nodes: ["h:1"], nodeOf: [0], keyGroups: [9], records: [{ ...f, lastUpdateMs: null }] });
+    assert.equal(readClientBatchAnswer(okBody(decodeExtensionAnswer(noTime, 2)), 1).served[0].state!.lastUpdateMs, null);
+    const badNode = encodeBatchAnswer(2, [entries[0]], { kind: "client", nodes: ["h:1"], nodeOf: [3], keyGroups: [9], records: [null] });
+    assert.throws(() => readClientBatchAnswer(okBody(decodeExtensionAnswer(badNode, 2)), 1), InvalidFrameError);
     // Hostile records: an unknown flag, a negative time.
     const bad = beginAnswer(2, ExtStatus.OK);
     bad.writeInt32(1);
     bad.writeUint8(EntryTag.MISSING);
     bad.writeUint8(2);
-    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(bad.toBytes(), 2)), 1, FreshnessMode.SERVER), InvalidFrameError);
-    const neg = server.slice();
-    neg[17] = 0xff; // the first record's lastUpdateMs goes negative
-    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2, FreshnessMode.SERVER), InvalidFrameError);
+    assert.throws(() => readServerBatchAnswer(okBody(decodeExtensionAnswer(bad.toBytes(), 2)), 1), InvalidFrameError);
+    for (const at of [9, 17, 25, 33]) {
+      const neg = server.slice();
+      neg[at] = 0xfe; // the version, the last update, the progress or the staleness goes negative
+      assert.throws(() => readServerBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2), InvalidFrameError, `byte ${at}`);
+    }
   });
 
   test("FAILED, UNSUPPORTED and TOO_LARGE answers", () => {

@@ -292,6 +292,7 @@ export {
   type UnmappedType,
 } from "./src/catalog/catalog.ts";
 export {
+  type CatalogBatchOptions,
   type CatalogQueryOptions,
   type CatalogStateTypes,
   catalogStateTypes,

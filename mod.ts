@@ -109,6 +109,7 @@ export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 export {
   type KvState,
   type KvStateFreshness,
+  type KvStateKeyPage,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -191,7 +192,8 @@ export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
 export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
 export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
-export { type Freshness, FreshnessBoundError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export type { KeyPage, ListKeysOptions } from "./src/client/keys.ts";
+export { type Freshness, FreshnessBoundError, InvalidCursorError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
 export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,

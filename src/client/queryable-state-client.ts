@@ -22,6 +22,7 @@ import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.
 import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./extensions.ts";
 import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
 import type { Freshness } from "../protocol/extensions.ts";
+import { type KeyPage, listKeysPage, type ListKeysOptions } from "./keys.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -305,6 +306,60 @@ export class QueryableStateClient implements AsyncDisposable {
     const [r] = await this.getKvStates(jobId, queryableStateName, [key], keyType, descriptor, options);
     if (!r.ok) throw r.error;
     return { state: r.state, freshness: r.freshness };
+  }
+
+  /**
+   * One page of the keys that have a value in state `queryableStateName` (in the namespace, by default
+   * VoidNamespace), in key-group order and then in the order of their bytes, with the cursor of the next page
+   * (`undefined` after the last). The cursor resumes where the page ended also after the state moved to another task
+   * manager; a cursor of another listing, or of a state since rescaled, fails with `InvalidCursorError`
+   * (`INVALID_CURSOR`). Needs our proxy and state servers (the `keys` extension): Flink's fail with
+   * `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`). A page is answered within the proxy's `keysPageTimeMs`, with
+   * fewer keys when the time is up. See {@link keys} to iterate them all.
+   *
+   * @example
+   * ```ts
+   * import { type JobID, type QueryableStateClient, stringSerializer } from "queryable-state";
+   *
+   * async function users(client: QueryableStateClient, jobId: JobID): Promise<(string | null)[]> {
+   *   const all: (string | null)[] = []; // Java strings may be null
+   *   let cursor: string | undefined;
+   *   do {
+   *     const page = await client.listKeys(jobId, "clicks", stringSerializer, { pageSize: 500, cursor });
+   *     all.push(...page.keys);
+   *     cursor = page.cursor;
+   *   } while (cursor !== undefined);
+   *   return all;
+   * }
+   * ```
+   */
+  async listKeys<K, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keyType: TypeSerializer<K>,
+    options: ListKeysOptions<N> = {},
+  ): Promise<KeyPage<K>> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    return await listKeysPage({ session: this.#extensions, defaultTimeoutMs: this.#timeoutMs }, job, queryableStateName, keyType, options);
+  }
+
+  /** Every key of state `queryableStateName` (see {@link listKeys}), a page at a time: `for await (const k of client.keys(…))`. */
+  async *keys<K, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keyType: TypeSerializer<K>,
+    options: Omit<ListKeysOptions<N>, "cursor"> = {},
+  ): AsyncGenerator<K, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page: KeyPage<K> = await this.listKeys(jobId, queryableStateName, keyType, { ...options, cursor });
+      yield* page.keys;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
   }
 
   /**

@@ -37,6 +37,10 @@ export const ExtOp = {
   BATCH_GET: 2,
   /** Many keys of one registered state, proxy → state server. */
   BATCH_GET_INTERNAL: 3,
+  /** One page of a state's keys, client → proxy. */
+  KEYS: 4,
+  /** One page of a registered state's keys in a range of key groups, proxy → state server. */
+  KEYS_INTERNAL: 5,
 } as const;
 /** One of the {@link ExtOp} values. */
 export type ExtOp = typeof ExtOp[keyof typeof ExtOp];
@@ -59,6 +63,10 @@ export type ExtStatus = typeof ExtStatus[keyof typeof ExtStatus];
 export const EXT_BATCH_GET = "batch-get";
 /** The freshness extension: every batch entry carries its state's version, last update and staleness. */
 export const EXT_FRESHNESS = "freshness";
+/** The key-listing extension: a state's keys, a page at a time, with an opaque cursor. */
+export const EXT_KEYS = "keys";
+/** The Java class name our proxy gives a failure for a cursor it cannot resume (the client makes it an `InvalidCursorError`). */
+export const INVALID_CURSOR_CLASS = "queryable_state.InvalidCursorException";
 
 /** Option bits of BATCH_GET and BATCH_GET_INTERNAL (the `flags` field). */
 export const BatchFlags = {
@@ -235,6 +243,17 @@ export class FreshnessBoundError extends QueryableStateError {
   }
 }
 
+/** A key listing's cursor that this proxy cannot resume: from another state or namespace, or the state was rescaled. */
+export class InvalidCursorError extends QueryableStateError {
+  /** An error with code `INVALID_CURSOR`; `detail` says why and what to do. */
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super("INVALID_CURSOR", detail, options);
+  }
+}
+
+/** The Java class name our proxy gives a failure for an extension a state server lacks (the client makes it an `UnsupportedByPeerError`). */
+export const UNSUPPORTED_BY_PEER_CLASS = "queryable_state.UnsupportedByPeerException";
+
 // ---------------------------------------------------------------------------------------------------------
 // strings and failure records
 
@@ -339,8 +358,154 @@ export interface UnsupportedRequest {
   readonly reason: string;
 }
 
+/** A decoded client → proxy KEYS. */
+export interface KeysRequest {
+  /** The op. */
+  readonly op: typeof ExtOp.KEYS;
+  /** The job's 16 id bytes. */
+  readonly jobId: Uint8Array;
+  /** The queryable state name. */
+  readonly stateName: string;
+  /** Option bits (none yet: 0). */
+  readonly flags: number;
+  /** The key groups to list, inclusive (0 and 2^31-1 for all). */
+  readonly fromKeyGroup: number;
+  /** Last key group to list, inclusive. */
+  readonly toKeyGroup: number;
+  /** The namespace's serialized bytes (one byte 0 for VoidNamespace). */
+  readonly namespace: Uint8Array;
+  /** Most keys in the page. */
+  readonly pageSize: number;
+  /** Where to resume (a cursor a previous page gave), or null to start. */
+  readonly cursor: Uint8Array | null;
+}
+
+/** A decoded proxy → server KEYS_INTERNAL. */
+export interface KeysInternalRequest {
+  /** The op. */
+  readonly op: typeof ExtOp.KEYS_INTERNAL;
+  /** The 16 bytes of the KvStateID. */
+  readonly kvStateId: Uint8Array;
+  /** First key group, inclusive. */
+  readonly fromKeyGroup: number;
+  /** Last key group, inclusive. */
+  readonly toKeyGroup: number;
+  /** Resume after this key of `fromKeyGroup` (its bytes), or null. */
+  readonly after: Uint8Array | null;
+  /** The namespace's serialized bytes. */
+  readonly namespace: Uint8Array;
+  /** Most keys to answer. */
+  readonly limit: number;
+}
+
 /** Any decoded extension payload. */
-export type ExtensionRequest = HelloRequest | BatchGetRequest | BatchGetInternalRequest | UnsupportedRequest;
+export type ExtensionRequest = HelloRequest | BatchGetRequest | BatchGetInternalRequest | KeysRequest | KeysInternalRequest | UnsupportedRequest;
+
+function writeNullableBytes(w: ByteWriter, b: Uint8Array | null): void {
+  if (b === null) {
+    w.writeInt32(-1);
+    return;
+  }
+  w.writeInt32(b.length);
+  w.writeBytes(b);
+}
+
+function readNullableBytes(r: ByteReader, what: string): Uint8Array | null {
+  const n = r.readInt32();
+  if (n === -1) return null;
+  if (n < 0) throw new InvalidFrameError(`Negative length ${n} for ${what} in an extension message.`, false);
+  return r.readBytes(n);
+}
+
+/**
+ * The payload of a KEYS: `[u8 1][u8 4][16 jobId][string name][i32 flags][i32 fromKeyGroup][i32 toKeyGroup][i32 len]
+ * [namespace][i32 pageSize][i32 len or -1][cursor]`.
+ */
+export function encodeKeys(r: Omit<KeysRequest, "op">): Uint8Array {
+  const w = beginPayload(ExtOp.KEYS, 64 + r.stateName.length * 3 + r.namespace.length + (r.cursor?.length ?? 0));
+  w.writeBytes(r.jobId);
+  writeExtString(w, r.stateName);
+  w.writeInt32(r.flags);
+  w.writeInt32(r.fromKeyGroup);
+  w.writeInt32(r.toKeyGroup);
+  writeNullableBytes(w, r.namespace);
+  w.writeInt32(r.pageSize);
+  writeNullableBytes(w, r.cursor);
+  return w.view();
+}
+
+/** The payload of a KEYS_INTERNAL: `[u8 1][u8 5][16 kvStateId][i32 from][i32 to][i32 len or -1][after][i32 len][namespace][i32 limit]`. */
+export function encodeKeysInternal(r: Omit<KeysInternalRequest, "op">): Uint8Array {
+  const w = beginPayload(ExtOp.KEYS_INTERNAL, 48 + r.namespace.length + (r.after?.length ?? 0));
+  w.writeBytes(r.kvStateId);
+  w.writeInt32(r.fromKeyGroup);
+  w.writeInt32(r.toKeyGroup);
+  writeNullableBytes(w, r.after);
+  writeNullableBytes(w, r.namespace);
+  w.writeInt32(r.limit);
+  return w.view();
+}
+
+/** Keys of a page, each with its key group: `[i32 n][n × ([i32 keyGroup][i32 len][key])]`, then the op's tail. */
+export interface KeysPage {
+  /** Each key's key group and serialized bytes. */
+  readonly keys: readonly { readonly keyGroup: number; readonly key: Uint8Array }[];
+}
+
+/** A KEYS answer's OK body: the keys, then `[i32 len or -1][cursor]` (-1: the listing is done). */
+export function encodeKeysAnswer(keys: KeysPage["keys"], cursor: Uint8Array | null): Uint8Array {
+  let size = 16 + (cursor?.length ?? 0);
+  for (const k of keys) size += 8 + k.key.length;
+  const w = beginAnswer(ExtOp.KEYS, ExtStatus.OK, size);
+  writeKeys(w, keys);
+  writeNullableBytes(w, cursor);
+  return w.view();
+}
+
+/** A KEYS_INTERNAL answer's OK body: the keys, then `[u8 complete]` (1: no more keys in the key groups asked for). */
+export function encodeKeysInternalAnswer(keys: KeysPage["keys"], complete: boolean): Uint8Array {
+  let size = 16;
+  for (const k of keys) size += 8 + k.key.length;
+  const w = beginAnswer(ExtOp.KEYS_INTERNAL, ExtStatus.OK, size);
+  writeKeys(w, keys);
+  w.writeUint8(complete ? 1 : 0);
+  return w.view();
+}
+
+function writeKeys(w: ByteWriter, keys: KeysPage["keys"]): void {
+  w.writeInt32(keys.length);
+  for (const k of keys) {
+    w.writeInt32(k.keyGroup);
+    w.writeInt32(k.key.length);
+    w.writeBytes(k.key);
+  }
+}
+
+function readKeys(r: ByteReader): { keyGroup: number; key: Uint8Array }[] {
+  const n = readCount(r, 8, "keys");
+  const keys: { keyGroup: number; key: Uint8Array }[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const keyGroup = r.readInt32();
+    if (keyGroup < 0) throw new InvalidFrameError(`key ${i} has key group ${keyGroup}`, false);
+    keys[i] = { keyGroup, key: readBytesField(r, "a key") };
+  }
+  return keys;
+}
+
+/** Reads a KEYS answer's OK body. */
+export function readKeysAnswer(r: ByteReader): { keys: { keyGroup: number; key: Uint8Array }[]; cursor: Uint8Array | null } {
+  return readExtension("keys answer", () => ({ keys: readKeys(r), cursor: readNullableBytes(r, "the cursor") }));
+}
+
+/** Reads a KEYS_INTERNAL answer's OK body. */
+export function readKeysInternalAnswer(r: ByteReader): { keys: { keyGroup: number; key: Uint8Array }[]; complete: boolean } {
+  return readExtension("keys answer", () => {
+    const keys = readKeys(r);
+    const complete = r.readUint8();
+    if (complete > 1) throw new InvalidFrameError(`the complete flag is ${complete}, not 0 or 1`, false);
+    return { keys, complete: complete === 1 };
+  });
+}
 
 function beginPayload(op: ExtOp, size = 64): ByteWriter {
   const w = new ByteWriter(size);
@@ -453,6 +618,26 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
           keys[i] = readBytesField(r, "a key");
         }
         return keyGroups === undefined ? { op, kvStateId, flags, keys } : { op, kvStateId, flags, keys, keyGroups };
+      }
+      case ExtOp.KEYS: {
+        const jobId = r.readBytes(16);
+        const stateName = readNonNullString(r, "the state name");
+        const flags = r.readInt32();
+        const fromKeyGroup = r.readInt32();
+        const toKeyGroup = r.readInt32();
+        const namespace = readBytesField(r, "the namespace");
+        const pageSize = r.readInt32();
+        const cursor = readNullableBytes(r, "the cursor");
+        return { op, jobId, stateName, flags, fromKeyGroup, toKeyGroup, namespace, pageSize, cursor };
+      }
+      case ExtOp.KEYS_INTERNAL: {
+        const kvStateId = r.readBytes(16);
+        const fromKeyGroup = r.readInt32();
+        const toKeyGroup = r.readInt32();
+        const after = readNullableBytes(r, "the last key");
+        const namespace = readBytesField(r, "the namespace");
+        const limit = r.readInt32();
+        return { op, kvStateId, fromKeyGroup, toKeyGroup, after, namespace, limit };
       }
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };

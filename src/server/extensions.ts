@@ -19,7 +19,10 @@ import {
   type FreshnessRecord,
   EXT_BATCH_GET,
   EXT_FRESHNESS,
+  EXT_KEYS,
+  encodeKeysInternalAnswer,
   ExtOp,
+  type KeysInternalRequest,
   freshnessSize,
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
@@ -31,6 +34,8 @@ import { VERSION } from "../version.ts";
 
 /** Most keys one BATCH_GET_INTERNAL may carry. */
 export const SERVER_MAX_BATCH_KEYS = 16_384;
+/** Most keys one KEYS_INTERNAL answer may hold. */
+export const SERVER_MAX_KEYS_PAGE = 100_000;
 /** Largest batch answer a state server sends; larger ones are answered TOO_LARGE (the proxy splits the batch). */
 export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
@@ -38,8 +43,12 @@ export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 function hello(): Uint8Array {
   return encodeHelloAnswer({
     implementation: `queryable-state ${VERSION} (state server)`,
-    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
-    limits: new Map([["batch-get.max-keys", SERVER_MAX_BATCH_KEYS], ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES]]),
+    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1]]),
+    limits: new Map([
+      ["batch-get.max-keys", SERVER_MAX_BATCH_KEYS],
+      ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES],
+      ["keys.max-page-size", SERVER_MAX_KEYS_PAGE],
+    ]),
   });
 }
 
@@ -116,6 +125,32 @@ export function lookUpBatch(
   return async ? Promise.all(entries).then(withFreshness) : withFreshness(entries as BatchEntry[]);
 }
 
+/** A page of keys, a failure, or why this state cannot list its keys. */
+export type KeysLookup =
+  | { readonly keys: readonly { readonly keyGroup: number; readonly key: Uint8Array }[]; readonly complete: boolean }
+  | { readonly failure: JavaThrowableInit }
+  | { readonly unsupported: string };
+
+/** One page of the keys of the state registered under `req.kvStateId` (see `KvState.keys`). */
+export function lookUpKeys(registry: KvStateRegistry, serverName: string, requestId: bigint, req: Omit<KeysInternalRequest, "op">): KeysLookup {
+  if (!(req.limit >= 1 && req.limit <= SERVER_MAX_KEYS_PAGE) || req.fromKeyGroup < 0 || req.toKeyGroup < req.fromKeyGroup) {
+    return {
+      failure: BadRequestError.create(
+        serverName,
+        `A key listing needs 1 to ${SERVER_MAX_KEYS_PAGE} keys and key groups from ≤ to, got ${req.limit} keys of [${req.fromKeyGroup}, ${req.toKeyGroup}].`,
+      ).toJavaThrowable(),
+    };
+  }
+  const state = registry.getByKey(idKeyOfBytes(req.kvStateId, 0));
+  if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(req.kvStateId)).toJavaThrowable() };
+  if (typeof state.keys !== "function") return { unsupported: "this state cannot list its keys (a KvState without keys())" };
+  try {
+    return state.keys(req.fromKeyGroup, req.toKeyGroup, req.after, req.namespace, req.limit);
+  } catch (e) {
+    return { failure: requestFailureThrowable(requestId, new LookupFailure(requestId, e)) };
+  }
+}
+
 /**
  * Answers an extension request (an internal request for the reserved KvStateID) against `registry`. Malformed
  * payloads are answered FAILED with a BadRequestException, unknown ops and versions UNSUPPORTED: bad input never
@@ -152,8 +187,15 @@ export function answerServerExtension(
       const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys, req.keyGroups);
       return r instanceof Promise ? r.then(finish) : finish(r);
     }
+    case ExtOp.KEYS_INTERNAL: {
+      const r = lookUpKeys(registry, serverName, requestId, req);
+      if ("failure" in r) return answer(encodeFailedAnswer(req.op, r.failure));
+      if ("unsupported" in r) return answer(encodeUnsupportedAnswer(req.op, r.unsupported));
+      return answer(encodeKeysInternalAnswer(r.keys, r.complete));
+    }
     case ExtOp.BATCH_GET:
-      return answer(encodeUnsupportedAnswer(req.op, "BATCH_GET is a proxy's op; a state server takes BATCH_GET_INTERNAL"));
+    case ExtOp.KEYS:
+      return answer(encodeUnsupportedAnswer(req.op, "this is a proxy's op; a state server takes the _INTERNAL ones"));
     default:
       return answer(encodeUnsupportedAnswer(req.rawOp, req.reason));
   }

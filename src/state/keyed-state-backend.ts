@@ -108,6 +108,8 @@ export class HeapKeyedStateBackend<K> {
   #id: string | undefined;
   readonly #now: () => number;
   readonly #progress: (() => number) | undefined;
+  /** Bytes of the current key in the current id. */
+  #keyLength = -1;
   readonly #versions = new Map<string, Versions>();
 
   /** An empty backend; throws InvalidArgumentError for a bad serializer, range or number of key groups. */
@@ -145,7 +147,15 @@ export class HeapKeyedStateBackend<K> {
         return namespace();
       },
       written: (stateName) => this.#written(stateName),
+      currentKeyGroup: 0,
+      currentKeyLength: 0,
     };
+    const keyGroup = () => this.#keyGroup;
+    const keyLength = () => this.#keyLength;
+    Object.defineProperties(this.#ctx, {
+      currentKeyGroup: { get: keyGroup },
+      currentKeyLength: { get: keyLength },
+    });
   }
 
   /**
@@ -238,6 +248,8 @@ export class HeapKeyedStateBackend<K> {
         kvState: Object.freeze({
           getSerializedValue: (bytes: Uint8Array) => state.getSerializedValue(bytes),
           freshness: (keyGroup: number) => this.freshness(descriptor.name, keyGroup),
+          keys: (from: number, to: number, after: Uint8Array | null, namespace: Uint8Array, limit: number) =>
+            state.listKeys(Math.max(from, this.keyGroupRange.startKeyGroup), Math.min(to, this.keyGroupRange.endKeyGroup), from < this.keyGroupRange.startKeyGroup ? null : after, namespace, limit),
         }),
       });
       this.#queryable.set(qName, entry);
@@ -338,6 +350,7 @@ export class HeapKeyedStateBackend<K> {
     if (!this.#hasKey) throw new NoCurrentKeyError(stateName);
     const w = this.#scratch.reset();
     this.keySerializer.serialize(this.#key as K, w);
+    this.#keyLength = w.length;
     w.writeUint8(KEY_NAMESPACE_MAGIC);
     this.#namespaceSerializer.serialize(this.#namespace, w);
     return (this.#id = bytesToId(w.view()));

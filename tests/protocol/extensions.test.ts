@@ -28,6 +28,12 @@ import {
   isExtensionId,
   MAX_FAILURE_DEPTH,
   readBatchAnswer,
+  encodeKeys,
+  encodeKeysAnswer,
+  encodeKeysInternal,
+  encodeKeysInternalAnswer,
+  readKeysAnswer,
+  readKeysInternalAnswer,
   readClientBatchAnswer,
   readServerBatchAnswer,
   decodeFreshnessRecord,
@@ -139,6 +145,22 @@ describe("extension codecs", () => {
       neg[at] = 0xfe; // the version, the last update, the progress or the staleness goes negative
       assert.throws(() => readServerBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2), InvalidFrameError, `byte ${at}`);
     }
+  });
+
+  test("KEYS and KEYS_INTERNAL, and their answers", () => {
+    const keys = encodeKeys({ jobId: new Uint8Array(16).fill(1), stateName: "s", flags: 0, fromKeyGroup: 3, toKeyGroup: 9, namespace: new Uint8Array([0]), pageSize: 50, cursor: null });
+    assert.equal(toHex(keys), "0104" + "01".repeat(16) + "00000001" + "73" + "00000000" + "00000003" + "00000009" + "00000001" + "00" + "00000032" + "ffffffff");
+    const r = decodeExtensionRequest(keys);
+    assert.ok(r.op === ExtOp.KEYS && r.pageSize === 50 && r.cursor === null && r.toKeyGroup === 9);
+    const internal = decodeExtensionRequest(encodeKeysInternal({ kvStateId: new Uint8Array(16), fromKeyGroup: 1, toKeyGroup: 2, after: new Uint8Array([7]), namespace: new Uint8Array([0]), limit: 5 }));
+    assert.ok(internal.op === ExtOp.KEYS_INTERNAL && internal.after?.[0] === 7 && internal.limit === 5);
+    const page = readKeysAnswer(okBody(decodeExtensionAnswer(encodeKeysAnswer([{ keyGroup: 4, key: new Uint8Array([1, 2]) }], new Uint8Array([9])), ExtOp.KEYS)));
+    assert.deepEqual(page, { keys: [{ keyGroup: 4, key: new Uint8Array([1, 2]) }], cursor: new Uint8Array([9]) });
+    const inner = readKeysInternalAnswer(okBody(decodeExtensionAnswer(encodeKeysInternalAnswer([], true), ExtOp.KEYS_INTERNAL)));
+    assert.deepEqual(inner, { keys: [], complete: true });
+    const neg = encodeKeysInternalAnswer([{ keyGroup: 1, key: new Uint8Array(0) }], false);
+    neg.set([0xff, 0xff, 0xff, 0xff], 7); // a negative key group
+    assert.throws(() => readKeysInternalAnswer(okBody(decodeExtensionAnswer(neg, ExtOp.KEYS_INTERNAL))), InvalidFrameError);
   });
 
   test("FAILED, UNSUPPORTED and TOO_LARGE answers", () => {

@@ -18,6 +18,7 @@ import {
   encodeBatchGetInternal,
   encodeHello,
   encodeHelloAnswer,
+  encodeKeysInternal,
   EntryTag,
   EXTENSION_ID,
   EXTENSION_STATE_NAME,
@@ -77,6 +78,12 @@ describe("hostile extension frames", () => {
       // Too many keys.
       const many = await ask(encodeBatchGetInternal(d.ids[0].toBytes(), Array.from({ length: 16_385 }, () => new Uint8Array(0))), ExtOp.BATCH_GET_INTERNAL);
       assert.equal(many.status, ExtStatus.FAILED);
+      // Key listings: a state without keys() is UNSUPPORTED; bad limits and ranges, truncated payloads FAILED.
+      const listing = (limit: number, from = 0, to = 127) => encodeKeysInternal({ kvStateId: d.ids[0].toBytes(), fromKeyGroup: from, toKeyGroup: to, after: null, namespace: new Uint8Array([0]), limit });
+      assert.equal((await ask(listing(10), ExtOp.KEYS_INTERNAL)).status, ExtStatus.UNSUPPORTED);
+      for (const bad of [listing(0), listing(100_001), listing(10, 5, 4), listing(10).subarray(0, 30)]) {
+        assert.equal((await ask(bad, ExtOp.KEYS_INTERNAL)).status, ExtStatus.FAILED);
+      }
       // Random payloads: always an extension answer.
       const rng = new Rng(Number(process.env.QSTATE_FUZZ_SEED ?? 0) || undefined);
       const base = encodeBatchGetInternal(d.ids[0].toBytes(), [key("user-1"), key("user-2")]);

@@ -193,6 +193,7 @@ export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClient
 export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
 export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
 export type { KeyPage, ListKeysOptions } from "./src/client/keys.ts";
+export type { MapPage, ScanMapOptions } from "./src/client/scan.ts";
 export { type Freshness, FreshnessBoundError, InvalidCursorError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
 export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {

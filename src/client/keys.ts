@@ -57,13 +57,15 @@ export interface KeysHost {
 
 const MAX_KEY_GROUP = 0x7fffffff;
 
-function toBase64Url(bytes: Uint8Array): string {
+/** A cursor's bytes as base64url text. */
+export function toBase64Url(bytes: Uint8Array): string {
   let s = "";
   for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function fromBase64Url(text: string): Uint8Array {
+/** A cursor's bytes from its base64url text (InvalidCursorError when it is not base64url). */
+export function fromBase64Url(text: string): Uint8Array {
   if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text)) throw new InvalidCursorError("The cursor is not one a page of keys gave (base64url text expected): pass it as it came.");
   const s = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
   const out = new Uint8Array(s.length);

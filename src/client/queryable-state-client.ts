@@ -15,7 +15,7 @@ import { ClientClosedError, ConnectError, ConnectionClosedError, RequestTimeoutE
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
-import type { StateDescriptor } from "../state/descriptors.ts";
+import type { MapStateDescriptor, StateDescriptor } from "../state/descriptors.ts";
 import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
@@ -23,6 +23,7 @@ import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./ex
 import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
 import type { Freshness } from "../protocol/extensions.ts";
 import { type KeyPage, listKeysPage, type ListKeysOptions } from "./keys.ts";
+import { type MapPage, scanMapPage, type ScanMapOptions } from "./scan.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -358,6 +359,62 @@ export class QueryableStateClient implements AsyncDisposable {
     do {
       const page: KeyPage<K> = await this.listKeys(jobId, queryableStateName, keyType, { ...options, cursor });
       yield* page.keys;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * One page of the MapState of `key`: its entries in user-key order (strings, numbers and bigints by value as Java
+   * compares them, other key types by their serialized bytes), optionally only those whose user key starts with
+   * `prefix` (string user keys) or lies in `[from, to)`, with the cursor of the next page (`undefined` after the last).
+   * Needs our proxy and state servers (the `map-scan` extension): Flink's fail with `UnsupportedByPeerError`
+   * (`UNSUPPORTED_BY_PEER`); there, read the whole map with {@link getKvState}. No value for the key rejects with
+   * `UnknownKeyOrNamespaceError`. See {@link scanMap} to iterate every entry.
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, mapState, type QueryableStateClient, stringSerializer } from "queryable-state";
+   *
+   * async function clicksOnDocs(client: QueryableStateClient, jobId: JobID) {
+   *   const pages = mapState("pages", stringSerializer, longSerializer);
+   *   const page = await client.scanMapState(jobId, "page-counts", "ada", stringSerializer, pages, { prefix: "/docs", pageSize: 100 });
+   *   for (const [url, n] of page.entries) console.log(url, n);
+   * }
+   * ```
+   */
+  async scanMapState<K, UK, UV, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: MapStateDescriptor<UK, UV>,
+    options: ScanMapOptions<UK, N> = {},
+  ): Promise<MapPage<UK, UV>> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    return await scanMapPage({
+      session: this.#extensions,
+      defaultTimeoutMs: this.#timeoutMs,
+      serializeKey: (k, o) => serializeQueryKey(k, keyType as TypeSerializer<unknown>, o as GetKvStateOptions<unknown>),
+    }, job, queryableStateName, key, descriptor, options as ScanMapOptions<UK, unknown>);
+  }
+
+  /** Every entry of the MapState of `key` within the bounds (see {@link scanMapState}), a page at a time. */
+  async *scanMap<K, UK, UV, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: MapStateDescriptor<UK, UV>,
+    options: Omit<ScanMapOptions<UK, N>, "cursor"> = {},
+  ): AsyncGenerator<[UK, UV | null], void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page: MapPage<UK, UV> = await this.scanMapState(jobId, queryableStateName, key, keyType, descriptor, { ...options, cursor });
+      yield* page.entries;
       cursor = page.cursor;
     } while (cursor !== undefined);
   }

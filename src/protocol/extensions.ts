@@ -19,6 +19,7 @@ import { QueryableStateError, TruncatedInputError } from "../core/errors.ts";
 import { InvalidFrameError } from "./errors.ts";
 import type { JavaThrowableInit } from "./remote-errors.ts";
 import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
+import { decodeScanBody, type ScanInternalRequest, ScanOp, type ScanRequest } from "./scan.ts";
 
 /** The 16 reserved id bytes, ASCII `QSTATE:EXTENSION`: the JobID of client → proxy and the KvStateID of proxy → server extension requests. */
 export const EXTENSION_ID: Uint8Array = new TextEncoder().encode("QSTATE:EXTENSION");
@@ -399,7 +400,15 @@ export interface KeysInternalRequest {
 }
 
 /** Any decoded extension payload. */
-export type ExtensionRequest = HelloRequest | BatchGetRequest | BatchGetInternalRequest | KeysRequest | KeysInternalRequest | UnsupportedRequest;
+export type ExtensionRequest =
+  | HelloRequest
+  | BatchGetRequest
+  | BatchGetInternalRequest
+  | KeysRequest
+  | KeysInternalRequest
+  | ScanRequest
+  | ScanInternalRequest
+  | UnsupportedRequest;
 
 function writeNullableBytes(w: ByteWriter, b: Uint8Array | null): void {
   if (b === null) {
@@ -639,6 +648,9 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
         const limit = r.readInt32();
         return { op, kvStateId, fromKeyGroup, toKeyGroup, after, namespace, limit };
       }
+      case ScanOp.SCAN:
+      case ScanOp.SCAN_INTERNAL:
+        return decodeScanBody(op, r);
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };
     }

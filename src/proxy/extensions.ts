@@ -58,6 +58,9 @@ import { formatHostPort } from "../transport/address.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import type { BatchLookup, KeysLookup } from "../server/extensions.ts";
+import type { ScanLookup } from "../server/scan.ts";
+import { EXT_SCAN, type ScanInternalRequest, ScanOp } from "../protocol/scan.ts";
+import { answerScan } from "./scan.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of a proxy's protocol extensions (part of `KvStateClientProxyOptions`). */
@@ -75,6 +78,8 @@ export interface ProxyExtensionOptions {
   maxKeysPageSize?: number;
   /** A page of a key listing is answered within this time, with the keys found so far and a cursor. @default 1000 */
   keysPageTimeMs?: number;
+  /** Most entries one page of a map scan may ask for. @default 10000 */
+  maxScanPageSize?: number;
 }
 
 /** What the extension handler uses of its proxy (a private object the proxy builds; no import of the proxy class). */
@@ -100,6 +105,8 @@ export interface ProxyExtensionHost {
   ): BatchLookup | Promise<BatchLookup> | undefined;
   /** A page of keys from a state server in this process, or undefined when the server at `address` is not one. */
   keysLocally(address: Endpoint, request: Omit<KeysInternalRequest, "op">): KeysLookup | undefined;
+  /** One page of a map from a state server in this process, or undefined when the server at `address` is not one. */
+  scanLocally(address: Endpoint, request: Omit<ScanInternalRequest, "op">): ScanLookup | undefined;
   /** Whether a failure may be cured by a fresh lookup (a stale location, a lost connection). */
   isRetryable(e: unknown): boolean;
   /** The failure to report for a location that could not be resolved (the single-request path's rule). */
@@ -139,6 +146,7 @@ export class ProxyExtensions {
   readonly #maxKeys: number;
   readonly #maxAnswerBytes: number;
   readonly #maxPage: number;
+  readonly #maxScanPage: number;
   readonly #pageTimeMs: number;
   /** State servers that do not speak extensions (a Flink server), until when. */
   readonly #plainServers = new Map<string, number>();
@@ -148,6 +156,7 @@ export class ProxyExtensions {
     this.#maxKeys = options.maxBatchKeys ?? 4096;
     this.#maxAnswerBytes = options.maxBatchAnswerBytes ?? 16 * 1024 * 1024;
     this.#maxPage = options.maxKeysPageSize ?? 10_000;
+    this.#maxScanPage = options.maxScanPageSize ?? 10_000;
     this.#pageTimeMs = options.keysPageTimeMs ?? 1000;
   }
 
@@ -165,19 +174,23 @@ export class ProxyExtensions {
       case ExtOp.HELLO:
         return encodeHelloAnswer({
           implementation: `queryable-state ${VERSION} (proxy)`,
-          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1]]),
+          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
           limits: new Map([
             ["batch-get.max-keys", this.#maxKeys],
             ["batch-get.max-answer-bytes", this.#maxAnswerBytes],
             ["keys.max-page-size", this.#maxPage],
+            ["map-scan.max-page-size", this.#maxScanPage],
           ]),
         });
       case ExtOp.BATCH_GET:
         return await this.#batchGet(requestId, req, signal);
       case ExtOp.KEYS:
         return await this.#keys(requestId, req, signal);
+      case ScanOp.SCAN:
+        return await answerScan(this.#host, (a, r) => this.#host.scanLocally(a, r), this.#maxScanPage, requestId, req, signal);
       case ExtOp.BATCH_GET_INTERNAL:
       case ExtOp.KEYS_INTERNAL:
+      case ScanOp.SCAN_INTERNAL:
         return encodeUnsupportedAnswer(req.op, "this is a state server's op; a proxy takes the ops without _INTERNAL");
       default:
         return encodeUnsupportedAnswer(req.rawOp, req.reason);

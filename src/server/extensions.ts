@@ -16,6 +16,8 @@ import {
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
   BatchFlags,
+  beginAnswer,
+  ExtStatus,
   type FreshnessRecord,
   EXT_BATCH_GET,
   EXT_FRESHNESS,
@@ -27,7 +29,9 @@ import {
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
 import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
-import { BadRequestError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
+import { EXT_SCAN, ScanOp, scanAnswerSize, writeScanInternalAnswer } from "../protocol/scan.ts";
+import { lookUpScan, SERVER_MAX_SCAN_PAGE } from "./scan.ts";
+import { BadRequestError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvStateRegistry } from "../state/kv-state-registry.ts";
 import { VERSION } from "../version.ts";
@@ -43,11 +47,12 @@ export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 function hello(): Uint8Array {
   return encodeHelloAnswer({
     implementation: `queryable-state ${VERSION} (state server)`,
-    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1]]),
+    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
     limits: new Map([
       ["batch-get.max-keys", SERVER_MAX_BATCH_KEYS],
       ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES],
       ["keys.max-page-size", SERVER_MAX_KEYS_PAGE],
+      ["map-scan.max-page-size", SERVER_MAX_SCAN_PAGE],
     ]),
   });
 }
@@ -193,8 +198,18 @@ export function answerServerExtension(
       if ("unsupported" in r) return answer(encodeUnsupportedAnswer(req.op, r.unsupported));
       return answer(encodeKeysInternalAnswer(r.keys, r.complete));
     }
+    case ScanOp.SCAN_INTERNAL: {
+      const r = lookUpScan(registry, serverName, requestId, req);
+      if ("failure" in r) return answer(encodeFailedAnswer(req.op, r.failure));
+      if ("unsupported" in r) return answer(encodeUnsupportedAnswer(req.op, r.unsupported));
+      if ("missing" in r) return answer(encodeFailedAnswer(req.op, UnknownKeyOrNamespaceError.forServer(serverName).toJavaThrowable()));
+      const w = beginAnswer(req.op, ExtStatus.OK, scanAnswerSize(r.entries));
+      writeScanInternalAnswer(w, r.entries, r.complete);
+      return answer(w.view());
+    }
     case ExtOp.BATCH_GET:
     case ExtOp.KEYS:
+    case ScanOp.SCAN:
       return answer(encodeUnsupportedAnswer(req.op, "this is a proxy's op; a state server takes the _INTERNAL ones"));
     default:
       return answer(encodeUnsupportedAnswer(req.rawOp, req.reason));

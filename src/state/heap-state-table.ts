@@ -101,6 +101,11 @@ export abstract class HeapState<S> {
     return this.#table.get(this.ctx.currentId(this.name));
   }
 
+  /** The value stored for serialized key+namespace bytes, if any (what a query finds). */
+  protected storedFor(serializedKeyAndNamespace: Uint8Array): S | undefined {
+    return this.#table.get(bytesToId(serializedKeyAndNamespace))?.value;
+  }
+
   /** Stores `value` for the current key (null/undefined removes it). */
   protected store(value: S | null | undefined): void {
     const id = this.ctx.currentId(this.name);

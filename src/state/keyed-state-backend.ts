@@ -250,6 +250,7 @@ export class HeapKeyedStateBackend<K> {
           freshness: (keyGroup: number) => this.freshness(descriptor.name, keyGroup),
           keys: (from: number, to: number, after: Uint8Array | null, namespace: Uint8Array, limit: number) =>
             state.listKeys(Math.max(from, this.keyGroupRange.startKeyGroup), Math.min(to, this.keyGroupRange.endKeyGroup), from < this.keyGroupRange.startKeyGroup ? null : after, namespace, limit),
+          ...(state instanceof HeapMapState ? { scan: state.scan.bind(state) } : {}),
         }),
       });
       this.#queryable.set(qName, entry);

@@ -25,6 +25,21 @@ export interface KvState {
    * for the key-listing extension. States of a `HeapKeyedStateBackend` have it.
    */
   keys?(fromKeyGroup: number, toKeyGroup: number, after: Uint8Array | null, namespace: Uint8Array, limit: number): KvStateKeyPage;
+  /**
+   * Optional, map states: one page of the map stored for `serializedKeyAndNamespace` (null when there is none), its
+   * entries in user-key order, bounded by serialized user keys; for the map-scan extension. Map states of a
+   * `HeapKeyedStateBackend` have it. Throw InvalidArgumentError for bounds that do not fit the map's key type.
+   */
+  scan?(
+    serializedKeyAndNamespace: Uint8Array,
+    request: {
+      readonly from: Uint8Array | null;
+      readonly to: Uint8Array | null;
+      readonly prefix: Uint8Array | null;
+      readonly after: Uint8Array | null;
+      readonly limit: number;
+    },
+  ): { readonly entries: readonly { readonly key: Uint8Array; readonly value: Uint8Array | null }[]; readonly complete: boolean } | null;
 }
 
 /** One page of {@link KvState.keys}. */

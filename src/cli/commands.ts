@@ -7,6 +7,7 @@ import { runCatalogGet } from "./get-catalog.ts";
 import { freshnessFlags, parseKeyList, printOutcomes, readKeysFile, runCatalogGetMany, runGetMany } from "./get-many.ts";
 import { gatewayCommand } from "./gateway-command.ts";
 import { keysCommand } from "./keys-command.ts";
+import { scanCommand } from "./scan-command.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
 import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable } from "./stats.ts";
@@ -292,4 +293,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, keysCommand, states, explain, stats, gatewayCommand];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, keysCommand, scanCommand, states, explain, stats, gatewayCommand];

@@ -119,6 +119,28 @@ export type BatchFreshness =
 
 const UNKNOWN_RECORD = new Uint8Array([0]);
 
+/**
+ * A record whose version is also given as its millisecond and count (`version = ms << 16 | count`), so that it is
+ * written without bigint arithmetic (a heap backend's records are).
+ */
+export interface SplitVersion {
+  /** `version >> 16n`, as a number. */
+  readonly versionMs: number;
+  /** `version & 0xffffn`, as a number. */
+  readonly versionSeq: number;
+}
+
+/** Writes a safe integer (or -1) as a Java long, without bigint arithmetic. */
+function writeSafeLong(w: ByteWriter, n: number): void {
+  if (n < 0) {
+    w.writeInt32(-1);
+    w.writeInt32(-1);
+    return;
+  }
+  w.writeInt32(Math.floor(n / 0x1_0000_0000));
+  w.writeUint32(n % 0x1_0000_0000);
+}
+
 /** Writes a state server's freshness record (see {@link BatchFreshness}); bytes read earlier are copied as they are. */
 export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | Uint8Array | null | undefined): void {
   if (f instanceof Uint8Array) {
@@ -130,10 +152,15 @@ export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | Uint8Ar
     return;
   }
   w.writeUint8(1);
-  w.writeInt64(BigInt.asIntN(64, f.version));
-  w.writeInt64(BigInt(f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs)));
-  w.writeInt64(BigInt(Math.floor(f.asOfMs)));
-  w.writeInt64(BigInt(Math.max(0, Math.floor(f.stalenessMs))));
+  const split = f as Partial<SplitVersion>;
+  if (split.versionMs !== undefined && split.versionSeq !== undefined) {
+    // (ms << 16 | seq) as two int32s: ms < 2^47, so ms >> 16 < 2^31.
+    w.writeInt32(Math.floor(split.versionMs / 0x10000));
+    w.writeUint32(((split.versionMs % 0x10000) * 0x10000 + split.versionSeq) >>> 0);
+  } else w.writeInt64(BigInt.asIntN(64, f.version));
+  writeSafeLong(w, f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs));
+  writeSafeLong(w, Math.floor(f.asOfMs));
+  writeSafeLong(w, Math.max(0, Math.floor(f.stalenessMs)));
 }
 
 /** Decodes a record that {@link readServerBatchAnswer} kept as bytes. */

@@ -56,6 +56,25 @@ export interface HeapKeyedStateBackendOptions<K> {
   progress?: () => number;
 }
 
+/** A heap state's freshness: the version as its millisecond and count, made a bigint only when read. */
+class HeapFreshness implements KvStateFreshness {
+  readonly versionMs: number;
+  readonly versionSeq: number;
+  readonly lastUpdateMs: number | null;
+  readonly asOfMs: number;
+  readonly stalenessMs: number;
+  constructor(ms: number, seq: number, asOfMs: number, stalenessMs: number) {
+    this.versionMs = ms;
+    this.versionSeq = seq;
+    this.lastUpdateMs = ms === 0 ? null : ms;
+    this.asOfMs = asOfMs;
+    this.stalenessMs = stalenessMs;
+  }
+  get version(): bigint {
+    return (BigInt(this.versionMs) << 16n) | BigInt(this.versionSeq);
+  }
+}
+
 /** Per key group of one state: the millisecond and the count within it of the last write (its version). */
 interface Versions {
   readonly ms: Float64Array;
@@ -274,12 +293,7 @@ export class HeapKeyedStateBackend<K> {
     const i = keyGroup - this.keyGroupRange.startKeyGroup;
     const now = this.#now();
     const asOfMs = Math.min(this.#progress?.() ?? now, now);
-    return {
-      version: (BigInt(v.ms[i]) << 16n) | BigInt(v.seq[i]),
-      lastUpdateMs: v.ms[i] === 0 ? null : v.ms[i],
-      asOfMs,
-      stalenessMs: Math.max(0, now - asOfMs),
-    };
+    return new HeapFreshness(v.ms[i], v.seq[i], asOfMs, Math.max(0, now - asOfMs));
   }
 
   /**

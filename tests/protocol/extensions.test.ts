@@ -42,6 +42,7 @@ import {
 } from "../../src/protocol/extensions.ts";
 import type { JavaThrowableInit } from "../../src/protocol/remote-errors.ts";
 import { Rng } from "../helpers/random.ts";
+import { encodeScan, encodeScanInternal } from "../../src/protocol/scan.ts";
 
 /** The body of an OK answer (fails the test otherwise). */
 function okBody(a: ExtensionAnswer): ByteReader {
@@ -235,7 +236,11 @@ describe("extension codecs", () => {
   test("random payloads and answers never throw anything but InvalidFrameError", () => {
     const rng = new Rng(Number(process.env.QSTATE_FUZZ_SEED ?? 0) || undefined);
     const seeds = [encodeHello(["batch-get"]), encodeBatchGet(new Uint8Array(16), "state", [{ keyHash: 1, keyAndNamespace: new Uint8Array(5) }]),
-      encodeBatchGetInternal(new Uint8Array(16), [new Uint8Array(3)])];
+      encodeBatchGetInternal(new Uint8Array(16), [new Uint8Array(3)], 0, [7]),
+      encodeKeys({ jobId: new Uint8Array(16), stateName: "s", flags: 0, fromKeyGroup: 0, toKeyGroup: 9, namespace: new Uint8Array([0]), pageSize: 5, cursor: new Uint8Array(3) }),
+      encodeKeysInternal({ kvStateId: new Uint8Array(16), fromKeyGroup: 0, toKeyGroup: 9, after: null, namespace: new Uint8Array([0]), limit: 5 }),
+      encodeScan({ jobId: new Uint8Array(16), stateName: "m", keyHash: 3, keyAndNamespace: new Uint8Array(4), flags: 0, from: new Uint8Array(2), to: null, prefix: null, pageSize: 9, cursor: null }),
+      encodeScanInternal({ kvStateId: new Uint8Array(16), keyAndNamespace: new Uint8Array(4), from: null, to: null, prefix: new Uint8Array(1), after: null, limit: 3 })];
     const answers = [encodeBatchAnswer(2, [{ tag: EntryTag.VALUE, value: new Uint8Array(3) }, { tag: EntryTag.ERROR, error: { className: "a", message: "b" } }]),
       encodeHelloAnswer({ implementation: "i", extensions: new Map([["e", 1]]), limits: new Map([["l", 2]]) })];
     for (let i = 0; i < 3000; i++) {

@@ -35,6 +35,7 @@ import { valueState } from "../../src/state/descriptors.ts";
 import { longSerializer } from "../../src/types/primitive-serializers.ts";
 import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { startDeployment } from "../helpers/batch-setup.ts";
+import { encodeScanInternal, ScanOp } from "../../src/protocol/scan.ts";
 import { Rng } from "../helpers/random.ts";
 import { serializeKeyAndNamespace } from "../../src/state/kv-state-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../../src/types/void-namespace.ts";
@@ -83,6 +84,12 @@ describe("hostile extension frames", () => {
       assert.equal((await ask(listing(10), ExtOp.KEYS_INTERNAL)).status, ExtStatus.UNSUPPORTED);
       for (const bad of [listing(0), listing(100_001), listing(10, 5, 4), listing(10).subarray(0, 30)]) {
         assert.equal((await ask(bad, ExtOp.KEYS_INTERNAL)).status, ExtStatus.FAILED);
+      }
+      // Map scans: a state without scan() is UNSUPPORTED; bad limits and truncated payloads FAILED.
+      const scanning = (limit: number) => encodeScanInternal({ kvStateId: d.ids[0].toBytes(), keyAndNamespace: key("user-1"), from: null, to: null, prefix: null, after: null, limit });
+      assert.equal((await ask(scanning(10), ScanOp.SCAN_INTERNAL)).status, ExtStatus.UNSUPPORTED);
+      for (const bad of [scanning(0), scanning(100_001), scanning(10).subarray(0, 25)]) {
+        assert.equal((await ask(bad, ScanOp.SCAN_INTERNAL)).status, ExtStatus.FAILED);
       }
       // Random payloads: always an extension answer.
       const rng = new Rng(Number(process.env.QSTATE_FUZZ_SEED ?? 0) || undefined);

@@ -109,6 +109,7 @@ export { JavaSerializationError } from "./src/protocol/java/mod.ts";
 export {
   type KvState,
   type KvStateFreshness,
+  type KvStateKeyPage,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -196,7 +197,9 @@ export { formatHostPort, parseAddressList, parseHostPort } from "./src/transport
 export { type GetKvStateOptions, QueryableStateClient, type QueryableStateClientOptions } from "./src/client/queryable-state-client.ts";
 export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
 export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
-export { type Freshness, FreshnessBoundError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
+export type { KeyPage, ListKeysOptions } from "./src/client/keys.ts";
+export type { MapPage, ScanMapOptions } from "./src/client/scan.ts";
+export { type Freshness, FreshnessBoundError, InvalidCursorError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
 export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {
   ImmutableAggregatingState,
@@ -297,6 +300,7 @@ export {
   type UnmappedType,
 } from "./src/catalog/catalog.ts";
 export {
+  type CatalogBatchOptions,
   type CatalogQueryOptions,
   type CatalogStateTypes,
   catalogStateTypes,

@@ -81,9 +81,22 @@ export {
   ExtOp,
   ExtStatus,
   type FreshnessRecord,
-  FreshnessMode,
+  type BatchFreshness,
+  decodeFreshnessRecord,
+  readClientBatchAnswer,
+  readServerBatchAnswer,
   type HelloAnswer,
   type HelloRequest,
+  encodeKeys,
+  encodeKeysAnswer,
+  encodeKeysInternal,
+  encodeKeysInternalAnswer,
+  EXT_KEYS,
+  type KeysInternalRequest,
+  type KeysPage,
+  type KeysRequest,
+  readKeysAnswer,
+  readKeysInternalAnswer,
   readBatchAnswer,
   readHelloAnswer,
   type UnsupportedRequest,
@@ -91,6 +104,23 @@ export {
 export { Client, type ClientOptions, type RequestOptions } from "./src/net/client.ts";
 export { type RequestContext, type RequestHandler, ServerBase } from "./src/net/server-base.ts";
 export { KV_STATE_SERVER_NAME, kvStateRequestHandler } from "./src/server/kv-state-server.ts";
-export type { BatchLookup } from "./src/server/extensions.ts";
+export type { BatchLookup, KeysLookup } from "./src/server/extensions.ts";
+export type { ScanLookup } from "./src/server/scan.ts";
+export {
+  decodeScanBody,
+  encodeScan,
+  encodeScanInternal,
+  EXT_SCAN,
+  readScanAnswer,
+  readScanInternalAnswer,
+  type ScanBounds,
+  type ScanEntry,
+  type ScanInternalRequest,
+  ScanOp,
+  type ScanRequest,
+  scanAnswerSize,
+  writeScanAnswer,
+  writeScanInternalAnswer,
+} from "./src/protocol/scan.ts";
 export { PROXY_CLIENT_NAME, PROXY_SERVER_NAME } from "./src/proxy/kv-state-client-proxy.ts";
 export { QUERYABLE_STATE_CLIENT_NAME } from "./src/client/queryable-state-client.ts";

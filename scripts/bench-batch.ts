@@ -62,6 +62,8 @@ async function serve(kind: string): Promise<void> {
     const a = await proxy.start();
     process.stdout.write(JSON.stringify({ jobId: jobId.toString(), proxy: `${a.hostname}:${a.port}` }) + "\n");
   }
+  // An orderly exit on Ctrl-C, so that `node --cpu-prof` writes its profile.
+  process.on("SIGINT", () => process.exit(0));
   await new Promise(() => {}); // until killed
 }
 

@@ -170,7 +170,15 @@ async function batchFallback(c: Cluster, label: string): Promise<void> {
       (e) => (e as { code?: string }).code,
     );
     if (bounded !== "UNSUPPORTED_BY_PEER") bad.push(`a freshness bound against Flink's proxy gave ${bounded}, not UNSUPPORTED_BY_PEER`);
-    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok freshness=none bound=UNSUPPORTED_BY_PEER`);
+    // Flink cannot list keys.
+    const listing = await client.listKeys(c.jobId, "value", serializer("string")).then(() => "resolved", (e) => (e as { code?: string }).code);
+    if (listing !== "UNSUPPORTED_BY_PEER") bad.push(`a key listing against Flink's proxy gave ${listing}, not UNSUPPORTED_BY_PEER`);
+    // Nor scan a map.
+    const map = c.states.find((s) => s.kind === "map" && !s.namespaceType)!;
+    const scan = await client.scanMapState(c.jobId, map.name, keyOf(map.keyType, map.entries[0].key), serializer(map.keyType), descriptor("map", map.name, map.valueType) as never)
+      .then(() => "resolved", (e) => (e as { code?: string }).code);
+    if (scan !== "UNSUPPORTED_BY_PEER") bad.push(`a map scan against Flink's proxy gave ${scan}, not UNSUPPORTED_BY_PEER`);
+    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok freshness=none bound=UNSUPPORTED_BY_PEER listKeys=UNSUPPORTED_BY_PEER scan=UNSUPPORTED_BY_PEER`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));
@@ -205,7 +213,28 @@ async function ours(proxy: string, jobs: { user: string; id: string }, proxyRunt
         else if (r.freshness !== undefined) nodes.add(r.freshness.node);
       });
     }
-    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")} freshness-from=${nodes.size}-servers`);
+    // Every key of each state, listed a page at a time, is the set the peer wrote.
+    let listed = 0;
+    for (const s of clusters[0].states.filter((s) => !s.namespaceType && s.name !== "window-count")) {
+      const got: string[] = [];
+      for await (const k of client.keys(s.keyType === "long" ? jobs.id : jobs.user, s.name, serializer(s.keyType), { pageSize: 7 })) got.push(String(k));
+      const want = s.entries.map((e) => String(e.key));
+      if (JSON.stringify(got.sort()) !== JSON.stringify(want.sort())) bad.push(`keys of ${s.name}: ${got.length} listed, ${want.length} expected`);
+      listed += got.length;
+    }
+    // Every map of the map state, scanned two entries at a time, is the map the peer computed.
+    let scanned = 0;
+    for (const s of clusters[0].states.filter((s) => s.kind === "map" && !s.namespaceType)) {
+      for (const e of s.entries) {
+        const got = new Map<unknown, unknown>();
+        for await (const [k, v] of client.scanMap(s.keyType === "long" ? jobs.id : jobs.user, s.name, keyOf(s.keyType, e.key), serializer(s.keyType), descriptor("map", s.name, s.valueType) as never, { pageSize: 2 })) {
+          got.set(k, v);
+        }
+        if (!sameJson(toJson(got), e.value)) bad.push(`scan of ${s.name}[${e.key}] = ${JSON.stringify(toJson(got))}, expected ${JSON.stringify(e.value)}`);
+        scanned += got.size;
+      }
+    }
+    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")} freshness-from=${nodes.size}-servers listed=${listed} scanned=${scanned}`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));

@@ -5,6 +5,7 @@
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
 import type { QueryableStateClient } from "../client/queryable-state-client.ts";
+import type { Freshness } from "../protocol/extensions.ts";
 import { listState, type ListStateDescriptor, mapState, type MapStateDescriptor, valueState, type ValueStateDescriptor } from "../state/descriptors.ts";
 import { parseTypeExpression, type TypeExpressionOptions } from "../types/expression.ts";
 import { fromJsonValue } from "../types/json-value.ts";
@@ -182,8 +183,18 @@ export async function queryCatalogState(
 
 /** One key's outcome in {@link queryCatalogStates}: its plain value, or why there is none. */
 export type CatalogStateResult =
-  | { readonly key: unknown; readonly ok: true; readonly value: unknown }
-  | { readonly key: unknown; readonly ok: false; readonly error: QueryableStateError };
+  | { readonly key: unknown; readonly ok: true; readonly value: unknown; readonly freshness?: Freshness }
+  | { readonly key: unknown; readonly ok: false; readonly error: QueryableStateError; readonly freshness?: Freshness };
+
+/** Options of {@link queryCatalogStates}: those of one query, and freshness bounds (see `GetKvStatesOptions`). */
+export interface CatalogBatchOptions extends CatalogQueryOptions {
+  /** Fail keys whose state is further behind its input (needs our proxy and state servers). */
+  maxStalenessMs?: number;
+  /** Fail keys whose state's version in their key group is lower (read-your-writes). */
+  minVersion?: bigint;
+  /** Wait up to this long for the bounds to be met. @default 0 */
+  waitMs?: number;
+}
 
 /**
  * {@link queryCatalogState} for many keys in one call (`QueryableStateClient.getKvStates`: one request per chunk
@@ -205,7 +216,7 @@ export async function queryCatalogStates(
   jobId: JobID | string,
   types: CatalogStateTypes,
   keys: readonly unknown[],
-  options: CatalogQueryOptions = {},
+  options: CatalogBatchOptions = {},
 ): Promise<CatalogStateResult[]> {
   const { entry, keyType, namespaceType, descriptor } = types;
   const ns = namespaceType === undefined ? {} : { namespace: options.namespace ?? onlyNamespace(types), namespaceType };
@@ -215,20 +226,24 @@ export async function queryCatalogStates(
       ...ns,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      maxStalenessMs: options.maxStalenessMs,
+      minVersion: options.minVersion,
+      waitMs: options.waitMs,
     });
   } catch (e) {
     throw namingEntry(e, types);
   }
   return results.map((r): CatalogStateResult => {
-    if (!r.ok) return { key: r.key, ok: false, error: namingEntry(r.error, types) as QueryableStateError };
+    const fresh = r.freshness === undefined ? {} : { freshness: r.freshness };
+    if (!r.ok) return { key: r.key, ok: false, error: namingEntry(r.error, types) as QueryableStateError, ...fresh };
     const state = r.state as unknown as { kind?: string; value(): unknown; get(): unknown; entries(): Iterable<[unknown, unknown]> };
     switch (descriptor.kind) {
       case "value":
-        return { key: r.key, ok: true, value: state.value() };
+        return { key: r.key, ok: true, value: state.value(), ...fresh };
       case "list":
-        return { key: r.key, ok: true, value: [...(state.get() as Iterable<unknown>)] };
+        return { key: r.key, ok: true, value: [...(state.get() as Iterable<unknown>)], ...fresh };
       case "map":
-        return { key: r.key, ok: true, value: new Map(state.entries()) };
+        return { key: r.key, ok: true, value: new Map(state.entries()), ...fresh };
     }
   });
 }

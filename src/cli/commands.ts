@@ -4,8 +4,10 @@ import { explainQuery } from "./explain.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { runGet } from "./get.ts";
 import { runCatalogGet } from "./get-catalog.ts";
-import { parseKeyList, printOutcomes, readKeysFile, runCatalogGetMany, runGetMany } from "./get-many.ts";
+import { freshnessFlags, parseKeyList, printOutcomes, readKeysFile, runCatalogGetMany, runGetMany } from "./get-many.ts";
 import { gatewayCommand } from "./gateway-command.ts";
+import { keysCommand } from "./keys-command.ts";
+import { scanCommand } from "./scan-command.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { ETCD_FLAGS, etcdOptionsFromFlags } from "./etcd-flags.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
@@ -113,6 +115,9 @@ const get: Command = {
     { name: "key", value: "VALUE", help: "the key to read (or --keys / --keys-file)" },
     { name: "keys", value: "K1,K2,…", help: "many keys in one call (a JSON array for keys with commas): one line per key" },
     { name: "keys-file", value: "FILE", help: "many keys, one per line (- reads standard input)" },
+    { name: "max-staleness", value: "MS", help: "fail keys whose state is further behind its input (our proxies; prints per key, as --keys)" },
+    { name: "min-version", value: "V", help: "fail keys whose state's version is lower (read-your-writes; a version as --json prints it)" },
+    { name: "wait", value: "MS", help: "with --max-staleness or --min-version: wait up to this long for them" },
     { name: "catalog", value: "FILE", help: "a state catalog: the state's kind and types come from it (no type flags)", env: "QSTATE_CATALOG" },
     { name: "key-type", value: "TYPE", help: "the key's type (required without --catalog)" },
     { name: "value-type", value: "TYPE", help: "the value's (or list element's, or map value's) type (required without --catalog)" },
@@ -135,6 +140,8 @@ const get: Command = {
     "qstate get --catalog catalog.json --proxy 127.0.0.1:9069 --job 379d0a… --state clicks --key ada",
     "# many keys in one call (one request through a proxy of ours): a line per key, exit code 1 if one has no value\n" +
     "qstate get --proxy 127.0.0.1:9069 --job 379d0a… --state event-counts --keys user-0,user-1,user-2 --key-type string --value-type long",
+    "# read-your-writes: wait up to a second for the version a writer saw (--json prints each key's freshness)\n" +
+    "qstate get --state balance --keys ada --key-type string --value-type long --min-version 113613209608060929 --wait 1000 --json",
     "# a POJO value keyed by a long\n" +
     "qstate get --state stats --key 42 --key-type long --value-type 'pojo<com.acme.Stats>{count:long,name:string}'",
   ],
@@ -145,20 +152,27 @@ const get: Command = {
     if (keySources.length !== 1) {
       throw new UsageError(keySources.length === 0 ? "--key is required (or --keys, or --keys-file)." : `give one of --${keySources.join(", --")}.`, "get");
     }
-    if (f.key === undefined) {
-      const keys = f.keys !== undefined ? parseKeyList(f.keys as string, false) : parseKeyList(await readKeysFile(f["keys-file"] as string), true);
+    const bounds = freshnessFlags(optionalString(f, "max-staleness"), optionalString(f, "min-version"), optionalString(f, "wait"));
+    const bounded = bounds.maxStalenessMs !== undefined || bounds.minVersion !== undefined;
+    if (bounds.waitMs !== undefined && !bounded) throw new UsageError("--wait needs --max-staleness or --min-version.", "get");
+    if (f.key === undefined || bounded) {
+      const keys = f.key !== undefined
+        ? [f.key as string]
+        : f.keys !== undefined
+        ? parseKeyList(f.keys as string, false)
+        : parseKeyList(await readKeysFile(f["keys-file"] as string), true);
       const outcomes = catalog !== undefined
         ? await runCatalogGetMany({
           catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string,
           namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags,
-        }, keys)
+        }, keys, bounds)
         : await runGetMany({
           proxy: f.proxy as string, job: f.job as string, state: f.state as string,
           keyType: requiredType(f, "key-type"), valueType: requiredType(f, "value-type"), kind: optionalString(f, "kind") ?? "value",
           mapKeyType: optionalString(f, "map-key-type") ?? "string", namespace: optionalString(f, "namespace"),
           namespaceType: optionalString(f, "namespace-type"), keyHash: javaInt(f, "key-hash", "get"),
           timeoutMs: positiveInt(f, "timeout", "get"), tls: clientTlsOf(f, "get"),
-        }, keys);
+        }, keys, bounds);
       return printOutcomes(outcomes, f.json === true, (s) => process.stdout.write(s));
     }
     const value = catalog !== undefined
@@ -282,4 +296,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, states, schemaCommand, explain, stats, gatewayCommand];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, keysCommand, scanCommand, states, schemaCommand, explain, stats, gatewayCommand];

@@ -7,6 +7,7 @@ import process from "node:process";
 import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { queryCatalogStates } from "../catalog/state-types.ts";
 import type { QueryableStateError } from "../core/errors.ts";
+import type { Freshness } from "../protocol/extensions.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import { asUsage, UsageError } from "./args.ts";
 import { forCommandLine, toJsonValue, toText } from "./format.ts";
@@ -14,11 +15,19 @@ import { asUsageAsync, type GetOptions, prepare, withKindHint } from "./get.ts";
 import { type CatalogGetOptions, namespaceHint, prepareCatalogGet } from "./get-catalog.ts";
 import { parseValue, typeOptionsFor } from "./types.ts";
 
-/** One key's outcome: its text as given, and its value or error. */
+/** One key's outcome: its text as given, its value or error, and how fresh (with our proxy and state servers). */
 export interface KeyOutcome {
   readonly key: string;
   readonly value?: unknown;
   readonly error?: QueryableStateError;
+  readonly freshness?: Freshness;
+}
+
+/** `--max-staleness MS`, `--min-version V`, `--wait MS`. */
+export interface FreshnessFlags {
+  maxStalenessMs?: number;
+  minVersion?: bigint;
+  waitMs?: number;
 }
 
 /**
@@ -64,21 +73,25 @@ function concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Reads `keys` with the type flags; resolves with one outcome per key, in order. */
-export async function runGetMany(o: Omit<GetOptions, "key">, keys: readonly string[]): Promise<KeyOutcome[]> {
+export async function runGetMany(o: Omit<GetOptions, "key">, keys: readonly string[], bounds: FreshnessFlags = {}): Promise<KeyOutcome[]> {
   if (o.keyHash !== undefined) throw new UsageError("--key-hash is one key's hash: use it with --key, not --keys.", "get");
   const types = await asUsageAsync("get", () => typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]));
   const q = asUsage("get", () => prepare({ ...o, key: keys[0] }, types));
   const parsed = keys.map((k) => asUsage("get", () => parseValue(o.keyType, k, q.keyType)));
   const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs, tls: o.tls }));
-  const options = { ...q.namespace, timeoutMs: o.timeoutMs };
+  const options = { ...q.namespace, timeoutMs: o.timeoutMs, ...bounds };
   try {
     const results = o.kind === "value"
-      ? (await client.getKvStates(q.jobId, o.state, parsed, q.keyType, valueState(o.state, q.valueType), options)).map((r) => r.ok ? { value: r.state.value() } : r)
+      ? (await client.getKvStates(q.jobId, o.state, parsed, q.keyType, valueState(o.state, q.valueType), options)).map((r) => r.ok ? { value: r.state.value(), freshness: r.freshness } : r)
       : o.kind === "list"
-      ? (await client.getKvStates(q.jobId, o.state, parsed, q.keyType, listState(o.state, q.valueType), options)).map((r) => r.ok ? { value: [...r.state.get()] } : r)
+      ? (await client.getKvStates(q.jobId, o.state, parsed, q.keyType, listState(o.state, q.valueType), options)).map((r) => r.ok ? { value: [...r.state.get()], freshness: r.freshness } : r)
       : (await client.getKvStates(q.jobId, o.state, parsed, q.keyType, mapState(o.state, q.mapKeyType, q.valueType), options))
-        .map((r) => r.ok ? { value: new Map(r.state.entries()) } : r);
-    return results.map((r, i) => ("error" in r ? { key: keys[i], error: withKindHint(r.error, { ...o, key: keys[i] }) as QueryableStateError } : { key: keys[i], value: r.value }));
+        .map((r) => r.ok ? { value: new Map(r.state.entries()), freshness: r.freshness } : r);
+    return results.map((r, i) =>
+      "error" in r
+        ? { key: keys[i], error: withKindHint(r.error, { ...o, key: keys[i] }) as QueryableStateError, freshness: r.freshness }
+        : { key: keys[i], value: r.value, freshness: r.freshness }
+    );
   } catch (e) {
     throw withKindHint(e, { ...o, key: keys[0] });
   } finally {
@@ -87,32 +100,52 @@ export async function runGetMany(o: Omit<GetOptions, "key">, keys: readonly stri
 }
 
 /** Reads `keys` with a catalog's types; one outcome per key, in order. */
-export async function runCatalogGetMany(o: Omit<CatalogGetOptions, "key">, keys: readonly string[]): Promise<KeyOutcome[]> {
+export async function runCatalogGetMany(o: Omit<CatalogGetOptions, "key">, keys: readonly string[], bounds: FreshnessFlags = {}): Promise<KeyOutcome[]> {
   if (o.keyHash !== undefined) throw new UsageError("--key-hash is one key's hash: use it with --key, not --keys.", "get");
   const q = await prepareCatalogGet(o);
   const parsed = keys.map((k) => q.parseKey(k));
   const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
   try {
-    const results = await queryCatalogStates(client, q.jobId, q.types, parsed, { namespace: q.namespace, timeoutMs: o.timeoutMs }).catch((e) => {
+    const results = await queryCatalogStates(client, q.jobId, q.types, parsed, { namespace: q.namespace, timeoutMs: o.timeoutMs, ...bounds }).catch((e) => {
       throw namespaceHint(e, q);
     });
-    return results.map((r, i) => (r.ok ? { key: keys[i], value: r.value } : { key: keys[i], error: r.error }));
+    return results.map((r, i) => (r.ok ? { key: keys[i], value: r.value, freshness: r.freshness } : { key: keys[i], error: r.error, freshness: r.freshness }));
   } finally {
     await client.close();
   }
 }
 
+/** The freshness flags, checked: `--max-staleness MS`, `--min-version V` (a version as printed), `--wait MS`. */
+export function freshnessFlags(maxStaleness: string | undefined, minVersion: string | undefined, wait: string | undefined): FreshnessFlags {
+  const ms = (name: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number of milliseconds, got '${v}'.`, "get");
+    return Number(v);
+  };
+  if (minVersion !== undefined && !/^\d+$/.test(minVersion)) {
+    throw new UsageError(`--min-version must be a version as --json prints it (digits), got '${minVersion}'.`, "get");
+  }
+  return {
+    maxStalenessMs: ms("max-staleness", maxStaleness),
+    minVersion: minVersion === undefined ? undefined : BigInt(minVersion),
+    waitMs: ms("wait", wait),
+  };
+}
+
 /**
  * Prints the outcomes: a line `KEY<TAB>VALUE` or `KEY<TAB>error CODE: message` per key, or with `json` one object
- * `{"results": [{"key", "value"} | {"key", "error": {"code", "message"}}]}` (keys as JSON values: the text given).
+ * `{"results": [{"key", "value"} | {"key", "error": {"code", "message"}}]}` (keys as JSON values: the text given),
+ * each with `"freshness"` when the proxy and state server give it (`version` as a string).
  * Returns the exit code: 0 when every key has a value, 1 when some have not.
  */
 export function printOutcomes(outcomes: readonly KeyOutcome[], json: boolean, write: (s: string) => void): number {
   if (json) {
     write(JSON.stringify({
-      results: outcomes.map((o) =>
-        o.error === undefined ? { key: o.key, value: toJsonValue(o.value) } : { key: o.key, error: { code: o.error.code, message: forCommandLine(o.error.message) } }
-      ),
+      results: outcomes.map((o) => ({
+        key: o.key,
+        ...(o.error === undefined ? { value: toJsonValue(o.value) } : { error: { code: o.error.code, message: forCommandLine(o.error.message) } }),
+        ...(o.freshness === undefined ? {} : { freshness: { ...o.freshness, version: String(o.freshness.version) } }),
+      })),
     }) + "\n");
   } else {
     for (const o of outcomes) {

@@ -20,8 +20,9 @@ import {
   ExtStatus,
   type Freshness,
   FreshnessBoundError,
-  FreshnessMode,
+  type EntryFreshness,
   readBatchAnswer,
+  readClientBatchAnswer,
   UnsupportedByPeerError,
 } from "../protocol/extensions.ts";
 import { sleep } from "../core/clock.ts";
@@ -227,12 +228,12 @@ export async function getKvStatesBatch<K, D extends StateDescriptor>(
       const jobBytes = job.toBytes();
       /** Keys whose answer missed a bound, to ask again while `waitMs` lasts. */
       let missed: number[] = [];
-      const settle = (i: number, entry: BatchEntry) => {
-        const s = entry.served?.state;
-        const freshness: Freshness | undefined = s === null || s === undefined ? undefined : { node: entry.served!.node, keyGroup: entry.served!.keyGroup, ...s };
+      const settle = (i: number, entry: BatchEntry, served?: EntryFreshness) => {
+        const s = served?.state;
+        const freshness: Freshness | undefined = s === null || s === undefined ? undefined : { node: served!.node, keyGroup: served!.keyGroup, ...s };
         if (bounded && entry.tag !== EntryTag.ERROR) {
           if (freshness === undefined) {
-            return failed(i, new UnsupportedByPeerError(EXT_FRESHNESS, `the state server ${entry.served?.node || "(unknown)"} reports no freshness (a Flink state server, or a state without it)`));
+            return failed(i, new UnsupportedByPeerError(EXT_FRESHNESS, `the state server ${served?.node || "(unknown)"} reports no freshness (a Flink state server, or a state without it)`));
           }
           const miss = missedBound(freshness);
           if (miss !== undefined) {
@@ -264,8 +265,10 @@ export async function getKvStatesBatch<K, D extends StateDescriptor>(
         }
         switch (answer.status) {
           case ExtStatus.OK: {
-            const entries = readBatchAnswer(answer.body, indices.length, fresh ? FreshnessMode.CLIENT : FreshnessMode.NONE);
-            entries.forEach((entry, j) => settle(indices[j], entry));
+            if (fresh) {
+              const { entries, served } = readClientBatchAnswer(answer.body, indices.length);
+              entries.forEach((entry, j) => settle(indices[j], entry, served[j]));
+            } else readBatchAnswer(answer.body, indices.length).forEach((entry, j) => settle(indices[j], entry));
             return;
           }
           case ExtStatus.FAILED:

@@ -17,13 +17,15 @@ import { ProxyRouter } from "./proxy-router.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
-import type { StateDescriptor } from "../state/descriptors.ts";
+import type { MapStateDescriptor, StateDescriptor } from "../state/descriptors.ts";
 import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
 import { ExtensionSession, type ExtensionsMode, type PeerExtensions } from "./extensions.ts";
 import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from "./batch.ts";
 import type { Freshness } from "../protocol/extensions.ts";
+import { type KeyPage, listKeysPage, type ListKeysOptions } from "./keys.ts";
+import { type MapPage, scanMapPage, type ScanMapOptions } from "./scan.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -344,6 +346,116 @@ export class QueryableStateClient implements AsyncDisposable {
     const [r] = await this.getKvStates(jobId, queryableStateName, [key], keyType, descriptor, options);
     if (!r.ok) throw r.error;
     return { state: r.state, freshness: r.freshness };
+  }
+
+  /**
+   * One page of the keys that have a value in state `queryableStateName` (in the namespace, by default
+   * VoidNamespace), in key-group order and then in the order of their bytes, with the cursor of the next page
+   * (`undefined` after the last). The cursor resumes where the page ended also after the state moved to another task
+   * manager; a cursor of another listing, or of a state since rescaled, fails with `InvalidCursorError`
+   * (`INVALID_CURSOR`). Needs our proxy and state servers (the `keys` extension): Flink's fail with
+   * `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`). A page is answered within the proxy's `keysPageTimeMs`, with
+   * fewer keys when the time is up. See {@link keys} to iterate them all.
+   *
+   * @example
+   * ```ts
+   * import { type JobID, type QueryableStateClient, stringSerializer } from "queryable-state";
+   *
+   * async function users(client: QueryableStateClient, jobId: JobID): Promise<(string | null)[]> {
+   *   const all: (string | null)[] = []; // Java strings may be null
+   *   let cursor: string | undefined;
+   *   do {
+   *     const page = await client.listKeys(jobId, "clicks", stringSerializer, { pageSize: 500, cursor });
+   *     all.push(...page.keys);
+   *     cursor = page.cursor;
+   *   } while (cursor !== undefined);
+   *   return all;
+   * }
+   * ```
+   */
+  async listKeys<K, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keyType: TypeSerializer<K>,
+    options: ListKeysOptions<N> = {},
+  ): Promise<KeyPage<K>> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    return await listKeysPage({ session: this.#extensions, defaultTimeoutMs: this.#timeoutMs }, job, queryableStateName, keyType, options);
+  }
+
+  /** Every key of state `queryableStateName` (see {@link listKeys}), a page at a time: `for await (const k of client.keys(…))`. */
+  async *keys<K, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keyType: TypeSerializer<K>,
+    options: Omit<ListKeysOptions<N>, "cursor"> = {},
+  ): AsyncGenerator<K, void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page: KeyPage<K> = await this.listKeys(jobId, queryableStateName, keyType, { ...options, cursor });
+      yield* page.keys;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * One page of the MapState of `key`: its entries in user-key order (strings, numbers and bigints by value as Java
+   * compares them, other key types by their serialized bytes), optionally only those whose user key starts with
+   * `prefix` (string user keys) or lies in `[from, to)`, with the cursor of the next page (`undefined` after the last).
+   * Needs our proxy and state servers (the `map-scan` extension): Flink's fail with `UnsupportedByPeerError`
+   * (`UNSUPPORTED_BY_PEER`); there, read the whole map with {@link getKvState}. No value for the key rejects with
+   * `UnknownKeyOrNamespaceError`. See {@link scanMap} to iterate every entry.
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, mapState, type QueryableStateClient, stringSerializer } from "queryable-state";
+   *
+   * async function clicksOnDocs(client: QueryableStateClient, jobId: JobID) {
+   *   const pages = mapState("pages", stringSerializer, longSerializer);
+   *   const page = await client.scanMapState(jobId, "page-counts", "ada", stringSerializer, pages, { prefix: "/docs", pageSize: 100 });
+   *   for (const [url, n] of page.entries) console.log(url, n);
+   * }
+   * ```
+   */
+  async scanMapState<K, UK, UV, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: MapStateDescriptor<UK, UV>,
+    options: ScanMapOptions<UK, N> = {},
+  ): Promise<MapPage<UK, UV>> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    return await scanMapPage({
+      session: this.#extensions,
+      defaultTimeoutMs: this.#timeoutMs,
+      serializeKey: (k, o) => serializeQueryKey(k, keyType as TypeSerializer<unknown>, o as GetKvStateOptions<unknown>),
+    }, job, queryableStateName, key, descriptor, options as ScanMapOptions<UK, unknown>);
+  }
+
+  /** Every entry of the MapState of `key` within the bounds (see {@link scanMapState}), a page at a time. */
+  async *scanMap<K, UK, UV, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    key: K,
+    keyType: TypeSerializer<K>,
+    descriptor: MapStateDescriptor<UK, UV>,
+    options: Omit<ScanMapOptions<UK, N>, "cursor"> = {},
+  ): AsyncGenerator<[UK, UV | null], void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page: MapPage<UK, UV> = await this.scanMapState(jobId, queryableStateName, key, keyType, descriptor, { ...options, cursor });
+      yield* page.entries;
+      cursor = page.cursor;
+    } while (cursor !== undefined);
   }
 
   /**

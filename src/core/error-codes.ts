@@ -45,6 +45,7 @@ export type ErrorCode =
   // protocol extensions (our peers only)
   | "UNSUPPORTED_BY_PEER"
   | "FRESHNESS_BOUND_NOT_MET"
+  | "INVALID_CURSOR"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

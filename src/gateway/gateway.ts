@@ -283,8 +283,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     if (body === null || typeof body !== "object" || Array.isArray(body)) {
       throw new InvalidArgumentError('The body must be a JSON object {"keys": [...], "namespace"?: ...}.');
     }
-    const extra = Object.keys(body).filter((k) => k !== "keys" && k !== "namespace");
-    if (extra.length > 0) throw new InvalidArgumentError(`Unknown member ${JSON.stringify(extra[0])} in the body: it takes "keys" and "namespace".`);
+    const members = ["keys", "namespace", "maxStalenessMs", "minVersion", "waitMs"];
+    const extra = Object.keys(body).filter((k) => !members.includes(k));
+    if (extra.length > 0) throw new InvalidArgumentError(`Unknown member ${JSON.stringify(extra[0])} in the body: it takes ${members.map((m) => `"${m}"`).join(", ")}.`);
+    const bounds = freshnessBounds(body as Record<string, unknown>);
     const keys = (body as { keys?: unknown }).keys;
     if (!Array.isArray(keys) || keys.length === 0) throw new InvalidArgumentError('"keys" must be a non-empty array of keys (as JSON).');
     if (keys.length > limits.maxBatchKeys) {
@@ -295,7 +297,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const keyExpression = expression(entry.state.key);
     // Keys that do not fit the key type are their own errors; the others go in one getKvStates call (the batch-get
     // extension through a proxy of ours, concurrent single queries through Flink's).
-    type Result = { key: JsonValue; value: JsonValue } | { key: JsonValue; error: unknown };
+    type Result = { key: JsonValue; value: JsonValue; freshness?: unknown } | { key: JsonValue; error: unknown; freshness?: unknown };
     const results: Result[] = new Array(keys.length);
     const parsed: unknown[] = [];
     const at: number[] = [];
@@ -310,20 +312,36 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       }
     });
     if (parsed.length > 0) {
-      const answers = await queryCatalogStates(client, job.id, t, parsed, { namespace, timeoutMs: limits.timeoutMs });
+      const answers = await queryCatalogStates(client, job.id, t, parsed, { namespace, timeoutMs: limits.timeoutMs, ...bounds });
       answers.forEach((r, j) => {
         const i = at[j];
+        const fresh = r.freshness === undefined ? {} : { freshness: { ...r.freshness, version: String(r.freshness.version) } };
         if (r.ok) {
           metrics.keys("found");
-          results[i] = { key: keys[i] as JsonValue, value: toJsonValue(r.value) };
+          results[i] = { key: keys[i] as JsonValue, value: toJsonValue(r.value), ...fresh };
         } else {
           metrics.keys(r.error.code === "UNKNOWN_KEY_OR_NAMESPACE" ? "missing" : "failed");
-          results[i] = { key: keys[i] as JsonValue, error: problemOf(r.error) };
+          results[i] = { key: keys[i] as JsonValue, error: problemOf(r.error), ...fresh };
         }
       });
     }
     return c.json({ job: jobRef, state: entry.state.name, results }, 200, NO_STORE);
   });
+
+  /** The freshness bounds of a batch body (`maxStalenessMs`, `minVersion` as digits, `waitMs`). */
+  function freshnessBounds(body: Record<string, unknown>): { maxStalenessMs?: number; minVersion?: bigint; waitMs?: number } {
+    const ms = (name: string) => {
+      const v = body[name];
+      if (v === undefined) return undefined;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`"${name}" must be a whole number of milliseconds, at least 0.`);
+      return v;
+    };
+    const minVersion = body.minVersion;
+    if (minVersion !== undefined && (typeof minVersion !== "string" || !/^\d+$/.test(minVersion))) {
+      throw new InvalidArgumentError('"minVersion" must be a version as the answers give it: a string of digits.');
+    }
+    return { maxStalenessMs: ms("maxStalenessMs"), minVersion: minVersion === undefined ? undefined : BigInt(minVersion), waitMs: ms("waitMs") };
+  }
 
   app.get("/v1/jobs/:job/states/:state/route", async (c) => {
     const { job, entry, types: t, jobRef } = await target(c);

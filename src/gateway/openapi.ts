@@ -176,6 +176,9 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
           properties: {
             keys: { type: "array", minItems: 1, maxItems: o.maxBatchKeys, items: ref("Json"), description: "The keys, as JSON (strings for string keys)." },
             namespace: { ...ref("Json"), description: "The namespace of every key (window state)." },
+            maxStalenessMs: { type: "integer", minimum: 0, description: "Fail keys whose state is further behind its input (412 FRESHNESS_BOUND_NOT_MET; 501 UNSUPPORTED_BY_PEER through a Flink proxy)." },
+            minVersion: { type: "string", pattern: "^[0-9]+$", description: "Fail keys whose state's version is lower: read-your-writes with a version a writer saw." },
+            waitMs: { type: "integer", minimum: 0, description: "Wait up to this long for the bounds to be met." },
           },
           additionalProperties: false,
           description: `At most ${o.maxBatchKeys} keys and ${o.maxBodyBytes} bytes.`,
@@ -190,11 +193,25 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
               type: "array",
               items: {
                 oneOf: [
-                  { type: "object", required: ["key", "value"], properties: { key: ref("Json"), value: ref("Json") }, additionalProperties: false },
-                  { type: "object", required: ["key", "error"], properties: { key: ref("Json"), error: ref("Problem") }, additionalProperties: false },
+                  { type: "object", required: ["key", "value"], properties: { key: ref("Json"), value: ref("Json"), freshness: ref("Freshness") }, additionalProperties: false },
+                  { type: "object", required: ["key", "error"], properties: { key: ref("Json"), error: ref("Problem"), freshness: ref("Freshness") }, additionalProperties: false },
                 ],
               },
             },
+          },
+          additionalProperties: false,
+        },
+        Freshness: {
+          type: "object",
+          description: "Where the key was served and how fresh its state is (our proxies and state servers only).",
+          required: ["node", "keyGroup", "version", "lastUpdateMs", "asOfMs", "stalenessMs"],
+          properties: {
+            node: { type: "string", description: "host:port of the state server." },
+            keyGroup: { type: "integer" },
+            version: { type: "string", pattern: "^[0-9]+$", description: "Moves on with every write in the key group; pass as minVersion." },
+            lastUpdateMs: { type: ["integer", "null"], description: "The last write, ms since the epoch (null: never)." },
+            asOfMs: { type: "integer", description: "Every record the subtask received before this time is applied." },
+            stalenessMs: { type: "integer", minimum: 0, description: "How far behind its input the state was." },
           },
           additionalProperties: false,
         },

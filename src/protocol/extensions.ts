@@ -19,6 +19,7 @@ import { QueryableStateError, TruncatedInputError } from "../core/errors.ts";
 import { InvalidFrameError } from "./errors.ts";
 import type { JavaThrowableInit } from "./remote-errors.ts";
 import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
+import { decodeScanBody, type ScanInternalRequest, ScanOp, type ScanRequest } from "./scan.ts";
 
 /** The 16 reserved id bytes, ASCII `QSTATE:EXTENSION`: the JobID of client → proxy and the KvStateID of proxy → server extension requests. */
 export const EXTENSION_ID: Uint8Array = new TextEncoder().encode("QSTATE:EXTENSION");
@@ -37,6 +38,10 @@ export const ExtOp = {
   BATCH_GET: 2,
   /** Many keys of one registered state, proxy → state server. */
   BATCH_GET_INTERNAL: 3,
+  /** One page of a state's keys, client → proxy. */
+  KEYS: 4,
+  /** One page of a registered state's keys in a range of key groups, proxy → state server. */
+  KEYS_INTERNAL: 5,
 } as const;
 /** One of the {@link ExtOp} values. */
 export type ExtOp = typeof ExtOp[keyof typeof ExtOp];
@@ -59,6 +64,10 @@ export type ExtStatus = typeof ExtStatus[keyof typeof ExtStatus];
 export const EXT_BATCH_GET = "batch-get";
 /** The freshness extension: every batch entry carries its state's version, last update and staleness. */
 export const EXT_FRESHNESS = "freshness";
+/** The key-listing extension: a state's keys, a page at a time, with an opaque cursor. */
+export const EXT_KEYS = "keys";
+/** The Java class name our proxy gives a failure for a cursor it cannot resume (the client makes it an `InvalidCursorError`). */
+export const INVALID_CURSOR_CLASS = "queryable_state.InvalidCursorException";
 
 /** Option bits of BATCH_GET and BATCH_GET_INTERNAL (the `flags` field). */
 export const BatchFlags = {
@@ -91,29 +100,88 @@ export interface EntryFreshness {
   readonly state: FreshnessRecord | null;
 }
 
-/** Which freshness records follow the entries of a batch answer. */
-export const FreshnessMode = {
-  /** None (flag not set). */
-  NONE: 0,
-  /** A state server's: `[u8 known][i64 version][i64 lastUpdateMs or -1][i64 asOfMs][i64 stalenessMs]` (only the byte when unknown). */
-  SERVER: 1,
-  /** A proxy's: `[string node][i32 keyGroup]` then the state server's record. */
-  CLIENT: 2,
-} as const;
-/** One of the {@link FreshnessMode} values. */
-export type FreshnessMode = typeof FreshnessMode[keyof typeof FreshnessMode];
+/**
+ * The freshness records that follow a batch answer's entries (one per entry, in order), with the FRESHNESS flag:
+ * a state server's (`[u8 known][i64 version][i64 lastUpdateMs or -1][i64 asOfMs][i64 stalenessMs]`, only the byte when
+ * unknown), or a proxy's (a table of nodes before the entries, `[i32 m][m × string node]`, and per entry
+ * `[i32 node index or -1][i32 keyGroup]` and the state server's record). A record may be given as the bytes it was read
+ * from (a proxy relays a state server's records without decoding them).
+ */
+export type BatchFreshness =
+  | { readonly kind: "server"; readonly records: readonly (FreshnessRecord | Uint8Array | null)[] }
+  | {
+    readonly kind: "client";
+    readonly nodes: readonly string[];
+    readonly nodeOf: ArrayLike<number>;
+    readonly keyGroups: ArrayLike<number>;
+    readonly records: readonly (FreshnessRecord | Uint8Array | null | undefined)[];
+  };
 
-/** Writes a state server's freshness record (see {@link FreshnessMode}). */
-export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | null | undefined): void {
+const UNKNOWN_RECORD = new Uint8Array([0]);
+
+/**
+ * A record whose version is also given as its millisecond and count (`version = ms << 16 | count`), so that it is
+ * written without bigint arithmetic (a heap backend's records are).
+ */
+export interface SplitVersion {
+  /** `version >> 16n`, as a number. */
+  readonly versionMs: number;
+  /** `version & 0xffffn`, as a number. */
+  readonly versionSeq: number;
+}
+
+/** Writes a safe integer (or -1) as a Java long, without bigint arithmetic. */
+function writeSafeLong(w: ByteWriter, n: number): void {
+  if (n < 0) {
+    w.writeInt32(-1);
+    w.writeInt32(-1);
+    return;
+  }
+  w.writeInt32(Math.floor(n / 0x1_0000_0000));
+  w.writeUint32(n % 0x1_0000_0000);
+}
+
+/** Writes a state server's freshness record (see {@link BatchFreshness}); bytes read earlier are copied as they are. */
+export function writeFreshnessRecord(w: ByteWriter, f: FreshnessRecord | Uint8Array | null | undefined): void {
+  if (f instanceof Uint8Array) {
+    w.writeBytes(f);
+    return;
+  }
   if (f === null || f === undefined) {
     w.writeUint8(0);
     return;
   }
   w.writeUint8(1);
-  w.writeInt64(BigInt.asIntN(64, f.version));
-  w.writeInt64(BigInt(f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs)));
-  w.writeInt64(BigInt(Math.floor(f.asOfMs)));
-  w.writeInt64(BigInt(Math.max(0, Math.floor(f.stalenessMs))));
+  const split = f as Partial<SplitVersion>;
+  if (split.versionMs !== undefined && split.versionSeq !== undefined) {
+    // (ms << 16 | seq) as two int32s: ms < 2^47, so ms >> 16 < 2^31.
+    w.writeInt32(Math.floor(split.versionMs / 0x10000));
+    w.writeUint32(((split.versionMs % 0x10000) * 0x10000 + split.versionSeq) >>> 0);
+  } else w.writeInt64(BigInt.asIntN(64, f.version));
+  writeSafeLong(w, f.lastUpdateMs === null ? -1 : Math.floor(f.lastUpdateMs));
+  writeSafeLong(w, Math.floor(f.asOfMs));
+  writeSafeLong(w, Math.max(0, Math.floor(f.stalenessMs)));
+}
+
+/** Decodes a record that {@link readServerBatchAnswer} kept as bytes. */
+export function decodeFreshnessRecord(raw: Uint8Array): FreshnessRecord | null {
+  return readExtension("freshness record", () => readFreshnessRecord(new ByteReader(raw)));
+}
+
+/** Skips a state server's freshness record and returns its bytes (checked, not decoded). */
+function readRawFreshnessRecord(r: ByteReader): Uint8Array {
+  const start = r.position;
+  const known = r.readUint8();
+  if (known === 0) return UNKNOWN_RECORD;
+  if (known !== 1) throw new InvalidFrameError(`A freshness record's flag is ${known}, not 0 or 1.`, false);
+  const body = r.readBytes(32);
+  // Versions and times are never negative: their top bits are 0.
+  if ((body[0] | body[8] | body[16] | body[24]) & 0x80) {
+    if (!(body[8] === 0xff && body.subarray(8, 16).every((b) => b === 0xff)) || (body[0] | body[16] | body[24]) & 0x80) {
+      throw new InvalidFrameError("A freshness record holds a negative version or time.", false);
+    }
+  }
+  return r.bytes.subarray(start, r.position);
 }
 
 /** Reads what {@link writeFreshnessRecord} wrote. */
@@ -202,6 +270,17 @@ export class FreshnessBoundError extends QueryableStateError {
     this.freshness = freshness;
   }
 }
+
+/** A key listing's cursor that this proxy cannot resume: from another state or namespace, or the state was rescaled. */
+export class InvalidCursorError extends QueryableStateError {
+  /** An error with code `INVALID_CURSOR`; `detail` says why and what to do. */
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super("INVALID_CURSOR", detail, options);
+  }
+}
+
+/** The Java class name our proxy gives a failure for an extension a state server lacks (the client makes it an `UnsupportedByPeerError`). */
+export const UNSUPPORTED_BY_PEER_CLASS = "queryable_state.UnsupportedByPeerException";
 
 // ---------------------------------------------------------------------------------------------------------
 // strings and failure records
@@ -307,8 +386,162 @@ export interface UnsupportedRequest {
   readonly reason: string;
 }
 
+/** A decoded client → proxy KEYS. */
+export interface KeysRequest {
+  /** The op. */
+  readonly op: typeof ExtOp.KEYS;
+  /** The job's 16 id bytes. */
+  readonly jobId: Uint8Array;
+  /** The queryable state name. */
+  readonly stateName: string;
+  /** Option bits (none yet: 0). */
+  readonly flags: number;
+  /** The key groups to list, inclusive (0 and 2^31-1 for all). */
+  readonly fromKeyGroup: number;
+  /** Last key group to list, inclusive. */
+  readonly toKeyGroup: number;
+  /** The namespace's serialized bytes (one byte 0 for VoidNamespace). */
+  readonly namespace: Uint8Array;
+  /** Most keys in the page. */
+  readonly pageSize: number;
+  /** Where to resume (a cursor a previous page gave), or null to start. */
+  readonly cursor: Uint8Array | null;
+}
+
+/** A decoded proxy → server KEYS_INTERNAL. */
+export interface KeysInternalRequest {
+  /** The op. */
+  readonly op: typeof ExtOp.KEYS_INTERNAL;
+  /** The 16 bytes of the KvStateID. */
+  readonly kvStateId: Uint8Array;
+  /** First key group, inclusive. */
+  readonly fromKeyGroup: number;
+  /** Last key group, inclusive. */
+  readonly toKeyGroup: number;
+  /** Resume after this key of `fromKeyGroup` (its bytes), or null. */
+  readonly after: Uint8Array | null;
+  /** The namespace's serialized bytes. */
+  readonly namespace: Uint8Array;
+  /** Most keys to answer. */
+  readonly limit: number;
+}
+
 /** Any decoded extension payload. */
-export type ExtensionRequest = HelloRequest | BatchGetRequest | BatchGetInternalRequest | UnsupportedRequest;
+export type ExtensionRequest =
+  | HelloRequest
+  | BatchGetRequest
+  | BatchGetInternalRequest
+  | KeysRequest
+  | KeysInternalRequest
+  | ScanRequest
+  | ScanInternalRequest
+  | UnsupportedRequest;
+
+function writeNullableBytes(w: ByteWriter, b: Uint8Array | null): void {
+  if (b === null) {
+    w.writeInt32(-1);
+    return;
+  }
+  w.writeInt32(b.length);
+  w.writeBytes(b);
+}
+
+function readNullableBytes(r: ByteReader, what: string): Uint8Array | null {
+  const n = r.readInt32();
+  if (n === -1) return null;
+  if (n < 0) throw new InvalidFrameError(`Negative length ${n} for ${what} in an extension message.`, false);
+  return r.readBytes(n);
+}
+
+/**
+ * The payload of a KEYS: `[u8 1][u8 4][16 jobId][string name][i32 flags][i32 fromKeyGroup][i32 toKeyGroup][i32 len]
+ * [namespace][i32 pageSize][i32 len or -1][cursor]`.
+ */
+export function encodeKeys(r: Omit<KeysRequest, "op">): Uint8Array {
+  const w = beginPayload(ExtOp.KEYS, 64 + r.stateName.length * 3 + r.namespace.length + (r.cursor?.length ?? 0));
+  w.writeBytes(r.jobId);
+  writeExtString(w, r.stateName);
+  w.writeInt32(r.flags);
+  w.writeInt32(r.fromKeyGroup);
+  w.writeInt32(r.toKeyGroup);
+  writeNullableBytes(w, r.namespace);
+  w.writeInt32(r.pageSize);
+  writeNullableBytes(w, r.cursor);
+  return w.view();
+}
+
+/** The payload of a KEYS_INTERNAL: `[u8 1][u8 5][16 kvStateId][i32 from][i32 to][i32 len or -1][after][i32 len][namespace][i32 limit]`. */
+export function encodeKeysInternal(r: Omit<KeysInternalRequest, "op">): Uint8Array {
+  const w = beginPayload(ExtOp.KEYS_INTERNAL, 48 + r.namespace.length + (r.after?.length ?? 0));
+  w.writeBytes(r.kvStateId);
+  w.writeInt32(r.fromKeyGroup);
+  w.writeInt32(r.toKeyGroup);
+  writeNullableBytes(w, r.after);
+  writeNullableBytes(w, r.namespace);
+  w.writeInt32(r.limit);
+  return w.view();
+}
+
+/** Keys of a page, each with its key group: `[i32 n][n × ([i32 keyGroup][i32 len][key])]`, then the op's tail. */
+export interface KeysPage {
+  /** Each key's key group and serialized bytes. */
+  readonly keys: readonly { readonly keyGroup: number; readonly key: Uint8Array }[];
+}
+
+/** A KEYS answer's OK body: the keys, then `[i32 len or -1][cursor]` (-1: the listing is done). */
+export function encodeKeysAnswer(keys: KeysPage["keys"], cursor: Uint8Array | null): Uint8Array {
+  let size = 16 + (cursor?.length ?? 0);
+  for (const k of keys) size += 8 + k.key.length;
+  const w = beginAnswer(ExtOp.KEYS, ExtStatus.OK, size);
+  writeKeys(w, keys);
+  writeNullableBytes(w, cursor);
+  return w.view();
+}
+
+/** A KEYS_INTERNAL answer's OK body: the keys, then `[u8 complete]` (1: no more keys in the key groups asked for). */
+export function encodeKeysInternalAnswer(keys: KeysPage["keys"], complete: boolean): Uint8Array {
+  let size = 16;
+  for (const k of keys) size += 8 + k.key.length;
+  const w = beginAnswer(ExtOp.KEYS_INTERNAL, ExtStatus.OK, size);
+  writeKeys(w, keys);
+  w.writeUint8(complete ? 1 : 0);
+  return w.view();
+}
+
+function writeKeys(w: ByteWriter, keys: KeysPage["keys"]): void {
+  w.writeInt32(keys.length);
+  for (const k of keys) {
+    w.writeInt32(k.keyGroup);
+    w.writeInt32(k.key.length);
+    w.writeBytes(k.key);
+  }
+}
+
+function readKeys(r: ByteReader): { keyGroup: number; key: Uint8Array }[] {
+  const n = readCount(r, 8, "keys");
+  const keys: { keyGroup: number; key: Uint8Array }[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const keyGroup = r.readInt32();
+    if (keyGroup < 0) throw new InvalidFrameError(`key ${i} has key group ${keyGroup}`, false);
+    keys[i] = { keyGroup, key: readBytesField(r, "a key") };
+  }
+  return keys;
+}
+
+/** Reads a KEYS answer's OK body. */
+export function readKeysAnswer(r: ByteReader): { keys: { keyGroup: number; key: Uint8Array }[]; cursor: Uint8Array | null } {
+  return readExtension("keys answer", () => ({ keys: readKeys(r), cursor: readNullableBytes(r, "the cursor") }));
+}
+
+/** Reads a KEYS_INTERNAL answer's OK body. */
+export function readKeysInternalAnswer(r: ByteReader): { keys: { keyGroup: number; key: Uint8Array }[]; complete: boolean } {
+  return readExtension("keys answer", () => {
+    const keys = readKeys(r);
+    const complete = r.readUint8();
+    if (complete > 1) throw new InvalidFrameError(`the complete flag is ${complete}, not 0 or 1`, false);
+    return { keys, complete: complete === 1 };
+  });
+}
 
 function beginPayload(op: ExtOp, size = 64): ByteWriter {
   const w = new ByteWriter(size);
@@ -422,6 +655,29 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
         }
         return keyGroups === undefined ? { op, kvStateId, flags, keys } : { op, kvStateId, flags, keys, keyGroups };
       }
+      case ExtOp.KEYS: {
+        const jobId = r.readBytes(16);
+        const stateName = readNonNullString(r, "the state name");
+        const flags = r.readInt32();
+        const fromKeyGroup = r.readInt32();
+        const toKeyGroup = r.readInt32();
+        const namespace = readBytesField(r, "the namespace");
+        const pageSize = r.readInt32();
+        const cursor = readNullableBytes(r, "the cursor");
+        return { op, jobId, stateName, flags, fromKeyGroup, toKeyGroup, namespace, pageSize, cursor };
+      }
+      case ExtOp.KEYS_INTERNAL: {
+        const kvStateId = r.readBytes(16);
+        const fromKeyGroup = r.readInt32();
+        const toKeyGroup = r.readInt32();
+        const after = readNullableBytes(r, "the last key");
+        const namespace = readBytesField(r, "the namespace");
+        const limit = r.readInt32();
+        return { op, kvStateId, fromKeyGroup, toKeyGroup, after, namespace, limit };
+      }
+      case ScanOp.SCAN:
+      case ScanOp.SCAN_INTERNAL:
+        return decodeScanBody(op, r);
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };
     }
@@ -495,52 +751,64 @@ export function encodeHelloAnswer(answer: HelloAnswer): Uint8Array {
  * One key's outcome in a batch answer. A decoded value or miss keeps its encoded bytes (`raw`, a view), so that a
  * proxy relays a state server's entries without encoding them again.
  */
-export type BatchEntry = (
+export type BatchEntry =
   | { readonly tag: typeof EntryTag.VALUE; readonly value: Uint8Array; readonly raw?: Uint8Array }
   | { readonly tag: typeof EntryTag.MISSING; readonly raw?: Uint8Array }
-  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit }
-) & {
-  /** A state server's freshness record of the entry (answers with {@link FreshnessMode.SERVER}). */
-  readonly freshness?: FreshnessRecord | null;
-  /** Where the entry was served and how fresh (answers with {@link FreshnessMode.CLIENT}). */
-  readonly served?: EntryFreshness;
-};
+  | { readonly tag: typeof EntryTag.ERROR; readonly error: JavaThrowableInit };
 
 const MISSING_RAW = new Uint8Array([EntryTag.MISSING]);
 
-/** Appends one entry of a batch answer, followed by its freshness record in `mode`. */
-export function writeBatchEntry(w: ByteWriter, e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): void {
-  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) w.writeBytes(e.raw);
-  else {
-    w.writeUint8(e.tag);
-    if (e.tag === EntryTag.VALUE) {
-      w.writeInt32(e.value.length);
-      w.writeBytes(e.value);
-    } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
+/** Appends one entry of a batch answer. */
+export function writeBatchEntry(w: ByteWriter, e: BatchEntry): void {
+  if (e.tag !== EntryTag.ERROR && e.raw !== undefined) {
+    w.writeBytes(e.raw);
+    return;
   }
-  if (mode === FreshnessMode.SERVER) writeFreshnessRecord(w, e.freshness);
-  else if (mode === FreshnessMode.CLIENT) {
-    writeExtString(w, e.served?.node ?? "");
-    w.writeInt32(e.served?.keyGroup ?? -1);
-    writeFreshnessRecord(w, e.served?.state);
-  }
+  w.writeUint8(e.tag);
+  if (e.tag === EntryTag.VALUE) {
+    w.writeInt32(e.value.length);
+    w.writeBytes(e.value);
+  } else if (e.tag === EntryTag.ERROR) writeFailureRecord(w, e.error);
 }
 
 /** Bytes {@link writeBatchEntry} writes for `e`, failures estimated (for size limits). */
-export function batchEntrySize(e: BatchEntry, mode: FreshnessMode = FreshnessMode.NONE): number {
-  const extra = mode === FreshnessMode.NONE ? 0 : mode === FreshnessMode.SERVER ? 33 : 41 + (e.served?.node.length ?? 0) * 3;
-  if (e.tag === EntryTag.VALUE) return extra + (e.raw?.length ?? 5 + e.value.length);
-  if (e.tag === EntryTag.MISSING) return extra + 1;
-  return extra + 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
+export function batchEntrySize(e: BatchEntry): number {
+  if (e.tag === EntryTag.VALUE) return e.raw?.length ?? 5 + e.value.length;
+  if (e.tag === EntryTag.MISSING) return 1;
+  return 1 + 16 + e.error.className.length * 3 + (e.error.message?.length ?? 0) * 3 + 256;
 }
 
-/** The OK body of a batch: `[i32 n][n × entry]`, each entry followed by its freshness record in `mode`. */
-export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[], mode: FreshnessMode = FreshnessMode.NONE): Uint8Array {
-  let size = 8;
-  for (const e of entries) size += batchEntrySize(e, mode);
+/** Bytes of the freshness records of `n` entries (an upper bound, for size limits and buffers). */
+export function freshnessSize(f: BatchFreshness | undefined, n: number): number {
+  if (f === undefined) return 0;
+  if (f.kind === "server") return 33 * n;
+  let nodes = 4;
+  for (const node of f.nodes) nodes += 4 + node.length * 3;
+  return nodes + 41 * n;
+}
+
+/**
+ * The OK body of a batch: `[i32 n][n × entry]`; with `freshness`, each entry followed by its record (a proxy's answer
+ * begins with its table of nodes: `[i32 m][m × string node]`).
+ */
+export function encodeBatchAnswer(op: number, entries: readonly BatchEntry[], freshness?: BatchFreshness): Uint8Array {
+  let size = 8 + freshnessSize(freshness, entries.length);
+  for (const e of entries) size += batchEntrySize(e);
   const w = beginAnswer(op, ExtStatus.OK, size);
+  if (freshness?.kind === "client") {
+    w.writeInt32(freshness.nodes.length);
+    for (const node of freshness.nodes) writeExtString(w, node);
+  }
   w.writeInt32(entries.length);
-  for (const e of entries) writeBatchEntry(w, e, mode);
+  for (let i = 0; i < entries.length; i++) {
+    writeBatchEntry(w, entries[i]);
+    if (freshness === undefined) continue;
+    if (freshness.kind === "client") {
+      w.writeInt32(freshness.nodeOf[i]);
+      w.writeInt32(freshness.keyGroups[i]);
+    }
+    writeFreshnessRecord(w, freshness.records[i]);
+  }
   return w.view();
 }
 
@@ -608,31 +876,64 @@ export function readHelloAnswer(r: ByteReader): HelloAnswer {
   });
 }
 
-/** Reads a batch answer's OK body: exactly `expected` entries, each followed by its freshness record in `mode`. */
-export function readBatchAnswer(r: ByteReader, expected: number, mode: FreshnessMode = FreshnessMode.NONE): BatchEntry[] {
+function readEntry(r: ByteReader, i: number): BatchEntry {
+  const tag = r.readUint8();
+  if (tag === EntryTag.VALUE) {
+    const start = r.position - 1;
+    const value = readBytesField(r, "a value");
+    return { tag, value, raw: r.bytes.subarray(start, r.position) };
+  }
+  if (tag === EntryTag.MISSING) return { tag, raw: MISSING_RAW };
+  if (tag === EntryTag.ERROR) return { tag, error: readFailureRecord(r) };
+  throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
+}
+
+function readEntryCount(r: ByteReader, expected: number): number {
+  const n = readCount(r, 1, "entries");
+  if (n !== expected) throw new InvalidFrameError(`a batch of ${expected} key(s) was answered with ${n} entries`, false);
+  return n;
+}
+
+/** Reads a batch answer's OK body (no freshness): exactly `expected` entries. */
+export function readBatchAnswer(r: ByteReader, expected: number): BatchEntry[] {
   return readExtension("batch answer", () => {
-    const n = readCount(r, 1, "entries");
-    if (n !== expected) throw new InvalidFrameError(`a batch of ${expected} key(s) was answered with ${n} entries`, false);
+    const n = readEntryCount(r, expected);
     const entries: BatchEntry[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const tag = r.readUint8();
-      let e: BatchEntry;
-      if (tag === EntryTag.VALUE) {
-        const start = r.position - 1;
-        const value = readBytesField(r, "a value");
-        e = { tag, value, raw: r.bytes.subarray(start, r.position) };
-      } else if (tag === EntryTag.MISSING) e = { tag, raw: MISSING_RAW };
-      else if (tag === EntryTag.ERROR) e = { tag, error: readFailureRecord(r) };
-      else throw new InvalidFrameError(`entry ${i} has tag ${tag}, not 0, 1 or 2`, false);
-      if (mode === FreshnessMode.SERVER) e = { ...e, freshness: readFreshnessRecord(r) };
-      else if (mode === FreshnessMode.CLIENT) {
-        const node = readNonNullString(r, "a node");
-        const keyGroup = r.readInt32();
-        e = { ...e, served: { node, keyGroup, state: readFreshnessRecord(r) } };
-      }
-      entries[i] = e;
-    }
+    for (let i = 0; i < n; i++) entries[i] = readEntry(r, i);
     return entries;
+  });
+}
+
+/** Reads a state server's batch answer with freshness: the entries and each one's record, kept as its (checked) bytes. */
+export function readServerBatchAnswer(r: ByteReader, expected: number): { entries: BatchEntry[]; records: Uint8Array[] } {
+  return readExtension("batch answer", () => {
+    const n = readEntryCount(r, expected);
+    const entries: BatchEntry[] = new Array(n);
+    const records: Uint8Array[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = readEntry(r, i);
+      records[i] = readRawFreshnessRecord(r);
+    }
+    return { entries, records };
+  });
+}
+
+/** Reads a proxy's batch answer with freshness: the entries and where each was served and how fresh. */
+export function readClientBatchAnswer(r: ByteReader, expected: number): { entries: BatchEntry[]; served: EntryFreshness[] } {
+  return readExtension("batch answer", () => {
+    const nodes: string[] = [];
+    for (let i = 0, m = readCount(r, 4, "nodes"); i < m; i++) nodes.push(readNonNullString(r, "a node"));
+    const n = readEntryCount(r, expected);
+    const entries: BatchEntry[] = new Array(n);
+    const served: EntryFreshness[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      entries[i] = readEntry(r, i);
+      const at = r.readInt32();
+      if (at < -1 || at >= nodes.length) throw new InvalidFrameError(`entry ${i} names node ${at} of ${nodes.length}`, false);
+      const keyGroup = r.readInt32();
+      served[i] = { node: at === -1 ? "" : nodes[at], keyGroup, state: readFreshnessRecord(r) };
+    }
+    return { entries, served };
   });
 }
 

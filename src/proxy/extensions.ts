@@ -6,6 +6,7 @@
  * one), stale locations are looked up again and only the keys they concern retried, and every key gets its own
  * value or failure, in the caller's order.
  */
+import { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { type Clock, sleep } from "../core/clock.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { idKeyOfBytes } from "../core/ids.ts";
@@ -26,11 +27,22 @@ import {
   BatchFlags,
   EXT_BATCH_GET,
   EXT_FRESHNESS,
+  EXT_KEYS,
+  encodeKeysAnswer,
+  encodeKeysInternal,
   EXTENSION_ID,
+  INVALID_CURSOR_CLASS,
+  type KeysInternalRequest,
+  type KeysRequest,
+  readKeysInternalAnswer,
+  UNSUPPORTED_BY_PEER_CLASS,
   ExtOp,
   ExtStatus,
-  FreshnessMode,
+  type BatchFreshness,
+  freshnessSize,
+  type FreshnessRecord,
   readBatchAnswer,
+  readServerBatchAnswer,
 } from "../protocol/extensions.ts";
 import { KvStateInternalRequest, KvStateRequest, type KvStateResponse } from "../protocol/messages.ts";
 import {
@@ -45,7 +57,10 @@ import { requestFailureThrowable } from "../net/failures.ts";
 import { formatHostPort } from "../transport/address.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
-import type { BatchLookup } from "../server/extensions.ts";
+import type { BatchLookup, KeysLookup } from "../server/extensions.ts";
+import type { ScanLookup } from "../server/scan.ts";
+import { EXT_SCAN, type ScanInternalRequest, ScanOp } from "../protocol/scan.ts";
+import { answerScan } from "./scan.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of a proxy's protocol extensions (part of `KvStateClientProxyOptions`). */
@@ -59,6 +74,12 @@ export interface ProxyExtensionOptions {
   maxBatchKeys?: number;
   /** Largest batch answer in bytes; a larger one is answered TOO_LARGE and the client splits the batch. @default 16 MiB */
   maxBatchAnswerBytes?: number;
+  /** Most keys one page of a key listing may ask for. @default 10000 */
+  maxKeysPageSize?: number;
+  /** A page of a key listing is answered within this time, with the keys found so far and a cursor. @default 1000 */
+  keysPageTimeMs?: number;
+  /** Most entries one page of a map scan may ask for. @default 10000 */
+  maxScanPageSize?: number;
 }
 
 /** What the extension handler uses of its proxy (a private object the proxy builds; no import of the proxy class). */
@@ -82,6 +103,10 @@ export interface ProxyExtensionHost {
     keys: readonly Uint8Array[],
     keyGroups?: readonly number[],
   ): BatchLookup | Promise<BatchLookup> | undefined;
+  /** A page of keys from a state server in this process, or undefined when the server at `address` is not one. */
+  keysLocally(address: Endpoint, request: Omit<KeysInternalRequest, "op">): KeysLookup | undefined;
+  /** One page of a map from a state server in this process, or undefined when the server at `address` is not one. */
+  scanLocally(address: Endpoint, request: Omit<ScanInternalRequest, "op">): ScanLookup | undefined;
   /** Whether a failure may be cured by a fresh lookup (a stale location, a lost connection). */
   isRetryable(e: unknown): boolean;
   /** The failure to report for a location that could not be resolved (the single-request path's rule). */
@@ -110,6 +135,8 @@ interface Batch {
   /** Each key's key group and node, once located. */
   readonly keyGroups: number[];
   readonly nodes: string[];
+  /** Each key's freshness as its state server gave it (decoded in-process, as bytes from a socket). */
+  readonly records: (FreshnessRecord | Uint8Array | null | undefined)[];
   readonly deadline: number;
 }
 
@@ -118,6 +145,9 @@ export class ProxyExtensions {
   readonly #host: ProxyExtensionHost;
   readonly #maxKeys: number;
   readonly #maxAnswerBytes: number;
+  readonly #maxPage: number;
+  readonly #maxScanPage: number;
+  readonly #pageTimeMs: number;
   /** State servers that do not speak extensions (a Flink server), until when. */
   readonly #plainServers = new Map<string, number>();
 
@@ -125,6 +155,9 @@ export class ProxyExtensions {
     this.#host = host;
     this.#maxKeys = options.maxBatchKeys ?? 4096;
     this.#maxAnswerBytes = options.maxBatchAnswerBytes ?? 16 * 1024 * 1024;
+    this.#maxPage = options.maxKeysPageSize ?? 10_000;
+    this.#maxScanPage = options.maxScanPageSize ?? 10_000;
+    this.#pageTimeMs = options.keysPageTimeMs ?? 1000;
   }
 
   /** Answers a client's extension request (its key bytes are the payload). Never rejects for bad input. */
@@ -141,13 +174,24 @@ export class ProxyExtensions {
       case ExtOp.HELLO:
         return encodeHelloAnswer({
           implementation: `queryable-state ${VERSION} (proxy)`,
-          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
-          limits: new Map([["batch-get.max-keys", this.#maxKeys], ["batch-get.max-answer-bytes", this.#maxAnswerBytes]]),
+          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
+          limits: new Map([
+            ["batch-get.max-keys", this.#maxKeys],
+            ["batch-get.max-answer-bytes", this.#maxAnswerBytes],
+            ["keys.max-page-size", this.#maxPage],
+            ["map-scan.max-page-size", this.#maxScanPage],
+          ]),
         });
       case ExtOp.BATCH_GET:
         return await this.#batchGet(requestId, req, signal);
+      case ExtOp.KEYS:
+        return await this.#keys(requestId, req, signal);
+      case ScanOp.SCAN:
+        return await answerScan(this.#host, (a, r) => this.#host.scanLocally(a, r), this.#maxScanPage, requestId, req, signal);
       case ExtOp.BATCH_GET_INTERNAL:
-        return encodeUnsupportedAnswer(req.op, "BATCH_GET_INTERNAL is a state server's op; a proxy takes BATCH_GET");
+      case ExtOp.KEYS_INTERNAL:
+      case ScanOp.SCAN_INTERNAL:
+        return encodeUnsupportedAnswer(req.op, "this is a state server's op; a proxy takes the ops without _INTERNAL");
       default:
         return encodeUnsupportedAnswer(req.rawOp, req.reason);
     }
@@ -181,6 +225,7 @@ export class ProxyExtensions {
       errors: new Array(n),
       keyGroups: new Array(n).fill(-1),
       nodes: new Array(n).fill(""),
+      records: new Array(n),
       deadline,
     };
     const { entries, errors } = batch;
@@ -240,17 +285,143 @@ export class ProxyExtensions {
       }
       pending = retry;
     }
-    let size = 8;
-    const mode = batch.fresh ? FreshnessMode.CLIENT : FreshnessMode.NONE;
     const done: BatchEntry[] = new Array(n);
+    let size = 8;
     for (let i = 0; i < n; i++) {
-      let e: BatchEntry = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
-      if (batch.fresh) e = { ...e, served: { node: batch.nodes[i], keyGroup: batch.keyGroups[i], state: e.freshness ?? null } };
-      done[i] = e;
-      size += batchEntrySize(e, mode);
+      done[i] = entries[i] ?? { tag: EntryTag.ERROR, error: requestFailureThrowable(requestId, host.locationFailure(errors[i], lookupRequest)) };
+      size += batchEntrySize(done[i]);
+    }
+    let freshness: BatchFreshness | undefined;
+    if (batch.fresh) {
+      // The nodes once, each entry by index.
+      const nodes: string[] = [];
+      const index = new Map<string, number>();
+      const nodeOf = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        const node = batch.nodes[i];
+        let at = node === "" ? -1 : index.get(node);
+        if (at === undefined) index.set(node, at = nodes.push(node) - 1);
+        nodeOf[i] = at;
+        if (entries[i] === undefined) batch.records[i] = null; // a failed key's record is unknown
+      }
+      freshness = { kind: "client", nodes, nodeOf, keyGroups: batch.keyGroups, records: batch.records };
+      size += freshnessSize(freshness, n);
     }
     if (size > this.#maxAnswerBytes) return encodeTooLargeAnswer(op, this.#maxAnswerBytes);
-    return encodeBatchAnswer(op, done, mode);
+    return encodeBatchAnswer(op, done, freshness);
+  }
+
+  /**
+   * One page of a state's keys: the key groups in order, each run of key groups held by one state server asked with
+   * one KEYS_INTERNAL, until the page is full, the key groups are done or the page's time is up. The cursor names a
+   * key group and the last key listed in it, not a server: it resumes on whichever server holds that key group then.
+   */
+  async #keys(requestId: bigint, req: KeysRequest, signal: AbortSignal): Promise<Uint8Array> {
+    const op = ExtOp.KEYS;
+    const host = this.#host;
+    if (req.flags !== 0) return encodeUnsupportedAnswer(op, `key listing flags 0x${(req.flags >>> 0).toString(16)} are unknown to this proxy`);
+    if (!(req.pageSize >= 1 && req.pageSize <= this.#maxPage) || req.fromKeyGroup < 0 || req.toKeyGroup < req.fromKeyGroup) {
+      return encodeFailedAnswer(op, this.#badRequest(
+        `A page of keys needs a page size from 1 to ${this.#maxPage} (maxKeysPageSize) and key groups from ≤ to, got ${req.pageSize} keys of [${req.fromKeyGroup}, ${req.toKeyGroup}].`,
+      ));
+    }
+    if (req.stateName.length > host.maxStateNameLength) return encodeFailedAnswer(op, this.#badRequest(`State name of ${req.stateName.length} characters exceeds the maximum of ${host.maxStateNameLength}.`));
+    const lookupRequest = new KvStateRequest(req.jobId.slice(), req.stateName, 0, EMPTY);
+    const tag = stateTag(req.jobId, req.stateName, req.namespace);
+    const started = host.clock.now();
+    const deadline = started + host.timeoutMs;
+    const pageEnd = started + Math.min(this.#pageTimeMs, host.timeoutMs / 2);
+    const keys: { keyGroup: number; key: Uint8Array }[] = [];
+    let force = false;
+    let location: KvStateLocation | undefined;
+    let kg = req.fromKeyGroup;
+    let after: Uint8Array | null = null;
+    let to = req.toKeyGroup;
+    let cursorChecked = req.cursor === null;
+    /** The number of key groups the listing's positions refer to (the cursor's, or the first location's). */
+    let numKeyGroups: number | undefined;
+    for (let attempt = 1;; attempt++) {
+      let failure: unknown;
+      try {
+        location = await host.lookup(lookupRequest, force);
+        to = Math.min(req.toKeyGroup, location.numKeyGroups - 1);
+        if (!cursorChecked) {
+          const c = readCursor(req.cursor!, tag, req.toKeyGroup);
+          if (typeof c === "string") return encodeFailedAnswer(op, { className: INVALID_CURSOR_CLASS, message: c });
+          kg = c.keyGroup;
+          after = c.after;
+          numKeyGroups = c.numKeyGroups;
+          cursorChecked = true;
+        }
+        numKeyGroups ??= location.numKeyGroups;
+        // Positions are key groups: they mean nothing once the state has another number of them (a rescaled job).
+        if (location.numKeyGroups !== numKeyGroups) {
+          return encodeFailedAnswer(op, {
+            className: INVALID_CURSOR_CLASS,
+            message: `The state now has ${location.numKeyGroups} key groups, the listing began with ${numKeyGroups} (the job was rescaled): start the listing again without the cursor.`,
+          });
+        }
+        while (kg <= to && keys.length < req.pageSize && host.clock.now() < pageEnd) {
+          const address = location.getKvStateServerAddress(kg);
+          const id = location.getKvStateID(kg);
+          if (address === null || id === null) throw UnknownKeyGroupLocationError.forServer(host.serverName);
+          let runEnd = kg;
+          while (runEnd < to && location.getKvStateID(runEnd + 1) === id && location.getKvStateServerAddress(runEnd + 1) === address) runEnd++;
+          const page = await this.#keysFrom(address, { kvStateId: id.toBytes(), fromKeyGroup: kg, toKeyGroup: runEnd, after, namespace: req.namespace, limit: req.pageSize - keys.length }, deadline, req.stateName);
+          keys.push(...page.keys);
+          if (page.complete) {
+            kg = runEnd + 1;
+            after = null;
+          } else {
+            const last = page.keys[page.keys.length - 1];
+            if (last === undefined) break; // nothing and not complete: the server's own bound; resume here
+            kg = last.keyGroup;
+            after = last.key;
+          }
+        }
+        const cursor = kg > to ? null : writeCursor(tag, location.numKeyGroups, req.toKeyGroup, kg, after);
+        return encodeKeysAnswer(keys, cursor);
+      } catch (e) {
+        failure = e;
+      }
+      if (failure instanceof UnsupportedByPeerSignal) return encodeFailedAnswer(op, { className: UNSUPPORTED_BY_PEER_CLASS, message: failure.message });
+      const delay = Math.min(host.initialDelayMs * 2 ** (attempt - 1), host.maxDelayMs);
+      if (!host.isRetryable(failure) || attempt >= host.maxAttempts || host.clock.now() + delay >= deadline || signal.aborted) {
+        return encodeFailedAnswer(op, requestFailureThrowable(requestId, host.locationFailure(failure, lookupRequest)));
+      }
+      emitDiagnostic(host.diagnostics, { type: "retry", component: host.serverName, stateName: req.stateName, attempt, delayMs: delay, error: failure });
+      try {
+        await sleep(host.clock, delay, signal);
+      } catch {
+        return encodeFailedAnswer(op, requestFailureThrowable(requestId, failure));
+      }
+      force = true; // the keys found so far stay; the listing goes on from where it was
+    }
+  }
+
+  /** One KEYS_INTERNAL: in-process for a local server, over its connection otherwise. */
+  async #keysFrom(address: Endpoint, request: Omit<KeysInternalRequest, "op">, deadline: number, stateName: string) {
+    const host = this.#host;
+    const local = host.keysLocally(address, request);
+    let r: KeysLookup;
+    if (local !== undefined) r = local;
+    else {
+      let content: Uint8Array;
+      try {
+        content = (await host.send(address, new KvStateInternalRequest(EXTENSION_ID, encodeKeysInternal(request)), deadline, stateName)).content;
+      } catch (e) {
+        if (e instanceof RemoteError) throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} cannot list keys (a Flink state server): ${e.message}`);
+        throw e;
+      }
+      const answer = decodeExtensionAnswer(content, ExtOp.KEYS_INTERNAL);
+      if (answer.status === ExtStatus.OK) return readKeysInternalAnswer(answer.body);
+      if (answer.status === ExtStatus.FAILED) r = { failure: answer.failure };
+      else if (answer.status === ExtStatus.UNSUPPORTED) r = { unsupported: answer.reason };
+      else throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} answered a key listing with status ${answer.status}`);
+    }
+    if ("failure" in r) throw errorFromJavaThrowable(r.failure);
+    if ("unsupported" in r) throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} cannot list keys: ${r.unsupported}`);
+    return r;
   }
 
   /** One group's keys from its server: one BATCH_GET_INTERNAL, or single requests to a server that does not speak extensions. */
@@ -261,11 +432,12 @@ export class ProxyExtensions {
     if (plainUntil !== undefined && plainUntil > host.clock.now()) return this.#forwardSingly(g, batch);
     const keys = g.indices.map((i) => req.keys[i].keyAndNamespace);
     const keyGroups = batch.fresh ? g.indices.map((i) => batch.keyGroups[i]) : undefined;
-    const fill = (got: readonly BatchEntry[]) => {
+    const fill = (got: readonly BatchEntry[], records?: readonly (FreshnessRecord | Uint8Array | null)[]) => {
       got.forEach((entry, j) => {
         const i = g.indices[j];
         if (entry.tag === EntryTag.ERROR) errors[i] = errorFromJavaThrowable(entry.error);
         else entries[i] = entry;
+        if (records !== undefined) batch.records[i] = records[j];
       });
     };
     try {
@@ -275,7 +447,7 @@ export class ProxyExtensions {
         if ("failure" in r) {
           const e = errorFromJavaThrowable(r.failure);
           for (const i of g.indices) errors[i] = e;
-        } else fill(r.entries);
+        } else fill(r.entries, r.freshness);
         return;
       }
     } catch (e) {
@@ -299,7 +471,10 @@ export class ProxyExtensions {
     try {
       answer = decodeExtensionAnswer(content, ExtOp.BATCH_GET_INTERNAL);
       if (answer.status === ExtStatus.OK) {
-        fill(readBatchAnswer(answer.body, keys.length, batch.fresh ? FreshnessMode.SERVER : FreshnessMode.NONE));
+        if (batch.fresh) {
+          const { entries: got, records } = readServerBatchAnswer(answer.body, keys.length);
+          fill(got, records);
+        } else fill(readBatchAnswer(answer.body, keys.length));
         return;
       }
     } catch (e) {
@@ -335,5 +510,61 @@ export class ProxyExtensions {
         else errors[i] = e;
       }
     }));
+  }
+}
+
+/** A state server cannot do what the extension needs: the request fails with UNSUPPORTED_BY_PEER. */
+class UnsupportedByPeerSignal extends Error {}
+
+/** FNV-1a over the job id, the state name and the namespace: a cursor belongs to one listing. */
+function stateTag(jobId: Uint8Array, stateName: string, namespace: Uint8Array): number {
+  let h = 0x811c9dc5;
+  const mix = (b: number) => {
+    h = Math.imul(h ^ b, 0x01000193);
+  };
+  jobId.forEach(mix);
+  for (let i = 0; i < stateName.length; i++) {
+    const c = stateName.charCodeAt(i);
+    mix(c & 0xff);
+    mix(c >>> 8);
+  }
+  mix(0x2a);
+  namespace.forEach(mix);
+  return h | 0;
+}
+
+/** A cursor: `[u8 1][i32 numKeyGroups][i32 tag][i32 toKeyGroup][i32 keyGroup][i32 len or -1][last key]`. */
+function writeCursor(tag: number, numKeyGroups: number, toKeyGroup: number, keyGroup: number, after: Uint8Array | null): Uint8Array {
+  const w = new ByteWriter(24 + (after?.length ?? 0));
+  w.writeUint8(1);
+  w.writeInt32(numKeyGroups);
+  w.writeInt32(tag);
+  w.writeInt32(toKeyGroup);
+  w.writeInt32(keyGroup);
+  if (after === null) w.writeInt32(-1);
+  else {
+    w.writeInt32(after.length);
+    w.writeBytes(after);
+  }
+  return w.view();
+}
+
+/** Where a cursor resumes (and for how many key groups it was made), or why it cannot (a message for InvalidCursorError). */
+function readCursor(bytes: Uint8Array, tag: number, toKeyGroup: number): { keyGroup: number; after: Uint8Array | null; numKeyGroups: number } | string {
+  try {
+    const r = new ByteReader(bytes);
+    if (r.readUint8() !== 1) return "The cursor is not one of this proxy's (unknown version): start the listing again without it.";
+    const n = r.readInt32();
+    const t = r.readInt32();
+    const to = r.readInt32();
+    const keyGroup = r.readInt32();
+    const len = r.readInt32();
+    const after = len === -1 ? null : r.readBytes(len);
+    if (r.remaining !== 0 || len < -1 || keyGroup < 0) return "The cursor is damaged: start the listing again without it.";
+    if (t !== tag || to !== toKeyGroup) return "The cursor belongs to another listing (another job, state, namespace or key group range): pass it with the same arguments, or start again without it.";
+    if (n < 1 || keyGroup >= n) return "The cursor is damaged: start the listing again without it.";
+    return { keyGroup, after, numKeyGroups: n };
+  } catch {
+    return "The cursor is damaged: start the listing again without it.";
   }
 }

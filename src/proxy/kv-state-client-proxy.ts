@@ -167,6 +167,20 @@ export class KvStateClientProxy implements AsyncDisposable {
       diagnostics: this.#diagnostics,
       lookup: (request, force) => this.#lookup(request, force),
       send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
+      scanLocally: (address, request) => {
+        for (const local of this.#localServers) {
+          const a = local.servingAddress;
+          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.scanLocally(request);
+        }
+        return undefined;
+      },
+      keysLocally: (address, request) => {
+        for (const local of this.#localServers) {
+          const a = local.servingAddress;
+          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.listKeysLocally(request);
+        }
+        return undefined;
+      },
       batchLocally: (address, kvStateId, keys, keyGroups) => {
         for (const local of this.#localServers) {
           const a = local.servingAddress;

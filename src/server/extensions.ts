@@ -16,20 +16,30 @@ import {
   encodeTooLargeAnswer,
   encodeUnsupportedAnswer,
   BatchFlags,
+  beginAnswer,
+  ExtStatus,
+  type FreshnessRecord,
   EXT_BATCH_GET,
   EXT_FRESHNESS,
+  EXT_KEYS,
+  encodeKeysInternalAnswer,
   ExtOp,
-  FreshnessMode,
+  type KeysInternalRequest,
+  freshnessSize,
 } from "../protocol/extensions.ts";
 import { KvStateResponse } from "../protocol/messages.ts";
 import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
-import { BadRequestError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
+import { EXT_SCAN, ScanOp, scanAnswerSize, writeScanInternalAnswer } from "../protocol/scan.ts";
+import { lookUpScan, SERVER_MAX_SCAN_PAGE } from "./scan.ts";
+import { BadRequestError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvStateRegistry } from "../state/kv-state-registry.ts";
 import { VERSION } from "../version.ts";
 
 /** Most keys one BATCH_GET_INTERNAL may carry. */
 export const SERVER_MAX_BATCH_KEYS = 16_384;
+/** Most keys one KEYS_INTERNAL answer may hold. */
+export const SERVER_MAX_KEYS_PAGE = 100_000;
 /** Largest batch answer a state server sends; larger ones are answered TOO_LARGE (the proxy splits the batch). */
 export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
@@ -37,8 +47,13 @@ export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 function hello(): Uint8Array {
   return encodeHelloAnswer({
     implementation: `queryable-state ${VERSION} (state server)`,
-    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1]]),
-    limits: new Map([["batch-get.max-keys", SERVER_MAX_BATCH_KEYS], ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES]]),
+    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
+    limits: new Map([
+      ["batch-get.max-keys", SERVER_MAX_BATCH_KEYS],
+      ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES],
+      ["keys.max-page-size", SERVER_MAX_KEYS_PAGE],
+      ["map-scan.max-page-size", SERVER_MAX_SCAN_PAGE],
+    ]),
   });
 }
 
@@ -60,8 +75,13 @@ class LookupFailure extends Error {
   }
 }
 
-/** A batch's entries, or the failure of the whole batch (an unknown state id, too many keys). */
-export type BatchLookup = { readonly entries: BatchEntry[] } | { readonly failure: JavaThrowableInit };
+/**
+ * A batch's entries (with each one's freshness when key groups were given), or the failure of the whole batch (an
+ * unknown state id, too many keys).
+ */
+export type BatchLookup =
+  | { readonly entries: BatchEntry[]; readonly freshness?: (FreshnessRecord | null)[] }
+  | { readonly failure: JavaThrowableInit };
 
 /**
  * Looks `keys` up in the state registered under `kvStateId` (its 16 bytes): one entry per key, in order; a lookup
@@ -82,31 +102,58 @@ export function lookUpBatch(
   if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(kvStateId)).toJavaThrowable() };
   const entries: (BatchEntry | Promise<BatchEntry>)[] = new Array(keys.length);
   let async = false;
-  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read
-  // after the value, so that the version covers at least what the value shows.
-  const fresh = keyGroups === undefined ? undefined : (i: number, e: BatchEntry): BatchEntry => {
-    let freshness = null;
-    try {
-      freshness = state.freshness?.(keyGroups[i]) ?? null;
-    } catch {
-      // a state whose freshness fails reports none
-    }
-    return { ...e, freshness };
-  };
   for (let i = 0; i < keys.length; i++) {
     try {
       const r = state.getSerializedValue(keys[i]);
       if (r instanceof Promise) {
         async = true;
-        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")))
-          .then((e) => fresh === undefined ? e : fresh(i, e));
+        entries[i] = r.then((bytes) => entryOf(requestId, bytes, undefined), (e) => entryOf(requestId, undefined, e ?? new Error("rejected")));
       } else entries[i] = entryOf(requestId, r, undefined);
     } catch (e) {
       entries[i] = entryOf(requestId, undefined, e ?? new Error("threw"));
     }
-    if (fresh !== undefined && !(entries[i] instanceof Promise)) entries[i] = fresh(i, entries[i] as BatchEntry);
   }
-  return async ? Promise.all(entries).then((done) => ({ entries: done })) : { entries: entries as BatchEntry[] };
+  // With key groups (the freshness extension), each entry says how fresh the state is in its key group: read after
+  // the values, so that the versions cover at least what the values show.
+  const withFreshness = (done: BatchEntry[]): BatchLookup => {
+    if (keyGroups === undefined) return { entries: done };
+    const freshness: (FreshnessRecord | null)[] = new Array(done.length);
+    for (let i = 0; i < done.length; i++) {
+      try {
+        freshness[i] = state.freshness?.(keyGroups[i]) ?? null;
+      } catch {
+        freshness[i] = null; // a state whose freshness fails reports none
+      }
+    }
+    return { entries: done, freshness };
+  };
+  return async ? Promise.all(entries).then(withFreshness) : withFreshness(entries as BatchEntry[]);
+}
+
+/** A page of keys, a failure, or why this state cannot list its keys. */
+export type KeysLookup =
+  | { readonly keys: readonly { readonly keyGroup: number; readonly key: Uint8Array }[]; readonly complete: boolean }
+  | { readonly failure: JavaThrowableInit }
+  | { readonly unsupported: string };
+
+/** One page of the keys of the state registered under `req.kvStateId` (see `KvState.keys`). */
+export function lookUpKeys(registry: KvStateRegistry, serverName: string, requestId: bigint, req: Omit<KeysInternalRequest, "op">): KeysLookup {
+  if (!(req.limit >= 1 && req.limit <= SERVER_MAX_KEYS_PAGE) || req.fromKeyGroup < 0 || req.toKeyGroup < req.fromKeyGroup) {
+    return {
+      failure: BadRequestError.create(
+        serverName,
+        `A key listing needs 1 to ${SERVER_MAX_KEYS_PAGE} keys and key groups from ≤ to, got ${req.limit} keys of [${req.fromKeyGroup}, ${req.toKeyGroup}].`,
+      ).toJavaThrowable(),
+    };
+  }
+  const state = registry.getByKey(idKeyOfBytes(req.kvStateId, 0));
+  if (state === undefined) return { failure: UnknownKvStateIdError.forId(serverName, KvStateID.fromBytes(req.kvStateId)).toJavaThrowable() };
+  if (typeof state.keys !== "function") return { unsupported: "this state cannot list its keys (a KvState without keys())" };
+  try {
+    return state.keys(req.fromKeyGroup, req.toKeyGroup, req.after, req.namespace, req.limit);
+  } catch (e) {
+    return { failure: requestFailureThrowable(requestId, new LookupFailure(requestId, e)) };
+  }
 }
 
 /**
@@ -135,18 +182,35 @@ export function answerServerExtension(
       if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
         return answer(encodeUnsupportedAnswer(op, `batch flags 0x${(req.flags >>> 0).toString(16)} are unknown to this state server`));
       }
-      const mode = req.keyGroups === undefined ? FreshnessMode.NONE : FreshnessMode.SERVER;
       const finish = (r: BatchLookup) => {
         if ("failure" in r) return answer(encodeFailedAnswer(op, r.failure));
-        let size = 8;
-        for (const e of r.entries) size += batchEntrySize(e, mode);
-        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, mode));
+        const freshness = r.freshness === undefined ? undefined : { kind: "server" as const, records: r.freshness };
+        let size = 8 + freshnessSize(freshness, r.entries.length);
+        for (const e of r.entries) size += batchEntrySize(e);
+        return answer(size > SERVER_MAX_ANSWER_BYTES ? encodeTooLargeAnswer(op, SERVER_MAX_ANSWER_BYTES) : encodeBatchAnswer(op, r.entries, freshness));
       };
       const r = lookUpBatch(registry, serverName, requestId, req.kvStateId, req.keys, req.keyGroups);
       return r instanceof Promise ? r.then(finish) : finish(r);
     }
+    case ExtOp.KEYS_INTERNAL: {
+      const r = lookUpKeys(registry, serverName, requestId, req);
+      if ("failure" in r) return answer(encodeFailedAnswer(req.op, r.failure));
+      if ("unsupported" in r) return answer(encodeUnsupportedAnswer(req.op, r.unsupported));
+      return answer(encodeKeysInternalAnswer(r.keys, r.complete));
+    }
+    case ScanOp.SCAN_INTERNAL: {
+      const r = lookUpScan(registry, serverName, requestId, req);
+      if ("failure" in r) return answer(encodeFailedAnswer(req.op, r.failure));
+      if ("unsupported" in r) return answer(encodeUnsupportedAnswer(req.op, r.unsupported));
+      if ("missing" in r) return answer(encodeFailedAnswer(req.op, UnknownKeyOrNamespaceError.forServer(serverName).toJavaThrowable()));
+      const w = beginAnswer(req.op, ExtStatus.OK, scanAnswerSize(r.entries));
+      writeScanInternalAnswer(w, r.entries, r.complete);
+      return answer(w.view());
+    }
     case ExtOp.BATCH_GET:
-      return answer(encodeUnsupportedAnswer(req.op, "BATCH_GET is a proxy's op; a state server takes BATCH_GET_INTERNAL"));
+    case ExtOp.KEYS:
+    case ScanOp.SCAN:
+      return answer(encodeUnsupportedAnswer(req.op, "this is a proxy's op; a state server takes the _INTERNAL ones"));
     default:
       return answer(encodeUnsupportedAnswer(req.rawOp, req.reason));
   }

@@ -11,7 +11,10 @@ import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
 import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
-import { answerServerExtension, type BatchLookup, lookUpBatch } from "./extensions.ts";
+import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, lookUpKeys } from "./extensions.ts";
+import type { KeysInternalRequest } from "../protocol/extensions.ts";
+import type { ScanInternalRequest } from "../protocol/scan.ts";
+import { lookUpScan, type ScanLookup } from "./scan.ts";
 
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };
 
@@ -139,6 +142,18 @@ export class KvStateServer implements AsyncDisposable {
   answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[], keyGroups?: readonly number[]): BatchLookup | Promise<BatchLookup> {
     const requestId = this.#localRequests++;
     return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys, keyGroups));
+  }
+
+  /** One page of a state's keys in this process (a co-located proxy's shortcut for the key-listing extension). */
+  listKeysLocally(request: Omit<KeysInternalRequest, "op">): KeysLookup {
+    const requestId = this.#localRequests++;
+    return this.#local.track(() => lookUpKeys(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as KeysLookup;
+  }
+
+  /** One page of one key's map in this process (a co-located proxy's shortcut for the map-scan extension). */
+  scanLocally(request: Omit<ScanInternalRequest, "op">): ScanLookup {
+    const requestId = this.#localRequests++;
+    return this.#local.track(() => lookUpScan(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as ScanLookup;
   }
 
   /** Where the server serves, while it does (undefined before start() and after close()). */

@@ -2,6 +2,7 @@
  * Flink's HeapMapState: a map per key, queried in the map format (per entry: key bytes,
  * isNull byte, value bytes).
  */
+import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MapStateDescriptor } from "./descriptors.ts";
 import { HeapState, type KeyContext } from "./heap-state-table.ts";
@@ -114,6 +115,51 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
     return m === undefined || m.size === 0;
   }
 
+  /**
+   * One page of the map stored for serialized key+namespace bytes (null when there is none): its entries in user-key
+   * order (strings, numbers, bigints and booleans by value, as Java compares them; other keys by their bytes), those
+   * with a prefix (string user keys) or in `[from, to)`, after `after`; bounds are serialized user keys.
+   * @throws InvalidArgumentError when a bound does not deserialize with the user-key serializer, or a prefix is not a string
+   */
+  scan(
+    serializedKeyAndNamespace: Uint8Array,
+    q: { from: Uint8Array | null; to: Uint8Array | null; prefix: Uint8Array | null; after: Uint8Array | null; limit: number },
+  ): { entries: { key: Uint8Array; value: Uint8Array | null }[]; complete: boolean } | null {
+    const m = this.storedFor(serializedKeyAndNamespace);
+    if (m === undefined) return null;
+    const ks = this.descriptor.userKeySerializer;
+    const vs = this.descriptor.userValueSerializer;
+    const bound = (b: Uint8Array | null, what: string): { value: UK; bytes: Uint8Array } | undefined => {
+      if (b === null) return undefined;
+      try {
+        const r = new ByteReader(b);
+        const value = ks.deserialize(r);
+        if (r.remaining !== 0) throw new Error(`${r.remaining} byte(s) left over`);
+        return { value, bytes: b };
+      } catch (e) {
+        throw new InvalidArgumentError(`The scan's ${what} does not deserialize with ${ks.name} (${(e as Error).message}): serialize it with the map's user-key serializer.`);
+      }
+    };
+    const from = bound(q.from, "start"), to = bound(q.to, "end"), prefix = bound(q.prefix, "prefix"), after = bound(q.after, "cursor");
+    if (prefix !== undefined && typeof prefix.value !== "string") throw new InvalidArgumentError(`A prefix scan needs string map keys; ${ks.name} keys take a range (from, to).`);
+    const all: { key: UK; value: UV; bytes: Uint8Array }[] = [];
+    const keyBytes = (k: UK) => this.written((w) => ks.serialize(k, w));
+    for (const [k, v] of m.prim) all.push({ key: k as UK, value: v, bytes: keyBytes(k as UK) });
+    if (m.byBytes !== undefined) for (const { key, value } of m.byBytes.values()) all.push({ key, value, bytes: keyBytes(key) });
+    const cmp = (a: { key: UK; bytes: Uint8Array }, b: { key: UK; bytes: Uint8Array }) => compareKeys(a.key, b.key, a.bytes, b.bytes);
+    const picked = all.filter((e) =>
+      (prefix === undefined || (typeof e.key === "string" && e.key.startsWith(prefix.value as string))) &&
+      (from === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: from.value, bytes: from.bytes }) >= 0) &&
+      (to === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: to.value, bytes: to.bytes }) < 0) &&
+      (after === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: after.value, bytes: after.bytes }) > 0)
+    ).sort(cmp);
+    const page = picked.slice(0, q.limit).map((e) => ({
+      key: e.bytes,
+      value: e.value === null || e.value === undefined ? null : this.written((w) => vs.serialize(e.value, w)),
+    }));
+    return { entries: page, complete: picked.length <= q.limit };
+  }
+
   protected serialize(m: MapStore<UK, UV>): Uint8Array | null {
     if (m.size === 0) return null;
     const ks = this.descriptor.userKeySerializer;
@@ -164,4 +210,17 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   #idOf(key: UK): string {
     return this.writtenId((w) => this.descriptor.userKeySerializer.serialize(key, w));
   }
+}
+
+/** Java's order of map keys of one type: strings by UTF-16 units, numbers and bigints by value; others by their bytes. */
+function compareKeys(a: unknown, b: unknown, ab: Uint8Array, bb: Uint8Array): number {
+  const t = typeof a;
+  if (t === typeof b && (t === "string" || t === "bigint" || t === "boolean" || (t === "number" && !Number.isNaN(a) && !Number.isNaN(b)))) {
+    if ((a as number) < (b as number)) return -1;
+    if ((a as number) > (b as number)) return 1;
+    if (t !== "number" || Object.is(a, b)) return 0;
+  }
+  const n = Math.min(ab.length, bb.length);
+  for (let i = 0; i < n; i++) if (ab[i] !== bb[i]) return ab[i] - bb[i];
+  return ab.length - bb.length;
 }

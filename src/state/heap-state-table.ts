@@ -23,6 +23,13 @@ export function bytesToId(bytes: Uint8Array): string {
   return s;
 }
 
+/** The bytes a {@link bytesToId} id stands for. */
+export function idToBytes(id: string): Uint8Array {
+  const out = new Uint8Array(id.length);
+  for (let i = 0; i < id.length; i++) out[i] = id.charCodeAt(i);
+  return out;
+}
+
 /** What a state needs from its backend: which key and namespace are current. */
 export interface KeyContext {
   /** The id (see {@link bytesToId}) of the current key+namespace bytes; throws when no key is set. */
@@ -31,11 +38,26 @@ export interface KeyContext {
   readonly currentNamespace: unknown;
   /** Told after every write of state `stateName` for the current key (its key group's version moves on). */
   written?(stateName: string): void;
+  /** The current key's key group (after the id: {@link currentId} computes both). */
+  readonly currentKeyGroup?: number;
+  /** Bytes of the current key in the id (the id is key ‖ 0x2A ‖ namespace). */
+  readonly currentKeyLength?: number;
+}
+
+/** One page of a key listing: keys in (key group, key bytes) order, and whether the key groups asked for are done. */
+export interface KeyPage {
+  /** The keys found: each with its key group and serialized key (without namespace). */
+  readonly keys: { readonly keyGroup: number; readonly key: Uint8Array }[];
+  /** True when every key of the key groups asked for is in this or an earlier page. */
+  readonly complete: boolean;
 }
 
 interface Entry<S> {
   readonly key: unknown;
   readonly namespace: unknown;
+  /** The key's key group and its bytes in the id (for key listings); -1 when the backend does not say. */
+  readonly keyGroup: number;
+  readonly keyLength: number;
   value: S;
   /** Serialized value, computed by the first query after a change; never mutated once set. */
   bytes: Uint8Array | undefined;
@@ -65,6 +87,8 @@ export abstract class HeapState<S> {
   abstract readonly kind: StateKind;
   protected readonly ctx: KeyContext;
   readonly #table = new Map<string, Entry<S>>();
+  /** The ids with a value, per key group (for key listings). */
+  readonly #byKeyGroup = new Map<number, Set<string>>();
   #scratch: ByteWriter | undefined;
 
   constructor(name: string, ctx: KeyContext) {
@@ -77,11 +101,16 @@ export abstract class HeapState<S> {
     return this.#table.get(this.ctx.currentId(this.name));
   }
 
+  /** The value stored for serialized key+namespace bytes, if any (what a query finds). */
+  protected storedFor(serializedKeyAndNamespace: Uint8Array): S | undefined {
+    return this.#table.get(bytesToId(serializedKeyAndNamespace))?.value;
+  }
+
   /** Stores `value` for the current key (null/undefined removes it). */
   protected store(value: S | null | undefined): void {
     const id = this.ctx.currentId(this.name);
     if (value === null || value === undefined) {
-      this.#table.delete(id);
+      this.#remove(id);
       this.ctx.written?.(this.name);
       return;
     }
@@ -90,9 +119,33 @@ export abstract class HeapState<S> {
       e.value = value;
       e.bytes = undefined;
     } else {
-      this.#table.set(id, { key: this.ctx.currentKey, namespace: this.ctx.currentNamespace, value, bytes: undefined });
+      const keyGroup = this.ctx.currentKeyGroup ?? -1;
+      this.#table.set(id, {
+        key: this.ctx.currentKey,
+        namespace: this.ctx.currentNamespace,
+        keyGroup,
+        keyLength: this.ctx.currentKeyLength ?? -1,
+        value,
+        bytes: undefined,
+      });
+      if (keyGroup >= 0) {
+        let ids = this.#byKeyGroup.get(keyGroup);
+        if (ids === undefined) this.#byKeyGroup.set(keyGroup, ids = new Set());
+        ids.add(id);
+      }
     }
     this.ctx.written?.(this.name);
+  }
+
+  #remove(id: string): void {
+    const e = this.#table.get(id);
+    if (e === undefined) return;
+    this.#table.delete(id);
+    const ids = this.#byKeyGroup.get(e.keyGroup);
+    if (ids !== undefined) {
+      ids.delete(id);
+      if (ids.size === 0) this.#byKeyGroup.delete(e.keyGroup);
+    }
   }
 
   /**
@@ -117,8 +170,39 @@ export abstract class HeapState<S> {
   }
 
   clear(): void {
-    this.#table.delete(this.ctx.currentId(this.name));
+    this.#remove(this.ctx.currentId(this.name));
     this.ctx.written?.(this.name);
+  }
+
+  /**
+   * Up to `limit` keys with a value in `namespace` (its serialized bytes), in key groups `fromKeyGroup` to `toKeyGroup`,
+   * ordered by key group and then by key bytes, starting after key `after` of `fromKeyGroup` (its bytes; null: from
+   * the start). The order is stable, so a listing resumed from its last key misses and repeats nothing that stayed.
+   */
+  listKeys(fromKeyGroup: number, toKeyGroup: number, after: Uint8Array | null, namespace: Uint8Array, limit: number): KeyPage {
+    const keys: { keyGroup: number; key: Uint8Array }[] = [];
+    const ns = bytesToId(namespace);
+    const afterId = after === null ? undefined : bytesToId(after);
+    // Only the key groups that hold values are visited, in order.
+    const groups = [...this.#byKeyGroup.keys()].filter((kg) => kg >= fromKeyGroup && kg <= toKeyGroup).sort((a, b) => a - b);
+    for (let g = 0; g < groups.length; g++) {
+      const kg = groups[g];
+      const found: string[] = [];
+      for (const id of this.#byKeyGroup.get(kg)!) {
+        const e = this.#table.get(id)!;
+        if (e.keyLength < 0 || id.length !== e.keyLength + 1 + ns.length || !id.endsWith(ns)) continue;
+        const key = id.slice(0, e.keyLength);
+        if (kg === fromKeyGroup && afterId !== undefined && key <= afterId) continue;
+        found.push(key);
+      }
+      // Latin1 ids compare as their bytes do.
+      found.sort();
+      for (let i = 0; i < found.length; i++) {
+        if (keys.length === limit) return { keys, complete: false };
+        keys.push({ keyGroup: kg, key: idToBytes(found[i]) });
+      }
+    }
+    return { keys, complete: true };
   }
 
   /** The query format of a stored value; null when it is empty (an empty list or map). */

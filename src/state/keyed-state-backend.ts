@@ -56,6 +56,25 @@ export interface HeapKeyedStateBackendOptions<K> {
   progress?: () => number;
 }
 
+/** A heap state's freshness: the version as its millisecond and count, made a bigint only when read. */
+class HeapFreshness implements KvStateFreshness {
+  readonly versionMs: number;
+  readonly versionSeq: number;
+  readonly lastUpdateMs: number | null;
+  readonly asOfMs: number;
+  readonly stalenessMs: number;
+  constructor(ms: number, seq: number, asOfMs: number, stalenessMs: number) {
+    this.versionMs = ms;
+    this.versionSeq = seq;
+    this.lastUpdateMs = ms === 0 ? null : ms;
+    this.asOfMs = asOfMs;
+    this.stalenessMs = stalenessMs;
+  }
+  get version(): bigint {
+    return (BigInt(this.versionMs) << 16n) | BigInt(this.versionSeq);
+  }
+}
+
 /** Per key group of one state: the millisecond and the count within it of the last write (its version). */
 interface Versions {
   readonly ms: Float64Array;
@@ -108,6 +127,8 @@ export class HeapKeyedStateBackend<K> {
   #id: string | undefined;
   readonly #now: () => number;
   readonly #progress: (() => number) | undefined;
+  /** Bytes of the current key in the current id. */
+  #keyLength = -1;
   readonly #versions = new Map<string, Versions>();
 
   /** An empty backend; throws InvalidArgumentError for a bad serializer, range or number of key groups. */
@@ -145,7 +166,15 @@ export class HeapKeyedStateBackend<K> {
         return namespace();
       },
       written: (stateName) => this.#written(stateName),
+      currentKeyGroup: 0,
+      currentKeyLength: 0,
     };
+    const keyGroup = () => this.#keyGroup;
+    const keyLength = () => this.#keyLength;
+    Object.defineProperties(this.#ctx, {
+      currentKeyGroup: { get: keyGroup },
+      currentKeyLength: { get: keyLength },
+    });
   }
 
   /**
@@ -238,6 +267,9 @@ export class HeapKeyedStateBackend<K> {
         kvState: Object.freeze({
           getSerializedValue: (bytes: Uint8Array) => state.getSerializedValue(bytes),
           freshness: (keyGroup: number) => this.freshness(descriptor.name, keyGroup),
+          keys: (from: number, to: number, after: Uint8Array | null, namespace: Uint8Array, limit: number) =>
+            state.listKeys(Math.max(from, this.keyGroupRange.startKeyGroup), Math.min(to, this.keyGroupRange.endKeyGroup), from < this.keyGroupRange.startKeyGroup ? null : after, namespace, limit),
+          ...(state instanceof HeapMapState ? { scan: state.scan.bind(state) } : {}),
         }),
       });
       this.#queryable.set(qName, entry);
@@ -261,12 +293,7 @@ export class HeapKeyedStateBackend<K> {
     const i = keyGroup - this.keyGroupRange.startKeyGroup;
     const now = this.#now();
     const asOfMs = Math.min(this.#progress?.() ?? now, now);
-    return {
-      version: (BigInt(v.ms[i]) << 16n) | BigInt(v.seq[i]),
-      lastUpdateMs: v.ms[i] === 0 ? null : v.ms[i],
-      asOfMs,
-      stalenessMs: Math.max(0, now - asOfMs),
-    };
+    return new HeapFreshness(v.ms[i], v.seq[i], asOfMs, Math.max(0, now - asOfMs));
   }
 
   /**
@@ -338,6 +365,7 @@ export class HeapKeyedStateBackend<K> {
     if (!this.#hasKey) throw new NoCurrentKeyError(stateName);
     const w = this.#scratch.reset();
     this.keySerializer.serialize(this.#key as K, w);
+    this.#keyLength = w.length;
     w.writeUint8(KEY_NAMESPACE_MAGIC);
     this.#namespaceSerializer.serialize(this.#namespace, w);
     return (this.#id = bytesToId(w.view()));

@@ -19,6 +19,35 @@ export interface KvState {
    * extension; undefined for a key group the state does not hold. States of a `HeapKeyedStateBackend` have it.
    */
   freshness?(keyGroup: number): KvStateFreshness | undefined;
+  /**
+   * Optional: up to `limit` keys with a value in `namespace` (serialized), in key groups `fromKeyGroup` to
+   * `toKeyGroup`, ordered by key group then key bytes, after key `after` of `fromKeyGroup` (null: from the start);
+   * for the key-listing extension. States of a `HeapKeyedStateBackend` have it.
+   */
+  keys?(fromKeyGroup: number, toKeyGroup: number, after: Uint8Array | null, namespace: Uint8Array, limit: number): KvStateKeyPage;
+  /**
+   * Optional, map states: one page of the map stored for `serializedKeyAndNamespace` (null when there is none), its
+   * entries in user-key order, bounded by serialized user keys; for the map-scan extension. Map states of a
+   * `HeapKeyedStateBackend` have it. Throw InvalidArgumentError for bounds that do not fit the map's key type.
+   */
+  scan?(
+    serializedKeyAndNamespace: Uint8Array,
+    request: {
+      readonly from: Uint8Array | null;
+      readonly to: Uint8Array | null;
+      readonly prefix: Uint8Array | null;
+      readonly after: Uint8Array | null;
+      readonly limit: number;
+    },
+  ): { readonly entries: readonly { readonly key: Uint8Array; readonly value: Uint8Array | null }[]; readonly complete: boolean } | null;
+}
+
+/** One page of {@link KvState.keys}. */
+export interface KvStateKeyPage {
+  /** The keys, each with its key group and serialized bytes (without namespace). */
+  readonly keys: readonly { readonly keyGroup: number; readonly key: Uint8Array }[];
+  /** True when the key groups asked for hold no more keys after these. */
+  readonly complete: boolean;
 }
 
 /**

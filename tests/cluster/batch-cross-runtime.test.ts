@@ -2,7 +2,7 @@
 // on Node, Deno and Bun; this test's client (on whichever runtime runs it) reads every key of the demo job in one
 // getKvStates call through each proxy of another runtime, whose batch goes to its own server in-process and as
 // BATCH_GET_INTERNAL over TCP to the servers on the two other runtimes: client, proxy and server each on a runtime of
-// its own. Every process is killed in `after`.
+// its own; key listings and map scans the same way. Every process is killed in `after`.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import process from "node:process";
@@ -89,6 +89,15 @@ describe(`batch get across runtimes (client on ${runtime})`, () => {
       assert.ok(again.freshness!.version >= seen);
       const maps = await client.getKvStates(info.jobId, "events-by-type", keys, stringSerializer, eventsByType);
       for (const r of maps) assert.ok(r.ok && [...r.state.values()].reduce((a: bigint, b) => a + (b ?? 0n), 0n) > 0n);
+      // Key listing and a map scan across runtimes: pages from every runtime's state server, in order.
+      const listed: (string | null)[] = [];
+      for await (const k of client.keys(info.jobId, "event-counts", stringSerializer, { pageSize: 5 })) listed.push(k);
+      assert.deepEqual([...listed].sort(), [...keys].sort(), `keys via ${tm.runtime}`);
+      for (const key of [keys[0], keys[keys.length - 1]]) {
+        const scanned: (string | null)[] = [];
+        for await (const [type] of client.scanMap(info.jobId, "events-by-type", key, stringSerializer, eventsByType, { pageSize: 2 })) scanned.push(type);
+        assert.ok(scanned.length > 0 && scanned.every((t, i) => i === 0 || scanned[i - 1]! < t!), `${key}: ${scanned}`);
+      }
     }
   });
 });

@@ -86,8 +86,10 @@ describe(`gateway over HTTP, on ${runtime}`, () => {
     const r = await call("/v1/jobs/shop/states/clicks/batch", { method: "POST", body: JSON.stringify({ keys }), headers: { "content-type": "application/json" } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(r.body.results.map((x: { key: unknown }) => x.key), keys);
-    assert.deepEqual(r.body.results[0], { key: "bob", value: "1" });
-    assert.deepEqual(r.body.results[2], { key: "ada", value: "3" });
+    const { freshness: bobFresh, ...bob } = r.body.results[0];
+    assert.deepEqual(bob, { key: "bob", value: "1" });
+    assert.match(bobFresh.version, /^\d+$/, "our state servers say how fresh each answer is");
+    assert.deepEqual({ ...r.body.results[2], freshness: undefined }, { key: "ada", value: "3", freshness: undefined });
     assert.equal(r.body.results[1].error.code, "UNKNOWN_KEY_OR_NAMESPACE");
     assert.equal(r.body.results[1].error.status, 404);
     assert.equal(r.body.results[3].error.code, "INVALID_ARGUMENT");
@@ -98,8 +100,24 @@ describe(`gateway over HTTP, on ${runtime}`, () => {
       method: "POST",
       body: JSON.stringify({ keys: ["ada", "bob"], namespace: { start: 0, end: 60000 } }),
     });
-    assert.deepEqual(windows.body.results[0], { key: "ada", value: "5" });
+    assert.deepEqual(windows.body.results[0], { key: "ada", value: "5" }, "a hand-made state gives no freshness");
     assert.equal(windows.body.results[1].error.code, "UNKNOWN_KEY_OR_NAMESPACE");
+  });
+
+  test("a batch with freshness bounds: the version seen reads back; a version ahead is 412 per key; bad bounds 400", async () => {
+    const post = (body: unknown) => call("/v1/jobs/shop/states/clicks/batch", { method: "POST", body: JSON.stringify(body) });
+    const first = await post({ keys: ["ada"] });
+    const version: string = first.body.results[0].freshness.version;
+    const back = await post({ keys: ["ada", "bob"], minVersion: version, maxStalenessMs: 60_000 });
+    assert.equal(back.status, 200, JSON.stringify(back.body));
+    assert.equal(back.body.results[0].value, "3");
+    const ahead = await post({ keys: ["ada"], minVersion: String(BigInt(version) + (1n << 40n)), waitMs: 20 });
+    assert.equal(ahead.status, 200);
+    assert.equal(ahead.body.results[0].error.code, "FRESHNESS_BOUND_NOT_MET");
+    assert.equal(ahead.body.results[0].error.status, 412);
+    assert.equal(ahead.body.results[0].freshness.version, version);
+    await problem("/v1/jobs/shop/states/clicks/batch", 400, "INVALID_ARGUMENT", { method: "POST", body: '{"keys": ["a"], "minVersion": 5}' });
+    await problem("/v1/jobs/shop/states/clicks/batch", 400, "INVALID_ARGUMENT", { method: "POST", body: '{"keys": ["a"], "waitMs": -1}' });
   });
 
   test("job names through the coordinator's listing (the job that registered the catalog job's states)", async () => {

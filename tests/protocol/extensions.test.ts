@@ -25,15 +25,24 @@ import {
   type ExtensionAnswer,
   ExtOp,
   ExtStatus,
-  FreshnessMode,
   isExtensionId,
   MAX_FAILURE_DEPTH,
   readBatchAnswer,
+  encodeKeys,
+  encodeKeysAnswer,
+  encodeKeysInternal,
+  encodeKeysInternalAnswer,
+  readKeysAnswer,
+  readKeysInternalAnswer,
+  readClientBatchAnswer,
+  readServerBatchAnswer,
+  decodeFreshnessRecord,
   readHelloAnswer,
   writeFailureRecord,
 } from "../../src/protocol/extensions.ts";
 import type { JavaThrowableInit } from "../../src/protocol/remote-errors.ts";
 import { Rng } from "../helpers/random.ts";
+import { encodeScan, encodeScanInternal } from "../../src/protocol/scan.ts";
 
 /** The body of an OK answer (fails the test otherwise). */
 function okBody(a: ExtensionAnswer): ByteReader {
@@ -108,26 +117,51 @@ describe("extension codecs", () => {
     const req = decodeExtensionRequest(internal);
     assert.ok(req.op === ExtOp.BATCH_GET_INTERNAL && req.keyGroups?.[0] === 42 && req.flags === BatchFlags.FRESHNESS);
     const f = { version: (1000n << 16n) | 3n, lastUpdateMs: 1000, asOfMs: 1200, stalenessMs: 5 };
-    const server = encodeBatchAnswer(3, [{ tag: EntryTag.MISSING, freshness: f }, { tag: EntryTag.VALUE, value: new Uint8Array([1]), freshness: null }], FreshnessMode.SERVER);
+    const entries = [{ tag: EntryTag.MISSING }, { tag: EntryTag.VALUE, value: new Uint8Array([1]) }] as const;
+    const server = encodeBatchAnswer(3, entries, { kind: "server", records: [f, null] });
     assert.equal(
       toHex(server),
       "010300" + "00000002" + "01" + "01" + "0000000003e80003" + "00000000000003e8" + "00000000000004b0" + "0000000000000005" +
         "00" + "00000001" + "01" + "00",
     );
-    const back = readBatchAnswer(okBody(decodeExtensionAnswer(server, 3)), 2, FreshnessMode.SERVER);
-    assert.deepEqual(back.map((e) => e.freshness), [f, null]);
-    const client = encodeBatchAnswer(2, [{ tag: EntryTag.MISSING, served: { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } } }], FreshnessMode.CLIENT);
-    const [entry] = readBatchAnswer(okBody(decodeExtensionAnswer(client, 2)), 1, FreshnessMode.CLIENT);
-    assert.deepEqual(entry.served, { node: "h:1", keyGroup: 9, state: { ...f, lastUpdateMs: null } });
+    const back = readServerBatchAnswer(okBody(decodeExtensionAnswer(server, 3)), 2);
+    assert.deepEqual(back.records.map(decodeFreshnessRecord), [f, null]);
+    // A proxy relays the records as bytes, after its table of nodes; the client reads them.
+    const client = encodeBatchAnswer(2, entries, { kind: "client", nodes: ["h:1"], nodeOf: [0, -1], keyGroups: [9, 10], records: back.records });
+    assert.equal(toHex(client.subarray(0, 20)), "010200" + "00000001" + "00000003" + toHex(new TextEncoder().encode("h:1")) + "00000002" + "01" + "00");
+    const read = readClientBatchAnswer(okBody(decodeExtensionAnswer(client, 2)), 2);
+    assert.deepEqual(read.served, [{ node: "h:1", keyGroup: 9, state: f }, { node: "", keyGroup: 10, state: null }]);
+    const noTime = encodeBatchAnswer(2, [entries[0]], { kind: "client", nodes: ["h:1"], nodeOf: [0], keyGroups: [9], records: [{ ...f, lastUpdateMs: null }] });
+    assert.equal(readClientBatchAnswer(okBody(decodeExtensionAnswer(noTime, 2)), 1).served[0].state!.lastUpdateMs, null);
+    const badNode = encodeBatchAnswer(2, [entries[0]], { kind: "client", nodes: ["h:1"], nodeOf: [3], keyGroups: [9], records: [null] });
+    assert.throws(() => readClientBatchAnswer(okBody(decodeExtensionAnswer(badNode, 2)), 1), InvalidFrameError);
     // Hostile records: an unknown flag, a negative time.
     const bad = beginAnswer(2, ExtStatus.OK);
     bad.writeInt32(1);
     bad.writeUint8(EntryTag.MISSING);
     bad.writeUint8(2);
-    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(bad.toBytes(), 2)), 1, FreshnessMode.SERVER), InvalidFrameError);
-    const neg = server.slice();
-    neg[17] = 0xff; // the first record's lastUpdateMs goes negative
-    assert.throws(() => readBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2, FreshnessMode.SERVER), InvalidFrameError);
+    assert.throws(() => readServerBatchAnswer(okBody(decodeExtensionAnswer(bad.toBytes(), 2)), 1), InvalidFrameError);
+    for (const at of [9, 17, 25, 33]) {
+      const neg = server.slice();
+      neg[at] = 0xfe; // the version, the last update, the progress or the staleness goes negative
+      assert.throws(() => readServerBatchAnswer(okBody(decodeExtensionAnswer(neg, 3)), 2), InvalidFrameError, `byte ${at}`);
+    }
+  });
+
+  test("KEYS and KEYS_INTERNAL, and their answers", () => {
+    const keys = encodeKeys({ jobId: new Uint8Array(16).fill(1), stateName: "s", flags: 0, fromKeyGroup: 3, toKeyGroup: 9, namespace: new Uint8Array([0]), pageSize: 50, cursor: null });
+    assert.equal(toHex(keys), "0104" + "01".repeat(16) + "00000001" + "73" + "00000000" + "00000003" + "00000009" + "00000001" + "00" + "00000032" + "ffffffff");
+    const r = decodeExtensionRequest(keys);
+    assert.ok(r.op === ExtOp.KEYS && r.pageSize === 50 && r.cursor === null && r.toKeyGroup === 9);
+    const internal = decodeExtensionRequest(encodeKeysInternal({ kvStateId: new Uint8Array(16), fromKeyGroup: 1, toKeyGroup: 2, after: new Uint8Array([7]), namespace: new Uint8Array([0]), limit: 5 }));
+    assert.ok(internal.op === ExtOp.KEYS_INTERNAL && internal.after?.[0] === 7 && internal.limit === 5);
+    const page = readKeysAnswer(okBody(decodeExtensionAnswer(encodeKeysAnswer([{ keyGroup: 4, key: new Uint8Array([1, 2]) }], new Uint8Array([9])), ExtOp.KEYS)));
+    assert.deepEqual(page, { keys: [{ keyGroup: 4, key: new Uint8Array([1, 2]) }], cursor: new Uint8Array([9]) });
+    const inner = readKeysInternalAnswer(okBody(decodeExtensionAnswer(encodeKeysInternalAnswer([], true), ExtOp.KEYS_INTERNAL)));
+    assert.deepEqual(inner, { keys: [], complete: true });
+    const neg = encodeKeysInternalAnswer([{ keyGroup: 1, key: new Uint8Array(0) }], false);
+    neg.set([0xff, 0xff, 0xff, 0xff], 7); // a negative key group
+    assert.throws(() => readKeysInternalAnswer(okBody(decodeExtensionAnswer(neg, ExtOp.KEYS_INTERNAL))), InvalidFrameError);
   });
 
   test("FAILED, UNSUPPORTED and TOO_LARGE answers", () => {
@@ -202,7 +236,11 @@ describe("extension codecs", () => {
   test("random payloads and answers never throw anything but InvalidFrameError", () => {
     const rng = new Rng(Number(process.env.QSTATE_FUZZ_SEED ?? 0) || undefined);
     const seeds = [encodeHello(["batch-get"]), encodeBatchGet(new Uint8Array(16), "state", [{ keyHash: 1, keyAndNamespace: new Uint8Array(5) }]),
-      encodeBatchGetInternal(new Uint8Array(16), [new Uint8Array(3)])];
+      encodeBatchGetInternal(new Uint8Array(16), [new Uint8Array(3)], 0, [7]),
+      encodeKeys({ jobId: new Uint8Array(16), stateName: "s", flags: 0, fromKeyGroup: 0, toKeyGroup: 9, namespace: new Uint8Array([0]), pageSize: 5, cursor: new Uint8Array(3) }),
+      encodeKeysInternal({ kvStateId: new Uint8Array(16), fromKeyGroup: 0, toKeyGroup: 9, after: null, namespace: new Uint8Array([0]), limit: 5 }),
+      encodeScan({ jobId: new Uint8Array(16), stateName: "m", keyHash: 3, keyAndNamespace: new Uint8Array(4), flags: 0, from: new Uint8Array(2), to: null, prefix: null, pageSize: 9, cursor: null }),
+      encodeScanInternal({ kvStateId: new Uint8Array(16), keyAndNamespace: new Uint8Array(4), from: null, to: null, prefix: new Uint8Array(1), after: null, limit: 3 })];
     const answers = [encodeBatchAnswer(2, [{ tag: EntryTag.VALUE, value: new Uint8Array(3) }, { tag: EntryTag.ERROR, error: { className: "a", message: "b" } }]),
       encodeHelloAnswer({ implementation: "i", extensions: new Map([["e", 1]]), limits: new Map([["l", 2]]) })];
     for (let i = 0; i < 3000; i++) {

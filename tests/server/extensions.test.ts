@@ -18,6 +18,7 @@ import {
   encodeBatchGetInternal,
   encodeHello,
   encodeHelloAnswer,
+  encodeKeysInternal,
   EntryTag,
   EXTENSION_ID,
   EXTENSION_STATE_NAME,
@@ -34,6 +35,7 @@ import { valueState } from "../../src/state/descriptors.ts";
 import { longSerializer } from "../../src/types/primitive-serializers.ts";
 import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { startDeployment } from "../helpers/batch-setup.ts";
+import { encodeScanInternal, ScanOp } from "../../src/protocol/scan.ts";
 import { Rng } from "../helpers/random.ts";
 import { serializeKeyAndNamespace } from "../../src/state/kv-state-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../../src/types/void-namespace.ts";
@@ -77,6 +79,18 @@ describe("hostile extension frames", () => {
       // Too many keys.
       const many = await ask(encodeBatchGetInternal(d.ids[0].toBytes(), Array.from({ length: 16_385 }, () => new Uint8Array(0))), ExtOp.BATCH_GET_INTERNAL);
       assert.equal(many.status, ExtStatus.FAILED);
+      // Key listings: a state without keys() is UNSUPPORTED; bad limits and ranges, truncated payloads FAILED.
+      const listing = (limit: number, from = 0, to = 127) => encodeKeysInternal({ kvStateId: d.ids[0].toBytes(), fromKeyGroup: from, toKeyGroup: to, after: null, namespace: new Uint8Array([0]), limit });
+      assert.equal((await ask(listing(10), ExtOp.KEYS_INTERNAL)).status, ExtStatus.UNSUPPORTED);
+      for (const bad of [listing(0), listing(100_001), listing(10, 5, 4), listing(10).subarray(0, 30)]) {
+        assert.equal((await ask(bad, ExtOp.KEYS_INTERNAL)).status, ExtStatus.FAILED);
+      }
+      // Map scans: a state without scan() is UNSUPPORTED; bad limits and truncated payloads FAILED.
+      const scanning = (limit: number) => encodeScanInternal({ kvStateId: d.ids[0].toBytes(), keyAndNamespace: key("user-1"), from: null, to: null, prefix: null, after: null, limit });
+      assert.equal((await ask(scanning(10), ScanOp.SCAN_INTERNAL)).status, ExtStatus.UNSUPPORTED);
+      for (const bad of [scanning(0), scanning(100_001), scanning(10).subarray(0, 25)]) {
+        assert.equal((await ask(bad, ScanOp.SCAN_INTERNAL)).status, ExtStatus.FAILED);
+      }
       // Random payloads: always an extension answer.
       const rng = new Rng(Number(process.env.QSTATE_FUZZ_SEED ?? 0) || undefined);
       const base = encodeBatchGetInternal(d.ids[0].toBytes(), [key("user-1"), key("user-2")]);

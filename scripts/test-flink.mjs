@@ -291,21 +291,7 @@ async function cliAvro(c) {
     const types = [...new Set(queries.map((q) => `${q.s.keyType}->${q.s.valueType.replace(/avro:([\w$.]+)/g, "avro<$1>")}`))];
     const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=avro:FILE json ` +
       `type=${types.join(",")} queries=${queries.length} runtime=${rt.name}`;
-    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
-    const bad = [];
-    results.forEach((r, i) => {
-      const { s, entry } = queries[i];
-      let got;
-      try {
-        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
-      } catch {
-        bad.push(`${s.name}[${entry.key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
-        return;
-      }
-      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${entry.key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
-    });
-    if (bad.length === 0) ok(label);
-    else fail(`${label}: ${bad.join("; ")}`);
+    await checkCliQueries(rt, label, queries);
   }
 }
 
@@ -352,22 +338,7 @@ async function cliTypes(c) {
     const types = [...new Set(queries.map((q) => `${q.s.keyType}${q.s.namespaceType ? `@${q.s.namespaceType}` : ""}`))];
     const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get json key-types=${types.join(",")} ` +
       `queries=${queries.length} runtime=${rt.name}`;
-    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
-    const bad = [];
-    results.forEach((r, i) => {
-      const { s, entry } = queries[i];
-      let got;
-      try {
-        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
-      } catch {
-        bad.push(`${s.name}[${JSON.stringify(entry.key)}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
-        return;
-      }
-      // The CLI's window-sum answer is a long as a string; the peer wrote it so too.
-      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${JSON.stringify(entry.key)}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
-    });
-    if (bad.length === 0) ok(label);
-    else fail(`${label}: ${bad.join("; ")}`);
+    await checkCliQueries(rt, label, queries);
   }
 }
 
@@ -395,22 +366,31 @@ async function cliKryo(c) {
   for (const rt of runtimes) {
     const label = `flink=${c.flinkVersion} backend=${c.backend} direction=cli command=get value-type=${kryo} json ` +
       `states=${queries.map((q) => q.s.name).join(",")} runtime=${rt.name}`;
-    const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
-    const bad = [];
-    results.forEach((r, i) => {
-      const { s, entry } = queries[i];
-      let got;
-      try {
-        got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
-      } catch {
-        bad.push(`${s.name}[${entry.key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
-        return;
-      }
-      if (!sameJson(got, entry.value)) bad.push(`${s.name}[${entry.key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
-    });
-    if (bad.length === 0) ok(label);
-    else fail(`${label}: ${bad.join("; ")}`);
+    await checkCliQueries(rt, label, queries);
   }
+}
+
+/**
+ * Runs each query's `qstate` command line on one runtime, all at once, and reports one line: ok when every query
+ * printed (as its last line of JSON) the value the peer computed.
+ */
+async function checkCliQueries(rt, label, queries) {
+  const results = await Promise.all(queries.map((q) => run(rt.cmd, [...rt.args, "src/cli/main.ts", ...q.args], { timeoutMs: 60_000 })));
+  const bad = [];
+  results.forEach((r, i) => {
+    const { s, entry } = queries[i];
+    const key = typeof entry.key === "string" ? entry.key : JSON.stringify(entry.key);
+    let got;
+    try {
+      got = JSON.parse(r.stdout.trim().split("\n").pop()).value;
+    } catch {
+      bad.push(`${s.name}[${key}]: exit ${r.code}, ${r.stdout.slice(-500)}${r.stderr.slice(-1500)}`);
+      return;
+    }
+    if (!sameJson(got, entry.value)) bad.push(`${s.name}[${key}] = ${JSON.stringify(got)}, expected ${JSON.stringify(entry.value)}`);
+  });
+  if (bad.length === 0) ok(label);
+  else fail(`${label}: ${bad.join("; ")}`);
 }
 
 /** Deep equality of JSON values, object keys compared as sets. */

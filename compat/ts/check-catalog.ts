@@ -32,18 +32,12 @@ import {
   valueFromText,
 } from "../../mod.ts";
 import { loadCatalogFile } from "../../src/catalog/file.ts";
-import { sameJson } from "./types.ts";
+import { arg, sameJson, sortSets } from "./types.ts";
 
 interface Entry { key: unknown; keyBytes?: string; value: unknown; namespace?: unknown }
 interface State { name: string; kind: string; keyType: string; valueType: string; namespaceType?: string; entries: Entry[] }
 interface Cluster { flinkVersion: string; backend: string; jobId: string; proxies: string[]; states: State[]; types?: { states: State[] } }
 interface Item { cluster: number; snapshot: string; catalog: string }
-
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
-  return process.argv[i + 1];
-}
 
 /** `UserKey.hashCode()` of the peer (`31 * user.hashCode() + bucket`): what a user passes as --key-hash. */
 const POJO_KEY_HASH = (v: Record<string, unknown>) => (Math.imul(31, javaStringHash(v.user as string)) + (v.bucket as number)) | 0;
@@ -79,22 +73,6 @@ function positional(v: unknown, names: string[] | undefined): unknown {
   if (typeof o.kind !== "string" || o.fields === null || typeof o.fields !== "object" || Array.isArray(o.fields)) return v;
   const fields = o.fields as Record<string, unknown>;
   return { kind: o.kind, fields: names.map((n) => fields[n]) };
-}
-
-/** Sets as arrays sorted by their JSON (a Java HashSet iterates in no fixed order), as check-ts-types compares them. */
-function sortSets(v: unknown): unknown {
-  if (v instanceof Set) {
-    const text = (x: unknown) => JSON.stringify(toJsonValue(x));
-    return [...v].map(sortSets).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
-  }
-  if (Array.isArray(v)) return v.map(sortSets);
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, sortSets(x)]));
-  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortSets(x), enumerable: true, writable: true, configurable: true });
-    return o;
-  }
-  return v;
 }
 
 type Outcome = { ok: true } | { ok: false; limit?: string; problem: string };

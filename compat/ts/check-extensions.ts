@@ -30,17 +30,11 @@ import {
   KvStateResponse,
 } from "../../protocol.ts";
 import { deserializeValue, serializeKeyAndNamespace, stringSerializer, VoidNamespace, voidNamespaceSerializer } from "../../mod.ts";
-import { contentOf, descriptor, keyOf, sameJson, serializer, toJson } from "./types.ts";
+import { arg, contentOf, descriptor, keyOf, sameJson, serializer, toJson } from "./types.ts";
 
 interface Entry { key: string; value: unknown; namespace?: [string, string] }
 interface State { name: string; kind: string; keyType: string; valueType: string; namespaceType?: string; entries: Entry[] }
 interface Cluster { flinkVersion: string; backend: string; jobId: string; proxies: string[]; serverPorts?: string; states: State[] }
-
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
-  return process.argv[i + 1];
-}
 
 const runtime = arg("runtime");
 const clusters: Cluster[] = readFileSync(arg("clusters"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));

@@ -13,7 +13,7 @@ import process from "node:process";
 import { readFileSync } from "node:fs";
 import type { CatalogDocument, CatalogState } from "../../mod.ts";
 import { serveGateway } from "../../gateway.ts";
-import { sameJson } from "./types.ts";
+import { arg, mapTypes, sameJson } from "./types.ts";
 
 interface Entry { key: unknown; value: unknown; namespace?: [string, string] | string }
 interface State {
@@ -38,27 +38,8 @@ interface Cluster {
   types?: { jobId: string; states: State[] };
 }
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
-  return process.argv[i + 1];
-}
-
 const runtime = arg("runtime");
 const clusters: Cluster[] = readFileSync(arg("clusters"), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
-
-/** `map<K,V>` split at its top-level comma. */
-function mapTypes(expr: string): [string, string] {
-  const inner = expr.slice("map<".length, -1);
-  let depth = 0;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (c === "<" || c === "{") depth++;
-    else if (c === ">" || c === "}") depth--;
-    else if (c === "," && depth === 0) return [inner.slice(0, i), inner.slice(i + 1)];
-  }
-  throw new Error(`not a map type: ${expr}`);
-}
 
 /**
  * The catalog entry of a state the peer describes. Left out: POJO keys (their Java hash is user code) and Kryo keys

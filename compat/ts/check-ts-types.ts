@@ -31,7 +31,7 @@ import {
   type TypeSerializer,
   valueState,
 } from "../../mod.ts";
-import { contentOf, sameJson } from "./types.ts";
+import { arg, contentOf, mapTypes, sameJson, sortSets } from "./types.ts";
 
 interface Entry { key: unknown; keyBytes: string; value: unknown; namespace?: unknown }
 interface State {
@@ -52,12 +52,6 @@ interface Cluster { flinkVersion: string; backend: string; proxies: string[]; ty
 // deno-lint-ignore no-explicit-any
 type AnySerializer = TypeSerializer<any>;
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
-  return process.argv[i + 1];
-}
-
 /**
  * Java's hashCode() of the peer's POJO keys, as their classes define it: a POJO's hash is user code, so a
  * client supplies it (here as `UserKey.hashCode()` reads: `31 * user.hashCode() + bucket`).
@@ -74,19 +68,6 @@ function keySerializer(expr: string): AnySerializer {
   const hash = Object.hasOwn(POJO_HASHES, pojo[1]) ? POJO_HASHES[pojo[1]] : undefined;
   if (!hash) throw new Error(`no hashCode known for POJO key ${pojo[1]}`);
   return { ...s, hashCode: (v: Record<string, unknown>) => hash(v) };
-}
-
-/** `map<K,V>` split at its top-level comma. */
-function mapTypes(expr: string): [string, string] {
-  const inner = expr.slice("map<".length, -1);
-  let depth = 0;
-  for (let i = 0; i < inner.length; i++) {
-    const c = inner[i];
-    if (c === "<" || c === "{") depth++;
-    else if (c === ">" || c === "}") depth--;
-    else if (c === "," && depth === 0) return [inner.slice(0, i), inner.slice(i + 1)];
-  }
-  throw new Error(`not a map type: ${expr}`);
 }
 
 /** The Avro entry, loaded only when a state needs it (as the CLI loads it). */
@@ -142,26 +123,6 @@ function typeLabel(s: State): string {
 }
 
 const show = (v: unknown) => JSON.stringify(v);
-
-/**
- * `v` with every Set an array sorted by its elements' JSON text, as the peer renders sets: a Java HashSet's order
- * depends on its capacity, so the set Flink's client reads back iterates otherwise than the one written, and
- * both sides compare sets sorted. (The vectors check the order of the bytes.)
- */
-function sortSets(v: unknown): unknown {
-  if (v instanceof Set) {
-    const text = (x: unknown) => JSON.stringify(toJsonValue(x));
-    return [...v].map(sortSets).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
-  }
-  if (Array.isArray(v)) return v.map(sortSets);
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, sortSets(x)]));
-  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortSets(x), enumerable: true, writable: true, configurable: true });
-    return o;
-  }
-  return v;
-}
 
 async function checkState(client: QueryableStateClient, jobId: string, s: State): Promise<string | null> {
   let ks: AnySerializer, d: StateDescriptor;

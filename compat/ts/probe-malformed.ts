@@ -8,15 +8,10 @@
  * connection was closed. Node only (it is a probe of the harness, not library code).
  */
 import net from "node:net";
-import process from "node:process";
 import { ByteWriter, JobID, serializeKeyAndNamespace, stringSerializer, voidNamespaceSerializer, VoidNamespace } from "../../mod.ts";
 import { decodeFailureBody, encodeRequestFrame, FrameDecoder, KvStateRequest, MessageType, messageTypeName, PROTOCOL_VERSION } from "../../protocol.ts";
+import { arg } from "./types.ts";
 
-function arg(name: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
-  return process.argv[i + 1];
-}
 const [host, port] = arg("proxy").split(":");
 const job = JobID.fromHex(arg("job"));
 

@@ -14,7 +14,9 @@ import {
   stringSerializer,
   type TypeSerializer,
   valueState,
+  toJsonValue,
 } from "../../mod.ts";
+import process from "node:process";
 
 // deno-lint-ignore no-explicit-any
 type AnySerializer = TypeSerializer<any>;
@@ -100,4 +102,44 @@ export function sameJson(a: unknown, b: unknown): boolean {
       ka.every((k) => Object.hasOwn(b, k) && sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
   }
   return false;
+}
+
+/** The value of the command-line flag `--NAME VALUE` (the checks' one way to take arguments). */
+export function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || process.argv[i + 1] === undefined) throw new Error(`missing --${name}`);
+  return process.argv[i + 1];
+}
+
+/** The key and value type expressions of `map<K,V>` (split at the top-level comma). */
+export function mapTypes(expr: string): [string, string] {
+  const inner = expr.slice("map<".length, -1);
+  let depth = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i];
+    if (c === "<" || c === "{") depth++;
+    else if (c === ">" || c === "}") depth--;
+    else if (c === "," && depth === 0) return [inner.slice(0, i), inner.slice(i + 1)];
+  }
+  throw new Error(`not a map type: ${expr}`);
+}
+
+/**
+ * `v` with every Set an array sorted by its elements' JSON text, as the peer renders sets: a Java HashSet's order
+ * depends on its capacity, so the set Flink's client reads back iterates otherwise than the one written, and
+ * both sides compare sets sorted. (The vectors check the order of the bytes.)
+ */
+export function sortSets(v: unknown): unknown {
+  if (v instanceof Set) {
+    const text = (x: unknown) => JSON.stringify(toJsonValue(x));
+    return [...v].map(sortSets).sort((a, b) => (text(a) < text(b) ? -1 : text(a) > text(b) ? 1 : 0));
+  }
+  if (Array.isArray(v)) return v.map(sortSets);
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [k, sortSets(x)]));
+  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) Object.defineProperty(o, k, { value: sortSets(x), enumerable: true, writable: true, configurable: true });
+    return o;
+  }
+  return v;
 }

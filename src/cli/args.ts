@@ -56,9 +56,14 @@ export function asUsage<T>(command: string, parse: () => T): T {
   try {
     return parse();
   } catch (e) {
-    if (e instanceof UsageError || !(e instanceof QueryableStateError)) throw e;
-    throw new UsageError(e.message, command, { code: e.code, cause: e });
+    throw usageErrorOf(command, e);
   }
+}
+
+/** `e` as a mistake in `command`'s flags: a library error becomes a {@link UsageError} keeping its code; anything else (a bug) is returned as is. */
+export function usageErrorOf(command: string, e: unknown): unknown {
+  if (e instanceof UsageError || !(e instanceof QueryableStateError)) return e;
+  return new UsageError(e.message, command, { code: e.code, cause: e });
 }
 
 /** Parsed flags: strings for valued flags, `true` for switches. */

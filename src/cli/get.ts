@@ -6,7 +6,7 @@ import type { TypeSerializer } from "../types/type-serializer.ts";
 import { avroFilesOf, type TypeExpressionOptions } from "../types/expression.ts";
 import { fromJsonValue } from "../types/json-value.ts";
 import { JobID } from "../core/ids.ts";
-import { asUsage } from "./args.ts";
+import { asUsage, usageErrorOf } from "./args.ts";
 import type { ClientTlsOptions } from "../transport/transport.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
@@ -66,10 +66,7 @@ export async function asUsageAsync<T>(command: string, f: () => Promise<T>): Pro
   try {
     return await f();
   } catch (e) {
-    if ((e as { code?: string }).code === "AVRO_NOT_INSTALLED") throw e;
-    return asUsage(command, () => {
-      throw e;
-    });
+    throw (e as { code?: string }).code === "AVRO_NOT_INSTALLED" ? e : usageErrorOf(command, e);
   }
 }
 

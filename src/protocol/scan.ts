@@ -14,7 +14,7 @@
  */
 import { type ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidFrameError } from "./errors.ts";
-import { readExtension, readExtString, writeExtString } from "./extensions.ts";
+import { readExtension, readExtString, writeExtString } from "./extension-codec.ts";
 
 /** Op numbers of the map-scan extension (they continue `ExtOp`). */
 export const ScanOp = { SCAN: 6, SCAN_INTERNAL: 7 } as const;

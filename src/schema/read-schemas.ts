@@ -9,18 +9,17 @@
  *
  * Pure but for the files, which come through {@link SnapshotFiles} (the local filesystem when a path is given).
  */
-import { CATALOG_VERSION, type CatalogDocument, type CatalogJob, type CatalogSource, type CatalogState, type CatalogStateKind, type CatalogType, StateCatalog } from "../catalog/catalog.ts";
-import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
-import { readJavaObject } from "../protocol/java/object-stream-reader.ts";
-import type { JavaValue } from "../protocol/java/object-model.ts";
+import { CATALOG_VERSION, type CatalogDocument, type CatalogJob, type CatalogSource, type CatalogState, StateCatalog } from "../catalog/catalog.ts";
 import { VERSION } from "../version.ts";
 import { type KeyedBackendProxy, readKeyedBackendProxy, type SnapshotOrLost, type StateMetaInfo } from "./backend-proxy.ts";
-import { SnapshotFormatError, SnapshotNotFoundError } from "./errors.ts";
-import { collectionParts, type MappingContext, typeOf } from "./expressions.ts";
+import { catalogState, label, operatorLabels, queryableNameFor } from "./catalog-states.ts";
+import { SnapshotFormatError } from "./errors.ts";
+import { type MappingContext, typeOf } from "./expressions.ts";
 import type { SnapshotFiles } from "./files.ts";
-import { type CheckpointMetadata, type KeyedHandle, type OperatorMetadata, readCheckpointMetadata, type StreamHandle } from "./metadata.ts";
+import { type KeyedHandle, type OperatorMetadata, readCheckpointMetadata, type StreamHandle } from "./metadata.ts";
 import { operatorIdOfUid } from "./operator-ids.ts";
 import { PathMapper, type ResolvedStream } from "./paths.ts";
+import { baseName, cmp, findMetadata, jobIdOf, mapLimit, readFile, snapshotKind } from "./snapshot-files.ts";
 
 /** Options of {@link readStateSchemas}. */
 export interface ReadStateSchemasOptions {
@@ -63,15 +62,6 @@ export interface StateSchemas {
 
 const FIRST_READ = 64 * 1024;
 const MAX_READ = 256 * 1024 * 1024;
-const KINDS: Readonly<Record<string, CatalogStateKind>> = {
-  VALUE: "value",
-  LIST: "list",
-  MAP: "map",
-  REDUCING: "reducing",
-  AGGREGATING: "aggregating",
-  FOLDING: "folding",
-};
-
 /**
  * Reads a Flink checkpoint or savepoint (Flink 1.17 to 2.x; heap and RocksDB, full, incremental, native and canonical)
  * and returns the state catalog of every keyed state: per state its operator, name, kind and the type expressions of
@@ -250,221 +240,4 @@ async function readProxy(files: SnapshotFiles, stream: ResolvedStream): Promise<
       if (!(e instanceof SnapshotFormatError && e.endOfInput) || whole) throw e;
     }
   }
-}
-
-async function readFile(files: SnapshotFiles, path: string, start: number, end: number): Promise<Uint8Array> {
-  try {
-    if (files.readRange) return await files.readRange(path, start, end);
-    const all = await files.read(path);
-    return all.subarray(Math.min(start, all.length), Math.min(end, all.length));
-  } catch (e) {
-    if (e instanceof QueryableStateError) throw e;
-    throw new SnapshotNotFoundError(
-      path,
-      `${path} could not be read in ${files.description ?? "the directory given"} (${(e as Error)?.message ?? e}): the checkpoint's metadata names it. ` +
-        "Give the complete checkpoint directory.",
-      { cause: e },
-    );
-  }
-}
-
-async function findMetadata(files: SnapshotFiles, where: string): Promise<{ dir: string; bytes: Uint8Array }> {
-  try {
-    return { dir: "", bytes: await files.read("_metadata") };
-  } catch (e) {
-    if (e instanceof QueryableStateError && e.code === "SNAPSHOT_PATH") throw e;
-    const cause = e;
-    const entries = files.list ? await files.list("").catch(() => [] as string[]) : [];
-    // The newest first: chk-N with the largest N.
-    const checkpoints = entries.map((n) => /^chk-(\d+)$/.exec(n)).filter((m): m is RegExpExecArray => m !== null)
-      .sort((a, b) => (BigInt(b[1]) > BigInt(a[1]) ? 1 : BigInt(b[1]) < BigInt(a[1]) ? -1 : 0));
-    for (const m of checkpoints) {
-      try {
-        return { dir: m[0], bytes: await files.read(`${m[0]}/_metadata`) };
-      } catch {
-        // still being written, or incomplete: an older one may do
-      }
-    }
-    throw new SnapshotNotFoundError(
-      "_metadata",
-      `No _metadata in ${where}${checkpoints.length > 0 ? " nor in its chk-N directories" : ""}: give a checkpoint's (chk-N) or ` +
-        "savepoint's directory, or a job's checkpoint directory holding chk-N directories.",
-      { cause },
-    );
-  }
-}
-
-/** Checkpoint or savepoint, and a savepoint's format: from the metadata's properties, else from handles and names. */
-function snapshotKind(m: CheckpointMetadata, name: string | undefined): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } {
-  const fromProperties = propertiesKind(m.trailer);
-  if (fromProperties) return fromProperties;
-  const canonical = m.operators.some((o) => o.subtasks.some((s) => s.managedKeyed?.kind === "key-groups" && s.managedKeyed.savepoint));
-  if (canonical) return { kind: "savepoint", format: "canonical" };
-  return { kind: name?.startsWith("savepoint-") ? "savepoint" : "checkpoint", format: undefined };
-}
-
-/** The snapshot type in `CheckpointProperties` (Java-serialized after the operators since version 4). */
-function propertiesKind(trailer: Uint8Array): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } | undefined {
-  if (trailer.length === 0) return undefined;
-  let root: JavaValue;
-  try {
-    root = readJavaObject(trailer);
-  } catch {
-    return undefined;
-  }
-  const seen = new Set<unknown>();
-  const find = (v: JavaValue, depth: number): { kind: "checkpoint" | "savepoint"; format: "canonical" | "native" | undefined } | undefined => {
-    if (v === null || typeof v !== "object" || depth > 16 || seen.has(v) || v.kind !== "object") return undefined;
-    seen.add(v);
-    const name = v.classDesc.name;
-    if (name === "org.apache.flink.runtime.checkpoint.SavepointType") {
-      let format: "canonical" | "native" | undefined;
-      for (const d of v.classData) {
-        const f = d.values.get("formatType");
-        if (f && typeof f === "object" && f.kind === "enum") format = f.constantName === "NATIVE" ? "native" : f.constantName === "CANONICAL" ? "canonical" : undefined;
-      }
-      return { kind: "savepoint", format };
-    }
-    if (name === "org.apache.flink.runtime.checkpoint.CheckpointType") return { kind: "checkpoint", format: undefined };
-    for (const d of v.classData) {
-      for (const x of d.values.values()) {
-        const r = find(x, depth + 1);
-        if (r) return r;
-      }
-    }
-    return undefined;
-  };
-  return find(root, 0);
-}
-
-function catalogState(
-  op: OperatorMetadata,
-  info: StateMetaInfo,
-  keyType: CatalogType,
-  ctx: MappingContext,
-  notes: string[],
-  opLabel: string,
-): Omit<CatalogState, "name"> | undefined {
-  const typeName = info.options.get("KEYED_STATE_TYPE") ?? "";
-  const kind = Object.hasOwn(KINDS, typeName) ? KINDS[typeName] : undefined;
-  if (kind === undefined) {
-    notes.push(`State ${JSON.stringify(info.name)} of operator ${opLabel} has kind ${JSON.stringify(typeName)}: left out.`);
-    return undefined;
-  }
-  const v2 = info.backendStateType === "KEY_VALUE_V2";
-  const valueSnapshot = info.serializers.get("VALUE_SERIALIZER");
-  const namespaceSnapshot = info.serializers.get("NAMESPACE_SERIALIZER");
-  let value: CatalogType, userKey: CatalogType | undefined;
-  if (kind === "list" && !v2) {
-    const parts = collectionParts(valueSnapshot, "list");
-    value = parts ? typeOf(parts[0], ctx) : notCollection(valueSnapshot, "list");
-  } else if (kind === "map" && !v2) {
-    const parts = collectionParts(valueSnapshot, "map");
-    userKey = parts ? typeOf(parts[0], ctx) : notCollection(valueSnapshot, "map");
-    value = parts ? typeOf(parts[1], ctx) : notCollection(valueSnapshot, "map");
-  } else {
-    value = typeOf(valueSnapshot, ctx);
-    if (kind === "map") userKey = typeOf(info.serializers.get("USER_KEY_SERIALIZER"), ctx);
-  }
-  const namespace = typeOf(namespaceSnapshot, ctx);
-  const opName = op.name ?? op.uid;
-  return {
-    kind,
-    key: keyType,
-    ...(namespace === "void" ? {} : { namespace }),
-    value,
-    ...(userKey === undefined ? {} : { userKey }),
-    ...(opLabel !== op.operatorId || opName !== undefined ? { operator: opName ?? opLabel } : {}),
-    operatorId: op.operatorId,
-    maxParallelism: op.maxParallelism,
-    ...(v2 ? { description: "A state of Flink 2's State V2 API (async state): Flink serves it to no queryable state proxy." } : {}),
-  };
-}
-
-function notCollection(s: SnapshotOrLost | undefined, kind: "list" | "map"): CatalogType {
-  return {
-    serializer: s?.className ?? "(missing)",
-    reason: `a ${kind} state whose serializer is not Flink's ${kind === "list" ? "ListSerializer" : "MapSerializer"}`,
-  };
-}
-
-function queryableNameFor(
-  d: { op: OperatorMetadata; info: StateMetaInfo },
-  names: Readonly<Record<string, string>> | undefined,
-  unique: boolean,
-  qualified: string,
-  uidById: ReadonlyMap<string, string>,
-  unused: Set<string>,
-): string | undefined {
-  if (names === undefined) return undefined;
-  const keys = [qualified, `${d.op.operatorId}/${d.info.name}`];
-  for (const alias of [d.op.name, d.op.uid, uidById.get(d.op.operatorId)]) if (alias) keys.push(`${alias}/${d.info.name}`);
-  if (unique) keys.push(d.info.name);
-  else if (Object.hasOwn(names, d.info.name)) {
-    throw new InvalidArgumentError(
-      `queryableNames: ${JSON.stringify(d.info.name)} names states of several operators: qualify it as ${JSON.stringify(qualified)} (operator/state).`,
-    );
-  }
-  for (const k of keys) {
-    if (Object.hasOwn(names, k)) {
-      unused.delete(k);
-      const q = names[k];
-      if (typeof q !== "string" || q === "") throw new InvalidArgumentError(`queryableNames[${JSON.stringify(k)}] must be a non-empty string.`);
-      return q;
-    }
-  }
-  return undefined;
-}
-
-/** How operators are named in state names and messages: name, uid, the uid it was derived from, else the id. */
-function operatorLabels(ops: readonly OperatorMetadata[], uidById: ReadonlyMap<string, string>): Map<OperatorMetadata, string> {
-  const first = new Map(ops.map((o) => [o, o.name ?? o.uid ?? uidById.get(o.operatorId) ?? o.operatorId]));
-  const count = new Map<string, number>();
-  for (const l of first.values()) count.set(l, (count.get(l) ?? 0) + 1);
-  return new Map(ops.map((o) => [o, count.get(first.get(o)!) === 1 ? first.get(o)! : o.operatorId]));
-}
-
-function label(op: OperatorMetadata, uidById: ReadonlyMap<string, string>): string {
-  const n = op.name ?? op.uid ?? uidById.get(op.operatorId);
-  return n === undefined ? op.operatorId : `${JSON.stringify(n)} (${op.operatorId})`;
-}
-
-/** A checkpoint's job id, when a path shows it: `…/<32 hex>/chk-N`. */
-function jobIdOf(writerDir: string | undefined, snapshotDir: string, localName: string | undefined, description: string | undefined): string | undefined {
-  const hex = /^[0-9a-f]{32}$/;
-  const candidates: (string | undefined)[] = [];
-  if (writerDir) {
-    const parts = writerDir.split("/");
-    candidates.push(parts[parts.length - 2]);
-  }
-  if (snapshotDir !== "") candidates.push(localName);
-  else if (description) {
-    const parts = description.replace(/[/\\]+$/, "").split(/[/\\]/);
-    candidates.push(parts[parts.length - 2]);
-  }
-  return candidates.find((c) => c !== undefined && hex.test(c));
-}
-
-function baseName(path: string): string | undefined {
-  const parts = path.replace(/[/\\]+$/, "").split(/[/\\]/);
-  const last = parts[parts.length - 1];
-  return last === "" || last === "." || last === ".." ? undefined : last;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  if (!(Number.isInteger(limit) && limit >= 1)) throw new InvalidArgumentError(`concurrency must be a positive integer, got ${limit}.`);
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

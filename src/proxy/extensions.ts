@@ -35,7 +35,6 @@ import {
   type KeysInternalRequest,
   type KeysRequest,
   readKeysInternalAnswer,
-  UNSUPPORTED_BY_PEER_CLASS,
   ExtOp,
   ExtStatus,
   type BatchFreshness,
@@ -58,6 +57,7 @@ import { formatHostPort } from "../transport/address.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import type { BatchLookup, KeysLookup } from "../server/extensions.ts";
+import { failOrBackOff, UnsupportedByPeerSignal } from "./extension-retry.ts";
 import type { ScanLookup } from "../server/scan.ts";
 import { EXT_SCAN, type ScanInternalRequest, ScanOp } from "../protocol/scan.ts";
 import { answerScan } from "./scan.ts";
@@ -384,17 +384,8 @@ export class ProxyExtensions {
       } catch (e) {
         failure = e;
       }
-      if (failure instanceof UnsupportedByPeerSignal) return encodeFailedAnswer(op, { className: UNSUPPORTED_BY_PEER_CLASS, message: failure.message });
-      const delay = Math.min(host.initialDelayMs * 2 ** (attempt - 1), host.maxDelayMs);
-      if (!host.isRetryable(failure) || attempt >= host.maxAttempts || host.clock.now() + delay >= deadline || signal.aborted) {
-        return encodeFailedAnswer(op, requestFailureThrowable(requestId, host.locationFailure(failure, lookupRequest)));
-      }
-      emitDiagnostic(host.diagnostics, { type: "retry", component: host.serverName, stateName: req.stateName, attempt, delayMs: delay, error: failure });
-      try {
-        await sleep(host.clock, delay, signal);
-      } catch {
-        return encodeFailedAnswer(op, requestFailureThrowable(requestId, failure));
-      }
+      const ended = await failOrBackOff(host, { op, requestId, stateName: req.stateName, lookupRequest, deadline, signal }, failure, attempt);
+      if (ended !== null) return ended;
       force = true; // the keys found so far stay; the listing goes on from where it was
     }
   }
@@ -513,8 +504,6 @@ export class ProxyExtensions {
   }
 }
 
-/** A state server cannot do what the extension needs: the request fails with UNSUPPORTED_BY_PEER. */
-class UnsupportedByPeerSignal extends Error {}
 
 /** FNV-1a over the job id, the state name and the namespace: a cursor belongs to one listing. */
 function stateTag(jobId: Uint8Array, stateName: string, namespace: Uint8Array): number {

@@ -4,10 +4,7 @@
  * names the last user key, so the next page resumes after it wherever the key's state is then.
  */
 import { ByteReader, ByteWriter } from "../core/bytes.ts";
-import { sleep } from "../core/clock.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
-import { emitDiagnostic } from "../net/diagnostics.ts";
-import { requestFailureThrowable } from "../net/failures.ts";
 import {
   beginAnswer,
   decodeExtensionAnswer,
@@ -16,7 +13,6 @@ import {
   EXTENSION_ID,
   ExtStatus,
   INVALID_CURSOR_CLASS,
-  UNSUPPORTED_BY_PEER_CLASS,
 } from "../protocol/extensions.ts";
 import { KvStateInternalRequest, KvStateRequest } from "../protocol/messages.ts";
 import {
@@ -39,12 +35,11 @@ import {
 import type { ScanLookup } from "../server/scan.ts";
 import { formatHostPort } from "../transport/address.ts";
 import type { Endpoint } from "../transport/transport.ts";
+import { failOrBackOff, UnsupportedByPeerSignal } from "./extension-retry.ts";
 import type { ProxyExtensionHost } from "./extensions.ts";
 
 const EMPTY = new Uint8Array(0);
 
-/** A state server cannot do what the scan needs. */
-class Unsupported extends Error {}
 
 /** FNV-1a over what a cursor belongs to: job, state, key and namespace, bounds. */
 function scanTag(req: ScanRequest): number {
@@ -124,17 +119,8 @@ export async function answerScan(
     } catch (e) {
       failure = e;
     }
-    if (failure instanceof Unsupported) return encodeFailedAnswer(op, { className: UNSUPPORTED_BY_PEER_CLASS, message: failure.message });
-    const delay = Math.min(host.initialDelayMs * 2 ** (attempt - 1), host.maxDelayMs);
-    if (!host.isRetryable(failure) || attempt >= host.maxAttempts || host.clock.now() + delay >= deadline || signal.aborted) {
-      return encodeFailedAnswer(op, requestFailureThrowable(requestId, host.locationFailure(failure, lookupRequest)));
-    }
-    emitDiagnostic(host.diagnostics, { type: "retry", component: host.serverName, stateName: req.stateName, attempt, delayMs: delay, error: failure });
-    try {
-      await sleep(host.clock, delay, signal);
-    } catch {
-      return encodeFailedAnswer(op, requestFailureThrowable(requestId, failure));
-    }
+    const ended = await failOrBackOff(host, { op, requestId, stateName: req.stateName, lookupRequest, deadline, signal }, failure, attempt);
+    if (ended !== null) return ended;
   }
 }
 
@@ -152,17 +138,17 @@ async function scanFrom(
     try {
       content = (await host.send(address, new KvStateInternalRequest(EXTENSION_ID, encodeScanInternal(request)), deadline, stateName)).content;
     } catch (e) {
-      if (e instanceof RemoteError) throw new Unsupported(`the state server ${formatHostPort(address)} cannot scan maps (a Flink state server): ${e.message}`);
+      if (e instanceof RemoteError) throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} cannot scan maps (a Flink state server): ${e.message}`);
       throw e;
     }
     const answer = decodeExtensionAnswer(content, ScanOp.SCAN_INTERNAL);
     if (answer.status === ExtStatus.OK) return readScanInternalAnswer(answer.body);
     if (answer.status === ExtStatus.FAILED) r = { failure: answer.failure };
     else if (answer.status === ExtStatus.UNSUPPORTED) r = { unsupported: answer.reason };
-    else throw new Unsupported(`the state server ${formatHostPort(address)} answered a scan with status ${answer.status}`);
+    else throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} answered a scan with status ${answer.status}`);
   }
   if ("failure" in r) throw errorFromJavaThrowable(r.failure);
-  if ("unsupported" in r) throw new Unsupported(`the state server ${formatHostPort(address)} cannot scan this state: ${r.unsupported}`);
+  if ("unsupported" in r) throw new UnsupportedByPeerSignal(`the state server ${formatHostPort(address)} cannot scan this state: ${r.unsupported}`);
   if ("missing" in r) throw UnknownKeyOrNamespaceError.forServer("Queryable State Server");
   return r;
 }

@@ -37,14 +37,17 @@ export function demoGetCommand(state: typeof DEMO_STATES[number], proxies: strin
   return `qstate get --proxy ${proxies} --job ${jobId} --state ${state.name} --key ${key} --key-type ${state.keyType} --value-type ${state.valueType}${kind}${mapKey}`;
 }
 
-/** Lines naming each demo state (kind, types) and a `qstate get` to try on it, for what `local`, `demo` and `cluster` print. */
+/** Lines naming each demo state (kind, types) and a `qstate get` to try on it, then a `qstate keys` and a `qstate scan`, for what `local`, `demo` and `cluster` print. */
 export function demoStateLines(proxies: string, jobId: string, key: string): string {
   const width = Math.max(...DEMO_STATES.map((s) => s.name.length));
   return DEMO_STATES.map((s) =>
     `  ${s.name.padEnd(width)}  ${s.kind} state, key ${s.keyType}, ${s.kind === "map" ? `map<${s.mapKeyType},${s.valueType}>` : s.kind === "list" ? `list<${s.valueType}>` : s.valueType}
 ` +
     `  ${" ".repeat(width)}  ${demoGetCommand(s, proxies, jobId, key)}`
-  ).join("\n") + "\n";
+  ).join("\n") + "\n" +
+    "Beyond one key: list a state's keys, or read a map state a page at a time:\n" +
+    `  qstate keys --proxy ${proxies} --job ${jobId} --state event-counts --key-type string --all\n` +
+    `  qstate scan --proxy ${proxies} --job ${jobId} --state events-by-type --key ${key} --key-type string --value-type long --all\n`;
 }
 
 /** An endless, paced source of random events (about `perSecond` of them). */

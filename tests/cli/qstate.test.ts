@@ -197,6 +197,8 @@ describe(`qstate CLI on ${runtime}`, () => {
       assert.match(r.stdout, new RegExp(`^  ${s.name} +${s.kind} state, key ${s.keyType}, `, "m"));
       assert.match(r.stdout, new RegExp(`^ +qstate get --proxy 127\\.0\\.0\\.1:\\d+ --job [0-9a-f]{32} --state ${s.name} --key user-0 --key-type ${s.keyType} --value-type ${s.valueType}`, "m"));
     }
+    assert.match(r.stdout, /^ +qstate keys --proxy 127\.0\.0\.1:\d+ --job [0-9a-f]{32} --state event-counts --key-type string --all$/m);
+    assert.match(r.stdout, /^ +qstate scan --proxy 127\.0\.0\.1:\d+ --job [0-9a-f]{32} --state events-by-type --key user-0 --key-type string --value-type long --all$/m);
   });
 
   test("demo (what npm start runs) prints live query results and stops by itself with --duration", async () => {

@@ -15,6 +15,7 @@ import { fetchMetrics, parseMetrics, parseMetricsAddress, statsJson, statsTable 
 import { TYPE_NAMES } from "./types.ts";
 import { listStates, statesText } from "./states.ts";
 import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
+import { QUERY_CLIENT_FLAGS, queryClientFlags } from "./query-client.ts";
 import { asUsage, type CommandSpec, type Flags, optionalString, positiveInt, UsageError } from "./args.ts";
 import { schemaCommand } from "./schema.ts";
 
@@ -127,7 +128,7 @@ const get: Command = {
     { name: "namespace-type", value: "TYPE", help: "the namespace's type (timewindow, globalwindow, …)" },
     { name: "key-hash", value: "INT", help: "the key's Java hashCode(), for keys whose hash is user code (POJO keys)" },
     { name: "timeout", value: "MS", help: "give up after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
-    ...CLIENT_TLS_FLAGS,
+    ...QUERY_CLIENT_FLAGS,
     json,
   ],
   examples: [
@@ -164,21 +165,21 @@ const get: Command = {
       const outcomes = catalog !== undefined
         ? await runCatalogGetMany({
           catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string,
-          namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags,
+          namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags, ...queryClientFlags(f, "get"),
         }, keys, bounds)
         : await runGetMany({
           proxy: f.proxy as string, job: f.job as string, state: f.state as string,
           keyType: requiredType(f, "key-type"), valueType: requiredType(f, "value-type"), kind: optionalString(f, "kind") ?? "value",
           mapKeyType: optionalString(f, "map-key-type") ?? "string", namespace: optionalString(f, "namespace"),
           namespaceType: optionalString(f, "namespace-type"), keyHash: javaInt(f, "key-hash", "get"),
-          timeoutMs: positiveInt(f, "timeout", "get"), tls: clientTlsOf(f, "get"),
+          timeoutMs: positiveInt(f, "timeout", "get"), ...queryClientFlags(f, "get"),
         }, keys, bounds);
       return printOutcomes(outcomes, f.json === true, (s) => process.stdout.write(s));
     }
     const value = catalog !== undefined
       ? await runCatalogGet({
         catalog, proxy: f.proxy as string, job: f.job as string, state: f.state as string, key: f.key as string,
-        namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags,
+        namespace: optionalString(f, "namespace"), keyHash: javaInt(f, "key-hash", "get"), timeoutMs: positiveInt(f, "timeout", "get"), typeFlags, ...queryClientFlags(f, "get"),
       })
       : await runGet({
       proxy: f.proxy as string,
@@ -193,7 +194,7 @@ const get: Command = {
       namespaceType: optionalString(f, "namespace-type"),
       keyHash: javaInt(f, "key-hash", "get"),
       timeoutMs: positiveInt(f, "timeout", "get"),
-      tls: clientTlsOf(f, "get"),
+      ...queryClientFlags(f, "get"),
     });
     process.stdout.write((f.json ? JSON.stringify({ value: toJsonValue(value) }) : toText(value)) + "\n");
     return 0;

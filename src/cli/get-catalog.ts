@@ -1,14 +1,14 @@
 /** `qstate get --catalog FILE`: the state's kind and types from a state catalog instead of type flags. */
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { JobID } from "../core/ids.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { type CatalogStateTypes, catalogStateTypes, queryCatalogState } from "../catalog/state-types.ts";
 import { loadCatalogFile } from "../catalog/file.ts";
 import { asUsage, UsageError } from "./args.ts";
+import { openQueryClient, type QueryClientFlags } from "./query-client.ts";
 import { parseValue } from "./types.ts";
 
 /** What `qstate get` needs to query through a catalog. */
-export interface CatalogGetOptions {
+export interface CatalogGetOptions extends QueryClientFlags {
   catalog: string;
   proxy: string;
   /** A job id, or the name of a catalog job that has a `jobId`. */
@@ -88,7 +88,7 @@ export function namespaceHint(e: unknown, q: PreparedCatalogGet): unknown {
 export async function runCatalogGet(o: CatalogGetOptions): Promise<unknown> {
   const q = await prepareCatalogGet(o);
   const key = q.parseKey(o.key);
-  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
+  const client = openQueryClient("get", o);
   try {
     return await queryCatalogState(client, q.jobId, q.types, key, { namespace: q.namespace, timeoutMs: o.timeoutMs }).catch((e) => {
       throw namespaceHint(e, q);

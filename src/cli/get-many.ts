@@ -4,7 +4,6 @@
  */
 import { readFile } from "node:fs/promises";
 import process from "node:process";
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { queryCatalogStates } from "../catalog/state-types.ts";
 import type { QueryableStateError } from "../core/errors.ts";
 import type { Freshness } from "../protocol/extensions.ts";
@@ -13,6 +12,7 @@ import { asUsage, UsageError } from "./args.ts";
 import { forCommandLine, toJsonValue, toText } from "./format.ts";
 import { asUsageAsync, type GetOptions, prepare, withKindHint } from "./get.ts";
 import { type CatalogGetOptions, namespaceHint, prepareCatalogGet } from "./get-catalog.ts";
+import { openQueryClient } from "./query-client.ts";
 import { parseValue, typeOptionsFor } from "./types.ts";
 
 /** One key's outcome: its text as given, its value or error, and how fresh (with our proxy and state servers). */
@@ -78,7 +78,7 @@ export async function runGetMany(o: Omit<GetOptions, "key">, keys: readonly stri
   const types = await asUsageAsync("get", () => typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]));
   const q = asUsage("get", () => prepare({ ...o, key: keys[0] }, types));
   const parsed = keys.map((k) => asUsage("get", () => parseValue(o.keyType, k, q.keyType)));
-  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs, tls: o.tls }));
+  const client = openQueryClient("get", o);
   const options = { ...q.namespace, timeoutMs: o.timeoutMs, ...bounds };
   try {
     const results = o.kind === "value"
@@ -104,7 +104,7 @@ export async function runCatalogGetMany(o: Omit<CatalogGetOptions, "key">, keys:
   if (o.keyHash !== undefined) throw new UsageError("--key-hash is one key's hash: use it with --key, not --keys.", "get");
   const q = await prepareCatalogGet(o);
   const parsed = keys.map((k) => q.parseKey(k));
-  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs }));
+  const client = openQueryClient("get", o);
   try {
     const results = await queryCatalogStates(client, q.jobId, q.types, parsed, { namespace: q.namespace, timeoutMs: o.timeoutMs, ...bounds }).catch((e) => {
       throw namespaceHint(e, q);

@@ -1,5 +1,5 @@
 /** `qstate get`: one query through a proxy, printed as text or JSON. */
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
+import type { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { InvalidArgumentError, SerializationError } from "../core/errors.ts";
 import { listState, mapState, valueState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
@@ -7,10 +7,10 @@ import { avroFilesOf, type TypeExpressionOptions } from "../types/expression.ts"
 import { fromJsonValue } from "../types/json-value.ts";
 import { JobID } from "../core/ids.ts";
 import { asUsage, usageErrorOf } from "./args.ts";
-import type { ClientTlsOptions } from "../transport/transport.ts";
+import { openQueryClient, type QueryClientFlags } from "./query-client.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
-export interface GetOptions {
+export interface GetOptions extends QueryClientFlags {
   proxy: string;
   job: string;
   state: string;
@@ -24,8 +24,6 @@ export interface GetOptions {
   /** The key's Java hashCode(), for key types whose hash is user code (POJOs); overrides the computed one. */
   keyHash?: number;
   timeoutMs: number;
-  /** TLS towards the proxies (`--tls`, `--tls-ca`, a client certificate for mutual TLS). */
-  tls?: ClientTlsOptions;
 }
 
 export { parseHostPort } from "../transport/address.ts";
@@ -48,7 +46,7 @@ export async function runGet(o: GetOptions): Promise<unknown> {
   const types = await asUsageAsync("get", () => typeOptionsFor([o.valueType, o.mapKeyType, o.namespaceType]));
   const q = asUsage("get", () => prepare(o, types));
   // One proxy or several ("h1:p1,h2:p2"): a proxy that cannot be reached is skipped.
-  const client = asUsage("get", () => new QueryableStateClient(o.proxy, { requestTimeoutMs: o.timeoutMs, connectTimeoutMs: o.timeoutMs, tls: o.tls }));
+  const client = openQueryClient("get", o);
   try {
     return await query(client, o, q);
   } catch (e) {

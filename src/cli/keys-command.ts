@@ -1,6 +1,5 @@
 /** `qstate keys`: a state's keys through a proxy of ours (the key-listing extension), a page at a time or all. */
 import process from "node:process";
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { JobID } from "../core/ids.ts";
 import { loadCatalogFile } from "../catalog/file.ts";
 import { catalogStateTypes } from "../catalog/state-types.ts";
@@ -9,7 +8,7 @@ import { fromJsonValue } from "../types/json-value.ts";
 import { asUsage, optionalString, positiveInt, UsageError } from "./args.ts";
 import type { Command } from "./commands.ts";
 import { toJsonValue, toText } from "./format.ts";
-import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
+import { openQueryClient, QUERY_CLIENT_FLAGS, queryClientFlags } from "./query-client.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
 const HEX32 = /^[0-9a-fA-F]{32}$/;
@@ -35,7 +34,7 @@ export const keysCommand: Command = {
     { name: "key-groups", value: "FROM-TO", help: "only these key groups (inclusive)" },
     { name: "all", help: "every page, one after the other" },
     { name: "timeout", value: "MS", help: "give up on a page after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
-    ...CLIENT_TLS_FLAGS,
+    ...QUERY_CLIENT_FLAGS,
     { name: "json", help: "print JSON instead of text (errors too, as {\"error\": {code, message}})" },
   ],
   examples: [
@@ -90,7 +89,7 @@ export const keysCommand: Command = {
       keyGroups = { from: Number(m[1]), to: Number(m[2]) };
     }
     const timeoutMs = positiveInt(f, "timeout", "keys");
-    const client = asUsage("keys", () => new QueryableStateClient(f.proxy as string, { requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, tls: clientTlsOf(f, "keys") }));
+    const client = openQueryClient("keys", { proxy: f.proxy as string, timeoutMs, ...queryClientFlags(f, "keys") });
     const options = {
       pageSize: positiveInt(f, "page-size", "keys"),
       keyGroups,

@@ -1,6 +1,5 @@
 /** `qstate scan`: one key's MapState through a proxy of ours (the map-scan extension), a page at a time or all. */
 import process from "node:process";
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { JobID } from "../core/ids.ts";
 import { mapState } from "../state/descriptors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
@@ -8,7 +7,7 @@ import { fromJsonValue } from "../types/json-value.ts";
 import { asUsage, optionalString, positiveInt, UsageError } from "./args.ts";
 import type { Command } from "./commands.ts";
 import { toJsonValue, toText } from "./format.ts";
-import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
+import { openQueryClient, QUERY_CLIENT_FLAGS, queryClientFlags } from "./query-client.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
 /** `qstate scan`. */
@@ -36,7 +35,7 @@ export const scanCommand: Command = {
     { name: "cursor", value: "TEXT", help: "the next page of an earlier scan (as it printed it)" },
     { name: "all", help: "every page, one after the other" },
     { name: "timeout", value: "MS", help: "give up on a page after this long", default: "5000", env: "QSTATE_TIMEOUT_MS" },
-    ...CLIENT_TLS_FLAGS,
+    ...QUERY_CLIENT_FLAGS,
     { name: "json", help: "print JSON instead of text (errors too, as {\"error\": {code, message}})" },
   ],
   examples: [
@@ -65,7 +64,7 @@ export const scanCommand: Command = {
       ns = { namespaceType, namespace: text === undefined ? asUsage("scan", () => fromJsonValue(namespaceType, null)) : asUsage("scan", () => parseValue(nsName, text, namespaceType)) };
     } else if (optionalString(f, "namespace") !== undefined) throw new UsageError("--namespace needs --namespace-type.", "scan");
     const timeoutMs = positiveInt(f, "timeout", "scan");
-    const client = asUsage("scan", () => new QueryableStateClient(f.proxy as string, { requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, tls: clientTlsOf(f, "scan") }));
+    const client = openQueryClient("scan", { proxy: f.proxy as string, timeoutMs, ...queryClientFlags(f, "scan") });
     const descriptor = mapState(f.state as string, userKeyType, valueType);
     const options = { pageSize: positiveInt(f, "page-size", "scan"), prefix: bound("prefix"), from: bound("from"), to: bound("to"), ...ns };
     const write = (s: string) => process.stdout.write(s);

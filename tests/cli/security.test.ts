@@ -124,5 +124,24 @@ describe(`qstate security defaults on ${runtime}`, () => {
     assert.match(JSON.parse(read.stdout).value, /^\d+$/);
     const plain = await run([...args.slice(0, -1), "3000"]);
     assert.equal(plain.code, 1, plain.stdout);
+    // Every query command takes the same TLS flags: a catalog read, a batch, a key listing.
+    const catalog = join(dir, "catalog.json");
+    writeFileSync(catalog, JSON.stringify({
+      catalogVersion: 1,
+      jobs: [{ name: "demo", jobId: String(info.jobId), states: [{ name: "event-counts", kind: "reducing", key: "string", value: "long" }] }],
+    }));
+    const base = ["--proxy", proxy, "--job", "demo", "--state", "event-counts", "--json", "--timeout", "10000", "--tls-ca", tls("ca.pem")];
+    const viaCatalog = await run(["get", ...base, "--catalog", catalog, "--key", key]);
+    assert.equal(viaCatalog.code, 0, viaCatalog.stdout + viaCatalog.stderr);
+    assert.match(JSON.parse(viaCatalog.stdout).value, /^\d+$/);
+    const batch = await run(["get", ...base, "--catalog", catalog, "--keys", key]);
+    assert.equal(batch.code, 0, batch.stdout + batch.stderr);
+    assert.equal(JSON.parse(batch.stdout).results[0].key, key);
+    const keys = await run(["keys", ...base.map((a) => (a === "demo" ? String(info.jobId) : a)), "--key-type", "string", "--all", "--attempt-timeout", "5000"]);
+    assert.equal(keys.code, 0, keys.stdout + keys.stderr);
+    assert.ok(JSON.stringify(JSON.parse(keys.stdout)).includes(JSON.stringify(key)), keys.stdout);
+    const badHedge = await run(["get", ...base, "--catalog", catalog, "--key", key, "--hedge-after", "soon"]);
+    assert.equal(badHedge.code, 2, badHedge.stdout);
+    assert.match(badHedge.stdout + badHedge.stderr, /--hedge-after must be a positive integer/);
   });
 });

@@ -36,6 +36,7 @@ export const gatewayCommand: Command = {
     { name: "timeout", value: "MS", help: "a query's time limit", default: "10000" },
     { name: "max-batch", value: "N", help: "the most keys one batch may have", default: "1000" },
     { name: "max-body", value: "BYTES", help: "the largest request body", default: "1048576" },
+    { name: "max-page-size", value: "N", help: "the most keys or map entries one page of /keys or /scan may ask for", default: "10000" },
     { name: "duration", value: "SEC", help: "stop after this many seconds" },
     { name: "json", help: "print {\"url\"} as JSON once listening" },
   ],
@@ -73,6 +74,7 @@ export const gatewayCommand: Command = {
           timeoutMs: positiveInt(f, "timeout", "gateway"),
           maxBatchKeys: positiveInt(f, "max-batch", "gateway"),
           maxBodyBytes: positiveInt(f, "max-body", "gateway"),
+          maxPageSize: positiveInt(f, "max-page-size", "gateway"),
         },
       });
     } catch (e) {

@@ -11,8 +11,8 @@ import { VERSION } from "../version.ts";
 import { withAvro } from "../catalog/file.ts";
 import {
   type CatalogDocument, type CatalogEntry, type CatalogStateTypes, catalogStateTypes, type ClientTlsOptions, computeKeyGroupForKeyHash,
-  computeOperatorIndexForKeyGroup, CoordinatorClient, type Endpoint, formatHostPort, InvalidArgumentError, JobID, type JsonValue,
-  type KvStateLocationOracle, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, queryCatalogStates, type ServerTlsOptions,
+  computeOperatorIndexForKeyGroup, CoordinatorClient, type Endpoint, formatHostPort, InvalidArgumentError, InvalidCursorError, JobID, type JsonValue,
+  type KvStateLocationOracle, type MapStateDescriptor, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, queryCatalogStates, type ServerTlsOptions,
   StateCatalog, stringSerializer, toJsonValue, TransportError, type TypeExpressionOptions, valueFromJson, valueFromText, valueState,
 } from "./core.ts";
 import { GatewayRequestError, problemOf } from "./errors.ts";
@@ -29,6 +29,12 @@ export interface GatewayLimits {
   maxBatchKeys?: number;
   /** How long a query may take; then its answer is 504 TIMEOUT. @default 10000 */
   timeoutMs?: number;
+  /**
+   * The most keys or map entries one page of `/keys` or `/scan` may ask for (`pageSize`); more get 400
+   * INVALID_ARGUMENT. A proxy allowing fewer (its `keys.max-page-size`, `map-scan.max-page-size`) gets its maximum.
+   * @default 10000
+   */
+  maxPageSize?: number;
 }
 
 /** Cross-origin requests the gateway allows (CORS); without this option browsers of other origins are refused. */
@@ -85,6 +91,8 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
 }
 
+/** The page size of `/keys` and `/scan` without `?pageSize=` (the client's default). */
+const DEFAULT_PAGE_SIZE = 1000;
 const JSON_TYPE = "application/json; charset=utf-8";
 const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
 const NO_STORE = { "cache-control": "no-store" };
@@ -104,6 +112,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: positive(options.limits?.maxBodyBytes, 1024 * 1024, "limits.maxBodyBytes"),
     maxBatchKeys: positive(options.limits?.maxBatchKeys, 1000, "limits.maxBatchKeys"),
     timeoutMs: positive(options.limits?.timeoutMs, 10_000, "limits.timeoutMs"),
+    maxPageSize: Math.floor(positive(options.limits?.maxPageSize, 10_000, "limits.maxPageSize")),
   };
   const { catalog, typeOptions } = await loadCatalog(options);
   const client = new QueryableStateClient(options.proxies, {
@@ -386,12 +395,148 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return c.json(out, 200, NO_STORE);
   });
 
+  // Key listing and map scans (the `keys` and `map-scan` extensions): a page at a time, the cursor of the next page in
+  // the body (null after the last) and in a `Link: <…>; rel="next"` header.
+  app.get("/v1/jobs/:job/states/:state/keys", async (c) => {
+    const { job, entry, types: t, jobRef } = await target(c);
+    const requested = pageSizeOf(c);
+    const cursor = cursorOf(c);
+    const keyGroups = keyGroupsOf(c.req.query("keyGroups"));
+    const namespace = requiredNamespace(c, t);
+    const pageSize = Math.min(requested, await peerLimit("keys.max-page-size"));
+    let page;
+    try {
+      page = await client.listKeys(job.id, entry.queryableName, t.keyType, {
+        pageSize,
+        cursor,
+        keyGroups,
+        ...(t.namespaceType === undefined ? {} : { namespace, namespaceType: t.namespaceType }),
+        timeoutMs: limits.timeoutMs,
+      });
+    } catch (e) {
+      throw namingEntry(e, entry);
+    }
+    nextLink(c, page.cursor);
+    return c.json({
+      job: jobRef,
+      state: entry.state.name,
+      ...(namespace === undefined ? {} : { namespace: toJsonValue(namespace) }),
+      keys: page.keys.map(toJsonValue),
+      cursor: page.cursor ?? null,
+    }, 200, NO_STORE);
+  });
+
+  app.get("/v1/jobs/:job/states/:state/scan", async (c) => {
+    const { job, entry, types: t, jobRef } = await target(c);
+    if (t.descriptor.kind !== "map") {
+      throw new InvalidArgumentError(
+        `${entry.label} is a ${entry.state.kind} state: only map states scan. Read its value with GET /v1/jobs/{job}/states/{state}?key=….`,
+      );
+    }
+    const descriptor = t.descriptor as MapStateDescriptor<unknown, unknown>;
+    const key = keyOf(c, t);
+    const requested = pageSizeOf(c);
+    const cursor = cursorOf(c);
+    const namespace = requiredNamespace(c, t);
+    const userKeyType = descriptor.userKeySerializer;
+    const userKeyExpression = expression(entry.state.userKey);
+    const bound = (name: "prefix" | "from" | "to") => {
+      const text = c.req.query(name);
+      return text === undefined ? undefined : valueFromText(userKeyType, text, name, userKeyExpression);
+    };
+    const prefix = bound("prefix"), from = bound("from"), to = bound("to");
+    if (prefix !== undefined && userKeyType !== stringSerializer) {
+      throw new InvalidArgumentError(`${entry.label} has map keys of ${userKeyExpression}: "prefix" needs string map keys; give a range with "from" and "to".`);
+    }
+    if (prefix !== undefined && (from !== undefined || to !== undefined)) throw new InvalidArgumentError('Give "prefix" or a range ("from", "to"), not both.');
+    const pageSize = Math.min(requested, await peerLimit("map-scan.max-page-size"));
+    let page;
+    try {
+      page = await client.scanMapState(job.id, entry.queryableName, key, t.keyType, descriptor, {
+        pageSize,
+        cursor,
+        prefix,
+        from,
+        to,
+        ...(t.namespaceType === undefined ? {} : { namespace, namespaceType: t.namespaceType }),
+        timeoutMs: limits.timeoutMs,
+      });
+    } catch (e) {
+      throw namingEntry(e, entry);
+    }
+    nextLink(c, page.cursor);
+    return c.json({
+      job: jobRef,
+      state: entry.state.name,
+      key: toJsonValue(key),
+      ...(namespace === undefined ? {} : { namespace: toJsonValue(namespace) }),
+      entries: page.entries.map(([k, v]) => ({ userKey: toJsonValue(k), value: toJsonValue(v) })),
+      cursor: page.cursor ?? null,
+    }, 200, NO_STORE);
+  });
+
+  /** `?keyGroups=FROM-TO` (inclusive). */
+  function keyGroupsOf(text: string | undefined): { from: number; to: number } | undefined {
+    if (text === undefined) return undefined;
+    const m = /^(\d{1,10})-(\d{1,10})$/.exec(text);
+    const from = Number(m?.[1]), to = Number(m?.[2]);
+    if (m === null || from > to || to > 0x7fffffff) {
+      throw new InvalidArgumentError(`keyGroups must be FROM-TO, two key groups with FROM ≤ TO (e.g. 0-63), got ${JSON.stringify(text)}.`);
+    }
+    return { from, to };
+  }
+
+  /** `?pageSize=` (default 1000, at most `limits.maxPageSize`). */
+  function pageSizeOf(c: Context): number {
+    const text = c.req.query("pageSize");
+    if (text === undefined) return Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
+    if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${limits.maxPageSize}, got ${JSON.stringify(text)}.`);
+    const n = Number(text);
+    if (n > limits.maxPageSize) {
+      throw new InvalidArgumentError(`pageSize ${text} is above the gateway's limit of ${limits.maxPageSize}: ask for fewer and follow the cursor to the next page.`);
+    }
+    return n;
+  }
+
+  /** `?cursor=` as a page gave it (base64url); anything else is INVALID_CURSOR before the proxy is asked. */
+  function cursorOf(c: Context): string | undefined {
+    const text = c.req.query("cursor");
+    if (text === undefined) return undefined;
+    if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) {
+      throw new InvalidCursorError('The cursor is not one a page gave (base64url text expected): pass the "cursor" of the last page as it came, or leave it out to start again.');
+    }
+    return text;
+  }
+
+  /** The namespace of a listing or scan: required for namespaced states (but globalwindow's one value). */
+  function requiredNamespace(c: Context, t: CatalogStateTypes): unknown {
+    const namespace = namespaceOf(c.req.query("namespace"), undefined, t);
+    if (namespace === undefined && t.namespaceType !== undefined) {
+      throw new InvalidArgumentError(`${t.entry.label} is kept per namespace of ${expression(t.entry.state.namespace)}: give it as ?namespace=… (JSON).`);
+    }
+    return namespace;
+  }
+
+  /** The page size the proxy allows (it says so in its extension handshake); a peer without extensions fails later. */
+  async function peerLimit(name: string): Promise<number> {
+    const peer = await client.peerExtensions({ timeoutMs: limits.timeoutMs });
+    return peer?.limits.get(name) ?? Infinity;
+  }
+
+  /** `Link: <this path with the next cursor>; rel="next"` when there is a next page. */
+  function nextLink(c: Context, cursor: string | undefined): void {
+    if (cursor === undefined) return;
+    const url = new URL(c.req.url);
+    url.searchParams.set("cursor", cursor);
+    c.header("link", `<${url.pathname}${url.search}>; rel="next"`);
+  }
+
   // A known path with another method: 405 with the methods it takes.
   const only = (allow: string) => (c: Context) => {
     c.header("allow", allow);
     throw new GatewayRequestError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here: use ${allow}.`);
   };
-  for (const p of ["/", "/openapi.json", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/jobs", "/v1/jobs/:job/states/:state", "/v1/jobs/:job/states/:state/route"]) {
+  for (const p of ["/", "/openapi.json", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/jobs", "/v1/jobs/:job/states/:state", "/v1/jobs/:job/states/:state/route", "/v1/jobs/:job/states/:state/keys", "/v1/jobs/:job/states/:state/scan"]) {
     app.on(["POST", "PUT", "PATCH", "DELETE"], p, only("GET"));
   }
   app.on(["GET", "PUT", "PATCH", "DELETE"], "/v1/jobs/:job/states/:state/batch", only("POST"));
@@ -468,8 +613,19 @@ function routeOf(method: string, path: string): MeasuredRoute {
   if (path === "/v1/jobs") return "jobs";
   if (method === "POST" && path.endsWith("/batch")) return "batch";
   if (path.endsWith("/route")) return "route";
+  if (path.endsWith("/keys")) return "keys";
+  if (path.endsWith("/scan")) return "scan";
   return /^\/v1\/jobs\/[^/]+\/states\/[^/]+$/.test(path) ? "get" : "other";
 }
+
+/** A page the catalog's types did not decode names the entry to fix. */
+function namingEntry(e: unknown, entry: CatalogEntry): unknown {
+  if (e instanceof QueryableStateError && DECODING.has(e.code)) {
+    e.message += ` The catalog's ${entry.label} gives the types the page was read with: fix that entry if the job's types differ.`;
+  }
+  return e;
+}
+const DECODING = new Set(["SERIALIZATION", "TRUNCATED_INPUT", "POJO_SUBCLASS", "AVRO_DECODE"]);
 
 function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Partial<T> {
   const out: Partial<T> = {};

@@ -13,6 +13,8 @@ export interface OpenApiOptions {
   readonly maxBodyBytes: number;
   /** A query's time limit, in ms. */
   readonly timeoutMs: number;
+  /** The largest `pageSize` of a key listing or map scan. */
+  readonly maxPageSize: number;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -28,13 +30,14 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
   const errors = (statuses: number[]) => {
     const out: Record<string, unknown> = {};
     const when: Record<number, string> = {
-      400: "A key, namespace or body that does not fit the state's types.",
+      400: "A key, namespace, query parameter or body that does not fit the state's types or the gateway's limits, or a cursor no page gave.",
       401: "No or a wrong bearer token.",
       404: "An unknown job, state, key (and namespace) or path.",
       409: "A job name that several running jobs have (`candidates` lists their ids).",
       413: "A body or batch above its limit.",
       422: "A state whose type the catalog lists as unmapped.",
       500: "A bug of the gateway.",
+      501: "The proxy cannot do this: Flink's proxy (and Flink's state servers) neither list keys nor scan maps.",
       502: "An answer the catalog's types do not decode, or a failure the proxy reported.",
       503: "The proxy, a state server or the job listing cannot be reached, or the gateway is shutting down.",
       504: `No answer within the time limit (${o.timeoutMs} ms).`,
@@ -57,6 +60,22 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
     description: 'The namespace of window state, as JSON (`{"start":0,"end":60000}` for timewindow); globalwindow needs none.',
   };
   const queryErrors = [400, 401, 404, 409, 422, 500, 502, 503, 504];
+  const pageSizeParam = {
+    name: "pageSize", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: o.maxPageSize, default: Math.min(1000, o.maxPageSize) },
+    description: `The most keys or entries in the page (at most ${o.maxPageSize}; a proxy allowing fewer gives its maximum). A page may hold fewer and still have a next one.`,
+  };
+  const cursorParam = {
+    name: "cursor", in: "query", required: false, schema: { type: "string", pattern: "^[A-Za-z0-9_-]+$" },
+    description: "The `cursor` of the previous page, as it came (the same state, key, namespace, key groups and bounds); 400 INVALID_CURSOR otherwise.",
+  };
+  const keyGroupsParam = {
+    name: "keyGroups", in: "query", required: false, schema: { type: "string", pattern: "^[0-9]+-[0-9]+$" },
+    description: "Only keys of these key groups, FROM-TO inclusive (e.g. `0-63`).",
+  };
+  const paged = (schema: unknown, description: string) => ({
+    ...json(schema, description),
+    headers: { Link: { description: 'The next page: `<path?…&cursor=…>; rel="next"` (absent after the last page).', schema: { type: "string" } } },
+  });
   return {
     openapi: "3.1.0",
     info: {
@@ -102,6 +121,30 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
           security,
           parameters: [jobParam, stateParam, keyParam],
           responses: { "200": json(ref("RouteResponse"), "The route."), ...errors(queryErrors) },
+        },
+      },
+      "/v1/jobs/{job}/states/{state}/keys": {
+        get: {
+          operationId: "listKeys",
+          summary: "One page of the state's keys (those with a value in the namespace), in key-group order; follow `cursor` (or the `Link` header's rel=\"next\") for the next page. Needs a proxy of ours: Flink's answers 501 UNSUPPORTED_BY_PEER",
+          security,
+          parameters: [jobParam, stateParam, pageSizeParam, cursorParam, keyGroupsParam, namespaceParam],
+          responses: { "200": paged(ref("KeysResponse"), "The page."), ...errors([...queryErrors, 501]) },
+        },
+      },
+      "/v1/jobs/{job}/states/{state}/scan": {
+        get: {
+          operationId: "scanMap",
+          summary: "One page of a map state's entries for one key, in map-key order, optionally only map keys with a prefix or in [from, to); follow `cursor` (or the `Link` header's rel=\"next\") for the next page. Needs a proxy of ours: Flink's answers 501 UNSUPPORTED_BY_PEER",
+          security,
+          parameters: [
+            jobParam, stateParam, keyParam,
+            { name: "prefix", in: "query", required: false, schema: { type: "string" }, description: "Only map keys starting with this text (string map keys); not with from/to." },
+            { name: "from", in: "query", required: false, schema: { type: "string" }, description: "The first map key (inclusive), written as `key` is." },
+            { name: "to", in: "query", required: false, schema: { type: "string" }, description: "The end of the range (exclusive), written as `key` is." },
+            pageSizeParam, cursorParam, namespaceParam,
+          ],
+          responses: { "200": paged(ref("ScanResponse"), "The page."), ...errors([...queryErrors, 501]) },
         },
       },
       "/v1/stats": {
@@ -168,6 +211,35 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
           type: "object",
           required: ["job", "state", "key", "value"],
           properties: { job: ref("JobRef"), state: { type: "string" }, key: ref("Json"), namespace: ref("Json"), value: ref("Json") },
+          additionalProperties: false,
+        },
+        KeysResponse: {
+          type: "object",
+          required: ["job", "state", "keys", "cursor"],
+          properties: {
+            job: ref("JobRef"),
+            state: { type: "string" },
+            namespace: ref("Json"),
+            keys: { type: "array", items: ref("Json"), description: "The keys, as JSON (as `key` of a value is)." },
+            cursor: { type: ["string", "null"], description: "Pass as `cursor` for the next page; null after the last." },
+          },
+          additionalProperties: false,
+        },
+        ScanResponse: {
+          type: "object",
+          required: ["job", "state", "key", "entries", "cursor"],
+          properties: {
+            job: ref("JobRef"),
+            state: { type: "string" },
+            key: ref("Json"),
+            namespace: ref("Json"),
+            entries: {
+              type: "array",
+              items: { type: "object", required: ["userKey", "value"], properties: { userKey: ref("Json"), value: ref("Json") }, additionalProperties: false },
+              description: "The entries in map-key order (a value may be null).",
+            },
+            cursor: { type: ["string", "null"], description: "Pass as `cursor` for the next page; null after the last." },
+          },
           additionalProperties: false,
         },
         BatchRequest: {

@@ -112,6 +112,38 @@ describe("web console in Chromium", () => {
     assert.match(rows[3], /^"eve"\s+UNKNOWN_KEY_OR_NAMESPACE/);
   });
 
+  test("browse: a state's keys a page at a time, a key looked up by a click; a map's entries by prefix", async () => {
+    await page.getByTestId("state-shop-clicks").click();
+    assert.equal(await page.getByTestId("scan-run").isVisible(), false, "no scan for a reducing state");
+    await page.getByTestId("page-size").fill("1");
+    await page.getByTestId("list-keys").click();
+    await page.getByTestId("keys-summary").filter({ hasText: "1 key, more to come" }).waitFor();
+    await page.getByTestId("keys-more").click();
+    await page.getByTestId("keys-summary").filter({ hasText: /^2 keys$/ }).waitFor();
+    assert.equal(await page.getByTestId("keys-more").isVisible(), false, "no more after the last page");
+    const keys = (await text("keys-list")).split("\n").map((k) => k.trim()).filter(Boolean);
+    assert.deepEqual([...keys].sort(), ["ada", "bob"]);
+    await page.getByTestId("keys-list").getByText("bob", { exact: true }).click();
+    await page.getByTestId("raw").filter({ hasText: '"key": "bob"' }).waitFor();
+    assert.equal(JSON.parse(await text("raw")).value, "1");
+
+    await page.getByTestId("state-shop-page-counts").click();
+    await page.getByTestId("key").fill("ada");
+    await page.getByTestId("scan-prefix").fill("/c");
+    await page.getByTestId("scan-run").click();
+    await page.getByTestId("scan-summary").waitFor();
+    assert.equal(await text("scan-summary"), "1 entry");
+    const rows = (await text("scan-table")).split("\n").map((r) => r.trim()).filter(Boolean);
+    assert.match(rows[1], /^"\/cart"\s+"2"$/);
+    await page.getByTestId("scan-prefix").fill("");
+    await page.getByTestId("scan-from").fill("/c");
+    await page.getByTestId("scan-to").fill("/z");
+    await page.getByTestId("page-size").fill("100000");
+    await page.getByTestId("scan-run").click();
+    await page.getByTestId("scan-result").getByTestId("problem").waitFor();
+    assert.match(await text("scan-result"), /INVALID_ARGUMENT .*above the gateway's limit/);
+  });
+
   test("live charts show the request rate, latency percentiles and errors", async () => {
     await page.getByTestId("chart-latency").filter({ hasText: /p99 [1-9]|p99 0\.\d*[1-9]/ }).waitFor({ timeout: 10_000 });
     const latency = await text("chart-latency");

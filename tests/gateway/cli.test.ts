@@ -1,5 +1,5 @@
 // `qstate gateway` from the command line on the runtime running this test: it serves the catalog's states over
-// HTTP, takes bearer tokens from the environment only, stops on SIGTERM with exit code 0, and a broken catalog is a
+// HTTP (pages of keys bounded by --max-page-size), takes bearer tokens from the environment only, stops on SIGTERM with exit code 0, and a broken catalog is a
 // mistake in the flags (exit 2).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -24,7 +24,10 @@ describe(`qstate gateway, on ${runtime}`, () => {
   });
 
   test("serves a state by name over HTTP with a token from QSTATE_GATEWAY_TOKENS; SIGTERM stops it (exit 0)", async () => {
-    const child = qstate(["gateway", "--proxy", shop.proxies, "--catalog", file, "--port", "0", "--json"], { ...process.env, QSTATE_GATEWAY_TOKENS: "t1, t2" });
+    const child = qstate(["gateway", "--proxy", shop.proxies, "--catalog", file, "--port", "0", "--max-page-size", "1", "--json"], {
+      ...process.env,
+      QSTATE_GATEWAY_TOKENS: "t1, t2",
+    });
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     let err = "";
@@ -46,6 +49,14 @@ describe(`qstate gateway, on ${runtime}`, () => {
       const res = await fetch(path, { headers: { authorization: "Bearer t2" } });
       assert.equal(res.status, 200);
       assert.equal((await res.json()).value, "5");
+      // --max-page-size bounds a page of keys.
+      const keys = `${url}/v1/jobs/${shop.shopJob}/states/clicks/keys`;
+      const over = await fetch(`${keys}?pageSize=2`, { headers: { authorization: "Bearer t1" } });
+      assert.equal(over.status, 400);
+      assert.match((await over.json()).detail, /above the gateway's limit of 1/);
+      const one = await fetch(`${keys}?pageSize=1`, { headers: { authorization: "Bearer t1" } });
+      assert.equal(one.status, 200);
+      assert.ok((await one.json()).keys.length <= 1);
     } finally {
       child.kill("SIGTERM");
     }

@@ -1,7 +1,7 @@
 /**
  * The web console (served by the gateway at `/`): the catalog's jobs and states, a query box showing the decoded value
  * as a tree and as raw JSON with the key's route, batch lookups, and live charts of the gateway's request rate,
- * latency percentiles and errors. Plain DOM, no framework; scripts/build-console.mjs bundles it into one HTML page.
+ * latency percentiles and errors, and a state's keys and a map's entries a page at a time. Plain DOM, no framework; scripts/build-console.mjs bundles it into one HTML page.
  * Every text from the server goes through textContent, never innerHTML.
  */
 
@@ -129,6 +129,9 @@ function showTypes(): void {
   const s = currentState();
   $("types").textContent = s ? describeState(s) : "";
   $("ns-label").hidden = !(s?.namespace !== undefined && s.namespace !== "void");
+  $("scan").hidden = s?.kind !== "map";
+  $("keys-result").textContent = "";
+  $("scan-result").textContent = "";
 }
 
 function select(job: string, state: string): void {
@@ -243,6 +246,92 @@ async function runBatch(ev: Event): Promise<void> {
   out.append(el("p", { class: "muted", "data-testid": "batch-summary" }, `${found} of ${results.length} found`), table);
 }
 
+// ------------------------------------------------------------------------------------------------ browse: keys, map scans
+
+/** The page size of the browse form (the gateway refuses one above its limit, saying so). */
+const pageSize = () => encodeURIComponent($<HTMLInputElement>("page-size").value.trim() || "50");
+
+/** The namespace query parameter of the query form, when the state has one. */
+function namespaceParam(): string {
+  const ns = $<HTMLInputElement>("namespace").value.trim();
+  return ns && !$("ns-label").hidden ? `&namespace=${encodeURIComponent(ns)}` : "";
+}
+
+/**
+ * Pages of `path` (`…&cursor=` appended for the next) into `out`: `rows` renders a page's items into `list`; a
+ * "More" button fetches the next page while the last answer had a cursor.
+ */
+async function paged(
+  out: HTMLElement,
+  path: string,
+  list: HTMLElement,
+  rows: (body: Record<string, unknown>) => number,
+  nouns: [string, string],
+  testid: string,
+): Promise<void> {
+  out.textContent = "Loading…";
+  let count = 0;
+  const summary = el("p", { class: "muted", "data-testid": `${testid}-summary` });
+  const more = el("button", { type: "button", class: "more", "data-testid": `${testid}-more` }, "More");
+  const page = async (cursor?: string) => {
+    more.hidden = true;
+    const r = await api(cursor === undefined ? path : `${path}&cursor=${encodeURIComponent(cursor)}`);
+    if (out.firstChild?.nodeType === Node.TEXT_NODE) out.textContent = "";
+    if (!r.ok) {
+      out.append(problemView(r.body as Problem));
+      return;
+    }
+    const body = r.body as Record<string, unknown> & { cursor: string | null };
+    if (!list.isConnected) out.append(summary, list, more);
+    count += rows(body);
+    summary.textContent = `${count} ${nouns[count === 1 ? 0 : 1]}${body.cursor === null ? "" : ", more to come"}`;
+    more.hidden = body.cursor === null;
+    more.onclick = () => void page(body.cursor!);
+  };
+  await page();
+}
+
+async function listKeys(ev: Event): Promise<void> {
+  ev.preventDefault();
+  const s = currentState();
+  if (!s) return;
+  const job = $<HTMLSelectElement>("job").value;
+  const base = `/v1/jobs/${encodeURIComponent(job)}/states/${encodeURIComponent(s.name)}`;
+  const list = el("ul", { class: "keylist", "data-testid": "keys-list" });
+  await paged($("keys-result"), `${base}/keys?pageSize=${pageSize()}${namespaceParam()}`, list, (body) => {
+    const keys = body.keys as Json[];
+    for (const k of keys) {
+      const text = typeof k === "string" ? k : JSON.stringify(k);
+      const b = el("button", { type: "button", title: "Look this key up" }, text);
+      b.addEventListener("click", () => {
+        $<HTMLInputElement>("key").value = text;
+        $<HTMLFormElement>("query").requestSubmit();
+      });
+      list.append(el("li", {}, b));
+    }
+    return keys.length;
+  }, ["key", "keys"], "keys");
+}
+
+async function scanMap(ev: Event): Promise<void> {
+  ev.preventDefault();
+  const s = currentState();
+  if (!s) return;
+  const job = $<HTMLSelectElement>("job").value;
+  const key = $<HTMLInputElement>("key").value;
+  let path = `/v1/jobs/${encodeURIComponent(job)}/states/${encodeURIComponent(s.name)}/scan?key=${keyParam(key)}&pageSize=${pageSize()}${namespaceParam()}`;
+  for (const bound of ["prefix", "from", "to"]) {
+    const v = $<HTMLInputElement>(`scan-${bound}`).value;
+    if (v !== "") path += `&${bound}=${encodeURIComponent(v)}`;
+  }
+  const table = el("table", { "data-testid": "scan-table" }, el("tr", {}, el("th", {}, "map key"), el("th", {}, "value")));
+  await paged($("scan-result"), path, table, (body) => {
+    const entries = body.entries as { userKey: Json; value: Json }[];
+    for (const e of entries) table.append(el("tr", {}, el("td", {}, el("code", {}, JSON.stringify(e.userKey))), el("td", {}, el("code", {}, JSON.stringify(e.value)))));
+    return entries.length;
+  }, ["entry", "entries"], "scan");
+}
+
 // ------------------------------------------------------------------------------------------------ live charts
 
 interface Line {
@@ -334,6 +423,8 @@ $("job").addEventListener("change", fillStates);
 $("state").addEventListener("change", showTypes);
 $("query").addEventListener("submit", (e) => void runQuery(e));
 $("batch").addEventListener("submit", (e) => void runBatch(e));
+$("list").addEventListener("submit", (e) => void listKeys(e));
+$("scan").addEventListener("submit", (e) => void scanMap(e));
 $("auth").addEventListener("submit", (e) => {
   e.preventDefault();
   sessionStorage.setItem(TOKEN_KEY, $<HTMLInputElement>("token").value);

@@ -14,6 +14,8 @@
  * from process.cpuUsage() in its own process) over the measured requests, divided by them.
  *   npm run bench -- --target HOST:PORT --state-id HEX [--keys N]   (load any server speaking the protocol)
  *   deno run -A --v8-flags=--expose-gc scripts/bench.ts ...      bun scripts/bench.ts ...
+ *   Profiles (Node): BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=DIR" for the server processes;
+ *   node --cpu-prof node_modules/.cache/queryable-state-bench/bench.mjs ... for the client (after one npm run bench).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -61,7 +63,9 @@ const bundled = /\.mjs$/.test(process.argv[1] ?? "");
 function runtimeCommand(script: string): [string, string[]] {
   if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", script]];
   if (runtime === "bun") return [process.execPath, [script]];
-  if (bundled) return [process.execPath, [process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
+  // BENCH_SERVER_FLAGS="--cpu-prof" profiles the server processes (Node).
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+  if (bundled) return [process.execPath, [...flags, process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
   return [process.execPath, ["--import", "tsx", script]];
 }
 

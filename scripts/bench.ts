@@ -6,7 +6,7 @@
  *   npm run bench [-- --quick]   (Node: bundled to plain JS by scripts/run-bench.mjs first) [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
  *                 [--concurrency 1,16,128,1024] [--requests N] [--connections N] [--throughput-only]
  *                 [--save FILE] [--compare FILE]
- *   --connections N   spread the requests in flight over N client connections (direct and proxy modes)
+ *   --connections N   spread the requests in flight over N client connections (raw: N raw loops)
  *   --save FILE       also write the rows as JSON lines (the --json format) to FILE
  *   --compare FILE    print each new point beside the same point of a saved run (ratio columns)
  *   --throughput-only skip the latency-vs-keys and heap-per-key points
@@ -21,7 +21,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { computeKeyGroupRangeForOperatorIndex, defaultTransport, deserializeValue, detectRuntime, type Endpoint, HeapKeyedStateBackend, intSerializer, JobID, KvStateID, longSerializer, serializeKeyAndNamespace, stringSerializer, valueState, VoidNamespace, voidNamespaceSerializer } from "../mod.ts";
+import { computeKeyGroupRangeForOperatorIndex, type Conn, defaultTransport, deserializeValue, detectRuntime, type Endpoint, HeapKeyedStateBackend, intSerializer, JobID, KvStateID, longSerializer, serializeKeyAndNamespace, stringSerializer, valueState, VoidNamespace, voidNamespaceSerializer } from "../mod.ts";
 import { Client, encodeRequestFrame, KvStateInternalRequest, KvStateRequest, KvStateResponse, type MessageBody } from "../protocol.ts";
 
 // ------------------------------------------------------------------ options
@@ -185,14 +185,34 @@ async function loadClient<R extends MessageBody>(
   return { requests: total, seconds: (performance.now() - started) / 1000, latenciesMs: latencies };
 }
 
-/** The raw ceiling: frames out in one write per batch, answers counted FIFO, no protocol work. */
+/**
+ * The raw ceiling: frames out in one write per batch, answers counted FIFO, no protocol work; with
+ * --connections N, N such loops side by side, each with its share of the requests and of those in flight.
+ */
 async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: number, total: number, concurrency: number): Promise<Measured> {
   const transport = await defaultTransport();
-  const conn = await transport.connect(address);
+  const n = Math.max(1, Math.min(connections, concurrency));
+  const conns = await Promise.all(Array.from({ length: n }, () => transport.connect(address)));
   const latencies = new Float64Array(total);
+  const started = performance.now();
+  let from = 0;
+  await Promise.all(conns.map((conn, i) => {
+    const share = Math.floor(total / n) + (i < total % n ? 1 : 0);
+    const inFlight = Math.floor(concurrency / n) + (i < concurrency % n ? 1 : 0);
+    const part = latencies.subarray(from, from + share);
+    from += share;
+    return rawLoop(conn, frame, responseLength, share, inFlight, part);
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  for (const conn of conns) conn.abort();
+  await Promise.all(conns.map((c) => c.closed));
+  return { requests: total, seconds, latenciesMs: latencies };
+}
+
+async function rawLoop(conn: Conn, frame: Uint8Array, responseLength: number, total: number, concurrency: number, latencies: Float64Array): Promise<void> {
+  if (total === 0) return;
   const sentAt = new Float64Array(total);
   let issued = 0, answered = 0, buffered = 0;
-  const started = performance.now();
   const sendBatch = (n: number) => {
     n = Math.min(n, total - issued);
     if (n <= 0) return;
@@ -216,10 +236,6 @@ async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: num
     });
     sendBatch(concurrency);
   });
-  const seconds = (performance.now() - started) / 1000;
-  conn.abort();
-  await conn.closed;
-  return { requests: total, seconds, latenciesMs: latencies };
 }
 
 // ------------------------------------------------------------------ points
@@ -263,7 +279,7 @@ function summarize(mode: string, valueBytes: number, concurrency: number, m: Mea
     p999Ms: percentile(sorted, 0.999),
     rssMB: peakRssMB(server?.child.pid),
     clientRssMB: peakRssMB(undefined),
-    connections: mode === "raw" ? 1 : connections,
+    connections,
     cpuUsPerReq: ((m.clientCpuUs ?? NaN) + (m.serverCpuUs ?? 0)) / m.requests,
     clientCpuUsPerReq: (m.clientCpuUs ?? NaN) / m.requests,
     serverCpuUsPerReq: (m.serverCpuUs ?? NaN) / m.requests,

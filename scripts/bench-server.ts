@@ -113,6 +113,20 @@ else {
   }
 }
 console.log(`LISTENING port=${port} stateId=${stateId} jobId=${jobId}`);
+// "cpu" on stdin: report this process's CPU time so far (µs, user and system), for CPU per request.
+let input = "";
+process.stdin.on("data", (d) => {
+  input += d;
+  let nl: number;
+  while ((nl = input.indexOf("\n")) >= 0) {
+    const line = input.slice(0, nl).trim();
+    input = input.slice(nl + 1);
+    if (line === "cpu") {
+      const u = process.cpuUsage();
+      console.log(`CPU user=${u.user} system=${u.system}`);
+    }
+  }
+});
 process.stdin.on("close", () => process.exit(0));
 process.stdin.resume();
 process.on("SIGTERM", () => process.exit(0));

@@ -4,15 +4,24 @@
  * processes of the same runtime; plus latency against state size and heap bytes per key.
  *
  *   npm run bench [-- --quick]   (Node: bundled to plain JS by scripts/run-bench.mjs first) [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
- *                 [--concurrency 1,16,128,1024] [--requests N]
+ *                 [--concurrency 1,16,128,1024] [--requests N] [--connections N] [--throughput-only]
+ *                 [--save FILE] [--compare FILE]
+ *   --connections N   spread the requests in flight over N client connections (raw: N raw loops)
+ *   --save FILE       also write the rows as JSON lines (the --json format) to FILE
+ *   --compare FILE    print each new point beside the same point of a saved run (ratio columns)
+ *   --throughput-only skip the latency-vs-keys and heap-per-key points
+ * CPU per request: user + system CPU time of the client process and of the server process (each
+ * from process.cpuUsage() in its own process) over the measured requests, divided by them.
  *   npm run bench -- --target HOST:PORT --state-id HEX [--keys N]   (load any server speaking the protocol)
  *   deno run -A --v8-flags=--expose-gc scripts/bench.ts ...      bun scripts/bench.ts ...
+ *   Profiles (Node): BENCH_SERVER_FLAGS="--cpu-prof --cpu-prof-dir=DIR" for the server processes;
+ *   node --cpu-prof node_modules/.cache/queryable-state-bench/bench.mjs ... for the client (after one npm run bench).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { computeKeyGroupRangeForOperatorIndex, defaultTransport, deserializeValue, detectRuntime, type Endpoint, HeapKeyedStateBackend, intSerializer, JobID, KvStateID, longSerializer, serializeKeyAndNamespace, stringSerializer, valueState, VoidNamespace, voidNamespaceSerializer } from "../mod.ts";
+import { computeKeyGroupRangeForOperatorIndex, type Conn, defaultTransport, deserializeValue, detectRuntime, type Endpoint, HeapKeyedStateBackend, intSerializer, JobID, KvStateID, longSerializer, serializeKeyAndNamespace, stringSerializer, valueState, VoidNamespace, voidNamespaceSerializer } from "../mod.ts";
 import { Client, encodeRequestFrame, KvStateInternalRequest, KvStateRequest, KvStateResponse, type MessageBody } from "../protocol.ts";
 
 // ------------------------------------------------------------------ options
@@ -31,6 +40,10 @@ const runs = Number(opt("runs", quick ? "1" : "3"));
 const modes = list("modes", "raw,direct,proxy,proxy-remote");
 const sizes = list("sizes", quick ? "8" : "8,1024,65536").map(Number);
 const concurrencies = list("concurrency", quick ? "1,16,128" : "1,16,128,1024").map(Number);
+const connections = Number(opt("connections", "1"));
+const throughputOnly = flag("throughput-only");
+const saveFile = opt("save");
+const compareFile = opt("compare");
 const KEYS = 1000;
 
 function requestsFor(valueBytes: number): number {
@@ -50,7 +63,9 @@ const bundled = /\.mjs$/.test(process.argv[1] ?? "");
 function runtimeCommand(script: string): [string, string[]] {
   if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", script]];
   if (runtime === "bun") return [process.execPath, [script]];
-  if (bundled) return [process.execPath, [process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
+  // BENCH_SERVER_FLAGS="--cpu-prof" profiles the server processes (Node).
+  const flags = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+  if (bundled) return [process.execPath, [...flags, process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
   return [process.execPath, ["--import", "tsx", script]];
 }
 
@@ -59,6 +74,8 @@ interface ServerProcess {
   port: number;
   stateId: string;
   jobId: string;
+  /** The server process's CPU time so far (user + system, µs), as it reports it. */
+  cpuUs(): Promise<number>;
 }
 
 function startServer(mode: string, valueBytes: number, keys: number): Promise<ServerProcess> {
@@ -67,12 +84,29 @@ function startServer(mode: string, valueBytes: number, keys: number): Promise<Se
     cwd: root,
     stdio: ["pipe", "pipe", "inherit"],
   });
+  const cpuWaiters: ((us: number) => void)[] = [];
+  const cpuUs = () =>
+    new Promise<number>((resolve) => {
+      cpuWaiters.push(resolve);
+      child.stdin!.write("cpu\n");
+    });
   return new Promise((resolve, reject) => {
     let out = "";
+    let listening = false;
     child.stdout!.on("data", (d) => {
       out += d;
-      const m = /LISTENING port=(\d+) stateId=(\w*) jobId=(\w*)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), stateId: m[2], jobId: m[3] });
+      let nl: number;
+      while ((nl = out.indexOf("\n")) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        const m = /LISTENING port=(\d+) stateId=(\w*) jobId=(\w*)/.exec(line);
+        if (m && !listening) {
+          listening = true;
+          resolve({ child, port: Number(m[1]), stateId: m[2], jobId: m[3], cpuUs });
+        }
+        const c = /CPU user=(\d+) system=(\d+)/.exec(line);
+        if (c) cpuWaiters.shift()?.(Number(c[1]) + Number(c[2]));
+      }
     });
     child.on("exit", (code) => reject(new Error(`bench server (${mode}) exited with ${code}`)));
   });
@@ -103,11 +137,30 @@ interface Measured {
   requests: number;
   seconds: number;
   latenciesMs: Float64Array;
+  /** CPU time (user + system, µs) of the client process over the measured requests. */
+  clientCpuUs?: number;
+  /** CPU time (user + system, µs) of the server process over the measured requests. */
+  serverCpuUs?: number;
 }
 
-/** Closed loop over our Client: `concurrency` requests always in flight. */
+function ownCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** Runs `load` and adds the CPU time the client and the server process spent meanwhile. */
+async function metered(server: ServerProcess | undefined, load: () => Promise<Measured>): Promise<Measured> {
+  const server0 = server ? await server.cpuUs() : NaN;
+  const client0 = ownCpuUs();
+  const m = await load();
+  const client1 = ownCpuUs();
+  const server1 = server ? await server.cpuUs() : NaN;
+  return { ...m, clientCpuUs: client1 - client0, serverCpuUs: server1 - server0 };
+}
+
+/** Closed loop over our Client(s): `concurrency` requests always in flight, spread over the clients. */
 async function loadClient<R extends MessageBody>(
-  client: Client<R, KvStateResponse>,
+  clients: Client<R, KvStateResponse> | Client<R, KvStateResponse>[],
   address: Endpoint,
   requests: readonly R[],
   total: number,
@@ -117,7 +170,9 @@ async function loadClient<R extends MessageBody>(
   const latencies = new Float64Array(total);
   let issued = 0;
   const started = performance.now();
-  const worker = async () => {
+  const all = Array.isArray(clients) ? clients : [clients];
+  const worker = async (_: unknown, w: number) => {
+    const client = all[w % all.length];
     while (issued < total) {
       const i = issued++;
       const t0 = performance.now();
@@ -126,18 +181,38 @@ async function loadClient<R extends MessageBody>(
       check?.(i, res);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
   return { requests: total, seconds: (performance.now() - started) / 1000, latenciesMs: latencies };
 }
 
-/** The raw ceiling: frames out in one write per batch, answers counted FIFO, no protocol work. */
+/**
+ * The raw ceiling: frames out in one write per batch, answers counted FIFO, no protocol work; with
+ * --connections N, N such loops side by side, each with its share of the requests and of those in flight.
+ */
 async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: number, total: number, concurrency: number): Promise<Measured> {
   const transport = await defaultTransport();
-  const conn = await transport.connect(address);
+  const n = Math.max(1, Math.min(connections, concurrency));
+  const conns = await Promise.all(Array.from({ length: n }, () => transport.connect(address)));
   const latencies = new Float64Array(total);
+  const started = performance.now();
+  let from = 0;
+  await Promise.all(conns.map((conn, i) => {
+    const share = Math.floor(total / n) + (i < total % n ? 1 : 0);
+    const inFlight = Math.floor(concurrency / n) + (i < concurrency % n ? 1 : 0);
+    const part = latencies.subarray(from, from + share);
+    from += share;
+    return rawLoop(conn, frame, responseLength, share, inFlight, part);
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  for (const conn of conns) conn.abort();
+  await Promise.all(conns.map((c) => c.closed));
+  return { requests: total, seconds, latenciesMs: latencies };
+}
+
+async function rawLoop(conn: Conn, frame: Uint8Array, responseLength: number, total: number, concurrency: number, latencies: Float64Array): Promise<void> {
+  if (total === 0) return;
   const sentAt = new Float64Array(total);
   let issued = 0, answered = 0, buffered = 0;
-  const started = performance.now();
   const sendBatch = (n: number) => {
     n = Math.min(n, total - issued);
     if (n <= 0) return;
@@ -161,10 +236,6 @@ async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: num
     });
     sendBatch(concurrency);
   });
-  const seconds = (performance.now() - started) / 1000;
-  conn.abort();
-  await conn.closed;
-  return { requests: total, seconds, latenciesMs: latencies };
 }
 
 // ------------------------------------------------------------------ points
@@ -181,6 +252,12 @@ interface Row {
   p999Ms: number;
   rssMB: number;
   clientRssMB: number;
+  /** Client connections the requests were spread over. */
+  connections: number;
+  /** CPU per request, µs: client + server processes (user + system), and each alone. */
+  cpuUsPerReq: number;
+  clientCpuUsPerReq: number;
+  serverCpuUsPerReq: number;
   keys?: number;
 }
 
@@ -202,6 +279,10 @@ function summarize(mode: string, valueBytes: number, concurrency: number, m: Mea
     p999Ms: percentile(sorted, 0.999),
     rssMB: peakRssMB(server?.child.pid),
     clientRssMB: peakRssMB(undefined),
+    connections,
+    cpuUsPerReq: ((m.clientCpuUs ?? NaN) + (m.serverCpuUs ?? 0)) / m.requests,
+    clientCpuUsPerReq: (m.clientCpuUs ?? NaN) / m.requests,
+    serverCpuUsPerReq: (m.serverCpuUs ?? NaN) / m.requests,
   };
 }
 
@@ -209,7 +290,15 @@ function median(rows: Row[]): Row {
   const byRps = [...rows].sort((a, b) => a.rps - b.rps);
   const mid = byRps[Math.floor(byRps.length / 2)];
   const med = (f: (r: Row) => number) => [...rows].map(f).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
-  return { ...mid, p50Ms: med((r) => r.p50Ms), p99Ms: med((r) => r.p99Ms), p999Ms: med((r) => r.p999Ms) };
+  return {
+    ...mid,
+    p50Ms: med((r) => r.p50Ms),
+    p99Ms: med((r) => r.p99Ms),
+    p999Ms: med((r) => r.p999Ms),
+    cpuUsPerReq: med((r) => r.cpuUsPerReq),
+    clientCpuUsPerReq: med((r) => r.clientCpuUsPerReq),
+    serverCpuUsPerReq: med((r) => r.serverCpuUsPerReq),
+  };
 }
 
 function keyBytes(key: number): Uint8Array {
@@ -220,28 +309,28 @@ async function measureMode(mode: string, valueBytes: number, server: ServerProce
   const address = { hostname: "127.0.0.1", port: server.port };
   if (mode === "raw") {
     const sample = encodeRequestFrame(0n, new KvStateInternalRequest(new KvStateID(1n, 2n), keyBytes(1)));
-    return loadRaw(address, sample, 4 + 16 + 4 + valueBytes, total, concurrency);
+    return metered(server, () => loadRaw(address, sample, 4 + 16 + 4 + valueBytes, total, concurrency));
   }
   const keys = Array.from({ length: KEYS }, (_, k) => keyBytes(k));
   if (mode === "direct") {
     const id = KvStateID.fromHex(server.stateId);
-    const client = new Client("bench", KvStateResponse.decode);
+    const clients = Array.from({ length: connections }, () => new Client("bench", KvStateResponse.decode));
     try {
       const reqs = keys.map((k) => new KvStateInternalRequest(id, k));
-      await loadClient(client, address, reqs, Math.min(total, 20_000), concurrency); // warm-up
-      return await loadClient(client, address, reqs, total, concurrency);
+      await loadClient(clients, address, reqs, Math.min(total, 20_000), concurrency); // warm-up
+      return await metered(server, () => loadClient(clients, address, reqs, total, concurrency));
     } finally {
-      await client.close();
+      await Promise.all(clients.map((c) => c.close()));
     }
   }
   const job = JobID.fromHex(server.jobId);
-  const client = new Client("bench", KvStateResponse.decode);
+  const clients = Array.from({ length: connections }, () => new Client("bench", KvStateResponse.decode));
   try {
     const reqs = keys.map((k, i) => new KvStateRequest(job, "bench", intSerializer.hashCode(i), k));
-    await loadClient(client, address, reqs, Math.min(total, 20_000), concurrency);
-    return await loadClient(client, address, reqs, total, concurrency);
+    await loadClient(clients, address, reqs, Math.min(total, 20_000), concurrency);
+    return await metered(server, () => loadClient(clients, address, reqs, total, concurrency));
   } finally {
-    await client.close();
+    await Promise.all(clients.map((c) => c.close()));
   }
 }
 
@@ -260,7 +349,7 @@ async function throughputPoints(): Promise<Row[]> {
             const row = summarize(mode, valueBytes, c, m, server);
             if (!perConcurrency.has(c)) perConcurrency.set(c, []);
             perConcurrency.get(c)!.push(row);
-            if (!json) process.stderr.write(`  ${mode} ${valueBytes} B c=${c} run ${run + 1}: ${row.rps} req/s\n`);
+            if (!json) process.stderr.write(`  ${mode} ${valueBytes} B c=${c} run ${run + 1}: ${row.rps} req/s, ${f(row.cpuUsPerReq, 2)} µs CPU/req\n`);
           }
         } finally {
           await stopServer(server);
@@ -269,7 +358,7 @@ async function throughputPoints(): Promise<Row[]> {
       for (const c of concurrencies) {
         const row = median(perConcurrency.get(c)!);
         rows.push(row);
-        if (json) console.log(JSON.stringify(row));
+        emit(row);
       }
     }
   }
@@ -291,10 +380,10 @@ async function scalePoints(): Promise<Row[]> {
       const client = new Client("bench", KvStateResponse.decode);
       try {
         await loadClient(client, address, reqs, 5000, 1);
-        const m = await loadClient(client, address, reqs, quick ? 10_000 : 50_000, 1);
+        const m = await metered(server, () => loadClient(client, address, reqs, quick ? 10_000 : 50_000, 1));
         const row = { ...summarize("scale", 8, 1, m, server), keys };
         rows.push(row);
-        if (json) console.log(JSON.stringify(row));
+        emit(row);
       } finally {
         await client.close();
       }
@@ -346,28 +435,76 @@ async function targetLoad(): Promise<void> {
     const client = new Client("bench", KvStateResponse.decode);
     try {
       await loadClient(client, address, reqs, Math.min(20_000, requestsFor(8)), c, check);
-      const m = await loadClient(client, address, reqs, requestsFor(8), c, check);
+      const m = await metered(undefined, () => loadClient(client, address, reqs, requestsFor(8), c, check));
       const row = { ...summarize("target", 0, c, m, undefined), rssMB: NaN };
       rows.push(row);
-      if (json) console.log(JSON.stringify(row));
+      emit(row);
     } finally {
       await client.close();
     }
   }
   if (!json) printTable(rows, []);
+  finish(rows);
 }
 
 // ------------------------------------------------------------------ report
+
+/** Every JSON line of this run: printed with --json, written to the --save file. */
+const emitted: string[] = [];
+
+function emit(row: object): void {
+  const line = JSON.stringify(row);
+  emitted.push(line);
+  if (json) console.log(line);
+}
+
+/** Writes --save, prints --compare (to stderr with --json, so stdout stays JSON lines). */
+function finish(rows: Row[]): void {
+  if (saveFile) writeFileSync(saveFile, emitted.join("\n") + "\n");
+  if (compareFile) {
+    const table = compareTable(readFileSync(compareFile, "utf8"), rows);
+    if (json) console.error(table);
+    else console.log(`\ncompared with ${compareFile}:\n${table}`);
+  }
+}
+
+type Saved = Partial<Row> & { mode: string };
+
+/** The points of this run beside the same points of a saved run (same runtime, mode, size, concurrency, connections, keys). */
+function compareTable(saved: string, rows: Row[]): string {
+  const old: Saved[] = saved.split("\n").filter((l) => l.trim().startsWith("{")).map((l) => JSON.parse(l) as Saved);
+  const same = (o: Saved, r: Row) =>
+    o.runtime === r.runtime && o.mode === r.mode && o.valueBytes === r.valueBytes && o.concurrency === r.concurrency &&
+    (o.connections ?? 1) === r.connections && o.keys === r.keys;
+  const ratio = (a: number | null | undefined, b: number) => (typeof a === "number" && a > 0 && Number.isFinite(b) ? `${(b / a).toFixed(2)}x` : "-");
+  const num = (n: number | null | undefined, d: number) => (typeof n === "number" ? f(n, d) : "-");
+  const header = ["runtime", "mode", "value", "conc", "conns", "req/s was", "req/s now", "ratio", "CPU µs/req was", "now", "ratio", "client was", "now", "server was", "now", "p99 ms was", "now"];
+  const lines = [header];
+  for (const r of rows) {
+    const o = old.find((x) => same(x, r));
+    lines.push([
+      r.runtime, r.mode, `${r.valueBytes} B`, String(r.concurrency), String(r.connections),
+      o?.rps != null ? String(o.rps) : "-", String(r.rps), ratio(o?.rps, r.rps),
+      num(o?.cpuUsPerReq, 2), f(r.cpuUsPerReq, 2), ratio(o?.cpuUsPerReq, r.cpuUsPerReq),
+      num(o?.clientCpuUsPerReq, 2), f(r.clientCpuUsPerReq, 2),
+      num(o?.serverCpuUsPerReq, 2), f(r.serverCpuUsPerReq, 2),
+      num(o?.p99Ms, 3), f(r.p99Ms, 3),
+    ]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => l[i].length)));
+  return lines.map((l) => l.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n");
+}
 
 const f = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 
 function printTable(rows: Row[], scale: Row[]): void {
   const find = (mode: string, r: Row) => rows.find((x) => x.mode === mode && x.valueBytes === r.valueBytes && x.concurrency === r.concurrency);
-  const header = ["runtime", "mode", "value", "conc", "requests", "req/s", "p50 ms", "p99 ms", "p99.9 ms", "srv RSS MB", "cli RSS MB", "vs raw", "proxy/direct"];
+  const header = ["runtime", "mode", "value", "conc", "conns", "requests", "req/s", "CPU µs/req", "client", "server", "p50 ms", "p99 ms", "p99.9 ms", "srv RSS MB", "cli RSS MB", "vs raw", "proxy/direct"];
   const lines = [header, ...rows.map((r) => {
     const raw = find("raw", r), direct = find("direct", r);
     return [
-      r.runtime, r.mode, `${r.valueBytes} B`, String(r.concurrency), String(r.requests), String(r.rps),
+      r.runtime, r.mode, `${r.valueBytes} B`, String(r.concurrency), String(r.connections), String(r.requests), String(r.rps),
+      f(r.cpuUsPerReq, 2), f(r.clientCpuUsPerReq, 2), f(r.serverCpuUsPerReq, 2),
       f(r.p50Ms), f(r.p99Ms), f(r.p999Ms), f(r.rssMB, 0), f(r.clientRssMB, 0),
       raw && r.mode !== "raw" ? `${((r.rps / raw.rps) * 100).toFixed(0)}%` : "",
       direct && r.mode.startsWith("proxy") ? `${((r.rps / direct.rps) * 100).toFixed(0)}%` : "",
@@ -385,13 +522,19 @@ async function main(): Promise<void> {
   if (opt("target")) return targetLoad();
   if (!json) console.error(`benchmark on ${runtime} (${quick ? "quick" : `${runs} run(s) per point, medians`}); progress on stderr`);
   const rows = await throughputPoints();
+  if (throughputOnly) {
+    if (!json) printTable(rows, []);
+    finish(rows);
+    return;
+  }
   const scale = await scalePoints();
   const heap = heapPerKey();
-  if (json) console.log(JSON.stringify({ runtime, mode: "heap", keys: heap.keys, bytesPerKey: heap.bytesPerKey, gc: heap.gc }));
-  else {
+  emit({ runtime, mode: "heap", keys: heap.keys, bytesPerKey: heap.bytesPerKey, gc: heap.gc });
+  if (!json) {
     printTable(rows, scale);
     console.log(`\nheap per key, ValueState<long, long>: ${heap.bytesPerKey} bytes (${heap.keys} keys${heap.gc ? "" : ", no gc hook: rough"})`);
   }
+  finish([...rows, ...scale]);
 }
 
 await main();

@@ -11,6 +11,9 @@ export abstract class AbstractId {
   readonly lowerPart: bigint;
   /** Signed 64-bit upper part (Java `long`). */
   readonly upperPart: bigint;
+  // The wire bytes and the map key, made once: a proxy uses the same ids for every request it forwards.
+  #wire: Uint8Array | undefined;
+  #key: string | undefined;
 
   /** An id of two Java longs; each part is wrapped to signed 64 bits. */
   constructor(lowerPart: bigint, upperPart: bigint) {
@@ -20,10 +23,19 @@ export abstract class AbstractId {
 
   /** The 16 wire bytes (lower part, then upper part, big-endian). */
   toBytes(): Uint8Array {
-    const out = new Uint8Array(16);
-    const v = new DataView(out.buffer);
-    v.setBigInt64(0, this.lowerPart);
-    v.setBigInt64(8, this.upperPart);
+    return this.#wireBytes().slice();
+  }
+
+  /** The 16 wire bytes, computed once (never handed out: callers of toBytes get a copy). */
+  #wireBytes(): Uint8Array {
+    let out = this.#wire;
+    if (out === undefined) {
+      out = new Uint8Array(16);
+      const v = new DataView(out.buffer);
+      v.setBigInt64(0, this.lowerPart);
+      v.setBigInt64(8, this.upperPart);
+      this.#wire = out;
+    }
     return out;
   }
 
@@ -32,18 +44,17 @@ export abstract class AbstractId {
    * {@link idKeyOfBytes} gives the same key straight from wire bytes, without parsing.
    */
   get key(): string {
-    return idKeyOfBytes(this.toBytes(), 0);
+    return this.#key ??= idKeyOfBytes(this.#wireBytes(), 0);
   }
 
   /** Writes the 16 wire bytes. */
   writeTo(w: ByteWriter): void {
-    w.writeInt64(this.lowerPart);
-    w.writeInt64(this.upperPart);
+    w.writeBytes(this.#wireBytes());
   }
 
   /** 32 lower-case hex characters, identical to Flink's `toString()`. */
   toString(): string {
-    return toHex(this.toBytes());
+    return toHex(this.#wireBytes());
   }
 
   /** The hex form, so ids serialize to JSON as strings. */

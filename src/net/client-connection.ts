@@ -8,29 +8,42 @@ import { MessageType } from "../protocol/message-type.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 import { ConnectError, ConnectionClosedError, ServerFailureError } from "./errors.ts";
 import { FrameSink } from "./frame-sink.ts";
+import { PendingTable } from "./pending-table.ts";
 import type { StatsCounter } from "./stats.ts";
 import type { ClientTlsOptions, Conn, Endpoint, Transport } from "../transport/transport.ts";
 import { formatHostPort } from "../transport/address.ts";
 
-/** A request waiting for its answer. */
-export interface Pending<Res> {
+/** A request waiting for its answer (one class, every field set up front: one shape for the runtime). */
+export class Pending<Res> {
   readonly request: MessageBody;
   readonly resolve: (r: Res) => void;
   readonly reject: (e: unknown) => void;
-  readonly startedAt: number;
+  /**
+   * When it started, for the latency statistics (ms, `performance.now()`): the clock read of the write
+   * batch it joined (one read per batch, not per request), or of the moment it was queued while its
+   * connection opened; -1 until then. A retry keeps the first.
+   */
+  startedAt = -1;
   /** The connection it is on (a new one after a retry). */
   connection: ClientConnection<Res>;
   /** Request id on the connection; -1 while queued. */
-  id: number;
-  done: boolean;
+  id = -1;
+  done = false;
   /** Written to a connection that was already open (not queued while it connected). */
-  sentOnOpen?: boolean;
+  sentOnOpen = false;
   /** Already sent again on a new connection once. */
-  retried?: boolean;
-  timeoutMs?: number;
-  deadlineAt?: number;
-  heapIndex?: number;
-  signal?: AbortSignal;
+  retried = false;
+  timeoutMs: number | undefined = undefined;
+  deadlineAt: number | undefined = undefined;
+  heapIndex: number | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+
+  constructor(request: MessageBody, resolve: (r: Res) => void, reject: (e: unknown) => void, connection: ClientConnection<Res>) {
+    this.request = request;
+    this.resolve = resolve;
+    this.reject = reject;
+    this.connection = connection;
+  }
 }
 
 /**
@@ -43,8 +56,11 @@ export interface ClientConnectionOwner<Res> {
   readonly counters: StatsCounter;
   /** Decodes a REQUEST_RESULT body; throwing fails that request only. */
   decodeResponse(body: Uint8Array): Res;
-  /** Completes a request exactly once: with `result`, or with `error` when that is not undefined. */
-  settle(p: Pending<Res>, result: Res | undefined, error: unknown): void;
+  /**
+   * Completes a request exactly once: with `result`, or with `error` when that is not undefined.
+   * `now` (a success's end, `performance.now()`) is read once per received chunk by the caller.
+   */
+  settle(p: Pending<Res>, result: Res | undefined, error: unknown, now?: number): void;
   /** The connection failed or closed: the client forgets it, and the next request reconnects. */
   connectionGone(c: ClientConnection<Res>): void;
   /** Sends a request again, on a new connection (its connection closed before any byte of its answer came). */
@@ -58,12 +74,13 @@ export class ClientConnection<Res> {
   readonly #client: ClientConnectionOwner<Res>;
   readonly address: Endpoint;
   readonly label: string;
-  readonly #pending = new Map<number, Pending<Res>>();
+  readonly #pending = new PendingTable<Pending<Res>>();
   #queue: Pending<Res>[] = [];
   #conn: Conn | undefined;
   #sink: FrameSink | undefined;
   #decoder: FrameDecoder;
-  #nextId = 0;
+  /** The clock read of the write batch being filled (see {@link Pending.startedAt}). */
+  #batchAt = 0;
   #closed = false;
   readonly #version: number | undefined;
 
@@ -114,40 +131,44 @@ export class ClientConnection<Res> {
   }
 
   send(p: Pending<Res>): void {
-    if (this.#sink === undefined) this.#queue.push(p);
-    else {
+    if (this.#sink === undefined) {
+      if (p.startedAt < 0) p.startedAt = performance.now();
+      this.#queue.push(p);
+    } else {
       p.sentOnOpen = true;
       this.#transmit(p);
     }
   }
 
   #transmit(p: Pending<Res>): void {
-    const id = this.#nextId++;
-    p.id = id;
-    this.#pending.set(id, p);
-    const w = this.#sink!.writer;
+    const sink = this.#sink!;
+    // One clock read per write batch: the requests of one batch go out together.
+    if (!sink.scheduled) this.#batchAt = performance.now();
+    if (p.startedAt < 0) p.startedAt = this.#batchAt;
+    const id = this.#pending.add(p);
+    const w = sink.writer;
     const start = beginFrameWithId(w, MessageType.REQUEST, Math.floor(id / 0x1_0000_0000), id | 0, this.#version);
     p.request.writeTo(w);
     endFrame(w, start);
-    this.#sink!.commit();
+    sink.commit();
   }
 
   /** Forgets a request that timed out or was aborted; its late answer will be dropped. */
   forget(p: Pending<Res>): void {
-    if (p.id >= 0) this.#pending.delete(p.id);
+    if (p.id >= 0) this.#pending.delete(p);
     else this.#queue = this.#queue.filter((q) => q !== p);
   }
 
   #onData(chunk: Uint8Array): void {
     const d = this.#decoder;
+    // One clock read per received chunk: the end of every request answered in it.
+    const now = performance.now();
     try {
       d.push(chunk);
       for (let f = d.next(); f !== undefined; f = d.next()) {
         if (f.type === MessageType.REQUEST_RESULT || f.type === MessageType.REQUEST_FAILURE) {
-          const id = requestIdNumber(f);
-          const p = this.#pending.get(id);
+          const p = this.#pending.take(requestIdNumber(f));
           if (p === undefined) continue; // abandoned (timeout/abort): drop, never hand to another
-          this.#pending.delete(id);
           if (f.type === MessageType.REQUEST_RESULT) {
             let res: Res;
             try {
@@ -156,7 +177,7 @@ export class ClientConnection<Res> {
               this.#client.settle(p, undefined, e);
               continue;
             }
-            this.#client.settle(p, res, undefined);
+            this.#client.settle(p, res, undefined, now);
           } else {
             let err: unknown;
             try {
@@ -203,9 +224,8 @@ export class ClientConnection<Res> {
       this.#sink?.close();
       this.#conn?.abort(error);
     }
-    const all = [...this.#queue, ...this.#pending.values()];
+    const all = [...this.#queue, ...this.#pending.drain()];
     this.#queue = [];
-    this.#pending.clear();
     const retry = error instanceof ConnectionClosedError && this.#decoder.bufferedBytes === 0;
     for (const p of all) {
       if (retry && p.sentOnOpen === true && p.retried !== true && !p.done) {

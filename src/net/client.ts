@@ -14,7 +14,7 @@ import type { MessageBody } from "../protocol/messages.ts";
 import { defaultTransport } from "../transport/detect.ts";
 import { formatHostPort } from "../transport/address.ts";
 import { AbortWatch } from "./abort-watch.ts";
-import { ClientConnection, type ClientConnectionOwner, type Pending } from "./client-connection.ts";
+import { ClientConnection, type ClientConnectionOwner, Pending } from "./client-connection.ts";
 import { Deadlines } from "./deadlines.ts";
 import { ClientClosedError, ConnectError, RequestAbortedError, RequestTimeoutError } from "./errors.ts";
 import { type RequestStats, StatsCounter } from "./stats.ts";
@@ -111,7 +111,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     this.#owner = {
       counters: this.#counters,
       decodeResponse,
-      settle: (p, result, error) => this.#settle(p, result, error),
+      settle: (p, result, error, now) => this.#settle(p, result, error, now),
       connectionGone: (c) => {
         const key = c.label;
         if (this.#connections.get(key) === c) this.#connections.delete(key);
@@ -152,11 +152,11 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
   }
 
   /** Sends `request` to `address` and resolves with the decoded response. */
-  sendRequest(address: Endpoint, request: Req, options: RequestOptions = {}): Promise<Res> {
+  sendRequest(address: Endpoint, request: Req, options?: RequestOptions): Promise<Res> {
     if (this.#closed) return Promise.reject(new ClientClosedError(this.name));
-    const signal = options.signal;
+    const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new RequestAbortedError(`Request to ${formatHostPort(address)}`, signal.reason));
-    let timeoutMs = options.timeoutMs ?? this.#options.requestTimeoutMs;
+    let timeoutMs = options?.timeoutMs ?? this.#options.requestTimeoutMs;
     // Infinity: no deadline (a timer of Infinity ms would fire at once).
     if (timeoutMs === Infinity) timeoutMs = undefined;
     if (timeoutMs !== undefined) {
@@ -168,7 +168,7 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     }
     return new Promise<Res>((resolve, reject) => {
       const c = this.#connectionFor(address);
-      const p: Pending<Res> = { request, resolve, reject, startedAt: performance.now(), connection: c, id: -1, done: false };
+      const p = new Pending<Res>(request, resolve, reject, c);
       this.#counters.requests++;
       if (timeoutMs !== undefined) {
         p.timeoutMs = timeoutMs;
@@ -202,14 +202,14 @@ export class Client<Req extends MessageBody, Res> implements AsyncDisposable {
     return c;
   }
 
-  /** Completes a request exactly once. */
-  #settle(p: Pending<Res>, result: Res | undefined, error: unknown): void {
+  /** Completes a request exactly once; `now` is a success's end (read once per received chunk). */
+  #settle(p: Pending<Res>, result: Res | undefined, error: unknown, now = performance.now()): void {
     if (p.done) return;
     p.done = true;
     if (p.heapIndex !== undefined) this.#deadlines.remove(p);
     if (p.signal !== undefined) this.#aborts.leave(p.signal, p);
     if (error === undefined) {
-      this.#counters.reportSuccess(p.startedAt, performance.now());
+      this.#counters.reportSuccess(p.startedAt, now);
       p.resolve(result as Res);
     } else {
       this.#counters.failed++;

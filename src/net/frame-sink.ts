@@ -50,6 +50,11 @@ export class FrameSink {
     return this.#blocked;
   }
 
+  /** True while a flush is scheduled (frames appended now join the batch that is being filled). */
+  get scheduled(): boolean {
+    return this.#scheduled;
+  }
+
   /** Schedules a flush of the batch at the end of this microtask turn. */
   commit(): void {
     if (this.#scheduled || this.#closed) return;

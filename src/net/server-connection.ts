@@ -59,6 +59,10 @@ export class ServerConnection<Req> {
   #open = true;
   #failing = false;
   #frames = 0; // frames decoded so far: progress, as seen by the frame timer
+  /** When the frames being handled were read (`performance.now()`, once per {@link #process}). */
+  #readAt = 0;
+  /** Requests of this {@link #process} answered on the spot: counted with one clock read at its end. */
+  #answeredNow = 0;
   #framesAtArm = 0;
   #frameTimer: TimerHandle | undefined; // a protocol failure is being reported: no more frames are read
   #idleWaiters: (() => void)[] = [];
@@ -110,6 +114,10 @@ export class ServerConnection<Req> {
    */
   #process(): void {
     const d = this.#decoder;
+    // One clock read when the frames of a read are handled and one when they are done, not two per
+    // request: the answers given on the spot all go out in the write that follows, so each one's
+    // latency is the time from the read to its end.
+    this.#readAt = performance.now();
     while (this.#open && !this.#failing && !this.#mustPause()) {
       let f: Frame | undefined;
       try {
@@ -131,6 +139,10 @@ export class ServerConnection<Req> {
         writeServerFailureFrame(this.#sink.writer, unexpectedMessageTypeThrowable(messageTypeName(f.type)), this.#version);
         this.#sink.commit();
       }
+    }
+    if (this.#answeredNow > 0) {
+      this.#server.counters.reportSuccesses(this.#readAt, performance.now(), this.#answeredNow);
+      this.#answeredNow = 0;
     }
     this.#updateReading();
     this.#watchProgress();
@@ -213,7 +225,7 @@ export class ServerConnection<Req> {
     }
     const stats = this.#server.counters;
     stats.requests++;
-    const startedAt = performance.now();
+    const startedAt = this.#readAt;
     let result: MessageBody | null | Promise<MessageBody | null>;
     try {
       result = this.#server.handler.handle(frame.requestId, request, this.#context);
@@ -227,23 +239,24 @@ export class ServerConnection<Req> {
         (r) => this.#settled(frame, r, undefined, startedAt),
         (e) => this.#settled(frame, null, e, startedAt),
       );
-    } else this.#respond(frame, result, startedAt);
+    } else if (this.#respond(frame, result)) this.#answeredNow++;
   }
 
   #settled(frame: Frame, result: MessageBody | null, error: unknown, startedAt: number): void {
     this.#inFlight--;
     this.activity++;
     if (error !== undefined) this.#fail(frame, error);
-    else this.#respond(frame, result, startedAt);
+    else if (this.#respond(frame, result)) this.#server.counters.reportSuccess(startedAt, performance.now());
     if (this.#readPaused) this.#updateReading();
     if (this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
-  #respond(frame: Frame, result: MessageBody | null, startedAt: number): void {
-    if (!this.#open) return; // the client is gone: drop the answer
+  /** Writes the answer; true when it counts as a success (the caller records its latency). */
+  #respond(frame: Frame, result: MessageBody | null): boolean {
+    if (!this.#open) return false; // the client is gone: drop the answer
     if (result === null || result === undefined) {
       this.#fail(frame, BadRequestError.create(this.#server.name, `NULL returned for request with ID ${frame.requestId}.`));
-      return;
+      return false;
     }
     // The answer echoes the request's 8 id bytes as they came.
     const w = this.#sink.writer;
@@ -258,7 +271,7 @@ export class ServerConnection<Req> {
       endFrame(w, start);
       this.#sink.commit();
     }
-    this.#server.counters.reportSuccess(startedAt, performance.now());
+    return true;
   }
 
   #fail(frame: Frame, e: unknown): void {

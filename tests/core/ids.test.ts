@@ -28,6 +28,22 @@ describe("JobID / KvStateID", () => {
     }
   });
 
+  test("toBytes gives a fresh copy each time: changing it changes neither the id, its key nor what it writes", () => {
+    const id = KvStateID.fromHex("0102030405060708090a0b0c0d0e0f10");
+    const key = id.key;
+    const bytes = id.toBytes();
+    assert.notEqual(id.toBytes(), bytes);
+    bytes.fill(0xff);
+    assert.equal(id.toString(), "0102030405060708090a0b0c0d0e0f10");
+    assert.equal(id.key, key);
+    assert.equal(key, String.fromCharCode(...Array.from({ length: 16 }, (_, i) => i + 1)));
+    const w = new ByteWriter();
+    id.writeTo(w);
+    id.writeTo(w);
+    assert.equal(toHex(w.toBytes()), "0102030405060708090a0b0c0d0e0f10".repeat(2));
+    assert.deepEqual(KvStateID.fromBytes(id.toBytes()), id);
+  });
+
   test("ids of different kinds are never equal", () => {
     const a = new JobID(1n, 2n), b = new KvStateID(1n, 2n);
     assert.equal(a.equals(b), false);

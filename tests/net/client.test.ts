@@ -58,6 +58,56 @@ describe("Client", () => {
     answers.forEach((a, i) => assert.equal(new TextDecoder().decode(a.content), `answer-${i}`));
   });
 
+  test("thousands in flight, some abandoned, answered shuffled: each answer reaches its own request only", async () => {
+    const held: [bigint, (b: Uint8Array) => void][] = [];
+    const total = 3000;
+    const listener = await scriptedServer((f, write) => {
+      if (f.requestId === 0n) return write(encodeResponseFrame(0n, new KvStateResponse(new Uint8Array(0)))); // connects
+      held.push([f.requestId, write]);
+      if (held.length === total) {
+        // A fixed shuffle (no randomness: the test replays), then every answer, abandoned ones included.
+        for (let i = held.length - 1; i > 0; i--) {
+          const j = (i * 7919) % (i + 1);
+          [held[i], held[j]] = [held[j], held[i]];
+        }
+        for (const [id, w] of held) w(encodeResponseFrame(id, new KvStateResponse(new TextEncoder().encode(`answer-${id}`))));
+      }
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    await client.sendRequest(listener.addr, keyRequest(0));
+    const controllers = Array.from({ length: total }, () => new AbortController());
+    const results = Array.from({ length: total }, (_, i) => client.sendRequest(listener.addr, keyRequest(0), { signal: controllers[i].signal }));
+    // Every 7th is abandoned once written (all went out on the open connection): its answer still comes, late.
+    for (let i = 0; i < total; i += 7) controllers[i].abort();
+    const settled = await Promise.allSettled(results);
+    settled.forEach((r, i) => {
+      if (i % 7 === 0) assert.ok(r.status === "rejected" && r.reason instanceof RequestAbortedError, `request ${i} was aborted`);
+      else assert.equal(r.status === "fulfilled" && new TextDecoder().decode(r.value.content), `answer-${i + 1}`);
+    });
+    const stats = client.stats();
+    assert.equal(stats.successful, 1 + total - Math.ceil(total / 7));
+    assert.equal(stats.failed, Math.ceil(total / 7));
+  });
+
+  test("latency statistics cover the whole wait for an answer (one clock read per batch, not per request)", async () => {
+    const listener = await scriptedServer((f, write) => {
+      setTimeout(() => write(encodeResponseFrame(f.requestId, new KvStateResponse(new Uint8Array([1])))), 30);
+    });
+    const client = newClient();
+    cleanup.push(() => client.close(), () => listener.close());
+    await client.sendRequest(listener.addr, keyRequest(0)); // connected
+    const t0 = performance.now();
+    await Promise.all(Array.from({ length: 20 }, () => client.sendRequest(listener.addr, keyRequest(0))));
+    const waited = performance.now() - t0;
+    const s = client.stats();
+    assert.equal(s.successful, 21);
+    // Each answer came at least 30 ms after its request was written, and no later than the caller saw it.
+    assert.ok(s.maxLatencyMs >= 30 && s.maxLatencyMs <= waited + 30, `max ${s.maxLatencyMs} ms, waited ${waited} ms`);
+    assert.ok(s.successfulLatencyMs >= 21 * 30, `sum ${s.successfulLatencyMs} ms`);
+    assert.ok(s.p50LatencyMs >= 20, `p50 ${s.p50LatencyMs} ms`);
+  });
+
   test("timeout and abort fail only their request; the late answer is dropped, never given to another", async () => {
     const writers = new Map<bigint, () => void>();
     const listener = await scriptedServer((f, write) => {

@@ -18,6 +18,24 @@ describe("StatsCounter", () => {
     assert.ok(snap.successfulLatencyMs >= 0 && snap.averageLatencyMs >= 0);
   });
 
+  test("track counts an answer given at once as 0 ms and times one given by a promise", async () => {
+    const s = new StatsCounter();
+    for (let i = 0; i < 5; i++) s.track(() => i);
+    assert.deepEqual([s.snapshot().successful, s.snapshot().successfulLatencyMs, s.snapshot().latencyBuckets[0]], [5, 0, 5]);
+    await s.track(() => new Promise((resolve) => setTimeout(resolve, 30)));
+    const snap = s.snapshot();
+    assert.equal(snap.successful, 6);
+    assert.ok(snap.maxLatencyMs >= 25, `the awaited answer took ${snap.maxLatencyMs} ms`);
+  });
+
+  test("reportSuccesses counts n answers of one latency as n reportSuccess calls", () => {
+    const a = new StatsCounter(), b = new StatsCounter();
+    a.reportSuccesses(10, 12.5, 7);
+    a.reportSuccesses(10, 11, 0);
+    for (let i = 0; i < 7; i++) b.reportSuccess(10, 12.5);
+    assert.deepEqual(a.snapshot(), b.snapshot());
+  });
+
   test("sumStats adds counters and recomputes the mean", () => {
     const a = new StatsCounter(), b = new StatsCounter();
     a.activeConnections = 1;

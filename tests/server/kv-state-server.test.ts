@@ -83,7 +83,30 @@ describe("KvStateServer", () => {
     const answers = await Promise.all(keys.map((k) => client.sendRequest(server.address!, keyRequest(k))));
     answers.forEach((a, i) => assert.equal(valueOf(a), `value-${keys[i]}`));
     assert.equal(client.connectionCount, 1);
-    assert.equal(server.stats().activeConnections, 1);
+    const s = server.stats();
+    assert.equal(s.activeConnections, 1);
+    assert.deepEqual([s.requests, s.successful, s.failed], [10000, 10000, 0]);
+    assert.equal(s.latencyBuckets.reduce((a, b) => a + b, 0), 10000, "every answer in the latency histogram");
+  });
+
+  test("latency statistics: answers given on the spot and answers that waited for their state", async () => {
+    const server = new KvStateServer();
+    cleanup.push(() => server.close());
+    const slow = server.registry.register({ getSerializedValue: () => new Promise((r) => setTimeout(() => r(new Uint8Array([7])), 30)) });
+    const fast = server.registry.register({ getSerializedValue: () => new Uint8Array([8]) });
+    await server.start();
+    const client = newClient();
+    cleanup.push(() => client.close());
+    const answers = await Promise.all([
+      ...Array.from({ length: 50 }, () => client.sendRequest(server.address!, keyRequest(1, fast))),
+      client.sendRequest(server.address!, keyRequest(1, slow)),
+    ]);
+    assert.deepEqual(answers.map((a) => a.content[0]), [...Array(50).fill(8), 7]);
+    const s = server.stats();
+    assert.deepEqual([s.requests, s.successful], [51, 51]);
+    assert.equal(s.latencyBuckets.reduce((a, b) => a + b, 0), 51);
+    assert.ok(s.maxLatencyMs >= 25, `the state that took 30 ms: max ${s.maxLatencyMs} ms`);
+    assert.ok(s.successfulLatencyMs >= s.maxLatencyMs && s.successfulLatencyMs < s.maxLatencyMs + 50 * s.maxLatencyMs);
   });
 
   test("async state lookups and their failures", async () => {

@@ -7,6 +7,8 @@ export type JdkKind =
   | "int" | "long" | "short" | "byte" | "float" | "double" | "boolean" | "char" | "string"
   | "biginteger" | "bigdecimal" | "date" | "sqldate" | "timestamp" | "uuid" | "uri"
   | "localdate" | "localtime" | "localdatetime" | "instant"
+  | "duration" | "period" | "zoneoffset" | "zoneregion" | "offsettime" | "offsetdatetime" | "zoneddatetime"
+  | "year" | "yearmonth" | "monthday" | "optional" | "optionalint" | "optionallong" | "optionaldouble" | "enumset"
   | "list" | "set" | "map" | "treeset" | "treemap" | "skiplistmap" | "priorityqueue" | "aslist"
   | "immutablelist" | "immutableset" | "immutablemap"
   | "singletonlist" | "singletonset" | "singletonmap" | "emptylist" | "emptyset" | "emptymap";
@@ -27,6 +29,12 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   [`${U}UUID`, "uuid"], ["java.net.URI", "uri"],
   ["java.time.LocalDate", "localdate"], ["java.time.LocalTime", "localtime"],
   ["java.time.LocalDateTime", "localdatetime"], ["java.time.Instant", "instant"],
+  ["java.time.Duration", "duration"], ["java.time.Period", "period"], ["java.time.ZoneOffset", "zoneoffset"],
+  ["java.time.ZoneRegion", "zoneregion"], ["java.time.OffsetTime", "offsettime"], ["java.time.OffsetDateTime", "offsetdatetime"],
+  ["java.time.ZonedDateTime", "zoneddatetime"], ["java.time.Year", "year"], ["java.time.YearMonth", "yearmonth"],
+  ["java.time.MonthDay", "monthday"], [`${U}Optional`, "optional"], [`${U}OptionalInt`, "optionalint"],
+  [`${U}OptionalLong`, "optionallong"], [`${U}OptionalDouble`, "optionaldouble"],
+  [`${U}RegularEnumSet`, "enumset"], [`${U}JumboEnumSet`, "enumset"], [`${U}EnumSet`, "enumset"],
   // Lists and other ordered collections (CollectionSerializer), read as arrays.
   ...[
     "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", "concurrent.CopyOnWriteArrayList",
@@ -46,7 +54,7 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   ].map((n): [string, JdkKind] => [U + n, "set"]),
   // Maps (MapSerializer), read as Maps.
   ...[
-    "HashMap", "LinkedHashMap", "Hashtable", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
+    "HashMap", "LinkedHashMap", "Hashtable", "EnumMap", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
     "Collections$UnmodifiableMap", "Collections$UnmodifiableSortedMap", "Collections$UnmodifiableNavigableMap",
     "Collections$SynchronizedMap", "Collections$SynchronizedSortedMap", "Collections$SynchronizedNavigableMap",
     "Collections$CheckedMap", "Collections$CheckedSortedMap", "Collections$CheckedNavigableMap",
@@ -64,7 +72,7 @@ export function shapeOf(kind: JdkKind): JsShape {
   switch (kind) {
     case "list": case "aslist": case "immutablelist": case "singletonlist": case "emptylist": case "priorityqueue":
       return "list";
-    case "set": case "treeset": case "immutableset": case "singletonset": case "emptyset":
+    case "set": case "treeset": case "immutableset": case "singletonset": case "emptyset": case "enumset":
       return "set";
     case "map": case "treemap": case "skiplistmap": case "immutablemap": case "singletonmap": case "emptymap":
       return "map";
@@ -83,7 +91,8 @@ const FINAL_JDK: ReadonlySet<string> = new Set([
   ...WRAPPERS, `${L}String`, `${L}Class`, `${U}UUID`, "java.net.URI", "java.time.LocalDate", "java.time.LocalTime",
   "java.time.LocalDateTime", "java.time.Instant", "java.time.Duration", "java.time.Period", "java.time.ZonedDateTime",
   "java.time.OffsetDateTime", "java.time.OffsetTime", "java.time.ZoneOffset", "java.time.Year", "java.time.YearMonth",
-  "java.time.MonthDay", `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
+  "java.time.MonthDay", "java.time.ZoneRegion", `${U}Optional`, `${U}OptionalInt`, `${U}OptionalLong`,
+  `${U}OptionalDouble`, `${U}RegularEnumSet`, `${U}JumboEnumSet`, `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
 ]);
 
 /** True for the JDK classes in {@link FINAL_JDK}. */
@@ -119,10 +128,12 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
       "CharSequence", "Comparable", "Iterable", "Enum"].map((n) => [n, L + n]),
     ["BigInteger", "java.math.BigInteger"], ["BigDecimal", "java.math.BigDecimal"], ["Serializable", "java.io.Serializable"],
     ["Timestamp", "java.sql.Timestamp"], ["URI", "java.net.URI"],
-    ...["LocalDate", "LocalTime", "LocalDateTime", "Instant"].map((n) => [n, `java.time.${n}`]),
+    ...["LocalDate", "LocalTime", "LocalDateTime", "Instant", "Duration", "Period", "ZonedDateTime", "OffsetDateTime",
+      "OffsetTime", "ZoneId", "ZoneOffset", "Year", "YearMonth", "MonthDay"].map((n) => [n, `java.time.${n}`]),
     ...["Date", "UUID", "List", "ArrayList", "LinkedList", "Collection", "Set", "HashSet", "LinkedHashSet", "TreeSet",
       "SortedSet", "NavigableSet", "Map", "HashMap", "LinkedHashMap", "TreeMap", "SortedMap", "NavigableMap", "Queue",
-      "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable"].map((n) => [n, U + n]),
+      "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable", "Optional", "OptionalInt", "OptionalLong",
+      "OptionalDouble", "EnumSet", "EnumMap"].map((n) => [n, U + n]),
   ].map(([k, v]) => [k.toLowerCase(), v]),
 );
 

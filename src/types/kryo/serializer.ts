@@ -4,15 +4,30 @@ import { bigDecimalSerializer, bigIntegerSerializer, Decimal } from "../big-numb
 import { javaLongHash } from "../java-hash.ts";
 import { booleanSerializer, doubleSerializer, floatSerializer, intSerializer, longSerializer } from "../primitive-serializers.ts";
 import { stringSerializer } from "../string-serializer.ts";
-import { Instant, LocalDate, LocalDateTime, LocalTime } from "../temporal.ts";
+import {
+  Duration,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  MonthDay,
+  OffsetDateTime,
+  OffsetTime,
+  Period,
+  Year,
+  YearMonth,
+  ZonedDateTime,
+  zoneOffsetSeconds,
+} from "../temporal.ts";
 import { MissingKeyHashError } from "../type-errors.ts";
 import type { TypeSerializer } from "../type-serializer.ts";
 import type { KryoGeneration } from "./io.ts";
 import type { KryoDescription } from "./java-type.ts";
 import { KryoModel } from "./model.ts";
 import { classDescription, parseJavaTypeText, resolveClassName } from "./parse.ts";
+import { kryoFromJson } from "./json.ts";
 import { readKryo } from "./read.ts";
-import { KryoTyped, notedClass, Uuid } from "./values.ts";
+import { KryoTyped, notedClass, Optional, Uuid } from "./values.ts";
 import { writeKryo } from "./write.ts";
 
 /** A class Kryo's FieldSerializer writes: its fields and their Java types (`"long"`, `"List<String>"`, `"com.acme.Address"`). */
@@ -119,17 +134,24 @@ export function kryoSerializerOf(
       return readKryo(model, input);
     },
     hashCode(v: unknown): number {
-      return javaHash(v, name);
+      return javaHash(v, name, declared);
+    },
+    fromJson(json: unknown): unknown {
+      return kryoFromJson(model, json, name);
     },
   };
 }
 
 /** Java's `hashCode()` of the values whose hash is value-based (keys); others have user code or identity hashes. */
-function javaHash(v: unknown, name: string): number {
-  const cls = v instanceof KryoTyped ? v.javaClass : notedClass(v);
+function javaHash(v: unknown, name: string, declared?: string): number {
+  const cls = v instanceof KryoTyped ? v.javaClass : notedClass(v) ?? declared;
   const x = v instanceof KryoTyped ? v.value : v;
   switch (typeof x) {
     case "string":
+      // A ZoneOffset hashes as its total seconds; a zone region as its id (a String).
+      if ((cls === "java.time.ZoneOffset" || cls === "java.time.ZoneId") && zoneOffsetSeconds(x) !== undefined) {
+        return zoneOffsetSeconds(x)!;
+      }
       return stringSerializer.hashCode(x);
     case "boolean":
       return booleanSerializer.hashCode(x);
@@ -145,6 +167,23 @@ function javaHash(v: unknown, name: string): number {
   if (x instanceof Instant && cls === "java.sql.Timestamp") return javaLongHash(x.toEpochMilli());
   if (x instanceof Uuid || x instanceof LocalDate || x instanceof LocalTime || x instanceof LocalDateTime || x instanceof Instant) {
     return x.hashCode();
+  }
+  if (
+    x instanceof Duration || x instanceof Period || x instanceof ZonedDateTime || x instanceof OffsetDateTime ||
+    x instanceof OffsetTime || x instanceof Year || x instanceof YearMonth || x instanceof MonthDay
+  ) {
+    return x.hashCode();
+  }
+  if (x instanceof Optional) {
+    if (x.value === null) return 0;
+    const inner = x.javaClass === "java.util.OptionalInt"
+      ? new KryoTyped("java.lang.Integer", x.value)
+      : x.javaClass === "java.util.OptionalLong"
+      ? new KryoTyped("java.lang.Long", x.value)
+      : x.javaClass === "java.util.OptionalDouble"
+      ? new KryoTyped("java.lang.Double", x.value)
+      : x.value;
+    return javaHash(inner, name);
   }
   if (x instanceof Decimal) return bigDecimalSerializer.hashCode!(x);
   if (x instanceof Date) return javaLongHash(BigInt(x.getTime()));

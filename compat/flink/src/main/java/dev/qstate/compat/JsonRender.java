@@ -39,6 +39,13 @@ final class JsonRender {
         if (v instanceof java.sql.Timestamp t) return F.textNode(t.toInstant().toString());
         if (v instanceof java.util.Date d) return F.textNode(Instant.ofEpochMilli(d.getTime()).toString());
         if (v instanceof TemporalAccessor) return F.textNode(v.toString());
+        // Duration and Period (Java's ISO-8601 toString), zone ids as their id.
+        if (v instanceof java.time.temporal.TemporalAmount || v instanceof java.time.ZoneId) return F.textNode(v.toString());
+        // Optionals: the value, or null when empty.
+        if (v instanceof java.util.Optional<?> o) return render(o.orElse(null));
+        if (v instanceof java.util.OptionalInt o) return o.isPresent() ? render(o.getAsInt()) : F.nullNode();
+        if (v instanceof java.util.OptionalLong o) return o.isPresent() ? render(o.getAsLong()) : F.nullNode();
+        if (v instanceof java.util.OptionalDouble o) return o.isPresent() ? render(o.getAsDouble()) : F.nullNode();
         if (v instanceof byte[] b) return F.textNode(VectorsJson.hex(b));
         if (v instanceof char[] c) return F.textNode(new String(c));
         if (v instanceof Enum<?> e) return F.textNode(e.name());
@@ -55,9 +62,10 @@ final class JsonRender {
             return a;
         }
         if (v instanceof Map<?, ?> m) {
-            if (m.keySet().stream().allMatch(k -> k instanceof String)) {
+            // Enum constants read as their names (strings), so a map keyed by them is an object too.
+            if (m.keySet().stream().allMatch(k -> k instanceof String || k instanceof Enum<?>)) {
                 ObjectNode o = F.objectNode();
-                m.forEach((k, x) -> o.set((String) k, render(x)));
+                m.forEach((k, x) -> o.set(k instanceof Enum<?> e ? e.name() : (String) k, render(x)));
                 return o;
             }
             ArrayNode a = F.arrayNode();

@@ -66,7 +66,10 @@ export interface KryoSerializerOptions {
  * class (a registered id or the class name) and Kryo's reference markers. JDK values read as the other
  * serializers give them: boxed numbers as `number` (`Long` as `bigint`), `String`, `BigDecimal` as
  * {@link Decimal}, `BigInteger` as `bigint`, `java.util.Date` as `Date`, java.time values as
- * {@link LocalDate}/{@link LocalTime}/{@link LocalDateTime}/{@link Instant}, `UUID` as {@link Uuid}, lists
+ * {@link LocalDate}/{@link LocalTime}/{@link LocalDateTime}/{@link Instant}/{@link Duration}/{@link Period}/
+ * {@link ZonedDateTime}/{@link OffsetDateTime}/{@link OffsetTime}/{@link Year}/{@link YearMonth}/{@link MonthDay}
+ * (zone ids and offsets as strings), `Optional` (and its int/long/double forms) as {@link Optional},
+ * `EnumSet` as a `Set` of constant names, `UUID` as {@link Uuid}, lists
  * (and queues) as arrays, sets as `Set`, maps as `Map`, `int[]` as `Int32Array` (and so on), enums as the
  * constant's name, user classes as plain objects. A class the bytes name that is neither such a JDK class
  * nor described in `classes` fails with {@link KryoUnsupportedClassError} (`KRYO_UNSUPPORTED_CLASS`) naming it.
@@ -75,7 +78,7 @@ export interface KryoSerializerOptions {
  * back to the same bytes; a new value gets the class its JS type implies (`number` → `Integer` or `Double`,
  * `bigint` → `Long`, array → `ArrayList`, `Set` → `HashSet`, `Map` → `HashMap`), or the one a
  * {@link KryoTyped} names. As a key it hashes like Java for strings, numbers, UUIDs, java.time values and
- * big numbers.
+ * big numbers. With the declared class (`type`), it reads values from JSON too ({@link fromJsonValue}).
  *
  * @example
  * ```ts

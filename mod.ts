@@ -293,7 +293,7 @@ export {
   kryoSerializer,
   type KryoSerializerOptions,
 } from "./src/types/kryo/serializer.ts";
-export { KryoTyped, Optional, type OptionalClass, Uuid } from "./src/types/kryo/values.ts";
+export { KryoTyped, Optional, type OptionalClass, Pattern, Uuid } from "./src/types/kryo/values.ts";
 export { KryoUnsupportedClassError } from "./src/types/kryo/errors.ts";
 
 // the state catalog: each job's states with their kinds and types (README, "State catalog")

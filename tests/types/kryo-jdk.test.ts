@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
   Duration, fromJsonValue, KryoTyped, LocalDateTime, LocalTime, MonthDay, OffsetDateTime, OffsetTime, Optional,
-  parseTypeExpression, Period, toJsonValue, type TypeSerializer, Year, YearMonth, ZonedDateTime,
+  parseTypeExpression, Pattern, Period, toJsonValue, type TypeSerializer, Year, YearMonth, ZonedDateTime,
 } from "../../mod.ts";
 import { parseValue } from "../../src/cli/types.ts";
 import { hex, read } from "../helpers/bytes.ts";
@@ -93,6 +93,19 @@ describe("java.time values Kryo holds", () => {
         ["OptionalInt", new Optional(-7, "java.util.OptionalInt")],
         ["OptionalLong", new Optional(1n << 40n, "java.util.OptionalLong")],
         ["OptionalDouble empty", new Optional(null, "java.util.OptionalDouble")],
+        ["BitSet (id 74)", new KryoTyped("java.util.BitSet", new Set([0, 1, 3, 64, 100]))],
+        ["BitSet empty", new KryoTyped("java.util.BitSet", new Set())],
+        ["Locale (id 83)", new KryoTyped("java.util.Locale", "en_US")],
+        ["Locale root", new KryoTyped("java.util.Locale", "")],
+        ["Pattern (id 76)", new Pattern("a+b*")],
+        ["Pattern with flags", new Pattern("x.y", gen === 2 ? 34 : 0)],
+        ["InetSocketAddress (id 81)", new KryoTyped("java.net.InetSocketAddress", "example.com:8080")],
+        ["TimeZone", new KryoTyped("sun.util.calendar.ZoneInfo", "Europe/Paris")],
+        ["Currency", new KryoTyped("java.util.Currency", "EUR")],
+        ["StringBuilder", new KryoTyped("java.lang.StringBuilder", "sb")],
+        ["AtomicLong", new KryoTyped("java.util.concurrent.atomic.AtomicLong", -5n)],
+        ["AtomicInteger", new KryoTyped("java.util.concurrent.atomic.AtomicInteger", 6)],
+        ["AtomicBoolean", new KryoTyped("java.util.concurrent.atomic.AtomicBoolean", true)],
       ];
       for (const [description, value] of cases) {
         const e = vector(f, description);
@@ -100,6 +113,9 @@ describe("java.time values Kryo holds", () => {
         if (e.hashCode !== undefined) assert.equal(s.hashCode!(value), e.hashCode, description);
         assert.deepEqual(toJsonValue(value instanceof KryoTyped ? value.value : value), e.json, description);
       }
+      // Flink 1.x serializes a Locale with Java serialization (all five fields); 2.x keeps language, country, variant.
+      const sr = read(s, vector(f, "Locale with a script and variant").bytes);
+      assert.equal(sr, gen === 1 ? "sr_RS_#Latn" : "sr_RS");
     });
 
     test(`${k}: Java's shared instances (cached offsets, one LocalDateTime in two values) are back-references`, () => {
@@ -131,6 +147,19 @@ describe("java.time values Kryo holds", () => {
         e.code === "KRYO_UNSUPPORTED_CLASS" && e.message.includes("dev.qstate.compat.Color"));
     });
 
+    if (gen === 2) {
+      test("kryo: a record (Kryo 5's RecordSerializer: components sorted by name, without their type arguments)", () => {
+        const e = vector(f, "record");
+        const s = parseTypeExpression(e.expression);
+        const rec = { n: 3, name: "r", tags: ["t"], color: "RED", any: 5n };
+        assert.equal(hex(s, new KryoTyped("dev.qstate.compat.KryoTypes$Rec", rec)), e.bytes);
+        assert.deepEqual(read(s, e.bytes), rec);
+        // Described as a class (with type arguments applied), the same value writes other bytes.
+        const asClass = parseTypeExpression(e.expression.replace("record ", "final "));
+        assert.notEqual(hex(asClass, new KryoTyped("dev.qstate.compat.KryoTypes$Rec", rec)), e.bytes);
+      });
+    }
+
     test(`${k}: an empty Optional, a null and an Optional of null differ`, () => {
       const s = parseTypeExpression(`${k}<Object,dev.qstate.compat.Holder{o:java.util.Optional<String>}>`);
       const empty = hex(s, new KryoTyped("dev.qstate.compat.Holder", { o: Optional.empty() }));
@@ -157,6 +186,12 @@ describe("Kryo values from JSON (CLI --key, gateway)", () => {
       const zone = parseTypeExpression(`${k}<java.time.ZoneId>`);
       assert.equal(hex(zone, fromJsonValue(zone, "Europe/Berlin")), vector(f, "declared ZoneId holds a region").bytes);
       assert.equal(fromJsonValue(zone, "+0100"), "+01:00");
+      for (const [cls, json] of [["java.util.Locale", "de_CH"], ["java.util.BitSet", [1, 5, 70]], ["java.util.regex.Pattern", "a|b"],
+        ["java.net.InetSocketAddress", "[::1]:9069"], ["java.time.MonthDay", "--12-24"], ["java.util.Optional", null]] as const) {
+        const s = parseTypeExpression(`${k}<${cls}>`);
+        assert.deepEqual(toJsonValue(read(s, hex(s, fromJsonValue(s, json)))), json, cls);
+      }
+      assert.equal(code(() => fromJsonValue(parseTypeExpression(`${k}<java.util.Locale>`), "de-CH")), "INVALID_ARGUMENT");
     });
 
     test(`${k}: a described user class reads a JSON object, field by field with their Java types`, () => {
@@ -195,6 +230,10 @@ describe("Kryo values from JSON (CLI --key, gateway)", () => {
       assert.equal(ym.hashCode!(fromJsonValue(ym, "2024-02")), 2024 ^ (2 << 27));
       const offset = parseTypeExpression(`${k}<java.time.ZoneOffset>`);
       assert.equal(offset.hashCode!(fromJsonValue(offset, "+02:00")), 7200);
+      // Java hashes a Currency or an AtomicLong by identity, a Locale by its own rule: no hash to route by.
+      const any = parseTypeExpression(k);
+      assert.equal(code(() => any.hashCode!(new KryoTyped("java.util.Currency", "EUR"))), "MISSING_KEY_HASH");
+      assert.equal(code(() => any.hashCode!(new KryoTyped("java.util.concurrent.atomic.AtomicLong", 1n))), "MISSING_KEY_HASH");
     });
 
     test(`${k}: without a class to go by, a typed error says to name it`, () => {

@@ -9,6 +9,8 @@ export type JdkKind =
   | "localdate" | "localtime" | "localdatetime" | "instant"
   | "duration" | "period" | "zoneoffset" | "zoneregion" | "offsettime" | "offsetdatetime" | "zoneddatetime"
   | "year" | "yearmonth" | "monthday" | "optional" | "optionalint" | "optionallong" | "optionaldouble" | "enumset"
+  | "bitset" | "locale" | "pattern" | "socketaddress" | "timezone" | "currency" | "stringbuilder"
+  | "atomiclong" | "atomicint" | "atomicbool"
   | "list" | "set" | "map" | "treeset" | "treemap" | "skiplistmap" | "priorityqueue" | "aslist"
   | "immutablelist" | "immutableset" | "immutablemap"
   | "singletonlist" | "singletonset" | "singletonmap" | "emptylist" | "emptyset" | "emptymap";
@@ -35,6 +37,11 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   ["java.time.MonthDay", "monthday"], [`${U}Optional`, "optional"], [`${U}OptionalInt`, "optionalint"],
   [`${U}OptionalLong`, "optionallong"], [`${U}OptionalDouble`, "optionaldouble"],
   [`${U}RegularEnumSet`, "enumset"], [`${U}JumboEnumSet`, "enumset"], [`${U}EnumSet`, "enumset"],
+  [`${U}BitSet`, "bitset"], [`${U}Locale`, "locale"], ["java.util.regex.Pattern", "pattern"],
+  ["java.net.InetSocketAddress", "socketaddress"], ["sun.util.calendar.ZoneInfo", "timezone"],
+  [`${U}SimpleTimeZone`, "timezone"], [`${U}Currency`, "currency"], [`${L}StringBuilder`, "stringbuilder"],
+  [`${L}StringBuffer`, "stringbuilder"], [`${U}concurrent.atomic.AtomicLong`, "atomiclong"],
+  [`${U}concurrent.atomic.AtomicInteger`, "atomicint"], [`${U}concurrent.atomic.AtomicBoolean`, "atomicbool"],
   // Lists and other ordered collections (CollectionSerializer), read as arrays.
   ...[
     "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", "concurrent.CopyOnWriteArrayList",
@@ -92,7 +99,8 @@ const FINAL_JDK: ReadonlySet<string> = new Set([
   "java.time.LocalDateTime", "java.time.Instant", "java.time.Duration", "java.time.Period", "java.time.ZonedDateTime",
   "java.time.OffsetDateTime", "java.time.OffsetTime", "java.time.ZoneOffset", "java.time.Year", "java.time.YearMonth",
   "java.time.MonthDay", "java.time.ZoneRegion", `${U}Optional`, `${U}OptionalInt`, `${U}OptionalLong`,
-  `${U}OptionalDouble`, `${U}RegularEnumSet`, `${U}JumboEnumSet`, `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
+  `${U}OptionalDouble`, `${U}RegularEnumSet`, `${U}JumboEnumSet`, `${U}Locale`, "java.util.regex.Pattern", `${U}Currency`,
+  `${L}StringBuilder`, `${L}StringBuffer`, `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
 ]);
 
 /** True for the JDK classes in {@link FINAL_JDK}. */
@@ -133,7 +141,9 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
     ...["Date", "UUID", "List", "ArrayList", "LinkedList", "Collection", "Set", "HashSet", "LinkedHashSet", "TreeSet",
       "SortedSet", "NavigableSet", "Map", "HashMap", "LinkedHashMap", "TreeMap", "SortedMap", "NavigableMap", "Queue",
       "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable", "Optional", "OptionalInt", "OptionalLong",
-      "OptionalDouble", "EnumSet", "EnumMap"].map((n) => [n, U + n]),
+      "OptionalDouble", "EnumSet", "EnumMap", "BitSet", "Locale", "Currency", "TimeZone"].map((n) => [n, U + n]),
+    ["Pattern", "java.util.regex.Pattern"], ["InetSocketAddress", "java.net.InetSocketAddress"],
+    ["StringBuilder", `${L}StringBuilder`], ["StringBuffer", `${L}StringBuffer`],
   ].map(([k, v]) => [k.toLowerCase(), v]),
 );
 

@@ -37,7 +37,8 @@ import { UnsupportedTypeError } from "../type-errors.ts";
 import { type JavaType, type KryoClassDescription, OBJECT, type PrimitiveName, showType } from "./java-type.ts";
 import { JDK_CLASSES, type JdkKind, shapeOf } from "./jdk-classes.ts";
 import type { KryoModel } from "./model.ts";
-import { noteComponent, Optional, type OptionalClass, Uuid } from "./values.ts";
+import { localeFields, localeText } from "./locale.ts";
+import { noteComponent, Optional, type OptionalClass, Pattern, Uuid } from "./values.ts";
 
 const ABSTRACT: ReadonlyMap<string, "list" | "set" | "map" | "any"> = new Map([
   ...["List", "Collection", "Queue", "Deque", "AbstractList", "AbstractCollection", "AbstractSequentialList"]
@@ -291,6 +292,31 @@ class FromJson {
       }
       case "enumset":
         return this.#enumSet(t, json);
+      case "bitset":
+        return new Set(jsonArray(this.name, json, "an array of the set bits' indexes").map((x, i) =>
+          jsonPart(`[${i}]`, () => jsonInteger(this.name, x, 0, 0x7fffffff))
+        ));
+      case "locale":
+        return jsonParsed(this.name, json, "a Locale as Java prints it (en_US, de, sr_RS_#Latn)", (text) => localeText(localeFields(text)));
+      case "pattern":
+        return new Pattern(jsonString(this.name, json, "a regular expression (Java's syntax)"));
+      case "socketaddress": {
+        const s = jsonString(this.name, json, "host:port");
+        if (!/^(?:\[[^\]]*\]|[^:]*):\d{1,5}$/.test(s) || Number(s.slice(s.lastIndexOf(":") + 1)) > 65535) {
+          throw badJson(this.name, "host:port (an IPv6 host in brackets)", json);
+        }
+        return s;
+      }
+      case "timezone":
+      case "currency":
+      case "stringbuilder":
+        return jsonString(this.name, json);
+      case "atomiclong":
+        return this.#primitive("long", json);
+      case "atomicint":
+        return this.#primitive("int", json);
+      case "atomicbool":
+        return this.#primitive("boolean", json);
     }
     switch (shapeOf(kind)) {
       case "list":

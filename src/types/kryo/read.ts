@@ -23,7 +23,8 @@ import { KryoInput } from "./io.ts";
 import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, type PrimitiveName } from "./java-type.ts";
 import { FIRST_USER_ID, JDK_CLASSES, type JdkKind } from "./jdk-classes.ts";
 import type { KryoModel } from "./model.ts";
-import { note, noteComponent, Optional, type OptionalClass, type SlotNote, Uuid } from "./values.ts";
+import { localeText, readJavaLocale } from "./locale.ts";
+import { note, noteComponent, noteWords, Optional, type OptionalClass, Pattern, type SlotNote, Uuid } from "./values.ts";
 
 const NULL = 0, NOT_NULL = 1;
 const MAX_DATE_MS = 8.64e15;
@@ -194,9 +195,10 @@ class KryoReader {
     const obj: Record<string, unknown> = {};
     this.reference(obj);
     const notes = new Map<string, SlotNote>();
+    const plain = d.record === true && this.gen2;
     for (const f of d.fields) {
       this.#path.push(f.name);
-      const v = this.#readField(f.type);
+      const v = this.#readField(f.type, plain);
       this.#path.pop();
       Object.defineProperty(obj, f.name, { value: v, enumerable: true, writable: true, configurable: true });
       const n = this.slotNote(v);
@@ -206,16 +208,18 @@ class KryoReader {
     return obj;
   }
 
-  #readField(t: JavaType): unknown {
+  /** A field's value; `plain`: without the field's type arguments (Kryo 5's RecordSerializer gives none). */
+  #readField(t: JavaType, plain = false): unknown {
     this.lastRef = undefined;
     if (t.kind === "primitive") {
       this.lastClass = "";
       return this.#readPrimitive(t.name);
     }
-    if (this.model.isFinal(t)) return this.readObjectOrNull(this.model.className(t), t);
+    const generic = plain ? undefined : t;
+    if (this.model.isFinal(t)) return this.readObjectOrNull(this.model.className(t), generic);
     const c = this.readClass();
     if (c === null) return null;
-    return this.#readObject(c.cls, c.at, t, false);
+    return this.#readObject(c.cls, c.at, generic, false);
   }
 
   #readPrimitive(p: PrimitiveName): unknown {
@@ -449,6 +453,50 @@ class KryoReader {
       }
       case "enumset":
         return this.#enumSet(cls, at);
+      case "bitset": {
+        // The 64-bit words, low bits first: Flink 1.x (Chill's serializer) writes the BitSet's whole word array,
+        // Flink 2.x only the words in use.
+        const n = i.varInt(true);
+        if (n * 8 > i.r.remaining) throw this.#corrupt(at, `a BitSet of ${n} word(s) with ${i.r.remaining} byte(s) left`);
+        const out = new Set<number>();
+        for (let w = 0; w < n; w++) {
+          const word = BigInt.asUintN(64, i.i64());
+          for (let b = 0; b < 64; b++) if ((word >> BigInt(b)) & 1n) out.add(w * 64 + b);
+        }
+        note(out, cls);
+        if (!this.gen2) noteWords(out, n);
+        return out;
+      }
+      case "locale": {
+        if (!this.gen2) return readJavaLocale(i, (what) => this.#corrupt(at, what));
+        const language = i.string() ?? "", country = i.string() ?? "", variant = i.string() ?? "";
+        return localeText({ language, country, variant, script: "", extensions: "" });
+      }
+      case "pattern": {
+        const text = i.string();
+        if (text === null) throw this.#corrupt(at, "a Pattern without its text");
+        return new Pattern(text, this.gen2 ? i.varInt(true) : 0);
+      }
+      case "socketaddress": {
+        const host = i.string();
+        if (host === null) throw this.#corrupt(at, "an InetSocketAddress without its host");
+        const port = i.varInt(true);
+        return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+      }
+      case "timezone":
+      case "currency": {
+        const id = i.string();
+        if (id === null || id === "") throw this.#corrupt(at, `a ${cls} without its id`);
+        return id;
+      }
+      case "stringbuilder":
+        return i.string() ?? "";
+      case "atomiclong":
+        return i.varLong(false);
+      case "atomicint":
+        return i.varInt(false);
+      case "atomicbool":
+        return i.varInt(false) !== 0;
       case "emptylist":
         return this.#noted([], cls);
       case "emptyset":

@@ -36,6 +36,8 @@ export interface KryoClassSpec {
   readonly fields: Readonly<Record<string, string>>;
   /** A final class (or a record): a field declaring it carries no class id. Default false. */
   readonly final?: boolean;
+  /** A Java record (final; Kryo 5 writes its components without their type arguments). Default false. */
+  readonly record?: boolean;
 }
 
 /** A Java enum: its constants in declaration order. */
@@ -112,7 +114,7 @@ export function kryoSerializer(options: KryoSerializerOptions = {}): TypeSeriali
       throw new InvalidArgumentError(`Class ${name} needs { fields: { name: "JavaType", ... } } or { enum: [...] }.`);
     }
     const fields = Object.entries(spec.fields).map(([f, t]) => ({ name: f, type: parseJavaTypeText(t, descriptions) }));
-    descriptions.push(classDescription(name, spec.final === true, fields));
+    descriptions.push(classDescription(name, spec.final === true, fields, spec.record === true));
   }
   const declared = options.type === undefined ? undefined : resolveClassName(options.type);
   return kryoSerializerOf(options.flink ?? 2, declared, options.registered ?? [], descriptions);
@@ -145,10 +147,19 @@ export function kryoSerializerOf(
   };
 }
 
+const NOT_VALUE_HASHED: ReadonlySet<string> = new Set([
+  "java.util.Locale", "java.util.Currency", "sun.util.calendar.ZoneInfo", "java.util.SimpleTimeZone",
+  "java.net.InetSocketAddress", "java.lang.StringBuilder", "java.lang.StringBuffer",
+  "java.util.concurrent.atomic.AtomicLong", "java.util.concurrent.atomic.AtomicInteger",
+  "java.util.concurrent.atomic.AtomicBoolean",
+]);
+
 /** Java's `hashCode()` of the values whose hash is value-based (keys); others have user code or identity hashes. */
 function javaHash(v: unknown, name: string, declared?: string): number {
   const cls = v instanceof KryoTyped ? v.javaClass : notedClass(v) ?? declared;
   const x = v instanceof KryoTyped ? v.value : v;
+  // JDK classes read as strings, numbers or booleans whose Java hashCode() is not that of the JS value's class.
+  if (cls !== undefined && NOT_VALUE_HASHED.has(cls)) throw new MissingKeyHashError(`${name} value ${cls}`);
   switch (typeof x) {
     case "string":
       // A ZoneOffset hashes as its total seconds; a zone region as its id (a String).

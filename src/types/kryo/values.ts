@@ -199,3 +199,53 @@ export function notedClass(v: unknown): string | undefined {
 export function notedSlots(v: unknown): SlotNotes | undefined {
   return v !== null && typeof v === "object" ? (v as { [SLOT_NOTES]?: SlotNotes })[SLOT_NOTES] : undefined;
 }
+
+/**
+ * Java `java.util.regex.Pattern`: the regular expression's source text (Java's syntax) and its flags (Java's
+ * `Pattern.flags()`: 2 = CASE_INSENSITIVE, 32 = DOTALL, …). Flink 1.x keeps only the text (flags read as 0). JSON
+ * (and `toString()`) is the text.
+ *
+ * @example
+ * ```ts
+ * import { Pattern } from "queryable-state";
+ *
+ * console.log(String(new Pattern("a+b*", 2)), new Pattern("x").flags); // a+b* 0
+ * ```
+ */
+export class Pattern {
+  /** The expression as written in Java (`Pattern.pattern()`). */
+  readonly pattern: string;
+  /** Java's flags bit mask (`Pattern.flags()`). */
+  readonly flags: number;
+  /**
+   * A pattern from its text and flags.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless `pattern` is a string and `flags` a non-negative integer
+   */
+  constructor(pattern: string, flags = 0) {
+    if (typeof pattern !== "string") throw new InvalidArgumentError("Pattern needs its text (a string).");
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff) throw new InvalidArgumentError("Pattern flags must be a non-negative int.");
+    this.pattern = pattern;
+    this.flags = flags;
+  }
+  /** The text, as Java's `Pattern.toString()`. */
+  toString(): string {
+    return this.pattern;
+  }
+  /** The text. */
+  toJSON(): string {
+    return this.pattern;
+  }
+}
+
+/** How many 64-bit words a decoded Flink 1.x `BitSet` held (its capacity, which its bytes show). */
+export const WORDS: unique symbol = Symbol.for("queryable-state.kryo.words") as never;
+
+/** Hides the word count on a decoded BitSet. */
+export function noteWords(set: Set<number>, n: number): void {
+  Object.defineProperty(set, WORDS, { value: n, configurable: true });
+}
+
+/** The hidden word count of a decoded BitSet, if any. */
+export function notedWords(v: unknown): number | undefined {
+  return v instanceof Set ? (v as { [WORDS]?: number })[WORDS] : undefined;
+}

@@ -23,7 +23,19 @@ import { isAscii, KryoOutput } from "./io.ts";
 import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, type PrimitiveName } from "./java-type.ts";
 import { JDK_CLASSES, type JdkKind, shapeOf } from "./jdk-classes.ts";
 import type { KryoModel } from "./model.ts";
-import { KryoTyped, notedClass, notedComponent, notedSlots, Optional, type SlotNote, type SlotNotes, Uuid } from "./values.ts";
+import { localeFields, writeJavaLocale } from "./locale.ts";
+import {
+  KryoTyped,
+  notedClass,
+  notedComponent,
+  notedSlots,
+  notedWords,
+  Optional,
+  Pattern,
+  type SlotNote,
+  type SlotNotes,
+  Uuid,
+} from "./values.ts";
 
 const MIN_LONG = -(1n << 63n), MAX_LONG = (1n << 63n) - 1n;
 
@@ -139,6 +151,8 @@ class KryoWriter {
         return v instanceof LocalTime && v.minute === 0 && v.second === 0 && v.nano === 0 ? `time ${v.hour}` : undefined;
       case "duration":
         return v instanceof Duration && v.seconds === 0n && v.nano === 0 ? "duration 0" : undefined;
+      case "currency":
+        return `currency ${String(v)}`;
       case "period":
         return v instanceof Period && v.years === 0 && v.months === 0 && v.days === 0 ? "period 0" : undefined;
       case "optional":
@@ -213,6 +227,7 @@ class KryoWriter {
     if (v instanceof YearMonth) return "java.time.YearMonth";
     if (v instanceof MonthDay) return "java.time.MonthDay";
     if (v instanceof Optional) return v.javaClass;
+    if (v instanceof Pattern) return "java.util.regex.Pattern";
     if (v instanceof Uint8Array) return "[B";
     if (v instanceof Int32Array) return "[I";
     if (v instanceof BigInt64Array) return "[J";
@@ -304,6 +319,28 @@ class KryoWriter {
       case "optionallong":
       case "optionaldouble":
         return v instanceof Optional && v.javaClass === cls;
+      case "bitset":
+        return v instanceof Set && [...v].every((x) => Number.isInteger(x) && (x as number) >= 0);
+      case "locale":
+        try {
+          return typeof v === "string" && localeFields(v) !== undefined;
+        } catch {
+          return false;
+        }
+      case "pattern":
+        return v instanceof Pattern;
+      case "socketaddress":
+        return typeof v === "string" && /^(?:\[[^\]]*\]|[^:]*):\d{1,5}$/.test(v);
+      case "timezone":
+      case "currency":
+      case "stringbuilder":
+        return typeof v === "string";
+      case "atomiclong":
+        return typeof v === "bigint";
+      case "atomicint":
+        return typeof v === "number" && Number.isInteger(v);
+      case "atomicbool":
+        return typeof v === "boolean";
     }
     const shape = shapeOf(kind);
     return shape === "list" ? Array.isArray(v) : shape === "set" ? v instanceof Set : v instanceof Map;
@@ -340,19 +377,22 @@ class KryoWriter {
     }
     const obj = v as Record<string, unknown>;
     const notes = notedSlots(v);
+    const plain = d.record === true && this.gen2;
     for (const f of d.fields) {
       const x = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined;
-      this.#field(d.name, f.name, f.type, x, slotOf(notes, f.name));
+      this.#field(d.name, f.name, f.type, x, slotOf(notes, f.name), plain);
     }
   }
 
-  #field(owner: string, name: string, t: JavaType, v: unknown, note: SlotNote | undefined): void {
+  /** A field; `plain`: without the field's type arguments (Kryo 5's RecordSerializer gives none). */
+  #field(owner: string, name: string, t: JavaType, v: unknown, note: SlotNote | undefined, plain = false): void {
     if (t.kind === "primitive") {
       if (v === null || v === undefined) throw new InvalidArgumentError(`Field ${name} of ${owner} is a Java ${t.name}: it cannot be null.`);
       return this.#primitive(t.name, v instanceof KryoTyped ? v.value : v, `field ${name} of ${owner}`);
     }
-    if (this.model.isFinal(t)) return this.writeObjectOrNull(this.model.className(t), v, t, note);
-    this.writeClassAndObject(v, t, note);
+    const generic = plain ? undefined : t;
+    if (this.model.isFinal(t)) return this.writeObjectOrNull(this.model.className(t), v, generic, note);
+    this.writeClassAndObject(v, generic, note, t);
   }
 
   #primitive(p: PrimitiveName, v: unknown, what: string): void {
@@ -595,6 +635,48 @@ class KryoWriter {
         }
         return;
       }
+      case "bitset": {
+        const bits = [...(v as Set<number>)];
+        const used = bits.length ? Math.floor(Math.max(...bits) / 64) + 1 : 0;
+        // Flink 1.x writes the BitSet's word array (at least one word: its capacity); 2.x the words in use.
+        const n = this.gen2 ? used : Math.max(used, notedWords(v) ?? 1);
+        const words = new Array<bigint>(n).fill(0n);
+        for (const b of bits) words[Math.floor(b / 64)] |= 1n << BigInt(b % 64);
+        o.varInt(n, true);
+        for (const w of words) o.i64(w);
+        return;
+      }
+      case "locale": {
+        if (!this.gen2) return writeJavaLocale(o, v as string);
+        const f = localeFields(v as string);
+        o.ascii(f.language);
+        o.ascii(f.country);
+        return o.string(f.variant);
+      }
+      case "pattern": {
+        const p = v as Pattern;
+        o.string(p.pattern);
+        if (this.gen2) o.varInt(p.flags, true);
+        return;
+      }
+      case "socketaddress": {
+        const text = v as string;
+        const at = text.lastIndexOf(":");
+        const host = text.slice(0, at);
+        o.string(host.startsWith("[") ? host.slice(1, -1) : host);
+        return o.varInt(Number(text.slice(at + 1)), true);
+      }
+      case "timezone":
+      case "currency":
+        return o.string(v as string);
+      case "stringbuilder":
+        return this.gen2 ? o.string(v as string) : o.utf8(v as string);
+      case "atomiclong":
+        return o.varLong(v as bigint, false);
+      case "atomicint":
+        return o.varInt(v as number, false);
+      case "atomicbool":
+        return o.varInt(v ? 1 : 0, false);
       case "emptylist":
       case "emptyset":
       case "emptymap":

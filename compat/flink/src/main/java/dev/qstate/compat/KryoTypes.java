@@ -163,4 +163,7 @@ final class KryoTypes {
 
         public TimePojo() {}
     }
+
+    /** A record (on Flink 2.x, Kryo 5's RecordSerializer; on 1.x, Kryo 2.24's FieldSerializer, as a final class). */
+    public record Rec(int n, String name, List<String> tags, Color color, Object any) {}
 }

@@ -147,6 +147,22 @@ describe("java.time values Kryo holds", () => {
         e.code === "KRYO_UNSUPPORTED_CLASS" && e.message.includes("dev.qstate.compat.Color"));
     });
 
+    test(`${k}: JDK enums need no description`, () => {
+      const s = parseTypeExpression(k);
+      const list = [["java.time.DayOfWeek", "MONDAY"], ["java.time.Month", "MARCH"], ["java.time.temporal.ChronoUnit", "DAYS"],
+        ["java.util.concurrent.TimeUnit", "SECONDS"], ["java.math.RoundingMode", "HALF_UP"], ["java.time.DayOfWeek", "MONDAY"]]
+        .map(([c, v]) => new KryoTyped(c, v));
+      const e = vector(f, "JDK enums in a list");
+      assert.equal(hex(s, list), e.bytes);
+      assert.deepEqual(read(s, e.bytes), ["MONDAY", "MARCH", "DAYS", "SECONDS", "HALF_UP", "MONDAY"]);
+      // The one enum holding both constants.
+      assert.equal(hex(s, new KryoTyped("java.util.RegularEnumSet", new Set(["SATURDAY", "SUNDAY"]))), vector(f, "EnumSet of DayOfWeek").bytes);
+      assert.equal(fromJsonValue(parseTypeExpression(`${k}<java.time.DayOfWeek>`), "FRIDAY"), "FRIDAY");
+      // A description in the expression takes precedence over the built-in one.
+      const own = parseTypeExpression(`${k}<Object,enum java.time.DayOfWeek{A,B}>`);
+      assert.equal(read(own, hex(own, new KryoTyped("java.time.DayOfWeek", "B"))), "B");
+    });
+
     if (gen === 2) {
       test("kryo: a record (Kryo 5's RecordSerializer: components sorted by name, without their type arguments)", () => {
         const e = vector(f, "record");

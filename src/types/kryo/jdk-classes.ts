@@ -143,6 +143,8 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
       "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable", "Optional", "OptionalInt", "OptionalLong",
       "OptionalDouble", "EnumSet", "EnumMap", "BitSet", "Locale", "Currency", "TimeZone"].map((n) => [n, U + n]),
     ["Pattern", "java.util.regex.Pattern"], ["InetSocketAddress", "java.net.InetSocketAddress"],
+    ["DayOfWeek", "java.time.DayOfWeek"], ["Month", "java.time.Month"], ["ChronoUnit", "java.time.temporal.ChronoUnit"],
+    ["TimeUnit", "java.util.concurrent.TimeUnit"], ["RoundingMode", "java.math.RoundingMode"],
     ["StringBuilder", `${L}StringBuilder`], ["StringBuffer", `${L}StringBuffer`],
   ].map(([k, v]) => [k.toLowerCase(), v]),
 );
@@ -150,4 +152,21 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
 /** Our type-expression spellings of JDK classes (`integer`, `localdatetime`, `string`, `decimal`, ...) are covered by SHORT_NAMES; these add the rest. */
 export const EXTRA_ALIASES: ReadonlyMap<string, string> = new Map([
   ["decimal", "java.math.BigDecimal"], ["bigint", "java.math.BigInteger"], ["uuid", `${U}UUID`],
+]);
+
+/**
+ * JDK enums a job may keep inside Kryo values, with their constants in declaration order (Kryo writes the ordinal):
+ * they read without a description (one in the type expression takes precedence).
+ */
+export const JDK_ENUMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["java.time.DayOfWeek", ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]],
+  ["java.time.Month", [
+    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER",
+  ]],
+  ["java.time.temporal.ChronoUnit", [
+    "NANOS", "MICROS", "MILLIS", "SECONDS", "MINUTES", "HOURS", "HALF_DAYS", "DAYS", "WEEKS", "MONTHS", "YEARS",
+    "DECADES", "CENTURIES", "MILLENNIA", "ERAS", "FOREVER",
+  ]],
+  ["java.util.concurrent.TimeUnit", ["NANOSECONDS", "MICROSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS"]],
+  ["java.math.RoundingMode", ["UP", "DOWN", "CEILING", "FLOOR", "HALF_UP", "HALF_DOWN", "HALF_EVEN", "UNNECESSARY"]],
 ]);

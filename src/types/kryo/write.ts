@@ -22,7 +22,7 @@ import {
 import { isAscii, KryoOutput } from "./io.ts";
 import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, type PrimitiveName } from "./java-type.ts";
 import { JDK_CLASSES, type JdkKind, shapeOf } from "./jdk-classes.ts";
-import type { KryoModel } from "./model.ts";
+import { enumsHolding, type KryoModel } from "./model.ts";
 import { localeFields, writeJavaLocale } from "./locale.ts";
 import {
   KryoTyped,
@@ -744,14 +744,13 @@ class KryoWriter {
   /** The enum of an EnumSet: noted when read, the declared type argument, or the one described enum holding every element. */
   #enumOf(set: Set<unknown>, generic: JavaType | undefined): { name: string; constants: readonly string[] } {
     const named = notedComponent(set) ?? (generic?.kind === "class" && generic.args[0]?.kind === "class" ? generic.args[0].name : undefined);
-    const enums = [...this.model.descriptions.values()].filter((d) => d.kind === "enum");
     if (named !== undefined) {
       const d = this.model.descriptions.get(named);
       if (d?.kind === "enum") return d;
       throw new InvalidArgumentError(`Kryo cannot write an EnumSet of ${named}: describe the enum (enum ${named}{CONSTANT,...}).`);
     }
-    const fit = enums.filter((d) => set.size > 0 && [...set].every((x) => typeof x === "string" && d.constants.includes(x)));
-    if (fit.length === 1 && fit[0].kind === "enum") return fit[0];
+    const fit = set.size > 0 ? enumsHolding(this.model, [...set]) : [];
+    if (fit.length === 1) return fit[0];
     throw new InvalidArgumentError(
       `Kryo cannot tell the enum of the EnumSet ${describeValue(set)}: ${fit.length ? "more than one described enum fits" : "no described enum holds every element"}; ` +
         "give the field's type (EnumSet<com.acme.Color>) or describe the enum.",
@@ -902,9 +901,7 @@ class KryoWriter {
     // An EnumMap's keys are constants of one enum: without a type argument, the described enum holding every key.
     let keyChoice = keyT;
     if (keyChoice === undefined && enumKeys && m.size > 0) {
-      const fit = [...this.model.descriptions.values()].filter((d) =>
-        d.kind === "enum" && [...m.keys()].every((k) => typeof k === "string" && d.constants.includes(k))
-      );
+      const fit = enumsHolding(this.model, [...m.keys()]);
       if (fit.length === 1) keyChoice = { kind: "class", name: fit[0].name, args: [] };
     }
     let i = 0;

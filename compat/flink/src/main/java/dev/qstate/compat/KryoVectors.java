@@ -327,6 +327,12 @@ final class KryoVectors {
         top("ArrayList of zoned and offset values", new ArrayList<>(List.of(z1, z2,
                 java.time.OffsetDateTime.of(ldt, java.time.ZoneOffset.ofHours(1)), java.time.ZoneOffset.ofHours(1),
                 java.time.Duration.ofHours(3), java.util.Optional.of(java.time.ZoneId.of("Asia/Tokyo")))));
+        // JDK enums need no description (their constants are known).
+        top("JDK enums in a list", new ArrayList<>(List.of(java.time.DayOfWeek.MONDAY, java.time.Month.MARCH,
+                java.time.temporal.ChronoUnit.DAYS, java.util.concurrent.TimeUnit.SECONDS, java.math.RoundingMode.HALF_UP,
+                java.time.DayOfWeek.MONDAY)));
+        top("EnumSet of DayOfWeek", java.util.EnumSet.of(java.time.DayOfWeek.SATURDAY, java.time.DayOfWeek.SUNDAY));
+        top("JDK enum (ChronoUnit)", java.time.temporal.ChronoUnit.FOREVER);
         java.util.BitSet bits = new java.util.BitSet();
         for (int b : new int[] {0, 1, 3, 64, 100}) bits.set(b);
         top("BitSet (id 74)", bits);

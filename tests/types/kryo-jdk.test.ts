@@ -5,9 +5,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
-  Duration, fromJsonValue, KryoTyped, LocalDateTime, LocalTime, MonthDay, OffsetDateTime, OffsetTime, Optional,
-  parseTypeExpression, Pattern, Period, toJsonValue, type TypeSerializer, Year, YearMonth, ZonedDateTime,
+  Duration, fromJsonValue, type KeySerializer, KryoTyped, LocalCluster, LocalDateTime, LocalTime, longSerializer, MonthDay, OffsetDateTime,
+  OffsetTime, Optional, parseTypeExpression, Pattern, Period, toJsonValue, type TypeSerializer, valueState, Year, YearMonth,
+  ZonedDateTime,
 } from "../../mod.ts";
+import { runGet } from "../../src/cli/get.ts";
 import { parseValue } from "../../src/cli/types.ts";
 import { hex, read } from "../helpers/bytes.ts";
 
@@ -270,5 +272,34 @@ describe("Kryo values from JSON (CLI --key, gateway)", () => {
     });
     assert.throws(() => parseValue(event, '{"id":"7","color":"PINK"}'), (e: Error & { code: string }) =>
       e.code === "INVALID_ARGUMENT" && e.message.includes("RED, GREEN"));
+  });
+});
+
+describe("Kryo keys on our own servers", () => {
+  test("qstate get --key reads a Kryo-typed key (a Duration) from its text and finds the key's server and value", async () => {
+    // A Kryo serializer hashes keys (Java's hashCode of the JDK value), so it serves as a key type.
+    const keyType = parseTypeExpression("kryo<java.time.Duration>") as KeySerializer<unknown>;
+    const totals = valueState("totals", longSerializer, { queryable: "totals" });
+    await using cluster = await LocalCluster.start({ taskManagers: 2 });
+    const job = cluster.submit({
+      sources: [[{ took: "PT1S", n: 1 }, { took: "PT5M", n: 2 }, { took: "PT1S", n: 3 }, { took: "PT-1.5S", n: 4 }]],
+      keyBy: (e: { took: string; n: number }) => Duration.parse(e.took),
+      keyType,
+      steps: [{
+        name: "sum",
+        states: [totals],
+        process: (e, ctx) => ctx.state(totals).update((ctx.state(totals).value() ?? 0n) + BigInt(e.n)),
+      }],
+    });
+    await job.sourcesDone;
+    const { hostname, port } = cluster.proxyAddresses[0];
+    const get = (key: string) =>
+      runGet({
+        proxy: `${hostname}:${port}`, job: job.jobId.toString(), state: "totals", key, keyType: "kryo<java.time.Duration>",
+        valueType: "long", kind: "value", mapKeyType: "string", timeoutMs: 5000,
+      });
+    assert.equal(await get("PT1S"), 4n);
+    assert.equal(await get("PT5M"), 2n);
+    assert.equal(await get('"PT-1.5S"'), 4n);
   });
 });

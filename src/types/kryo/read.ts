@@ -24,7 +24,7 @@ import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, 
 import { FIRST_USER_ID, JDK_CLASSES, type JdkKind } from "./jdk-classes.ts";
 import type { KryoModel } from "./model.ts";
 import { localeText, readJavaLocale } from "./locale.ts";
-import { note, noteComponent, noteWords, Optional, type OptionalClass, Pattern, type SlotNote, Uuid } from "./values.ts";
+import { note, noteComponent, notedClass, noteWords, Optional, type OptionalClass, Pattern, type SlotNote, Uuid } from "./values.ts";
 
 const NULL = 0, NOT_NULL = 1;
 const MAX_DATE_MS = 8.64e15;
@@ -135,6 +135,11 @@ class KryoReader {
     this.#inner = undefined;
     const v = this.#readData(cls, at, generic);
     if (this.#pending[this.#pending.length - 1] === id) this.reference(v);
+    // A decoded value Java may share (a LocalTime of a whole hour, a zero Duration, an empty Optional) was a new
+    // object here: noting its class tells the writer to write it new again, not as a shared instance.
+    if ((v instanceof LocalTime || v instanceof Duration || v instanceof Period || v instanceof Optional) && !notedClass(v)) {
+      note(v, cls);
+    }
     this.lastClass = cls;
     this.lastRef = undefined;
     this.lastInner = this.#inner;
@@ -383,14 +388,16 @@ class KryoReader {
           return this.#checked(() => new OffsetTime(time, this.#zoneOffset(at)), at, "OffsetTime");
         }
         const offset = this.#gen1Offset(at);
+        const offsetNote = this.slotNote(offset);
         const time = this.readObjectOrNull("java.time.LocalTime", undefined);
         if (!(time instanceof LocalTime)) throw this.#corrupt(at, "an OffsetTime without its time");
-        return new OffsetTime(time, offset);
+        return this.#withOffsetNote(new OffsetTime(time, offset), cls, offsetNote);
       }
       case "offsetdatetime": {
         const dateTime = this.#dateTime(at);
-        const offset = this.gen2 ? this.#zoneOffset(at) : this.#gen1Offset(at);
-        return new OffsetDateTime(dateTime, offset);
+        if (this.gen2) return new OffsetDateTime(dateTime, this.#zoneOffset(at));
+        const offset = this.#gen1Offset(at);
+        return this.#withOffsetNote(new OffsetDateTime(dateTime, offset), cls, this.slotNote(offset));
       }
       case "zoneddatetime": {
         const dateTime = this.#dateTime(at);
@@ -400,14 +407,18 @@ class KryoReader {
           return this.#checked(() => new ZonedDateTime(dateTime, zone), at, "ZonedDateTime");
         }
         const offset = this.#gen1Offset(at);
+        const offsetNote = this.slotNote(offset);
         const zone = this.readClassAndObject(undefined);
         if (typeof zone !== "string" || !["java.time.ZoneOffset", "java.time.ZoneRegion"].includes(this.lastClass)) {
           throw this.#corrupt(at, "a ZonedDateTime without its zone");
         }
         const zn = this.slotNote(zone);
         const z = this.#checked(() => new ZonedDateTime(dateTime, zone, offset), at, "ZonedDateTime");
-        // How the zone was written (a back-reference to the offset or to an earlier zone) is kept for writing back.
-        if (zn) note(z, cls, new Map([["zone", zn]]));
+        // How the offset and zone were written (new, or back-references to earlier objects) is kept for writing back.
+        const notes = new Map<string, SlotNote>();
+        if (offsetNote) notes.set("offset", offsetNote);
+        if (zn) notes.set("zone", zn);
+        note(z, cls, notes);
         return z;
       }
       case "year":
@@ -603,6 +614,12 @@ class KryoReader {
     const time = this.readObjectOrNull("java.time.LocalTime", undefined);
     if (!(date instanceof LocalDate) || !(time instanceof LocalTime)) throw this.#corrupt(at, "a LocalDateTime without date or time");
     return new LocalDateTime(date, time);
+  }
+
+  /** Keeps how a Kryo 2.24 java.time value's offset was written (new or a back-reference), for writing it back. */
+  #withOffsetNote<T extends object>(v: T, cls: string, offsetNote: SlotNote | undefined): T {
+    note(v, cls, offsetNote ? new Map([["offset", offsetNote]]) : new Map());
+    return v;
   }
 
   /** Kryo 5's ZoneOffset: a byte of 15-minute units, or 127 and the seconds as a fixed int. */

@@ -122,7 +122,7 @@ class KryoWriter {
     } else if (note?.ref !== undefined && note.cls === cls && Object.is(this.#byId[note.ref], v)) {
       return this.out.varInt(note.ref + 2, true);
     }
-    const key = this.#sharedKey(cls, v);
+    const key = this.#sharedKey(cls, v, note);
     if (key !== undefined) {
       const id = this.#shared.get(key);
       if (id !== undefined) return this.out.varInt(id + 2, true);
@@ -139,7 +139,9 @@ class KryoWriter {
    * A key for values Java keeps as one shared instance (so a second use in a graph is a back-reference): enum
    * constants, ZoneOffsets of whole quarter hours, LocalTimes of whole hours, zero Durations and Periods, empty Optionals.
    */
-  #sharedKey(cls: string, v: unknown): string | undefined {
+  #sharedKey(cls: string, v: unknown, note: SlotNote | undefined): string | undefined {
+    // A decoded value says how it was written: a back-reference (its note's ref, honoured above) or a new object.
+    if (note !== undefined || (typeof v === "object" && v !== null && notedClass(v) !== undefined)) return undefined;
     if (this.model.descriptions.get(cls)?.kind === "enum") return `${cls}.${String(v)}`;
     const kind = JDK_CLASSES.get(cls);
     switch (kind) {
@@ -555,14 +557,14 @@ class KryoWriter {
           this.#localTime(t.time);
           return this.#zoneOffset(zoneOffsetSeconds(t.offset)!);
         }
-        this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, undefined);
+        this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, slotOf(notedSlots(t), "offset"));
         return this.writeObjectOrNull("java.time.LocalTime", t.time, undefined, undefined);
       }
       case "offsetdatetime": {
         const t = v as OffsetDateTime;
         this.#dateTime(t.dateTime);
         if (this.gen2) return this.#zoneOffset(zoneOffsetSeconds(t.offset)!);
-        return this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, undefined);
+        return this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, slotOf(notedSlots(t), "offset"));
       }
       case "zoneddatetime": {
         const z = v as ZonedDateTime;
@@ -574,7 +576,7 @@ class KryoWriter {
         const same = z.zone === z.offset && seconds % 900 !== 0;
         if (same) this.#zoneIsOffset = seconds;
         try {
-          this.writeObjectOrNull("java.time.ZoneOffset", z.offset, undefined, undefined);
+          this.writeObjectOrNull("java.time.ZoneOffset", z.offset, undefined, slotOf(notedSlots(z), "offset"));
           const zoneNote = slotOf(notedSlots(z), "zone");
           return this.writeClassAndObject(z.zone, undefined, zoneNote, { kind: "class", name: "java.time.ZoneId", args: [] });
         } finally {

@@ -108,6 +108,7 @@ describe("java.time values Kryo holds", () => {
         ["AtomicLong", new KryoTyped("java.util.concurrent.atomic.AtomicLong", -5n)],
         ["AtomicInteger", new KryoTyped("java.util.concurrent.atomic.AtomicInteger", 6)],
         ["AtomicBoolean", new KryoTyped("java.util.concurrent.atomic.AtomicBoolean", true)],
+        ["AbstractMap.SimpleEntry", new KryoTyped("java.util.AbstractMap$SimpleEntry", { key: "k", value: 1n })],
       ];
       for (const [description, value] of cases) {
         const e = vector(f, description);

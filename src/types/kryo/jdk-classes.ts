@@ -170,3 +170,14 @@ export const JDK_ENUMS: ReadonlyMap<string, readonly string[]> = new Map([
   ["java.util.concurrent.TimeUnit", ["NANOSECONDS", "MICROSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS"]],
   ["java.math.RoundingMode", ["UP", "DOWN", "CEILING", "FLOOR", "HALF_UP", "HALF_DOWN", "HALF_EVEN", "UNNECESSARY"]],
 ]);
+
+/**
+ * JDK classes without a Kryo serializer of their own, which Kryo writes with its FieldSerializer in both versions:
+ * their fields (Java types), so they read without a description (read as plain objects, one property per field).
+ */
+export const JDK_FIELD_CLASSES: ReadonlyMap<string, { readonly final: boolean; readonly fields: Readonly<Record<string, string>> }> =
+  new Map([
+    ["java.util.AbstractMap$SimpleEntry", { final: false, fields: { key: "Object", value: "Object" } }],
+    ["java.util.AbstractMap$SimpleImmutableEntry", { final: false, fields: { key: "Object", value: "Object" } }],
+    ["java.util.KeyValueHolder", { final: true, fields: { key: "Object", value: "Object" } }],
+  ]);

@@ -3,7 +3,7 @@
 import { InvalidArgumentError } from "../../core/errors.ts";
 import type { KryoGeneration } from "./io.ts";
 import { type JavaType, javaClassName, type KryoDescription, type KryoEnumDescription } from "./java-type.ts";
-import { AVRO_ARRAY, defaultRegistrations, FIRST_USER_ID, isFinalJdk, JDK_ENUMS, WRAPPERS } from "./jdk-classes.ts";
+import { AVRO_ARRAY, defaultRegistrations, FIRST_USER_ID, isFinalJdk, JDK_ENUMS, JDK_FIELD_CLASSES, WRAPPERS } from "./jdk-classes.ts";
 
 /** The configuration of one Flink KryoSerializer, as far as its bytes depend on it. */
 export class KryoModel {
@@ -47,6 +47,14 @@ export class KryoModel {
         throw new InvalidArgumentError(`${d.name} is described twice, differently.`);
       }
       m.set(d.name, d);
+    }
+    for (const [name, c] of JDK_FIELD_CLASSES) {
+      if (m.has(name)) continue;
+      m.set(name, {
+        kind: "class", name, final: c.final,
+        fields: Object.entries(c.fields).map(([f, t]) => ({ name: f, type: { kind: "class" as const, name: `java.lang.${t}`, args: [] } }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1)),
+      });
     }
     const builtIn = new Set<string>();
     for (const [name, constants] of JDK_ENUMS) {

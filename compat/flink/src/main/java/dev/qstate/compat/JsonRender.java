@@ -63,6 +63,12 @@ final class JsonRender {
         if (v instanceof java.util.concurrent.atomic.AtomicLong a) return render(a.get());
         if (v instanceof java.util.concurrent.atomic.AtomicInteger a) return render(a.get());
         if (v instanceof java.util.concurrent.atomic.AtomicBoolean a) return render(a.get());
+        if (v instanceof Map.Entry<?, ?> me) {
+            ObjectNode o = F.objectNode();
+            o.set("key", render(me.getKey()));
+            o.set("value", render(me.getValue()));
+            return o;
+        }
         if (v instanceof Record r) {
             ObjectNode o = F.objectNode();
             for (java.lang.reflect.RecordComponent c : r.getClass().getRecordComponents()) {

@@ -327,6 +327,9 @@ final class KryoVectors {
         top("ArrayList of zoned and offset values", new ArrayList<>(List.of(z1, z2,
                 java.time.OffsetDateTime.of(ldt, java.time.ZoneOffset.ofHours(1)), java.time.ZoneOffset.ofHours(1),
                 java.time.Duration.ofHours(3), java.util.Optional.of(java.time.ZoneId.of("Asia/Tokyo")))));
+        // Map entries: Kryo's FieldSerializer (key, value) in both versions; they need no description either.
+        top("AbstractMap.SimpleEntry", new java.util.AbstractMap.SimpleEntry<>("k", 1L));
+        top("Map.entry in a list", new ArrayList<>(List.of(Map.entry("a", 1), Map.entry("b", List.of()))));
         // JDK enums need no description (their constants are known).
         top("JDK enums in a list", new ArrayList<>(List.of(java.time.DayOfWeek.MONDAY, java.time.Month.MARCH,
                 java.time.temporal.ChronoUnit.DAYS, java.util.concurrent.TimeUnit.SECONDS, java.math.RoundingMode.HALF_UP,

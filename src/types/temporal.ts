@@ -437,14 +437,16 @@ function regionOffsetAt(zone: string, epochMs: number): number {
 function offsetInRegion(dateTime: LocalDateTime, zone: string): number {
   const t = dateTime.time;
   const local = dateTime.date.toEpochDay() * 86_400_000 + (t.hour * 3600 + t.minute * 60 + t.second) * 1000;
-  let tried: number[];
   try {
-    tried = [regionOffsetAt(zone, local), regionOffsetAt(zone, local - 86_400_000), regionOffsetAt(zone, local + 86_400_000)];
+    const tried = [regionOffsetAt(zone, local), regionOffsetAt(zone, local - 86_400_000), regionOffsetAt(zone, local + 86_400_000)];
+    const valid = [...new Set(tried)].filter((o) => regionOffsetAt(zone, local - o * 1000) === o);
+    return valid.length ? Math.max(...valid) : tried[0];
   } catch {
-    throw new InvalidArgumentError(`${JSON.stringify(zone)} is not a time zone this runtime knows (Intl): give the offset too.`);
+    throw new InvalidArgumentError(
+      `The offset of ${dateTime} in ${JSON.stringify(zone)} is unknown: the zone is not one this runtime knows (Intl), ` +
+        "or the date is beyond JS dates; give the offset too.",
+    );
   }
-  const valid = [...new Set(tried)].filter((o) => regionOffsetAt(zone, local - o * 1000) === o);
-  return valid.length ? Math.max(...valid) : tried[0];
 }
 
 /**

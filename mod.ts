@@ -268,7 +268,20 @@ export {
   dateSerializer, instantSerializer, localDateSerializer, localDateTimeSerializer, localTimeSerializer,
   sqlDateSerializer, sqlTimeSerializer, sqlTimestampSerializer,
 } from "./src/types/date-serializers.ts";
-export { Instant, LocalDate, LocalDateTime, LocalTime } from "./src/types/temporal.ts";
+export {
+  Duration,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  MonthDay,
+  OffsetDateTime,
+  OffsetTime,
+  Period,
+  Year,
+  YearMonth,
+  ZonedDateTime,
+} from "./src/types/temporal.ts";
 export { nullableSerializer } from "./src/types/nullable-serializer.ts";
 export { fromJsonValue, type JsonValue, toJsonValue } from "./src/types/json-value.ts";
 export { type DecodeLocation, decodeLocation } from "./src/types/decode-errors.ts";
@@ -280,7 +293,7 @@ export {
   kryoSerializer,
   type KryoSerializerOptions,
 } from "./src/types/kryo/serializer.ts";
-export { KryoTyped, Uuid } from "./src/types/kryo/values.ts";
+export { KryoTyped, Optional, type OptionalClass, Pattern, Uuid } from "./src/types/kryo/values.ts";
 export { KryoUnsupportedClassError } from "./src/types/kryo/errors.ts";
 
 // the state catalog: each job's states with their kinds and types (README, "State catalog")

@@ -637,7 +637,7 @@ const handlers: Record<string, Handler> = {
   // Flink's KryoSerializer (generic types), Flink 1.x and 2.x: read, the JSON, write back byte for byte, key hashes.
   kryo: {
     fields: ["description", "expression", "serializer", "bytes", "json", "javaClass", "hashCode", "bytesLeft",
-      "flinkReadError", "errorCode", "errorIncludes"],
+      "flinkReadError", "errorCode", "errorIncludes", "jsonWritten", "flinkReadsBackAs", "typeInfo"],
     check(e, c) {
       const s = c.run("parse", () => qs.parseTypeExpression(e.expression));
       if (!s) return;
@@ -655,6 +655,8 @@ const handlers: Record<string, Handler> = {
       c.hex("serialize", w.toBytes(), e.bytes);
       if (e.hashCode !== undefined) c.eq("hashCode", c.run("hashCode", () => s.hashCode!(typed)), e.hashCode);
       if (e.flinkReadError !== undefined) c.notes.push(`Flink cannot read its own bytes back: ${e.flinkReadError}`);
+      if (e.jsonWritten !== undefined) c.notes.push(`the bytes keep less than was written: ${JSON.stringify(e.jsonWritten)}`);
+      if (e.flinkReadsBackAs !== undefined) c.notes.push(`Flink reads it back as an equal value that prints ${e.flinkReadsBackAs}`);
     },
   },
 };

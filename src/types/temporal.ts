@@ -250,3 +250,424 @@ export class Instant {
     return (Number(BigInt.asIntN(32, s ^ (s >> 32n))) + Math.imul(51, this.nano)) | 0;
   }
 }
+
+function int32(n: number): number {
+  return n | 0;
+}
+
+/**
+ * Java `Duration`: seconds (a Java long) and nanoseconds of a length of time.
+ *
+ * @example
+ * ```ts
+ * import { Duration } from "queryable-state";
+ *
+ * console.log(String(new Duration(90n, 5)), String(Duration.parse("PT-1.5S").seconds)); // PT1M30.000000005S -2
+ * ```
+ */
+export class Duration {
+  /** Whole seconds (negative for a negative duration), as Java's `getSeconds()`. */
+  readonly seconds: bigint;
+  /** Nanoseconds added to `seconds`, 0 to 999999999 (Java's `getNano()`). */
+  readonly nano: number;
+  /**
+   * A duration of `seconds` plus `nano` nanoseconds.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when `seconds` is not a 64-bit bigint or `nano` not in [0, 999999999]
+   */
+  constructor(seconds: bigint, nano = 0) {
+    if (typeof seconds !== "bigint" || seconds < -(1n << 63n) || seconds >= 1n << 63n) {
+      throw new InvalidArgumentError("Duration needs its seconds as a bigint within a Java long.");
+    }
+    this.seconds = seconds;
+    this.nano = check("nano", nano, 0, 999_999_999);
+  }
+  /** Parses Java's `Duration.toString()` form (`PT1M30S`, `PT-1.5S`, `PT48H`), also with days (`P2DT3H`). */
+  static parse(text: string): Duration {
+    const m = /^([-+]?)P(?:([-+]?\d+)D)?(?:T(?:([-+]?\d+)H)?(?:([-+]?\d+)M)?(?:([-+]?)(\d+)(?:[.,](\d{0,9}))?S)?)?$/i
+      .exec(typeof text === "string" ? text : "");
+    if (m === null || m[0].toUpperCase().endsWith("T") || m[0].length <= (m[1] ? 2 : 1)) {
+      return parsed("Duration", text, null, "PT1M30S") as never;
+    }
+    const big = (s: string | undefined) => BigInt(s ?? "0");
+    let n = big(m[2]) * 86400_000_000_000n + big(m[3]) * 3600_000_000_000n + big(m[4]) * 60_000_000_000n;
+    const frac = BigInt(nanos(m[7]));
+    const secs = big(m[6]) * 1_000_000_000n + frac;
+    n += m[5] === "-" ? -secs : secs;
+    if (m[1] === "-") n = -n;
+    let s = n / 1_000_000_000n, r = n % 1_000_000_000n;
+    if (r < 0n) {
+      s -= 1n;
+      r += 1_000_000_000n;
+    }
+    return new Duration(s, Number(r));
+  }
+  /** Java's toString: ISO-8601 with hours, minutes and seconds (`PT1M30.000000005S`, `PT-1.5S`, `PT0S`). */
+  toString(): string {
+    if (this.seconds === 0n && this.nano === 0) return "PT0S";
+    let eff = this.seconds;
+    if (eff < 0n && this.nano > 0) eff++;
+    const hours = eff / 3600n, minutes = (eff % 3600n) / 60n, secs = eff % 60n;
+    let s = "PT";
+    if (hours !== 0n) s += `${hours}H`;
+    if (minutes !== 0n) s += `${minutes}M`;
+    if (secs === 0n && this.nano === 0 && s.length > 2) return s;
+    s += this.seconds < 0n && this.nano > 0 && secs === 0n ? "-0" : String(secs);
+    if (this.nano > 0) {
+      const n = this.seconds < 0n ? 2_000_000_000 - this.nano : this.nano + 1_000_000_000;
+      s += `.${String(n).slice(1).replace(/0+$/, "")}`;
+    }
+    return `${s}S`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `Duration.hashCode()`. */
+  hashCode(): number {
+    const x = this.seconds;
+    return int32(Number(BigInt.asIntN(32, x ^ (x >> 32n))) + Math.imul(51, this.nano));
+  }
+}
+
+/**
+ * Java `Period`: years, months and days (each a Java int, any sign).
+ *
+ * @example
+ * ```ts
+ * import { Period } from "queryable-state";
+ *
+ * console.log(String(new Period(1, 2, 3)), Period.parse("P-1Y-40D").days); // P1Y2M3D -40
+ * ```
+ */
+export class Period {
+  /** The years. */
+  readonly years: number;
+  /** The months. */
+  readonly months: number;
+  /** The days. */
+  readonly days: number;
+  /**
+   * A period from its three parts.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless each part is a 32-bit integer
+   */
+  constructor(years: number, months = 0, days = 0) {
+    const max = 0x7fffffff;
+    this.years = check("years", years, -max - 1, max);
+    this.months = check("months", months, -max - 1, max);
+    this.days = check("days", days, -max - 1, max);
+  }
+  /** Parses Java's `Period.toString()` form (`P1Y2M3D`, `P-1Y-40D`, `P0D`; also weeks, `P2W`). */
+  static parse(text: string): Period {
+    const m = /^([-+]?)P(?:([-+]?\d+)Y)?(?:([-+]?\d+)M)?(?:([-+]?\d+)W)?(?:([-+]?\d+)D)?$/i.exec(typeof text === "string" ? text : "");
+    if (m === null || m[0].length <= (m[1] ? 2 : 1)) return parsed("Period", text, null, "P1Y2M3D") as never;
+    const sign = m[1] === "-" ? -1 : 1, n = (s: string | undefined) => Number(s ?? 0) * sign || 0;
+    return new Period(n(m[2]), n(m[3]), n(m[4]) * 7 + n(m[5]) || 0);
+  }
+  /** Java's toString: `P1Y2M3D` (parts that are zero left out; `P0D` for zero). */
+  toString(): string {
+    if (this.years === 0 && this.months === 0 && this.days === 0) return "P0D";
+    return `P${this.years ? `${this.years}Y` : ""}${this.months ? `${this.months}M` : ""}${this.days ? `${this.days}D` : ""}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `Period.hashCode()`. */
+  hashCode(): number {
+    const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
+    return int32(this.years + rotl(this.months, 8) + rotl(this.days, 16));
+  }
+}
+
+const OFFSET = /^(?:Z|([+-])(\d{2})(?::?(\d{2})(?::?(\d{2}))?)?)$/;
+
+/**
+ * The seconds east of UTC of a zone offset id in Java's form (`Z`, `+01:00`, `-05:30`, `+01:01:01`; also `+01`,
+ * `+0100`), or undefined when `id` is no offset (a region such as `Europe/Paris`).
+ */
+export function zoneOffsetSeconds(id: string): number | undefined {
+  const m = typeof id === "string" ? OFFSET.exec(id) : null;
+  if (m === null) return undefined;
+  if (m[1] === undefined) return 0;
+  const h = Number(m[2]), min = Number(m[3] ?? 0), s = Number(m[4] ?? 0);
+  if (h > 18 || min > 59 || s > 59 || (h === 18 && (min > 0 || s > 0))) return undefined;
+  return (m[1] === "-" ? -1 : 1) * (h * 3600 + min * 60 + s);
+}
+
+/** Java's id of the zone offset of `seconds` east of UTC: `Z`, `+01:00`, `-01:01:01`. */
+export function zoneOffsetId(seconds: number): string {
+  check("zone offset seconds", seconds, -64800, 64800);
+  if (seconds === 0) return "Z";
+  const a = Math.abs(seconds);
+  const hms = `${pad(Math.floor(a / 3600), 2)}:${pad(Math.floor(a / 60) % 60, 2)}${a % 60 ? `:${pad(a % 60, 2)}` : ""}`;
+  return `${seconds < 0 ? "-" : "+"}${hms}`;
+}
+
+function offsetOf(what: string, id: string): string {
+  const s = zoneOffsetSeconds(id);
+  if (s === undefined) throw new InvalidArgumentError(`${what} needs a zone offset such as Z, +01:00 or -05:30, got ${JSON.stringify(id)}.`);
+  return zoneOffsetId(s);
+}
+
+function javaStringHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h;
+}
+
+/** The offset (seconds east of UTC) that zone `zone` has at `epochMs`, from the runtime's time-zone data (Intl). */
+function regionOffsetAt(zone: string, epochMs: number): number {
+  const f = new Intl.DateTimeFormat("en-US", {
+    timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+    hour: "numeric", minute: "numeric", second: "numeric", era: "short",
+  });
+  const p: Record<string, string> = {};
+  for (const x of f.formatToParts(new Date(epochMs))) p[x.type] = x.value;
+  const y = p.era === "BC" || p.era === "B" ? 1 - Number(p.year) : Number(p.year);
+  const local = new LocalDate(y, Number(p.month), Number(p.day)).toEpochDay() * 86_400_000 +
+    (Number(p.hour) * 3600 + Number(p.minute) * 60 + Number(p.second)) * 1000;
+  return Math.round((local - Math.floor(epochMs / 1000) * 1000) / 1000);
+}
+
+/**
+ * The offset Java's `ZonedDateTime.of(dateTime, zone)` picks for a local date-time in a region: the only valid
+ * one, or in an overlap the earlier (larger) one. Uses the runtime's time-zone data (Intl), so it can differ from
+ * Java's for zones whose rules changed between the two databases.
+ */
+function offsetInRegion(dateTime: LocalDateTime, zone: string): number {
+  const t = dateTime.time;
+  const local = dateTime.date.toEpochDay() * 86_400_000 + (t.hour * 3600 + t.minute * 60 + t.second) * 1000;
+  try {
+    const tried = [regionOffsetAt(zone, local), regionOffsetAt(zone, local - 86_400_000), regionOffsetAt(zone, local + 86_400_000)];
+    const valid = [...new Set(tried)].filter((o) => regionOffsetAt(zone, local - o * 1000) === o);
+    return valid.length ? Math.max(...valid) : tried[0];
+  } catch {
+    throw new InvalidArgumentError(
+      `The offset of ${dateTime} in ${JSON.stringify(zone)} is unknown: the zone is not one this runtime knows (Intl), ` +
+        "or the date is beyond JS dates; give the offset too.",
+    );
+  }
+}
+
+/**
+ * Java `ZonedDateTime`: a local date-time, its offset from UTC and its zone (a region id such as `Europe/Paris`,
+ * or an offset id when the zone is a fixed offset). Zone ids and offsets are strings in Java's form.
+ *
+ * @example
+ * ```ts
+ * import { LocalDateTime, ZonedDateTime } from "queryable-state";
+ *
+ * const z = new ZonedDateTime(LocalDateTime.parse("2024-02-29T13:45"), "Europe/Paris");
+ * console.log(String(z)); // 2024-02-29T13:45+01:00[Europe/Paris]
+ * ```
+ */
+export class ZonedDateTime {
+  /** The local date-time. */
+  readonly dateTime: LocalDateTime;
+  /** The offset from UTC (`Z`, `+01:00`). */
+  readonly offset: string;
+  /** The zone: a region id (`Europe/Paris`, `UTC`) or, for a fixed offset, the offset's id. */
+  readonly zone: string;
+  /**
+   * A zoned date-time. Without `offset`, it is the offset Java's `ZonedDateTime.of` picks (for a region, from
+   * the runtime's time-zone data; in an overlap the earlier one).
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for a bad date-time, zone or offset
+   */
+  constructor(dateTime: LocalDateTime, zone: string, offset?: string) {
+    if (!(dateTime instanceof LocalDateTime)) throw new InvalidArgumentError("ZonedDateTime needs a LocalDateTime.");
+    if (typeof zone !== "string" || zone === "") throw new InvalidArgumentError("ZonedDateTime needs a zone id such as Europe/Paris or +01:00.");
+    const fixed = zoneOffsetSeconds(zone);
+    this.dateTime = dateTime;
+    this.zone = fixed === undefined ? zone : zoneOffsetId(fixed);
+    this.offset = offset !== undefined
+      ? offsetOf("ZonedDateTime", offset)
+      : zoneOffsetId(fixed ?? offsetInRegion(dateTime, zone));
+  }
+  /** Parses Java's `ZonedDateTime.toString()` form: `2024-02-29T13:45+01:00[Europe/Paris]`, `2024-02-29T13:45Z`. */
+  static parse(text: string): ZonedDateTime {
+    const m = typeof text === "string" ? /^(.*T.*?)(Z|[+-]\d{2}:\d{2}(?::\d{2})?)(?:\[([^\]]+)\])?$/.exec(text) : null;
+    if (m === null) return parsed("ZonedDateTime", text, null, "2024-02-29T13:45+01:00[Europe/Paris]") as never;
+    return new ZonedDateTime(LocalDateTime.parse(m[1]), m[3] ?? m[2], m[2]);
+  }
+  /** Java's toString: date-time, offset, and `[zone]` unless the zone is that offset. */
+  toString(): string {
+    return `${this.dateTime}${this.offset}${this.zone === this.offset ? "" : `[${this.zone}]`}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `ZonedDateTime.hashCode()`. */
+  hashCode(): number {
+    const z = zoneOffsetSeconds(this.zone) ?? javaStringHash(this.zone);
+    return this.dateTime.hashCode() ^ zoneOffsetSeconds(this.offset)! ^ ((z << 3) | (z >>> 29));
+  }
+}
+
+/** Java `OffsetDateTime`: a local date-time and its offset from UTC (`Z`, `+05:30`). */
+export class OffsetDateTime {
+  /** The local date-time. */
+  readonly dateTime: LocalDateTime;
+  /** The offset from UTC, in Java's form (`Z`, `+05:30`, `-01:01:01`). */
+  readonly offset: string;
+  /**
+   * An offset date-time.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for a bad date-time or offset
+   */
+  constructor(dateTime: LocalDateTime, offset: string) {
+    if (!(dateTime instanceof LocalDateTime)) throw new InvalidArgumentError("OffsetDateTime needs a LocalDateTime.");
+    this.dateTime = dateTime;
+    this.offset = offsetOf("OffsetDateTime", offset);
+  }
+  /** Parses Java's `OffsetDateTime.toString()` form: `2024-02-29T13:45:30.500+05:30`. */
+  static parse(text: string): OffsetDateTime {
+    const m = typeof text === "string" ? /^(.*T.*?)(Z|[+-]\d{2}:\d{2}(?::\d{2})?)$/.exec(text) : null;
+    if (m === null) return parsed("OffsetDateTime", text, null, "2024-02-29T13:45+05:30") as never;
+    return new OffsetDateTime(LocalDateTime.parse(m[1]), m[2]);
+  }
+  /** Java's toString: the date-time, then the offset. */
+  toString(): string {
+    return `${this.dateTime}${this.offset}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `OffsetDateTime.hashCode()`. */
+  hashCode(): number {
+    return this.dateTime.hashCode() ^ zoneOffsetSeconds(this.offset)!;
+  }
+}
+
+/** Java `OffsetTime`: a time of day and its offset from UTC. */
+export class OffsetTime {
+  /** The time of day. */
+  readonly time: LocalTime;
+  /** The offset from UTC, in Java's form (`Z`, `-08:00`). */
+  readonly offset: string;
+  /**
+   * An offset time.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for a bad time or offset
+   */
+  constructor(time: LocalTime, offset: string) {
+    if (!(time instanceof LocalTime)) throw new InvalidArgumentError("OffsetTime needs a LocalTime.");
+    this.time = time;
+    this.offset = offsetOf("OffsetTime", offset);
+  }
+  /** Parses Java's `OffsetTime.toString()` form: `13:45-08:00`. */
+  static parse(text: string): OffsetTime {
+    const m = typeof text === "string" ? /^(.*?)(Z|[+-]\d{2}:\d{2}(?::\d{2})?)$/.exec(text) : null;
+    if (m === null) return parsed("OffsetTime", text, null, "13:45-08:00") as never;
+    return new OffsetTime(LocalTime.parse(m[1]), m[2]);
+  }
+  /** Java's toString: the time, then the offset. */
+  toString(): string {
+    return `${this.time}${this.offset}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `OffsetTime.hashCode()`. */
+  hashCode(): number {
+    return this.time.hashCode() ^ zoneOffsetSeconds(this.offset)!;
+  }
+}
+
+/** Java `Year`: a proleptic year. JSON and toString are Java's (`"2024"`). */
+export class Year {
+  /** The year, -999999999 to 999999999. */
+  readonly value: number;
+  /**
+   * A year.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) outside [-999999999, 999999999]
+   */
+  constructor(value: number) {
+    this.value = check("year", value, -999999999, 999999999);
+  }
+  /** Parses a year (`2024`, `-5`). */
+  static parse(text: string): Year {
+    const m = parsed("Year", text, /^[+-]?\d{1,9}$/.exec(typeof text === "string" ? text : ""), "2024");
+    return new Year(Number(m[0]));
+  }
+  /** Java's toString: the number. */
+  toString(): string {
+    return String(this.value);
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `Year.hashCode()`. */
+  hashCode(): number {
+    return this.value;
+  }
+}
+
+/** Java `YearMonth`: a year and a month (`2024-02`). */
+export class YearMonth {
+  /** The year, -999999999 to 999999999. */
+  readonly year: number;
+  /** The month, 1 to 12. */
+  readonly month: number;
+  /**
+   * A year and month.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when a part is out of range
+   */
+  constructor(year: number, month: number) {
+    this.year = check("year", year, -999999999, 999999999);
+    this.month = check("month", month, 1, 12);
+  }
+  /** Parses Java's `YearMonth.toString()` form: `2024-02`, `-0005-12`. */
+  static parse(text: string): YearMonth {
+    const m = parsed("YearMonth", text, /^([+-]?\d{4,9})-(\d{2})$/.exec(typeof text === "string" ? text : ""), "2024-02");
+    return new YearMonth(Number(m[1]), Number(m[2]));
+  }
+  /** Java's toString: `yyyy-MM` (at least four year digits; no `+` for long years). */
+  toString(): string {
+    const a = Math.abs(this.year);
+    const y = a < 1000 ? `${this.year < 0 ? "-" : ""}${pad(a, 4)}` : String(this.year);
+    return `${y}-${pad(this.month, 2)}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `YearMonth.hashCode()`. */
+  hashCode(): number {
+    return this.year ^ (this.month << 27);
+  }
+}
+
+/** Java `MonthDay`: a month and a day of it (`--02-29`). */
+export class MonthDay {
+  /** The month, 1 to 12. */
+  readonly month: number;
+  /** The day of the month, 1 to 31. */
+  readonly day: number;
+  /**
+   * A month and day.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) when a part is out of range
+   */
+  constructor(month: number, day: number) {
+    this.month = check("month", month, 1, 12);
+    this.day = check("day", day, 1, 31);
+  }
+  /** Parses Java's `MonthDay.toString()` form: `--02-29`. */
+  static parse(text: string): MonthDay {
+    const m = parsed("MonthDay", text, /^--(\d{2})-(\d{2})$/.exec(typeof text === "string" ? text : ""), "--02-29");
+    return new MonthDay(Number(m[1]), Number(m[2]));
+  }
+  /** Java's toString: `--MM-dd`. */
+  toString(): string {
+    return `--${pad(this.month, 2)}-${pad(this.day, 2)}`;
+  }
+  /** The same text as {@link toString}. */
+  toJSON(): string {
+    return this.toString();
+  }
+  /** Java's `MonthDay.hashCode()`. */
+  hashCode(): number {
+    return (this.month << 6) + this.day;
+  }
+}

@@ -225,6 +225,12 @@ export class KryoOutput {
     this.varIntFlag(true, n + 1);
     this.#units(v);
   }
+  /** Kryo 2.24's `writeString` of a CharSequence (a StringBuilder): always the length form, never an ASCII run. */
+  utf8(v: string): void {
+    if (v.length === 0) return this.w.writeUint8(0x81);
+    this.varIntFlag(true, v.length + 1);
+    this.#units(v);
+  }
   /** Kryo's `writeAscii` (class names in Kryo 5): any length of ASCII as a run; 0 or 1 character in the length form. */
   ascii(v: string): void {
     if (v.length === 0) return this.w.writeUint8(0x81);

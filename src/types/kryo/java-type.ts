@@ -25,6 +25,11 @@ export interface KryoClassDescription {
   readonly name: string;
   /** A final class (or record): a field declaring it carries no class id. */
   readonly final: boolean;
+  /**
+   * A Java record: Kryo 5 writes it with its RecordSerializer (components sorted by name, like fields, but without
+   * their type arguments: a `List<String>` component writes each element's class). Kryo 2.24: a final class.
+   */
+  readonly record?: boolean;
   /** The fields, in the order Kryo writes them: sorted by name. */
   readonly fields: readonly KryoField[];
 }

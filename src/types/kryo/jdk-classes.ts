@@ -7,6 +7,10 @@ export type JdkKind =
   | "int" | "long" | "short" | "byte" | "float" | "double" | "boolean" | "char" | "string"
   | "biginteger" | "bigdecimal" | "date" | "sqldate" | "timestamp" | "uuid" | "uri"
   | "localdate" | "localtime" | "localdatetime" | "instant"
+  | "duration" | "period" | "zoneoffset" | "zoneregion" | "offsettime" | "offsetdatetime" | "zoneddatetime"
+  | "year" | "yearmonth" | "monthday" | "optional" | "optionalint" | "optionallong" | "optionaldouble" | "enumset"
+  | "bitset" | "locale" | "pattern" | "socketaddress" | "timezone" | "currency" | "stringbuilder"
+  | "atomiclong" | "atomicint" | "atomicbool"
   | "list" | "set" | "map" | "treeset" | "treemap" | "skiplistmap" | "priorityqueue" | "aslist"
   | "immutablelist" | "immutableset" | "immutablemap"
   | "singletonlist" | "singletonset" | "singletonmap" | "emptylist" | "emptyset" | "emptymap";
@@ -27,6 +31,17 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   [`${U}UUID`, "uuid"], ["java.net.URI", "uri"],
   ["java.time.LocalDate", "localdate"], ["java.time.LocalTime", "localtime"],
   ["java.time.LocalDateTime", "localdatetime"], ["java.time.Instant", "instant"],
+  ["java.time.Duration", "duration"], ["java.time.Period", "period"], ["java.time.ZoneOffset", "zoneoffset"],
+  ["java.time.ZoneRegion", "zoneregion"], ["java.time.OffsetTime", "offsettime"], ["java.time.OffsetDateTime", "offsetdatetime"],
+  ["java.time.ZonedDateTime", "zoneddatetime"], ["java.time.Year", "year"], ["java.time.YearMonth", "yearmonth"],
+  ["java.time.MonthDay", "monthday"], [`${U}Optional`, "optional"], [`${U}OptionalInt`, "optionalint"],
+  [`${U}OptionalLong`, "optionallong"], [`${U}OptionalDouble`, "optionaldouble"],
+  [`${U}RegularEnumSet`, "enumset"], [`${U}JumboEnumSet`, "enumset"], [`${U}EnumSet`, "enumset"],
+  [`${U}BitSet`, "bitset"], [`${U}Locale`, "locale"], ["java.util.regex.Pattern", "pattern"],
+  ["java.net.InetSocketAddress", "socketaddress"], ["sun.util.calendar.ZoneInfo", "timezone"],
+  [`${U}SimpleTimeZone`, "timezone"], [`${U}Currency`, "currency"], [`${L}StringBuilder`, "stringbuilder"],
+  [`${L}StringBuffer`, "stringbuilder"], [`${U}concurrent.atomic.AtomicLong`, "atomiclong"],
+  [`${U}concurrent.atomic.AtomicInteger`, "atomicint"], [`${U}concurrent.atomic.AtomicBoolean`, "atomicbool"],
   // Lists and other ordered collections (CollectionSerializer), read as arrays.
   ...[
     "ArrayList", "LinkedList", "Vector", "Stack", "ArrayDeque", "concurrent.CopyOnWriteArrayList",
@@ -46,7 +61,7 @@ export const JDK_CLASSES: ReadonlyMap<string, JdkKind> = new Map<string, JdkKind
   ].map((n): [string, JdkKind] => [U + n, "set"]),
   // Maps (MapSerializer), read as Maps.
   ...[
-    "HashMap", "LinkedHashMap", "Hashtable", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
+    "HashMap", "LinkedHashMap", "Hashtable", "EnumMap", "IdentityHashMap", "WeakHashMap", "concurrent.ConcurrentHashMap",
     "Collections$UnmodifiableMap", "Collections$UnmodifiableSortedMap", "Collections$UnmodifiableNavigableMap",
     "Collections$SynchronizedMap", "Collections$SynchronizedSortedMap", "Collections$SynchronizedNavigableMap",
     "Collections$CheckedMap", "Collections$CheckedSortedMap", "Collections$CheckedNavigableMap",
@@ -64,7 +79,7 @@ export function shapeOf(kind: JdkKind): JsShape {
   switch (kind) {
     case "list": case "aslist": case "immutablelist": case "singletonlist": case "emptylist": case "priorityqueue":
       return "list";
-    case "set": case "treeset": case "immutableset": case "singletonset": case "emptyset":
+    case "set": case "treeset": case "immutableset": case "singletonset": case "emptyset": case "enumset":
       return "set";
     case "map": case "treemap": case "skiplistmap": case "immutablemap": case "singletonmap": case "emptymap":
       return "map";
@@ -83,7 +98,9 @@ const FINAL_JDK: ReadonlySet<string> = new Set([
   ...WRAPPERS, `${L}String`, `${L}Class`, `${U}UUID`, "java.net.URI", "java.time.LocalDate", "java.time.LocalTime",
   "java.time.LocalDateTime", "java.time.Instant", "java.time.Duration", "java.time.Period", "java.time.ZonedDateTime",
   "java.time.OffsetDateTime", "java.time.OffsetTime", "java.time.ZoneOffset", "java.time.Year", "java.time.YearMonth",
-  "java.time.MonthDay", `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
+  "java.time.MonthDay", "java.time.ZoneRegion", `${U}Optional`, `${U}OptionalInt`, `${U}OptionalLong`,
+  `${U}OptionalDouble`, `${U}RegularEnumSet`, `${U}JumboEnumSet`, `${U}Locale`, "java.util.regex.Pattern", `${U}Currency`,
+  `${L}StringBuilder`, `${L}StringBuffer`, `${I}ListN`, `${I}List12`, `${I}SetN`, `${I}Set12`, `${I}MapN`, `${I}Map1`,
 ]);
 
 /** True for the JDK classes in {@link FINAL_JDK}. */
@@ -119,10 +136,16 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
       "CharSequence", "Comparable", "Iterable", "Enum"].map((n) => [n, L + n]),
     ["BigInteger", "java.math.BigInteger"], ["BigDecimal", "java.math.BigDecimal"], ["Serializable", "java.io.Serializable"],
     ["Timestamp", "java.sql.Timestamp"], ["URI", "java.net.URI"],
-    ...["LocalDate", "LocalTime", "LocalDateTime", "Instant"].map((n) => [n, `java.time.${n}`]),
+    ...["LocalDate", "LocalTime", "LocalDateTime", "Instant", "Duration", "Period", "ZonedDateTime", "OffsetDateTime",
+      "OffsetTime", "ZoneId", "ZoneOffset", "Year", "YearMonth", "MonthDay"].map((n) => [n, `java.time.${n}`]),
     ...["Date", "UUID", "List", "ArrayList", "LinkedList", "Collection", "Set", "HashSet", "LinkedHashSet", "TreeSet",
       "SortedSet", "NavigableSet", "Map", "HashMap", "LinkedHashMap", "TreeMap", "SortedMap", "NavigableMap", "Queue",
-      "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable"].map((n) => [n, U + n]),
+      "Deque", "ArrayDeque", "PriorityQueue", "Vector", "Hashtable", "Optional", "OptionalInt", "OptionalLong",
+      "OptionalDouble", "EnumSet", "EnumMap", "BitSet", "Locale", "Currency", "TimeZone"].map((n) => [n, U + n]),
+    ["Pattern", "java.util.regex.Pattern"], ["InetSocketAddress", "java.net.InetSocketAddress"],
+    ["DayOfWeek", "java.time.DayOfWeek"], ["Month", "java.time.Month"], ["ChronoUnit", "java.time.temporal.ChronoUnit"],
+    ["TimeUnit", "java.util.concurrent.TimeUnit"], ["RoundingMode", "java.math.RoundingMode"],
+    ["StringBuilder", `${L}StringBuilder`], ["StringBuffer", `${L}StringBuffer`],
   ].map(([k, v]) => [k.toLowerCase(), v]),
 );
 
@@ -130,3 +153,31 @@ export const SHORT_NAMES: ReadonlyMap<string, string> = new Map(
 export const EXTRA_ALIASES: ReadonlyMap<string, string> = new Map([
   ["decimal", "java.math.BigDecimal"], ["bigint", "java.math.BigInteger"], ["uuid", `${U}UUID`],
 ]);
+
+/**
+ * JDK enums a job may keep inside Kryo values, with their constants in declaration order (Kryo writes the ordinal):
+ * they read without a description (one in the type expression takes precedence).
+ */
+export const JDK_ENUMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["java.time.DayOfWeek", ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]],
+  ["java.time.Month", [
+    "JANUARY", "FEBRUARY", "MARCH", "APRIL", "MAY", "JUNE", "JULY", "AUGUST", "SEPTEMBER", "OCTOBER", "NOVEMBER", "DECEMBER",
+  ]],
+  ["java.time.temporal.ChronoUnit", [
+    "NANOS", "MICROS", "MILLIS", "SECONDS", "MINUTES", "HOURS", "HALF_DAYS", "DAYS", "WEEKS", "MONTHS", "YEARS",
+    "DECADES", "CENTURIES", "MILLENNIA", "ERAS", "FOREVER",
+  ]],
+  ["java.util.concurrent.TimeUnit", ["NANOSECONDS", "MICROSECONDS", "MILLISECONDS", "SECONDS", "MINUTES", "HOURS", "DAYS"]],
+  ["java.math.RoundingMode", ["UP", "DOWN", "CEILING", "FLOOR", "HALF_UP", "HALF_DOWN", "HALF_EVEN", "UNNECESSARY"]],
+]);
+
+/**
+ * JDK classes without a Kryo serializer of their own, which Kryo writes with its FieldSerializer in both versions:
+ * their fields (Java types), so they read without a description (read as plain objects, one property per field).
+ */
+export const JDK_FIELD_CLASSES: ReadonlyMap<string, { readonly final: boolean; readonly fields: Readonly<Record<string, string>> }> =
+  new Map([
+    ["java.util.AbstractMap$SimpleEntry", { final: false, fields: { key: "Object", value: "Object" } }],
+    ["java.util.AbstractMap$SimpleImmutableEntry", { final: false, fields: { key: "Object", value: "Object" } }],
+    ["java.util.KeyValueHolder", { final: true, fields: { key: "Object", value: "Object" } }],
+  ]);

@@ -2,8 +2,8 @@
 // (defaults, the declared class, the job's registrations), and the classes the user described.
 import { InvalidArgumentError } from "../../core/errors.ts";
 import type { KryoGeneration } from "./io.ts";
-import { type JavaType, javaClassName, type KryoDescription } from "./java-type.ts";
-import { AVRO_ARRAY, defaultRegistrations, FIRST_USER_ID, isFinalJdk, WRAPPERS } from "./jdk-classes.ts";
+import { type JavaType, javaClassName, type KryoDescription, type KryoEnumDescription } from "./java-type.ts";
+import { AVRO_ARRAY, defaultRegistrations, FIRST_USER_ID, isFinalJdk, JDK_ENUMS, JDK_FIELD_CLASSES, WRAPPERS } from "./jdk-classes.ts";
 
 /** The configuration of one Flink KryoSerializer, as far as its bytes depend on it. */
 export class KryoModel {
@@ -13,6 +13,8 @@ export class KryoModel {
   readonly descriptions: ReadonlyMap<string, KryoDescription>;
   readonly idToClass: ReadonlyMap<number, string>;
   readonly classToId: ReadonlyMap<string, number>;
+  /** The JDK enums described by default (not by the user): a value's enum is guessed among them only last. */
+  readonly builtInEnums: ReadonlySet<string>;
 
   constructor(
     generation: KryoGeneration,
@@ -46,7 +48,22 @@ export class KryoModel {
       }
       m.set(d.name, d);
     }
+    for (const [name, c] of JDK_FIELD_CLASSES) {
+      if (m.has(name)) continue;
+      m.set(name, {
+        kind: "class", name, final: c.final,
+        fields: Object.entries(c.fields).map(([f, t]) => ({ name: f, type: { kind: "class" as const, name: `java.lang.${t}`, args: [] } }))
+          .sort((a, b) => (a.name < b.name ? -1 : 1)),
+      });
+    }
+    const builtIn = new Set<string>();
+    for (const [name, constants] of JDK_ENUMS) {
+      if (m.has(name)) continue;
+      m.set(name, { kind: "enum", name, constants });
+      builtIn.add(name);
+    }
     this.descriptions = m;
+    this.builtInEnums = builtIn;
   }
 
   /** Whether Kryo tracks references for objects of `cls` (not for wrappers; Kryo 5 not for enums either). */
@@ -74,4 +91,13 @@ export class KryoModel {
   className(t: JavaType): string {
     return javaClassName(t);
   }
+}
+
+/** The described enums that hold every one of `values`: the user's first, the JDK's built-in ones only when none of those does. */
+export function enumsHolding(model: KryoModel, values: readonly unknown[]): KryoEnumDescription[] {
+  const all = [...model.descriptions.values()].filter((d): d is KryoEnumDescription =>
+    d.kind === "enum" && values.every((x) => typeof x === "string" && d.constants.includes(x))
+  );
+  const own = all.filter((d) => !model.builtInEnums.has(d.name));
+  return own.length ? own : all;
 }

@@ -43,10 +43,9 @@ export function parseKryoArguments(p: KryoParseHost): KryoArguments {
   if (p.peek() !== "<") return { declared: undefined, registered, descriptions };
   p.pos++;
   const at = (p.ws(), p.pos);
-  const final = eatWord(p, "final");
-  const isEnum = !final && eatWord(p, "enum");
+  const { final, isEnum, record } = modifiers(p);
   const name = resolveClassName(p.ident(TYPE_WORDS));
-  if (p.peek() === "{") descriptions.push(parseBody(p, name, final, isEnum, descriptions));
+  if (p.peek() === "{") descriptions.push(parseBody(p, name, final, isEnum, descriptions, record));
   else if (isEnum) p.fail("An enum needs its constants", ["'{'"]);
   else if (p.peek() === "<") p.fail("Flink's KryoSerializer knows only the declared class, not its type arguments", ["'>'", "','"]);
   else if (p.peek() === "[") p.fail("An array is not a Kryo-typed value in Flink (arrays have their own serializers)", ["'>'"], at);
@@ -64,7 +63,7 @@ export function parseKryoArguments(p: KryoParseHost): KryoArguments {
   p.expect(">", ["','"]);
   if (p.peek() === "{") {
     if (descriptions.some((d) => d.name === name)) p.fail(`${name} is described twice`, []);
-    descriptions.push(parseBody(p, name, final, false, descriptions));
+    descriptions.push(parseBody(p, name, final, false, descriptions, record));
   }
   return { declared: name, registered, descriptions };
 }
@@ -86,18 +85,17 @@ export function parseJavaType(p: KryoParseHost, descriptions: KryoDescription[])
     p.pos++;
     t = { kind: "class", name: "java.lang.Object", args: [] };
   } else {
-    const final = eatWord(p, "final");
-    const isEnum = !final && eatWord(p, "enum");
+    const { final, isEnum, record } = modifiers(p);
     const raw = p.ident(TYPE_WORDS);
     if (!final && !isEnum && (PRIMITIVES as readonly string[]).includes(raw)) {
       t = { kind: "primitive", name: raw as PrimitiveName };
     } else {
       const name = resolveClassName(raw);
       if (p.peek() === "{") {
-        descriptions.push(parseBody(p, name, final, isEnum, descriptions));
+        descriptions.push(parseBody(p, name, final, isEnum, descriptions, record));
         t = { kind: "class", name, args: [] };
       } else {
-        if (final || isEnum) p.fail(`${final ? "final" : "enum"} ${name} needs its description`, ["'{'"]);
+        if (final || isEnum) p.fail(`${record ? "record" : final ? "final" : "enum"} ${name} needs its description`, ["'{'"]);
         const args: JavaType[] = [];
         if (p.eat("<")) {
           do args.push(parseJavaType(p, descriptions)); while (p.eat(","));
@@ -117,15 +115,29 @@ export function parseJavaType(p: KryoParseHost, descriptions: KryoDescription[])
 
 function parseDescription(p: KryoParseHost, descriptions: KryoDescription[]): KryoDescription {
   p.ws();
-  const final = eatWord(p, "final");
-  const isEnum = !final && eatWord(p, "enum");
+  const { final, isEnum, record } = modifiers(p);
   const name = resolveClassName(p.ident(["a class to describe: com.acme.Address{street:String}, enum com.acme.Color{RED,GREEN}"]));
   if (p.peek() !== "{") p.fail(`${name} needs its description`, ["'{'"]);
-  return parseBody(p, name, final, isEnum, descriptions);
+  return parseBody(p, name, final, isEnum, descriptions, record);
+}
+
+/** `final`, `enum` or `record` before a class name (a record is final). */
+function modifiers(p: KryoParseHost): { final: boolean; isEnum: boolean; record: boolean } {
+  const record = eatWord(p, "record");
+  const final = record || eatWord(p, "final");
+  const isEnum = !final && eatWord(p, "enum");
+  return { final, isEnum, record };
 }
 
 /** `{field:type,...}` of a class, or `{CONSTANT,...}` of an enum. */
-function parseBody(p: KryoParseHost, name: string, final: boolean, isEnum: boolean, descriptions: KryoDescription[]): KryoDescription {
+function parseBody(
+  p: KryoParseHost,
+  name: string,
+  final: boolean,
+  isEnum: boolean,
+  descriptions: KryoDescription[],
+  record = false,
+): KryoDescription {
   p.expect("{");
   if (isEnum) {
     const constants: string[] = [];
@@ -144,13 +156,18 @@ function parseBody(p: KryoParseHost, name: string, final: boolean, isEnum: boole
     } while (p.eat(","));
     p.expect("}", ["','"]);
   }
-  return classDescription(name, final, fields);
+  return classDescription(name, final, fields, record);
 }
 
-/** A class description with its fields in Kryo's order: sorted by name (Java's String order). */
-export function classDescription(name: string, final: boolean, fields: { name: string; type: JavaType }[]): KryoClassDescription {
+/** A class description with its fields in Kryo's order: sorted by name (Java's String order; a record's components too). */
+export function classDescription(
+  name: string,
+  final: boolean,
+  fields: { name: string; type: JavaType }[],
+  record = false,
+): KryoClassDescription {
   const sorted = [...fields].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { kind: "class", name, final, fields: sorted };
+  return record ? { kind: "class", name, final: true, record: true, fields: sorted } : { kind: "class", name, final, fields: sorted };
 }
 
 function eatWord(p: KryoParseHost, word: string): boolean {

@@ -3,13 +3,28 @@
 import type { ByteReader } from "../../core/bytes.ts";
 import { SerializationError } from "../../core/errors.ts";
 import { bigIntFromJavaBytes, Decimal } from "../big-number-serializers.ts";
-import { Instant, LocalDate, LocalDateTime, LocalTime } from "../temporal.ts";
+import {
+  Duration,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  MonthDay,
+  OffsetDateTime,
+  OffsetTime,
+  Period,
+  Year,
+  YearMonth,
+  ZonedDateTime,
+  zoneOffsetId,
+} from "../temporal.ts";
 import { KryoUnsupportedClassError } from "./errors.ts";
 import { KryoInput } from "./io.ts";
 import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, type PrimitiveName } from "./java-type.ts";
 import { FIRST_USER_ID, JDK_CLASSES, type JdkKind } from "./jdk-classes.ts";
 import type { KryoModel } from "./model.ts";
-import { note, noteComponent, type SlotNote, Uuid } from "./values.ts";
+import { localeText, readJavaLocale } from "./locale.ts";
+import { note, noteComponent, notedClass, noteWords, Optional, type OptionalClass, Pattern, type SlotNote, Uuid } from "./values.ts";
 
 const NULL = 0, NOT_NULL = 1;
 const MAX_DATE_MS = 8.64e15;
@@ -28,9 +43,12 @@ class KryoReader {
   readonly #bound: boolean[] = [];
   readonly #pending: number[] = [];
   readonly #path: string[] = [];
+  #inner: number | undefined;
   /** The class and reference id of the value read last (for slot notes of leaf values). */
   lastClass = "";
   lastRef: number | undefined;
+  /** For a Kryo 2.24 ZoneRegion read last: the reference id its id string referred back to. */
+  lastInner: number | undefined;
 
   constructor(model: KryoModel, r: ByteReader) {
     this.model = model;
@@ -84,6 +102,7 @@ class KryoReader {
 
   #readObject(cls: string, at: number, generic: JavaType | undefined, mayBeNull: boolean): unknown {
     this.lastRef = undefined;
+    this.lastInner = undefined;
     if (!this.model.usesReferences(cls)) {
       if (mayBeNull && this.in.varInt(true) === NULL) {
         this.lastClass = "";
@@ -113,10 +132,18 @@ class KryoReader {
     this.#refs.push(undefined);
     this.#bound.push(false);
     this.#pending.push(id);
+    this.#inner = undefined;
     const v = this.#readData(cls, at, generic);
     if (this.#pending[this.#pending.length - 1] === id) this.reference(v);
+    // A decoded value Java may share (a LocalTime of a whole hour, a zero Duration, an empty Optional) was a new
+    // object here: noting its class tells the writer to write it new again, not as a shared instance.
+    if ((v instanceof LocalTime || v instanceof Duration || v instanceof Period || v instanceof Optional) && !notedClass(v)) {
+      note(v, cls);
+    }
     this.lastClass = cls;
     this.lastRef = undefined;
+    this.lastInner = this.#inner;
+    this.#inner = undefined;
     return v;
   }
 
@@ -142,7 +169,10 @@ class KryoReader {
       ? "java.lang.String"
       : "java.lang.Boolean";
     if (cls === inferred && this.lastRef === undefined) return undefined;
-    return this.lastRef === undefined ? { cls } : { cls, ref: this.lastRef };
+    const n: { cls: string; ref?: number; inner?: number } = { cls };
+    if (this.lastRef !== undefined) n.ref = this.lastRef;
+    if (this.lastInner !== undefined) n.inner = this.lastInner;
+    return n;
   }
 
   // ------------------------------------------------------------------ objects
@@ -170,9 +200,10 @@ class KryoReader {
     const obj: Record<string, unknown> = {};
     this.reference(obj);
     const notes = new Map<string, SlotNote>();
+    const plain = d.record === true && this.gen2;
     for (const f of d.fields) {
       this.#path.push(f.name);
-      const v = this.#readField(f.type);
+      const v = this.#readField(f.type, plain);
       this.#path.pop();
       Object.defineProperty(obj, f.name, { value: v, enumerable: true, writable: true, configurable: true });
       const n = this.slotNote(v);
@@ -182,16 +213,18 @@ class KryoReader {
     return obj;
   }
 
-  #readField(t: JavaType): unknown {
+  /** A field's value; `plain`: without the field's type arguments (Kryo 5's RecordSerializer gives none). */
+  #readField(t: JavaType, plain = false): unknown {
     this.lastRef = undefined;
     if (t.kind === "primitive") {
       this.lastClass = "";
       return this.#readPrimitive(t.name);
     }
-    if (this.model.isFinal(t)) return this.readObjectOrNull(this.model.className(t), t);
+    const generic = plain ? undefined : t;
+    if (this.model.isFinal(t)) return this.readObjectOrNull(this.model.className(t), generic);
     const c = this.readClass();
     if (c === null) return null;
-    return this.#readObject(c.cls, c.at, t, false);
+    return this.#readObject(c.cls, c.at, generic, false);
   }
 
   #readPrimitive(p: PrimitiveName): unknown {
@@ -323,6 +356,158 @@ class KryoReader {
         const nanos = i.varInt(false);
         return this.#instant(i.varLong(false), nanos, at);
       }
+      case "duration": {
+        if (this.gen2) {
+          const seconds = i.i64();
+          return this.#checked(() => new Duration(seconds, i.varInt(true)), at, "Duration");
+        }
+        const nano = i.varInt(false);
+        const seconds = i.varLong(false);
+        return this.#checked(() => new Duration(seconds, nano), at, "Duration");
+      }
+      case "period": {
+        // Kryo 5: years, months, days; Kryo 2.24's FieldSerializer: days, months, years (sorted by name).
+        const a = i.varInt(this.gen2), b = i.varInt(this.gen2), c = i.varInt(this.gen2);
+        return this.#checked(() => (this.gen2 ? new Period(a, b, c) : new Period(c, b, a)), at, "Period");
+      }
+      case "zoneoffset": {
+        if (this.gen2) return this.#zoneOffset(at);
+        const seconds = i.varInt(false);
+        return this.#checked(() => zoneOffsetId(seconds), at, "ZoneOffset");
+      }
+      case "zoneregion": {
+        const id = this.gen2 ? i.string() : this.readObjectOrNull("java.lang.String", undefined);
+        if (typeof id !== "string" || id === "") throw this.#corrupt(at, "a zone id that is empty");
+        const inner = this.gen2 ? undefined : this.lastRef;
+        this.#inner = inner;
+        return id;
+      }
+      case "offsettime": {
+        if (this.gen2) {
+          const time = this.#localTime(at);
+          return this.#checked(() => new OffsetTime(time, this.#zoneOffset(at)), at, "OffsetTime");
+        }
+        const offset = this.#gen1Offset(at);
+        const offsetNote = this.slotNote(offset);
+        const time = this.readObjectOrNull("java.time.LocalTime", undefined);
+        if (!(time instanceof LocalTime)) throw this.#corrupt(at, "an OffsetTime without its time");
+        return this.#withOffsetNote(new OffsetTime(time, offset), cls, offsetNote);
+      }
+      case "offsetdatetime": {
+        const dateTime = this.#dateTime(at);
+        if (this.gen2) return new OffsetDateTime(dateTime, this.#zoneOffset(at));
+        const offset = this.#gen1Offset(at);
+        return this.#withOffsetNote(new OffsetDateTime(dateTime, offset), cls, this.slotNote(offset));
+      }
+      case "zoneddatetime": {
+        const dateTime = this.#dateTime(at);
+        if (this.gen2) {
+          const zone = i.string();
+          if (zone === null || zone === "") throw this.#corrupt(at, "a ZonedDateTime without its zone");
+          return this.#checked(() => new ZonedDateTime(dateTime, zone), at, "ZonedDateTime");
+        }
+        const offset = this.#gen1Offset(at);
+        const offsetNote = this.slotNote(offset);
+        const zone = this.readClassAndObject(undefined);
+        if (typeof zone !== "string" || !["java.time.ZoneOffset", "java.time.ZoneRegion"].includes(this.lastClass)) {
+          throw this.#corrupt(at, "a ZonedDateTime without its zone");
+        }
+        const zn = this.slotNote(zone);
+        const z = this.#checked(() => new ZonedDateTime(dateTime, zone, offset), at, "ZonedDateTime");
+        // How the offset and zone were written (new, or back-references to earlier objects) is kept for writing back.
+        const notes = new Map<string, SlotNote>();
+        if (offsetNote) notes.set("offset", offsetNote);
+        if (zn) notes.set("zone", zn);
+        note(z, cls, notes);
+        return z;
+      }
+      case "year":
+        return this.#checked(() => new Year(i.varInt(this.gen2)), at, "Year");
+      case "yearmonth": {
+        if (this.gen2) {
+          const y = i.varInt(true);
+          const m = i.i8();
+          return this.#checked(() => new YearMonth(y, m), at, "YearMonth");
+        }
+        const m = i.varInt(false);
+        const y = i.varInt(false);
+        return this.#checked(() => new YearMonth(y, m), at, "YearMonth");
+      }
+      case "monthday": {
+        const a = this.gen2 ? i.i8() : i.varInt(false), b = this.gen2 ? i.i8() : i.varInt(false);
+        return this.#checked(() => (this.gen2 ? new MonthDay(a, b) : new MonthDay(b, a)), at, "MonthDay");
+      }
+      case "optional": {
+        // The value with its class (Kryo 5's OptionalSerializer; Kryo 2.24's FieldSerializer on field `value`).
+        const v = this.readClassAndObject(undefined);
+        const n = this.slotNote(v);
+        const o = new Optional(v);
+        if (n) note(o, cls, [n]);
+        return o;
+      }
+      case "optionalint":
+      case "optionallong":
+      case "optionaldouble": {
+        const present = i.boolean();
+        let v: unknown = null;
+        if (kind === "optionalint") {
+          const x = this.gen2 ? (present ? i.i32() : 0) : i.varInt(false);
+          if (present) v = x;
+        } else if (kind === "optionallong") {
+          const x = this.gen2 ? (present ? i.i64() : 0n) : i.varLong(false);
+          if (present) v = x;
+        } else {
+          const x = this.gen2 ? (present ? i.f64() : NaN) : i.f64();
+          if (present) v = x;
+        }
+        return new Optional(v, cls as OptionalClass);
+      }
+      case "enumset":
+        return this.#enumSet(cls, at);
+      case "bitset": {
+        // The 64-bit words, low bits first: Flink 1.x (Chill's serializer) writes the BitSet's whole word array,
+        // Flink 2.x only the words in use.
+        const n = i.varInt(true);
+        if (n * 8 > i.r.remaining) throw this.#corrupt(at, `a BitSet of ${n} word(s) with ${i.r.remaining} byte(s) left`);
+        const out = new Set<number>();
+        for (let w = 0; w < n; w++) {
+          const word = BigInt.asUintN(64, i.i64());
+          for (let b = 0; b < 64; b++) if ((word >> BigInt(b)) & 1n) out.add(w * 64 + b);
+        }
+        note(out, cls);
+        if (!this.gen2) noteWords(out, n);
+        return out;
+      }
+      case "locale": {
+        if (!this.gen2) return readJavaLocale(i, (what) => this.#corrupt(at, what));
+        const language = i.string() ?? "", country = i.string() ?? "", variant = i.string() ?? "";
+        return localeText({ language, country, variant, script: "", extensions: "" });
+      }
+      case "pattern": {
+        const text = i.string();
+        if (text === null) throw this.#corrupt(at, "a Pattern without its text");
+        return new Pattern(text, this.gen2 ? i.varInt(true) : 0);
+      }
+      case "socketaddress": {
+        const host = i.string();
+        if (host === null) throw this.#corrupt(at, "an InetSocketAddress without its host");
+        const port = i.varInt(true);
+        return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+      }
+      case "timezone":
+      case "currency": {
+        const id = i.string();
+        if (id === null || id === "") throw this.#corrupt(at, `a ${cls} without its id`);
+        return id;
+      }
+      case "stringbuilder":
+        return i.string() ?? "";
+      case "atomiclong":
+        return i.varLong(false);
+      case "atomicint":
+        return i.varInt(false);
+      case "atomicbool":
+        return i.varInt(false) !== 0;
       case "emptylist":
         return this.#noted([], cls);
       case "emptyset":
@@ -429,6 +614,59 @@ class KryoReader {
     const time = this.readObjectOrNull("java.time.LocalTime", undefined);
     if (!(date instanceof LocalDate) || !(time instanceof LocalTime)) throw this.#corrupt(at, "a LocalDateTime without date or time");
     return new LocalDateTime(date, time);
+  }
+
+  /** Keeps how a Kryo 2.24 java.time value's offset was written (new or a back-reference), for writing it back. */
+  #withOffsetNote<T extends object>(v: T, cls: string, offsetNote: SlotNote | undefined): T {
+    note(v, cls, offsetNote ? new Map([["offset", offsetNote]]) : new Map());
+    return v;
+  }
+
+  /** Kryo 5's ZoneOffset: a byte of 15-minute units, or 127 and the seconds as a fixed int. */
+  #zoneOffset(at: number): string {
+    const b = this.in.i8();
+    const seconds = b === 127 ? this.in.i32() : b * 900;
+    return this.#checked(() => zoneOffsetId(seconds), at, "ZoneOffset");
+  }
+
+  /** A ZoneOffset field of a java.time class as Kryo 2.24's FieldSerializer writes it (a final class: no class id). */
+  #gen1Offset(at: number): string {
+    const o = this.readObjectOrNull("java.time.ZoneOffset", undefined);
+    if (typeof o !== "string") throw this.#corrupt(at, "a java.time value without its offset");
+    return o;
+  }
+
+  /** The date-time of an OffsetDateTime/ZonedDateTime: inline in Kryo 5, a LocalDateTime field in Kryo 2.24. */
+  #dateTime(at: number): LocalDateTime {
+    if (this.gen2) return new LocalDateTime(this.#localDate(at), this.#localTime(at));
+    const dt = this.readObjectOrNull("java.time.LocalDateTime", undefined);
+    if (!(dt instanceof LocalDateTime)) throw this.#corrupt(at, "a java.time value without its date-time");
+    return dt;
+  }
+
+  /** Kryo's EnumSetSerializer: the enum's class, the size, each constant's ordinal + 1. */
+  #enumSet(cls: string, at: number): Set<unknown> {
+    const c = this.readClass();
+    if (c === null) throw this.#corrupt(at, "an EnumSet without its enum class");
+    const d = this.model.descriptions.get(c.cls);
+    if (d?.kind !== "enum") {
+      throw new KryoUnsupportedClassError(
+        c.cls,
+        c.at,
+        `the enum of an EnumSet${this.#where()}: describe its constants, ${this.#kryo()}<Object,enum ${c.cls}{CONSTANT,...}>.`,
+      );
+    }
+    const n = this.in.varInt(true);
+    this.#checkCount(n);
+    const out = new Set<unknown>();
+    for (let k = 0; k < n; k++) {
+      const o = this.in.varInt(true);
+      if (o === NULL || o - 1 >= d.constants.length) throw this.#corrupt(at, `ordinal ${o - 1} in an EnumSet of ${c.cls}`);
+      out.add(d.constants[o - 1]);
+    }
+    note(out, cls);
+    noteComponent(out, c.cls);
+    return out;
   }
 
   #instant(seconds: bigint, nanos: number, at: number): Instant {

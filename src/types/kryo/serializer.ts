@@ -4,15 +4,30 @@ import { bigDecimalSerializer, bigIntegerSerializer, Decimal } from "../big-numb
 import { javaLongHash } from "../java-hash.ts";
 import { booleanSerializer, doubleSerializer, floatSerializer, intSerializer, longSerializer } from "../primitive-serializers.ts";
 import { stringSerializer } from "../string-serializer.ts";
-import { Instant, LocalDate, LocalDateTime, LocalTime } from "../temporal.ts";
+import {
+  Duration,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  MonthDay,
+  OffsetDateTime,
+  OffsetTime,
+  Period,
+  Year,
+  YearMonth,
+  ZonedDateTime,
+  zoneOffsetSeconds,
+} from "../temporal.ts";
 import { MissingKeyHashError } from "../type-errors.ts";
 import type { TypeSerializer } from "../type-serializer.ts";
 import type { KryoGeneration } from "./io.ts";
 import type { KryoDescription } from "./java-type.ts";
 import { KryoModel } from "./model.ts";
 import { classDescription, parseJavaTypeText, resolveClassName } from "./parse.ts";
+import { kryoFromJson } from "./json.ts";
 import { readKryo } from "./read.ts";
-import { KryoTyped, notedClass, Uuid } from "./values.ts";
+import { KryoTyped, notedClass, Optional, Uuid } from "./values.ts";
 import { writeKryo } from "./write.ts";
 
 /** A class Kryo's FieldSerializer writes: its fields and their Java types (`"long"`, `"List<String>"`, `"com.acme.Address"`). */
@@ -21,6 +36,8 @@ export interface KryoClassSpec {
   readonly fields: Readonly<Record<string, string>>;
   /** A final class (or a record): a field declaring it carries no class id. Default false. */
   readonly final?: boolean;
+  /** A Java record (final; Kryo 5 writes its components without their type arguments). Default false. */
+  readonly record?: boolean;
 }
 
 /** A Java enum: its constants in declaration order. */
@@ -51,7 +68,10 @@ export interface KryoSerializerOptions {
  * class (a registered id or the class name) and Kryo's reference markers. JDK values read as the other
  * serializers give them: boxed numbers as `number` (`Long` as `bigint`), `String`, `BigDecimal` as
  * {@link Decimal}, `BigInteger` as `bigint`, `java.util.Date` as `Date`, java.time values as
- * {@link LocalDate}/{@link LocalTime}/{@link LocalDateTime}/{@link Instant}, `UUID` as {@link Uuid}, lists
+ * {@link LocalDate}/{@link LocalTime}/{@link LocalDateTime}/{@link Instant}/{@link Duration}/{@link Period}/
+ * {@link ZonedDateTime}/{@link OffsetDateTime}/{@link OffsetTime}/{@link Year}/{@link YearMonth}/{@link MonthDay}
+ * (zone ids and offsets as strings), `Optional` (and its int/long/double forms) as {@link Optional},
+ * `EnumSet` as a `Set` of constant names, `UUID` as {@link Uuid}, lists
  * (and queues) as arrays, sets as `Set`, maps as `Map`, `int[]` as `Int32Array` (and so on), enums as the
  * constant's name, user classes as plain objects. A class the bytes name that is neither such a JDK class
  * nor described in `classes` fails with {@link KryoUnsupportedClassError} (`KRYO_UNSUPPORTED_CLASS`) naming it.
@@ -60,7 +80,7 @@ export interface KryoSerializerOptions {
  * back to the same bytes; a new value gets the class its JS type implies (`number` → `Integer` or `Double`,
  * `bigint` → `Long`, array → `ArrayList`, `Set` → `HashSet`, `Map` → `HashMap`), or the one a
  * {@link KryoTyped} names. As a key it hashes like Java for strings, numbers, UUIDs, java.time values and
- * big numbers.
+ * big numbers. With the declared class (`type`), it reads values from JSON too ({@link fromJsonValue}).
  *
  * @example
  * ```ts
@@ -94,7 +114,7 @@ export function kryoSerializer(options: KryoSerializerOptions = {}): TypeSeriali
       throw new InvalidArgumentError(`Class ${name} needs { fields: { name: "JavaType", ... } } or { enum: [...] }.`);
     }
     const fields = Object.entries(spec.fields).map(([f, t]) => ({ name: f, type: parseJavaTypeText(t, descriptions) }));
-    descriptions.push(classDescription(name, spec.final === true, fields));
+    descriptions.push(classDescription(name, spec.final === true, fields, spec.record === true));
   }
   const declared = options.type === undefined ? undefined : resolveClassName(options.type);
   return kryoSerializerOf(options.flink ?? 2, declared, options.registered ?? [], descriptions);
@@ -119,17 +139,33 @@ export function kryoSerializerOf(
       return readKryo(model, input);
     },
     hashCode(v: unknown): number {
-      return javaHash(v, name);
+      return javaHash(v, name, declared);
+    },
+    fromJson(json: unknown): unknown {
+      return kryoFromJson(model, json, name);
     },
   };
 }
 
+const NOT_VALUE_HASHED: ReadonlySet<string> = new Set([
+  "java.util.Locale", "java.util.Currency", "sun.util.calendar.ZoneInfo", "java.util.SimpleTimeZone",
+  "java.net.InetSocketAddress", "java.lang.StringBuilder", "java.lang.StringBuffer",
+  "java.util.concurrent.atomic.AtomicLong", "java.util.concurrent.atomic.AtomicInteger",
+  "java.util.concurrent.atomic.AtomicBoolean",
+]);
+
 /** Java's `hashCode()` of the values whose hash is value-based (keys); others have user code or identity hashes. */
-function javaHash(v: unknown, name: string): number {
-  const cls = v instanceof KryoTyped ? v.javaClass : notedClass(v);
+function javaHash(v: unknown, name: string, declared?: string): number {
+  const cls = v instanceof KryoTyped ? v.javaClass : notedClass(v) ?? declared;
   const x = v instanceof KryoTyped ? v.value : v;
+  // JDK classes read as strings, numbers or booleans whose Java hashCode() is not that of the JS value's class.
+  if (cls !== undefined && NOT_VALUE_HASHED.has(cls)) throw new MissingKeyHashError(`${name} value ${cls}`);
   switch (typeof x) {
     case "string":
+      // A ZoneOffset hashes as its total seconds; a zone region as its id (a String).
+      if ((cls === "java.time.ZoneOffset" || cls === "java.time.ZoneId") && zoneOffsetSeconds(x) !== undefined) {
+        return zoneOffsetSeconds(x)!;
+      }
       return stringSerializer.hashCode(x);
     case "boolean":
       return booleanSerializer.hashCode(x);
@@ -145,6 +181,23 @@ function javaHash(v: unknown, name: string): number {
   if (x instanceof Instant && cls === "java.sql.Timestamp") return javaLongHash(x.toEpochMilli());
   if (x instanceof Uuid || x instanceof LocalDate || x instanceof LocalTime || x instanceof LocalDateTime || x instanceof Instant) {
     return x.hashCode();
+  }
+  if (
+    x instanceof Duration || x instanceof Period || x instanceof ZonedDateTime || x instanceof OffsetDateTime ||
+    x instanceof OffsetTime || x instanceof Year || x instanceof YearMonth || x instanceof MonthDay
+  ) {
+    return x.hashCode();
+  }
+  if (x instanceof Optional) {
+    if (x.value === null) return 0;
+    const inner = x.javaClass === "java.util.OptionalInt"
+      ? new KryoTyped("java.lang.Integer", x.value)
+      : x.javaClass === "java.util.OptionalLong"
+      ? new KryoTyped("java.lang.Long", x.value)
+      : x.javaClass === "java.util.OptionalDouble"
+      ? new KryoTyped("java.lang.Double", x.value)
+      : x.value;
+    return javaHash(inner, name);
   }
   if (x instanceof Decimal) return bigDecimalSerializer.hashCode!(x);
   if (x instanceof Date) return javaLongHash(BigInt(x.getTime()));

@@ -97,20 +97,88 @@ export const SLOT_NOTES: unique symbol = Symbol.for("queryable-state.kryo.slots"
 /** The component class of the array behind a decoded `Arrays.asList` of Flink 1.x (Chill writes it). */
 export const COMPONENT: unique symbol = Symbol.for("queryable-state.kryo.component") as never;
 
-/** Hides the component class on a decoded `Arrays.asList` list. */
-export function noteComponent(list: unknown[], cls: string): void {
+/** Hides the component class on a decoded `Arrays.asList` list (or the enum class of a decoded `EnumSet`). */
+export function noteComponent(list: unknown[] | Set<unknown>, cls: string): void {
   Object.defineProperty(list, COMPONENT, { value: cls, configurable: true });
 }
 
-/** The hidden component class of a decoded `Arrays.asList` list, if any. */
+/** The hidden component class of a decoded `Arrays.asList` list (or `EnumSet`), if any. */
 export function notedComponent(v: unknown): string | undefined {
-  return Array.isArray(v) ? (v as { [COMPONENT]?: string })[COMPONENT] : undefined;
+  return Array.isArray(v) || v instanceof Set ? (v as { [COMPONENT]?: string })[COMPONENT] : undefined;
+}
+
+/** The Java classes {@link Optional} stands for. */
+export type OptionalClass = "java.util.Optional" | "java.util.OptionalInt" | "java.util.OptionalLong" | "java.util.OptionalDouble";
+
+const OPTIONALS: readonly string[] = ["java.util.Optional", "java.util.OptionalInt", "java.util.OptionalLong", "java.util.OptionalDouble"];
+
+/**
+ * Java `java.util.Optional` (and `OptionalInt`, `OptionalLong`, `OptionalDouble`): a value or nothing. JSON (and
+ * `toJSON()`) is the value, or null when empty; as an object it stays apart from a null reference (a field may
+ * hold null, an empty Optional, or a present one, and Kryo writes each differently).
+ *
+ * @example
+ * ```ts
+ * import { Optional } from "queryable-state";
+ *
+ * console.log(Optional.of("x").value, Optional.empty().isPresent, new Optional(7, "java.util.OptionalInt").javaClass); // x false java.util.OptionalInt
+ * ```
+ */
+export class Optional {
+  /** The value, or null when empty. `OptionalInt`/`OptionalDouble` hold a number, `OptionalLong` a bigint. */
+  readonly value: unknown;
+  /** The Java class: `java.util.Optional` unless one of the primitive forms. */
+  readonly javaClass: OptionalClass;
+  /**
+   * An Optional of `value` (empty when null or undefined).
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) for another class, or a value the primitive form cannot hold
+   */
+  constructor(value: unknown = null, javaClass: OptionalClass = "java.util.Optional") {
+    if (!OPTIONALS.includes(javaClass)) throw new InvalidArgumentError(`Optional's class must be one of ${OPTIONALS.join(", ")}.`);
+    const v = value === undefined ? null : value;
+    if (v !== null) {
+      const ok = javaClass === "java.util.OptionalInt"
+        ? typeof v === "number" && Number.isInteger(v) && (v | 0) === v
+        : javaClass === "java.util.OptionalLong"
+        ? typeof v === "bigint" && BigInt.asIntN(64, v) === v
+        : javaClass === "java.util.OptionalDouble"
+        ? typeof v === "number"
+        : true;
+      if (!ok) throw new InvalidArgumentError(`${javaClass} cannot hold ${typeof v} ${String(v)}.`);
+    }
+    this.value = v;
+    this.javaClass = javaClass;
+  }
+  /** A present `java.util.Optional` of `value`. */
+  static of(value: unknown): Optional {
+    if (value === null || value === undefined) throw new InvalidArgumentError("Optional.of needs a value (Optional.empty() for none).");
+    return new Optional(value);
+  }
+  /** An empty `java.util.Optional`. */
+  static empty(): Optional {
+    return new Optional(null);
+  }
+  /** Whether a value is present. */
+  get isPresent(): boolean {
+    return this.value !== null;
+  }
+  /** The value, or null when empty (what JSON shows). */
+  toJSON(): unknown {
+    return this.value;
+  }
+  /** Java's `toString()`: `Optional[x]`, `Optional.empty`, `OptionalInt[7]`. */
+  toString(): string {
+    const simple = this.javaClass.slice("java.util.".length);
+    return this.value === null ? `${simple}.empty` : `${simple}[${String(this.value)}]`;
+  }
 }
 
 /** What a slot held: its Java class, and the reference id when the bytes referred back to an earlier object. */
 export interface SlotNote {
   readonly cls: string;
   readonly ref?: number;
+  /** Kryo 2.24's ZoneRegion: the reference id its id string referred back to (one Java String used twice). */
+  readonly inner?: number;
 }
 
 /** Slot notes of a list, set or map (by position; a map's key i is 2i, its value 2i+1) or of an object (by field). */
@@ -130,4 +198,54 @@ export function notedClass(v: unknown): string | undefined {
 /** The hidden slot notes of a decoded container, if any. */
 export function notedSlots(v: unknown): SlotNotes | undefined {
   return v !== null && typeof v === "object" ? (v as { [SLOT_NOTES]?: SlotNotes })[SLOT_NOTES] : undefined;
+}
+
+/**
+ * Java `java.util.regex.Pattern`: the regular expression's source text (Java's syntax) and its flags (Java's
+ * `Pattern.flags()`: 2 = CASE_INSENSITIVE, 32 = DOTALL, …). Flink 1.x keeps only the text (flags read as 0). JSON
+ * (and `toString()`) is the text.
+ *
+ * @example
+ * ```ts
+ * import { Pattern } from "queryable-state";
+ *
+ * console.log(String(new Pattern("a+b*", 2)), new Pattern("x").flags); // a+b* 0
+ * ```
+ */
+export class Pattern {
+  /** The expression as written in Java (`Pattern.pattern()`). */
+  readonly pattern: string;
+  /** Java's flags bit mask (`Pattern.flags()`). */
+  readonly flags: number;
+  /**
+   * A pattern from its text and flags.
+   * @throws InvalidArgumentError (`INVALID_ARGUMENT`) unless `pattern` is a string and `flags` a non-negative integer
+   */
+  constructor(pattern: string, flags = 0) {
+    if (typeof pattern !== "string") throw new InvalidArgumentError("Pattern needs its text (a string).");
+    if (!Number.isInteger(flags) || flags < 0 || flags > 0x7fffffff) throw new InvalidArgumentError("Pattern flags must be a non-negative int.");
+    this.pattern = pattern;
+    this.flags = flags;
+  }
+  /** The text, as Java's `Pattern.toString()`. */
+  toString(): string {
+    return this.pattern;
+  }
+  /** The text. */
+  toJSON(): string {
+    return this.pattern;
+  }
+}
+
+/** How many 64-bit words a decoded Flink 1.x `BitSet` held (its capacity, which its bytes show). */
+export const WORDS: unique symbol = Symbol.for("queryable-state.kryo.words") as never;
+
+/** Hides the word count on a decoded BitSet. */
+export function noteWords(set: Set<number>, n: number): void {
+  Object.defineProperty(set, WORDS, { value: n, configurable: true });
+}
+
+/** The hidden word count of a decoded BitSet, if any. */
+export function notedWords(v: unknown): number | undefined {
+  return v instanceof Set ? (v as { [WORDS]?: number })[WORDS] : undefined;
 }

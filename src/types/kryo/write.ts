@@ -4,12 +4,38 @@ import type { ByteWriter } from "../../core/bytes.ts";
 import { describeValue } from "../../core/describe.ts";
 import { InvalidArgumentError } from "../../core/errors.ts";
 import { bigIntToJavaBytes, Decimal } from "../big-number-serializers.ts";
-import { Instant, LocalDate, LocalDateTime, LocalTime } from "../temporal.ts";
+import {
+  Duration,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  LocalTime,
+  MonthDay,
+  OffsetDateTime,
+  OffsetTime,
+  Period,
+  Year,
+  YearMonth,
+  ZonedDateTime,
+  zoneOffsetSeconds,
+} from "../temporal.ts";
 import { isAscii, KryoOutput } from "./io.ts";
 import { arrayTypeOf, type ArrayType, type JavaType, type KryoClassDescription, type PrimitiveName } from "./java-type.ts";
 import { JDK_CLASSES, type JdkKind, shapeOf } from "./jdk-classes.ts";
-import type { KryoModel } from "./model.ts";
-import { KryoTyped, notedClass, notedComponent, notedSlots, type SlotNote, type SlotNotes, Uuid } from "./values.ts";
+import { enumsHolding, type KryoModel } from "./model.ts";
+import { localeFields, writeJavaLocale } from "./locale.ts";
+import {
+  KryoTyped,
+  notedClass,
+  notedComponent,
+  notedSlots,
+  notedWords,
+  Optional,
+  Pattern,
+  type SlotNote,
+  type SlotNotes,
+  Uuid,
+} from "./values.ts";
 
 const MIN_LONG = -(1n << 63n), MAX_LONG = (1n << 63n) - 1n;
 
@@ -33,6 +59,12 @@ class KryoWriter {
   readonly #nameIds = new Map<string, number>();
   readonly #objectIds = new Map<object, number>();
   readonly #byId: unknown[] = [];
+  /** Reference ids of the objects Java shares (cached instances: enum constants, ZoneOffset, LocalTime of whole hours, ...). */
+  readonly #shared = new Map<string, number>();
+  /** While a Kryo 2.24 ZonedDateTime whose zone is its offset is written: that offset (one object in Java). */
+  #zoneIsOffset: number | undefined;
+  /** The slot note of the object being written (read by the few serializers that keep inner details in it). */
+  #note: SlotNote | undefined;
 
   constructor(model: KryoModel, w: ByteWriter) {
     this.model = model;
@@ -44,7 +76,9 @@ class KryoWriter {
 
   writeClass(cls: string | null): void {
     if (cls === null) return this.out.varInt(0, true);
-    const id = this.model.classToId.get(cls);
+    // Kryo gives an unregistered EnumSet class the registration of EnumSet, when that is registered.
+    const id = this.model.classToId.get(cls) ??
+      (JDK_CLASSES.get(cls) === "enumset" ? this.model.classToId.get("java.util.EnumSet") : undefined);
     if (id !== undefined) return this.out.varInt(id + 2, true);
     this.out.varInt(1, true);
     const nameId = this.#nameIds.get(cls);
@@ -85,13 +119,51 @@ class KryoWriter {
     if (typeof v === "object") {
       const id = this.#objectIds.get(v);
       if (id !== undefined) return this.out.varInt(id + 2, true);
-      this.#objectIds.set(v, this.#byId.length);
     } else if (note?.ref !== undefined && note.cls === cls && Object.is(this.#byId[note.ref], v)) {
       return this.out.varInt(note.ref + 2, true);
     }
+    const key = this.#sharedKey(cls, v, note);
+    if (key !== undefined) {
+      const id = this.#shared.get(key);
+      if (id !== undefined) return this.out.varInt(id + 2, true);
+      this.#shared.set(key, this.#byId.length);
+    }
+    if (typeof v === "object") this.#objectIds.set(v, this.#byId.length);
     this.#byId.push(v);
     this.out.varInt(1, true);
+    this.#note = note;
     this.#data(cls, v, generic);
+  }
+
+  /**
+   * A key for values Java keeps as one shared instance (so a second use in a graph is a back-reference): enum
+   * constants, ZoneOffsets of whole quarter hours, LocalTimes of whole hours, zero Durations and Periods, empty Optionals.
+   */
+  #sharedKey(cls: string, v: unknown, note: SlotNote | undefined): string | undefined {
+    // A decoded value says how it was written: a back-reference (its note's ref, honoured above) or a new object.
+    if (note !== undefined || (typeof v === "object" && v !== null && notedClass(v) !== undefined)) return undefined;
+    if (this.model.descriptions.get(cls)?.kind === "enum") return `${cls}.${String(v)}`;
+    const kind = JDK_CLASSES.get(cls);
+    switch (kind) {
+      case "zoneoffset": {
+        const s = typeof v === "string" ? zoneOffsetSeconds(v) : undefined;
+        return s !== undefined && (s % 900 === 0 || s === this.#zoneIsOffset) ? `offset ${s}` : undefined;
+      }
+      case "localtime":
+        return v instanceof LocalTime && v.minute === 0 && v.second === 0 && v.nano === 0 ? `time ${v.hour}` : undefined;
+      case "duration":
+        return v instanceof Duration && v.seconds === 0n && v.nano === 0 ? "duration 0" : undefined;
+      case "currency":
+        return `currency ${String(v)}`;
+      case "period":
+        return v instanceof Period && v.years === 0 && v.months === 0 && v.days === 0 ? "period 0" : undefined;
+      case "optional":
+      case "optionalint":
+      case "optionallong":
+      case "optionaldouble":
+        return v instanceof Optional && v.value === null ? `${cls} empty` : undefined;
+    }
+    return undefined;
   }
 
   // ------------------------------------------------------------------ which class a JS value is
@@ -114,6 +186,10 @@ class KryoWriter {
 
   #fromDeclared(v: unknown, name: string): string | undefined {
     if (this.fits(v, name)) return name;
+    if (name === "java.time.ZoneId" && typeof v === "string") {
+      return zoneOffsetSeconds(v) === undefined ? "java.time.ZoneRegion" : "java.time.ZoneOffset";
+    }
+    if (name === "java.util.EnumSet" && v instanceof Set) return this.#enumSetClass(this.#enumOf(v, undefined));
     const shape = Array.isArray(v) ? "list" : v instanceof Set ? "set" : v instanceof Map ? "map" : undefined;
     if (shape === undefined) return undefined;
     const simple = name.startsWith("java.util.") ? name.slice(10) : name.startsWith("java.lang.") ? name.slice(10) : "";
@@ -144,6 +220,16 @@ class KryoWriter {
     if (v instanceof LocalDate) return "java.time.LocalDate";
     if (v instanceof LocalTime) return "java.time.LocalTime";
     if (v instanceof Uuid) return "java.util.UUID";
+    if (v instanceof Duration) return "java.time.Duration";
+    if (v instanceof Period) return "java.time.Period";
+    if (v instanceof ZonedDateTime) return "java.time.ZonedDateTime";
+    if (v instanceof OffsetDateTime) return "java.time.OffsetDateTime";
+    if (v instanceof OffsetTime) return "java.time.OffsetTime";
+    if (v instanceof Year) return "java.time.Year";
+    if (v instanceof YearMonth) return "java.time.YearMonth";
+    if (v instanceof MonthDay) return "java.time.MonthDay";
+    if (v instanceof Optional) return v.javaClass;
+    if (v instanceof Pattern) return "java.util.regex.Pattern";
     if (v instanceof Uint8Array) return "[B";
     if (v instanceof Int32Array) return "[I";
     if (v instanceof BigInt64Array) return "[J";
@@ -210,6 +296,53 @@ class KryoWriter {
         return v instanceof LocalTime;
       case "localdatetime":
         return v instanceof LocalDateTime;
+      case "duration":
+        return v instanceof Duration;
+      case "period":
+        return v instanceof Period;
+      case "zoneoffset":
+        return typeof v === "string" && zoneOffsetSeconds(v) !== undefined;
+      case "zoneregion":
+        return typeof v === "string" && v !== "";
+      case "offsettime":
+        return v instanceof OffsetTime;
+      case "offsetdatetime":
+        return v instanceof OffsetDateTime;
+      case "zoneddatetime":
+        return v instanceof ZonedDateTime;
+      case "year":
+        return v instanceof Year;
+      case "yearmonth":
+        return v instanceof YearMonth;
+      case "monthday":
+        return v instanceof MonthDay;
+      case "optional":
+      case "optionalint":
+      case "optionallong":
+      case "optionaldouble":
+        return v instanceof Optional && v.javaClass === cls;
+      case "bitset":
+        return v instanceof Set && [...v].every((x) => Number.isInteger(x) && (x as number) >= 0);
+      case "locale":
+        try {
+          return typeof v === "string" && localeFields(v) !== undefined;
+        } catch {
+          return false;
+        }
+      case "pattern":
+        return v instanceof Pattern;
+      case "socketaddress":
+        return typeof v === "string" && /^(?:\[[^\]]*\]|[^:]*):\d{1,5}$/.test(v);
+      case "timezone":
+      case "currency":
+      case "stringbuilder":
+        return typeof v === "string";
+      case "atomiclong":
+        return typeof v === "bigint";
+      case "atomicint":
+        return typeof v === "number" && Number.isInteger(v);
+      case "atomicbool":
+        return typeof v === "boolean";
     }
     const shape = shapeOf(kind);
     return shape === "list" ? Array.isArray(v) : shape === "set" ? v instanceof Set : v instanceof Map;
@@ -246,19 +379,22 @@ class KryoWriter {
     }
     const obj = v as Record<string, unknown>;
     const notes = notedSlots(v);
+    const plain = d.record === true && this.gen2;
     for (const f of d.fields) {
       const x = Object.hasOwn(obj, f.name) ? obj[f.name] : undefined;
-      this.#field(d.name, f.name, f.type, x, slotOf(notes, f.name));
+      this.#field(d.name, f.name, f.type, x, slotOf(notes, f.name), plain);
     }
   }
 
-  #field(owner: string, name: string, t: JavaType, v: unknown, note: SlotNote | undefined): void {
+  /** A field; `plain`: without the field's type arguments (Kryo 5's RecordSerializer gives none). */
+  #field(owner: string, name: string, t: JavaType, v: unknown, note: SlotNote | undefined, plain = false): void {
     if (t.kind === "primitive") {
       if (v === null || v === undefined) throw new InvalidArgumentError(`Field ${name} of ${owner} is a Java ${t.name}: it cannot be null.`);
       return this.#primitive(t.name, v instanceof KryoTyped ? v.value : v, `field ${name} of ${owner}`);
     }
-    if (this.model.isFinal(t)) return this.writeObjectOrNull(this.model.className(t), v, t, note);
-    this.writeClassAndObject(v, t, note);
+    const generic = plain ? undefined : t;
+    if (this.model.isFinal(t)) return this.writeObjectOrNull(this.model.className(t), v, generic, note);
+    this.writeClassAndObject(v, generic, note, t);
   }
 
   #primitive(p: PrimitiveName, v: unknown, what: string): void {
@@ -393,6 +529,156 @@ class KryoWriter {
         o.varInt(i.nano, false);
         return o.varLong(i.epochSecond, false);
       }
+      case "duration": {
+        const d = v as Duration;
+        if (this.gen2) {
+          o.i64(d.seconds);
+          return o.varInt(d.nano, true);
+        }
+        o.varInt(d.nano, false);
+        return o.varLong(d.seconds, false);
+      }
+      case "period": {
+        const p = v as Period;
+        const parts = this.gen2 ? [p.years, p.months, p.days] : [p.days, p.months, p.years];
+        for (const x of parts) o.varInt(x, this.gen2);
+        return;
+      }
+      case "zoneoffset":
+        return this.#zoneOffset(zoneOffsetSeconds(v as string)!);
+      case "zoneregion": {
+        if (this.gen2) return o.string(v as string);
+        const inner = this.#note?.cls === cls ? this.#note.inner : undefined;
+        return this.writeObjectOrNull("java.lang.String", v, undefined, inner === undefined ? undefined : { cls: "java.lang.String", ref: inner });
+      }
+      case "offsettime": {
+        const t = v as OffsetTime;
+        if (this.gen2) {
+          this.#localTime(t.time);
+          return this.#zoneOffset(zoneOffsetSeconds(t.offset)!);
+        }
+        this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, slotOf(notedSlots(t), "offset"));
+        return this.writeObjectOrNull("java.time.LocalTime", t.time, undefined, undefined);
+      }
+      case "offsetdatetime": {
+        const t = v as OffsetDateTime;
+        this.#dateTime(t.dateTime);
+        if (this.gen2) return this.#zoneOffset(zoneOffsetSeconds(t.offset)!);
+        return this.writeObjectOrNull("java.time.ZoneOffset", t.offset, undefined, slotOf(notedSlots(t), "offset"));
+      }
+      case "zoneddatetime": {
+        const z = v as ZonedDateTime;
+        this.#dateTime(z.dateTime);
+        if (this.gen2) return o.string(z.zone);
+        // Kryo 2.24's FieldSerializer: dateTime, offset, zone (with its class); a zone that is the offset is that object.
+        const outer = this.#zoneIsOffset;
+        const seconds = zoneOffsetSeconds(z.offset)!;
+        const same = z.zone === z.offset && seconds % 900 !== 0;
+        if (same) this.#zoneIsOffset = seconds;
+        try {
+          this.writeObjectOrNull("java.time.ZoneOffset", z.offset, undefined, slotOf(notedSlots(z), "offset"));
+          const zoneNote = slotOf(notedSlots(z), "zone");
+          return this.writeClassAndObject(z.zone, undefined, zoneNote, { kind: "class", name: "java.time.ZoneId", args: [] });
+        } finally {
+          if (same) this.#shared.delete(`offset ${seconds}`);
+          this.#zoneIsOffset = outer;
+        }
+      }
+      case "year":
+        return o.varInt((v as Year).value, this.gen2);
+      case "yearmonth": {
+        const ym = v as YearMonth;
+        if (this.gen2) {
+          o.varInt(ym.year, true);
+          return o.u8(ym.month);
+        }
+        o.varInt(ym.month, false);
+        return o.varInt(ym.year, false);
+      }
+      case "monthday": {
+        const md = v as MonthDay;
+        if (this.gen2) {
+          o.u8(md.month);
+          return o.u8(md.day);
+        }
+        o.varInt(md.day, false);
+        return o.varInt(md.month, false);
+      }
+      case "optional": {
+        const opt = v as Optional;
+        return this.writeClassAndObject(opt.value, undefined, slotOf(notedSlots(opt), 0));
+      }
+      case "optionalint":
+      case "optionallong":
+      case "optionaldouble": {
+        const opt = v as Optional;
+        const present = opt.value !== null;
+        o.boolean(present);
+        if (kind === "optionalint") {
+          if (this.gen2) return present ? o.i32(opt.value as number) : undefined;
+          return o.varInt(present ? opt.value as number : 0, false);
+        }
+        if (kind === "optionallong") {
+          if (this.gen2) return present ? o.i64(opt.value as bigint) : undefined;
+          return o.varLong(present ? opt.value as bigint : 0n, false);
+        }
+        if (this.gen2) return present ? o.f64(opt.value as number) : undefined;
+        return o.f64(present ? opt.value as number : NaN);
+      }
+      case "enumset": {
+        const set = v as Set<unknown>;
+        const e = this.#enumOf(set, generic);
+        this.writeClass(e.name);
+        o.varInt(set.size, true);
+        for (const x of set) {
+          const i = typeof x === "string" ? e.constants.indexOf(x) : -1;
+          if (i < 0) throw this.#bad(cls, `constants of ${e.name} (${e.constants.join(", ")})`, x);
+          o.varInt(i + 1, true);
+        }
+        return;
+      }
+      case "bitset": {
+        const bits = [...(v as Set<number>)];
+        const used = bits.length ? Math.floor(Math.max(...bits) / 64) + 1 : 0;
+        // Flink 1.x writes the BitSet's word array (at least one word: its capacity); 2.x the words in use.
+        const n = this.gen2 ? used : Math.max(used, notedWords(v) ?? 1);
+        const words = new Array<bigint>(n).fill(0n);
+        for (const b of bits) words[Math.floor(b / 64)] |= 1n << BigInt(b % 64);
+        o.varInt(n, true);
+        for (const w of words) o.i64(w);
+        return;
+      }
+      case "locale": {
+        if (!this.gen2) return writeJavaLocale(o, v as string);
+        const f = localeFields(v as string);
+        o.ascii(f.language);
+        o.ascii(f.country);
+        return o.string(f.variant);
+      }
+      case "pattern": {
+        const p = v as Pattern;
+        o.string(p.pattern);
+        if (this.gen2) o.varInt(p.flags, true);
+        return;
+      }
+      case "socketaddress": {
+        const text = v as string;
+        const at = text.lastIndexOf(":");
+        const host = text.slice(0, at);
+        o.string(host.startsWith("[") ? host.slice(1, -1) : host);
+        return o.varInt(Number(text.slice(at + 1)), true);
+      }
+      case "timezone":
+      case "currency":
+        return o.string(v as string);
+      case "stringbuilder":
+        return this.gen2 ? o.string(v as string) : o.utf8(v as string);
+      case "atomiclong":
+        return o.varLong(v as bigint, false);
+      case "atomicint":
+        return o.varInt(v as number, false);
+      case "atomicbool":
+        return o.varInt(v ? 1 : 0, false);
       case "emptylist":
       case "emptyset":
       case "emptymap":
@@ -432,7 +718,7 @@ class KryoWriter {
       case "immutableset":
         return this.gen2 ? this.#collection(v, generic, false, false) : this.#gen1Elements(v, generic);
       case "map":
-        return this.#map(v as Map<unknown, unknown>, generic, true, false);
+        return this.#map(v as Map<unknown, unknown>, generic, true, false, cls === "java.util.EnumMap");
       case "treemap":
         return this.#map(v as Map<unknown, unknown>, generic, true, true);
       case "skiplistmap":
@@ -440,6 +726,42 @@ class KryoWriter {
       case "immutablemap":
         return this.#map(v as Map<unknown, unknown>, generic, !this.gen2, false);
     }
+  }
+
+  /** Kryo 5's ZoneOffset (a byte of quarter hours, or 127 and the seconds); Kryo 2.24's FieldSerializer: totalSeconds. */
+  #zoneOffset(seconds: number): void {
+    if (!this.gen2) return this.out.varInt(seconds, false);
+    if (seconds % 900 === 0) return this.out.u8(seconds / 900);
+    this.out.u8(127);
+    this.out.i32(seconds);
+  }
+
+  /** The date-time of an OffsetDateTime/ZonedDateTime: inline in Kryo 5, a LocalDateTime field in Kryo 2.24. */
+  #dateTime(dt: LocalDateTime): void {
+    if (!this.gen2) return this.writeObjectOrNull("java.time.LocalDateTime", dt, undefined, undefined);
+    this.#localDate(dt.date);
+    this.#localTime(dt.time);
+  }
+
+  /** The enum of an EnumSet: noted when read, the declared type argument, or the one described enum holding every element. */
+  #enumOf(set: Set<unknown>, generic: JavaType | undefined): { name: string; constants: readonly string[] } {
+    const named = notedComponent(set) ?? (generic?.kind === "class" && generic.args[0]?.kind === "class" ? generic.args[0].name : undefined);
+    if (named !== undefined) {
+      const d = this.model.descriptions.get(named);
+      if (d?.kind === "enum") return d;
+      throw new InvalidArgumentError(`Kryo cannot write an EnumSet of ${named}: describe the enum (enum ${named}{CONSTANT,...}).`);
+    }
+    const fit = set.size > 0 ? enumsHolding(this.model, [...set]) : [];
+    if (fit.length === 1) return fit[0];
+    throw new InvalidArgumentError(
+      `Kryo cannot tell the enum of the EnumSet ${describeValue(set)}: ${fit.length ? "more than one described enum fits" : "no described enum holds every element"}; ` +
+        "give the field's type (EnumSet<com.acme.Color>) or describe the enum.",
+    );
+  }
+
+  /** RegularEnumSet, or JumboEnumSet for an enum of more than 64 constants. */
+  #enumSetClass(e: { constants: readonly string[] }): string {
+    return e.constants.length > 64 ? "java.util.JumboEnumSet" : "java.util.RegularEnumSet";
   }
 
   #size(v: unknown): number {
@@ -559,7 +881,7 @@ class KryoWriter {
   }
 
   /** Kryo's MapSerializer: Kryo 2.24 writes the comparator before the size, Kryo 5 after it (`header`). */
-  #map(m: Map<unknown, unknown>, generic: JavaType | undefined, canBeNull: boolean, header: boolean): void {
+  #map(m: Map<unknown, unknown>, generic: JavaType | undefined, canBeNull: boolean, header: boolean, enumKeys = false): void {
     const o = this.out;
     const keyT = this.#arg(generic, 0), valueT = this.#arg(generic, 1);
     const keyKnown = keyT !== undefined && this.model.isFinal(keyT) ? this.model.className(keyT) : undefined;
@@ -578,6 +900,12 @@ class KryoWriter {
     }
     const kg = this.gen2 ? keyT : undefined, vg = this.gen2 ? valueT : undefined;
     const notes = notedSlots(m);
+    // An EnumMap's keys are constants of one enum: without a type argument, the described enum holding every key.
+    let keyChoice = keyT;
+    if (keyChoice === undefined && enumKeys && m.size > 0) {
+      const fit = enumsHolding(this.model, [...m.keys()]);
+      if (fit.length === 1) keyChoice = { kind: "class", name: fit[0].name, args: [] };
+    }
     let i = 0;
     const write = (x: unknown, known: string | undefined, g: JavaType | undefined, t: JavaType | undefined, n: SlotNote | undefined) => {
       if (known === undefined) this.writeClassAndObject(x, g, n, t);
@@ -585,7 +913,7 @@ class KryoWriter {
       else this.writeObjectOf(known, x, g, n);
     };
     for (const [k, x] of m) {
-      write(k, keyKnown, kg, keyT, slotOf(notes, 2 * i));
+      write(k, keyKnown, kg, keyChoice, slotOf(notes, 2 * i));
       write(x, valueKnown, vg, valueT, slotOf(notes, 2 * i + 1));
       i++;
     }

@@ -39,6 +39,47 @@ final class JsonRender {
         if (v instanceof java.sql.Timestamp t) return F.textNode(t.toInstant().toString());
         if (v instanceof java.util.Date d) return F.textNode(Instant.ofEpochMilli(d.getTime()).toString());
         if (v instanceof TemporalAccessor) return F.textNode(v.toString());
+        // Duration and Period (Java's ISO-8601 toString), zone ids as their id.
+        if (v instanceof java.time.temporal.TemporalAmount || v instanceof java.time.ZoneId) return F.textNode(v.toString());
+        // Optionals: the value, or null when empty.
+        if (v instanceof java.util.Optional<?> o) return render(o.orElse(null));
+        if (v instanceof java.util.OptionalInt o) return o.isPresent() ? render(o.getAsInt()) : F.nullNode();
+        if (v instanceof java.util.OptionalLong o) return o.isPresent() ? render(o.getAsLong()) : F.nullNode();
+        if (v instanceof java.util.OptionalDouble o) return o.isPresent() ? render(o.getAsDouble()) : F.nullNode();
+        // BitSet: the indexes of its set bits; Locale as Java's toString (en_US, sr_RS_#Latn); a regex, time zone,
+        // currency, string builder and socket address as their text; atomics as their value.
+        if (v instanceof java.util.BitSet b) {
+            ArrayNode a = F.arrayNode();
+            b.stream().forEach(a::add);
+            return a;
+        }
+        if (v instanceof java.util.Locale || v instanceof java.util.regex.Pattern || v instanceof CharSequence) return F.textNode(v.toString());
+        if (v instanceof java.util.TimeZone tz) return F.textNode(tz.getID());
+        if (v instanceof java.util.Currency c) return F.textNode(c.getCurrencyCode());
+        if (v instanceof java.net.InetSocketAddress a) {
+            String h = a.getHostString();
+            return F.textNode((h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort());
+        }
+        if (v instanceof java.util.concurrent.atomic.AtomicLong a) return render(a.get());
+        if (v instanceof java.util.concurrent.atomic.AtomicInteger a) return render(a.get());
+        if (v instanceof java.util.concurrent.atomic.AtomicBoolean a) return render(a.get());
+        if (v instanceof Map.Entry<?, ?> me) {
+            ObjectNode o = F.objectNode();
+            o.set("key", render(me.getKey()));
+            o.set("value", render(me.getValue()));
+            return o;
+        }
+        if (v instanceof Record r) {
+            ObjectNode o = F.objectNode();
+            for (java.lang.reflect.RecordComponent c : r.getClass().getRecordComponents()) {
+                try {
+                    o.set(c.getName(), render(c.getAccessor().invoke(r)));
+                } catch (ReflectiveOperationException x) {
+                    throw new IllegalStateException(x);
+                }
+            }
+            return o;
+        }
         if (v instanceof byte[] b) return F.textNode(VectorsJson.hex(b));
         if (v instanceof char[] c) return F.textNode(new String(c));
         if (v instanceof Enum<?> e) return F.textNode(e.name());
@@ -55,9 +96,10 @@ final class JsonRender {
             return a;
         }
         if (v instanceof Map<?, ?> m) {
-            if (m.keySet().stream().allMatch(k -> k instanceof String)) {
+            // Enum constants read as their names (strings), so a map keyed by them is an object too.
+            if (m.keySet().stream().allMatch(k -> k instanceof String || k instanceof Enum<?>)) {
                 ObjectNode o = F.objectNode();
-                m.forEach((k, x) -> o.set((String) k, render(x)));
+                m.forEach((k, x) -> o.set(k instanceof Enum<?> e ? e.name() : (String) k, render(x)));
                 return o;
             }
             ArrayNode a = F.arrayNode();

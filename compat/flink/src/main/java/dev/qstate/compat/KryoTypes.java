@@ -126,4 +126,44 @@ final class KryoTypes {
 
         public InterfacePojo() {}
     }
+
+    /**
+     * A user class (no no-arg constructor: Kryo's FieldSerializer) with the JDK values of issue 19's follow-up:
+     * java.time amounts and zoned values, zone ids, Optionals, enum sets and maps, a list of enums.
+     */
+    public static class Timed {
+        public java.time.Duration took;
+        public java.time.Period period;
+        public java.time.ZonedDateTime at;
+        public java.time.OffsetDateTime seen;
+        public java.time.ZoneId zone;
+        public java.time.ZoneOffset shift;
+        public java.util.Optional<String> note;
+        public java.util.OptionalInt rank;
+        public java.util.EnumSet<Color> colors;
+        public java.util.EnumMap<Color, Integer> weights;
+        public List<Color> palette;
+        public java.time.YearMonth month;
+
+        public Timed(java.time.Duration took) {
+            this.took = took;
+        }
+    }
+
+    /** A POJO whose JDK-valued fields (java.time, ZoneId, Optional, EnumSet, EnumMap) Flink types as GenericType (Kryo). */
+    public static class TimePojo {
+        public java.time.Duration duration;
+        public java.time.ZonedDateTime zoned;
+        public java.time.OffsetDateTime offset;
+        public java.time.ZoneId zone;
+        public java.util.Optional<String> maybe;
+        public java.util.EnumSet<Color> colors;
+        public java.util.EnumMap<Color, Integer> weights;
+        public String plain;
+
+        public TimePojo() {}
+    }
+
+    /** A record (on Flink 2.x, Kryo 5's RecordSerializer; on 1.x, Kryo 2.24's FieldSerializer, as a final class). */
+    public record Rec(int n, String name, List<String> tags, Color color, Object any) {}
 }

@@ -20,6 +20,11 @@ abstract class HeapSingleValueState<S> extends HeapState<S> {
     this.#serializer = serializer;
   }
 
+  /** Values of a fixed length (longs, ints, doubles) are serialized again rather than cached. */
+  protected override get cacheAnswers(): boolean {
+    return !(this.#serializer.length > 0);
+  }
+
   protected serialize(value: S): Uint8Array {
     return this.written((w) => this.#serializer.serialize(value, w));
   }
@@ -36,8 +41,8 @@ export class HeapValueState<V> extends HeapSingleValueState<V> implements ValueS
   }
 
   value(): V | undefined {
-    const e = this.entry();
-    if (e !== undefined) return e.value;
+    const v = this.current();
+    if (v !== undefined) return v;
     // As Flink: the default is a local answer only; a query for this key still finds nothing.
     const d = this.descriptor.defaultValue;
     return d === undefined ? undefined : copyValue(d, this.descriptor.valueSerializer);
@@ -59,13 +64,12 @@ export class HeapReducingState<T> extends HeapSingleValueState<T> implements Red
   }
 
   get(): T | undefined {
-    return this.entry()?.value;
+    return this.current();
   }
 
   add(value: T | null | undefined): void {
     if (value === null || value === undefined) return this.clear();
-    const e = this.entry();
-    if (e === undefined) this.store(value);
+    if (this.current() === undefined) this.store(value);
     else this.transform(() => value, (current) => this.descriptor.reduce(current, value));
   }
 }
@@ -81,8 +85,8 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapSingleValueState<ACC
   }
 
   get(): OUT | undefined {
-    const e = this.entry();
-    return e === undefined ? undefined : this.descriptor.aggregateFunction.getResult(e.value);
+    const acc = this.current();
+    return acc === undefined ? undefined : this.descriptor.aggregateFunction.getResult(acc);
   }
 
   add(value: IN | null | undefined): void {
@@ -103,7 +107,7 @@ export class HeapFoldingState<T, ACC> extends HeapSingleValueState<ACC> implemen
   }
 
   get(): ACC | undefined {
-    return this.entry()?.value;
+    return this.current();
   }
 
   add(value: T | null | undefined): void {

@@ -117,6 +117,15 @@ async function child(keys: number): Promise<void> {
     port: addr.port,
     stateId: id.toString(),
   }));
+  // "cpu" on stdin: print this process's CPU time so far (µs), to charge the direct queries to the server.
+  let input = "";
+  process.stdin.on("data", (d) => {
+    input += d;
+    for (let i; (i = input.indexOf("\n")) >= 0; input = input.slice(i + 1)) {
+      const c = process.cpuUsage();
+      if (input.slice(0, i) === "cpu") console.log(`CPU ${c.user + c.system}`);
+    }
+  });
   process.stdin.on("close", () => process.exit(0));
   process.stdin.resume();
 }
@@ -143,7 +152,24 @@ interface Point {
   stateId: string;
 }
 
-async function point(keys: number): Promise<Point & { directRps: number; directCpuUsPerRequest: number }> {
+/** The server process's CPU time so far (µs). */
+function serverCpu(proc: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve) => {
+    let out = "";
+    const onData = (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const m = /CPU (\d+)/.exec(out);
+      if (m) {
+        proc.stdout!.off("data", onData);
+        resolve(Number(m[1]));
+      }
+    };
+    proc.stdout!.on("data", onData);
+    proc.stdin!.write("cpu\n");
+  });
+}
+
+async function point(keys: number): Promise<Point & { directRps: number; directCpuUsPerRequest: number; serverCpuUsPerRequest: number }> {
   const [cmd, args] = childCommand(keys);
   const proc = spawn(cmd, args, { stdio: ["pipe", "pipe", "inherit"] });
   const p = await new Promise<Point>((resolve, reject) => {
@@ -174,13 +200,20 @@ async function point(keys: number): Promise<Point & { directRps: number; directC
         }));
       };
       await run(20_000);
+      const server0 = await serverCpu(proc);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const total = 100_000;
       await run(total);
       const elapsed = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      return { ...p, directRps: Math.round(total / elapsed), directCpuUsPerRequest: Math.round(((cpu.user + cpu.system) / total) * 10) / 10 };
+      const server1 = await serverCpu(proc);
+      return {
+        ...p,
+        directRps: Math.round(total / elapsed),
+        directCpuUsPerRequest: Math.round(((cpu.user + cpu.system) / total) * 10) / 10,
+        serverCpuUsPerRequest: Math.round(((server1 - server0) / total) * 100) / 100,
+      };
     } finally {
       await client.close();
     }
@@ -203,14 +236,18 @@ else {
       console.log(
         `${runtime} ${String(keys).padStart(9)} keys: ${r.bytesPerKey} B/key${r.gc ? "" : " (no gc hook: rough)"}, filled in ${r.fillSeconds} s; ` +
           `in-process ${r.lookupsPerSec.toLocaleString("en")} lookups/s (${r.cpuNsPerLookup} ns CPU each); ` +
-          `direct c=128 ${r.directRps.toLocaleString("en")} req/s (client ${r.directCpuUsPerRequest} µs CPU each)`,
+          `direct c=128 ${r.directRps.toLocaleString("en")} req/s (server ${r.serverCpuUsPerRequest} µs CPU each, client ${r.directCpuUsPerRequest})`,
       );
     }
   }
   if (rows.length > 1) {
     const first = rows[0];
     for (const r of rows.slice(1)) {
-      console.log(`${r.keys} keys vs ${first.keys}: in-process ${Math.round((r.lookupsPerSec / first.lookupsPerSec) * 100)}%, direct ${Math.round((r.directRps / first.directRps) * 100)}%`);
+      const pct = (x: number) => `${Math.round(x * 100)}%`;
+      console.log(
+        `${r.keys} keys vs ${first.keys}: in-process ${pct(r.lookupsPerSec / first.lookupsPerSec)} (by CPU ${pct(first.cpuNsPerLookup / r.cpuNsPerLookup)}), ` +
+          `direct ${pct(r.directRps / first.directRps)} (by server CPU ${pct(first.serverCpuUsPerRequest / r.serverCpuUsPerRequest)})`,
+      );
     }
   }
   process.exit(0);

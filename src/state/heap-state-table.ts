@@ -176,7 +176,8 @@ export abstract class HeapState<S> {
   readonly name: string;
   abstract readonly kind: StateKind;
   protected readonly ctx: KeyContext;
-  readonly #table = new Map<EntryId, S>();
+  /** Each id's value, as {@link pack} keeps it. */
+  readonly #table = new Map<EntryId, unknown>();
   /** The ids with a value, per key group (for key listings). */
   readonly #byKeyGroup = new Map<number, KeyGroupIds>();
   /** Serialized answers by id, oldest first; only while {@link cacheAnswers}. */
@@ -197,14 +198,29 @@ export abstract class HeapState<S> {
     return true;
   }
 
+  /**
+   * How a value is kept in the table (by default as it is). A state may keep values in a cheaper form, e.g. small
+   * longs as numbers, which a table holds without an object per value; {@link unpack} gives the value back.
+   */
+  protected pack(value: S): unknown {
+    return value;
+  }
+
+  /** The value {@link pack} kept as `stored`. */
+  protected unpack(stored: unknown): S {
+    return stored as S;
+  }
+
   /** The current key's value, if it has one. */
   protected current(): S | undefined {
-    return this.#table.get(this.ctx.currentId(this.name));
+    const stored = this.#table.get(this.ctx.currentId(this.name));
+    return stored === undefined ? undefined : this.unpack(stored);
   }
 
   /** The value stored for serialized key+namespace bytes, if any (what a query finds). */
   protected storedFor(serializedKeyAndNamespace: Uint8Array): S | undefined {
-    return this.#table.get(entryId(serializedKeyAndNamespace));
+    const stored = this.#table.get(entryId(serializedKeyAndNamespace));
+    return stored === undefined ? undefined : this.unpack(stored);
   }
 
   /** Stores `value` for the current key (null/undefined removes it). */
@@ -213,7 +229,7 @@ export abstract class HeapState<S> {
     if (value === null || value === undefined) this.#remove(id);
     else {
       const size = this.#table.size;
-      this.#table.set(id, value);
+      this.#table.set(id, this.pack(value));
       if (this.#table.size !== size) {
         const keyGroup = this.ctx.currentKeyGroup;
         let ids = this.#byKeyGroup.get(keyGroup);
@@ -317,9 +333,9 @@ export abstract class HeapState<S> {
       const cached = this.#cache.get(id);
       if (cached !== undefined) return cached;
     }
-    const value = this.#table.get(id);
-    if (value === undefined) return null;
-    const bytes = this.serialize(value);
+    const stored = this.#table.get(id);
+    if (stored === undefined) return null;
+    const bytes = this.serialize(this.unpack(stored));
     if (bytes !== null && this.cacheAnswers) this.#keep(id, bytes);
     return bytes;
   }

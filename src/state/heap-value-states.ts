@@ -10,14 +10,41 @@ import type {
 } from "./descriptors.ts";
 import { copyValue, HeapState, type KeyContext } from "./heap-state-table.ts";
 import type { AggregatingState, FoldingState, ReducingState, ValueState } from "./keyed-states.ts";
+import { longSerializer } from "../types/primitive-serializers.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
+
+/** Longs kept as numbers where a number needs no object of its own (a small integer on every engine). */
+const SMALL = 2 ** 30;
+
+/** A value of a long state that is not a bigint (a number, or a value the serializer will refuse), kept as it is. */
+class Kept {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
 
 abstract class HeapSingleValueState<S> extends HeapState<S> {
   readonly #serializer: TypeSerializer<S>;
+  /** Values of longSerializer: small bigints are kept as numbers (no object per key, no pointer to follow). */
+  readonly #longs: boolean;
 
   constructor(name: string, ctx: KeyContext, serializer: TypeSerializer<S>) {
     super(name, ctx);
     this.#serializer = serializer;
+    this.#longs = (serializer as unknown) === longSerializer;
+  }
+
+  protected override pack(value: S): unknown {
+    if (!this.#longs) return value;
+    if (typeof value === "bigint") return value >= -SMALL && value < SMALL ? Number(value) : value;
+    return new Kept(value);
+  }
+
+  protected override unpack(stored: unknown): S {
+    if (!this.#longs) return stored as S;
+    if (typeof stored === "number") return BigInt(stored) as S;
+    return (stored instanceof Kept ? stored.value : stored) as S;
   }
 
   /** Values of a fixed length (longs, ints, doubles) are serialized again rather than cached. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { toHex } from "../../src/core/hex.ts";
 import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../../src/core/key-groups.ts";
-import { valueState } from "../../src/state/descriptors.ts";
+import { reducingState, valueState } from "../../src/state/descriptors.ts";
 import { entryId, entryIdBytes } from "../../src/state/heap-state-table.ts";
 import { HeapKeyedStateBackend } from "../../src/state/keyed-state-backend.ts";
 import { deserializeValue, serializeKeyAndNamespace } from "../../src/state/kv-state-serializer.ts";
@@ -210,5 +210,34 @@ describe("heap state table against a model", () => {
       live.clear();
       check();
     });
+  });
+});
+
+describe("long values", () => {
+  test("come back exactly as stored, small or large, and their answers are their bytes", () => {
+    const b = backend(intSerializer);
+    const v = b.getState(valueState("v", longSerializer, { queryable: "v" }));
+    const r = b.getState(reducingState("r", (x: bigint, y: bigint) => x + y, longSerializer, { queryable: "r" }));
+    const [vq, rq] = b.queryableStates().map((q) => q.kvState);
+    const values = [0n, -1n, 1n, 2n ** 30n - 1n, 2n ** 30n, -(2n ** 30n), -(2n ** 30n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 123_456_789_012n];
+    const bytesOf = (k: number) => serializeKeyAndNamespace(k, intSerializer, VoidNamespace, voidNamespaceSerializer);
+    values.forEach((x, k) => {
+      b.setCurrentKey(k);
+      v.update(x);
+      r.add(x);
+      r.add(1n);
+    });
+    values.forEach((x, k) => {
+      b.setCurrentKey(k);
+      assert.equal(v.value(), x);
+      assert.equal(r.get(), x + 1n, `key ${k}`);
+      assert.equal(deserializeValue(query(vq, bytesOf(k)), longSerializer), x);
+    });
+    // A number in a long state (the serializer takes safe integers) stays a number.
+    b.setCurrentKey(100);
+    v.update(5 as unknown as bigint);
+    assert.equal(v.value(), 5);
+    assert.equal(deserializeValue(query(vq, bytesOf(100)), longSerializer), 5n);
+    assert.equal(deserializeValue(query(rq, bytesOf(0)), longSerializer), 1n);
   });
 });

@@ -148,6 +148,27 @@ class KeyGroupIds {
   }
 }
 
+/**
+ * Small answers are cut from shared slabs: each part is handed out once and never written again, so bytes handed out
+ * never change; a slab lives as long as one of its answers does (answers are short-lived: a frame is written and they
+ * are gone; cached answers are never cut from a slab).
+ */
+const SLAB_SIZE = 4096;
+const MAX_SLAB_ANSWER = 64;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+function slabCopy(from: Uint8Array, n: number): Uint8Array {
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  for (let i = 0; i < n; i++) out[i] = from[i];
+  slabUsed += n;
+  return out;
+}
+
 /** Serialized answers kept per state, at most (oldest dropped first). */
 const CACHE_ENTRIES = 16_384;
 const CACHE_BYTES = 16 * 1024 * 1024;
@@ -352,10 +373,14 @@ export abstract class HeapState<S> {
     }
   }
 
-  /** Runs `write` on a reused writer and returns a copy of what it wrote. */
+  /**
+   * Runs `write` on a reused writer and returns a copy of what it wrote. Small answers that are not cached are
+   * copied into a shared slab (a fresh small array costs far more than its bytes on some engines, Deno's above all).
+   */
   protected written(write: (w: ByteWriter) => void): Uint8Array {
     const w = (this.#scratch ??= new ByteWriter(64)).reset();
     write(w);
+    if (w.length <= MAX_SLAB_ANSWER && !this.cacheAnswers) return slabCopy(w.rawBuffer, w.length);
     const bytes = w.toBytes();
     // Do not keep a buffer sized for one huge value alive for the state's lifetime.
     if (w.rawBuffer.length > MAX_KEPT_SCRATCH) this.#scratch = undefined;

@@ -241,3 +241,27 @@ describe("long values", () => {
     assert.equal(deserializeValue(query(rq, bytesOf(0)), longSerializer), 1n);
   });
 });
+
+describe("answers of fixed-length values", () => {
+  test("each answer keeps its bytes while later answers and updates follow", () => {
+    const b = backend(intSerializer);
+    const v = b.getState(valueState("v", longSerializer, { queryable: "v" }));
+    const vq = b.queryableStates()[0].kvState;
+    const bytesOf = (k: number) => serializeKeyAndNamespace(k, intSerializer, VoidNamespace, voidNamespaceSerializer);
+    const n = 2000; // answers from more than one shared slab
+    for (let k = 0; k < n; k++) {
+      b.setCurrentKey(k);
+      v.update(BigInt(k) * 1_000_000_007n);
+    }
+    const answers = Array.from({ length: n }, (_, k) => query(vq, bytesOf(k))!);
+    for (let k = 0; k < n; k++) {
+      b.setCurrentKey(k);
+      v.update(-1n);
+    }
+    for (let k = 0; k < n; k++) assert.equal(query(vq, bytesOf(k))!.length, 8);
+    answers.forEach((a, k) => {
+      assert.equal(a.length, 8);
+      assert.equal(deserializeValue(a, longSerializer), BigInt(k) * 1_000_000_007n);
+    });
+  });
+});

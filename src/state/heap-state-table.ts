@@ -169,9 +169,51 @@ function slabCopy(from: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
-/** Serialized answers kept per state, at most (oldest dropped first). */
+/** Serialized answers kept per state, at most (about: see {@link AnswerCache}). */
 const CACHE_ENTRIES = 16_384;
 const CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Serialized answers by id, in two generations: new answers go to the young one, and when that is full it becomes
+ * the old one (the previous old one is dropped). Bounded, and every operation takes constant time (dropping one
+ * oldest entry at a time from a Map does not: engines skip the deleted slots at its front on every drop).
+ */
+class AnswerCache {
+  #young = new Map<EntryId, Uint8Array>();
+  #youngBytes = 0;
+  #old = new Map<EntryId, Uint8Array>();
+
+  get(id: EntryId): Uint8Array | undefined {
+    if (this.#young.size > 0) {
+      const bytes = this.#young.get(id);
+      if (bytes !== undefined) return bytes;
+    }
+    return this.#old.size > 0 ? this.#old.get(id) : undefined;
+  }
+
+  /** Forgets the answer of `id` (its value changed). */
+  drop(id: EntryId): void {
+    if (this.#young.size > 0) {
+      const bytes = this.#young.get(id);
+      if (bytes !== undefined) {
+        this.#young.delete(id);
+        this.#youngBytes -= bytes.length;
+      }
+    }
+    if (this.#old.size > 0) this.#old.delete(id);
+  }
+
+  keep(id: EntryId, bytes: Uint8Array): void {
+    if (bytes.length > CACHE_BYTES / 16) return;
+    this.#young.set(id, bytes);
+    this.#youngBytes += bytes.length;
+    if (this.#young.size >= CACHE_ENTRIES / 2 || this.#youngBytes >= CACHE_BYTES / 2) {
+      this.#old = this.#young;
+      this.#young = new Map();
+      this.#youngBytes = 0;
+    }
+  }
+}
 
 /**
  * Copies a value through its serializer when it is an object, so a shared template (a
@@ -201,9 +243,8 @@ export abstract class HeapState<S> {
   readonly #table = new Map<EntryId, unknown>();
   /** The ids with a value, per key group (for key listings). */
   readonly #byKeyGroup = new Map<number, KeyGroupIds>();
-  /** Serialized answers by id, oldest first; only while {@link cacheAnswers}. */
-  readonly #cache = new Map<EntryId, Uint8Array>();
-  #cachedBytes = 0;
+  /** Serialized answers (only while {@link cacheAnswers}). */
+  readonly #cache = new AnswerCache();
   #scratch: ByteWriter | undefined;
 
   constructor(name: string, ctx: KeyContext) {
@@ -273,11 +314,7 @@ export abstract class HeapState<S> {
   }
 
   #uncache(id: EntryId): void {
-    if (this.#cache.size === 0) return;
-    const bytes = this.#cache.get(id);
-    if (bytes === undefined) return;
-    this.#cache.delete(id);
-    this.#cachedBytes -= bytes.length;
+    this.#cache.drop(id);
   }
 
   /**
@@ -350,27 +387,13 @@ export abstract class HeapState<S> {
       throw new InvalidArgumentError(`getSerializedValue of state '${this.name}' needs a Uint8Array, got ${typeof serializedKeyAndNamespace}.`);
     }
     const id = entryId(serializedKeyAndNamespace);
-    if (this.#cache.size > 0) {
-      const cached = this.#cache.get(id);
-      if (cached !== undefined) return cached;
-    }
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
     const stored = this.#table.get(id);
     if (stored === undefined) return null;
     const bytes = this.serialize(this.unpack(stored));
-    if (bytes !== null && this.cacheAnswers) this.#keep(id, bytes);
+    if (bytes !== null && this.cacheAnswers) this.#cache.keep(id, bytes);
     return bytes;
-  }
-
-  /** Caches an answer, dropping the oldest ones beyond the cache's bounds. */
-  #keep(id: EntryId, bytes: Uint8Array): void {
-    if (bytes.length > CACHE_BYTES / 4) return;
-    this.#cache.set(id, bytes);
-    this.#cachedBytes += bytes.length;
-    while (this.#cache.size > CACHE_ENTRIES || this.#cachedBytes > CACHE_BYTES) {
-      const [oldest, b] = this.#cache.entries().next().value as [EntryId, Uint8Array];
-      this.#cache.delete(oldest);
-      this.#cachedBytes -= b.length;
-    }
   }
 
   /**

@@ -15,28 +15,28 @@ export class HeapListState<T> extends HeapState<T[]> implements ListState<T> {
   }
 
   get(): T[] {
-    const e = this.entry();
-    return e === undefined ? [] : e.value.slice();
+    const list = this.current();
+    return list === undefined ? [] : list.slice();
   }
 
   add(value: T): void {
     if (value === null || value === undefined) throw this.#nullElement("add");
-    const e = this.entry();
-    if (e === undefined) this.store([value]);
+    const list = this.current();
+    if (list === undefined) this.store([value]);
     else {
-      e.value.push(value);
-      this.changed(e);
+      list.push(value);
+      this.changed();
     }
   }
 
   addAll(values: Iterable<T>): void {
     const vs = this.#checked(values, "addAll");
     if (vs.length === 0) return;
-    const e = this.entry();
-    if (e === undefined) this.store(vs);
+    const list = this.current();
+    if (list === undefined) this.store(vs);
     else {
-      for (const v of vs) e.value.push(v);
-      this.changed(e);
+      for (const v of vs) list.push(v);
+      this.changed();
     }
   }
 

@@ -36,14 +36,14 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   }
 
   get(key: UK): UV | undefined {
-    const m = this.entry()?.value;
+    const m = this.current();
     if (m === undefined) return undefined;
     const p = this.#primKey(key);
     return p !== BY_BYTES ? m.prim.get(p) : m.byBytes?.get(this.#idOf(key))?.value;
   }
 
   contains(key: UK): boolean {
-    const m = this.entry()?.value;
+    const m = this.current();
     if (m === undefined) return false;
     const p = this.#primKey(key);
     return p !== BY_BYTES ? m.prim.has(p) : m.byBytes?.has(this.#idOf(key)) === true;
@@ -52,11 +52,11 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   put(key: UK, value: UV): void {
     const p = this.#primKey(key);
     const id = p === BY_BYTES ? this.#idOf(key) : undefined; // may throw: before any change
-    const e = this.entry();
-    const m = e?.value ?? new MapStore<UK, UV>();
+    const stored = this.current();
+    const m = stored ?? new MapStore<UK, UV>();
     this.#set(m, p, id, key, value);
-    if (e === undefined) this.store(m);
-    else this.changed(e);
+    if (stored === undefined) this.store(m);
+    else this.changed();
   }
 
   putAll(entries: Iterable<readonly [UK, UV]> | ReadonlyMap<UK, UV>): void {
@@ -74,27 +74,26 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
       slots.push([p, p === BY_BYTES ? this.#idOf(k) : undefined, k, v]);
     }
     if (slots.length === 0) return;
-    const e = this.entry();
-    const m = e?.value ?? new MapStore<UK, UV>();
+    const stored = this.current();
+    const m = stored ?? new MapStore<UK, UV>();
     for (const [p, id, k, v] of slots) this.#set(m, p, id, k, v);
-    if (e === undefined) this.store(m);
-    else this.changed(e);
+    if (stored === undefined) this.store(m);
+    else this.changed();
   }
 
   remove(key: UK): void {
-    const e = this.entry();
-    if (e === undefined) return;
-    const m = e.value;
+    const m = this.current();
+    if (m === undefined) return;
     const p = this.#primKey(key);
     const removed = p !== BY_BYTES ? m.prim.delete(p) : m.byBytes?.delete(this.#idOf(key)) === true;
     if (!removed) return;
     // As Flink's heap backend: a map that becomes empty is removed, so queries find nothing.
     if (m.size === 0) this.clear();
-    else this.changed(e);
+    else this.changed();
   }
 
   entries(): [UK, UV][] {
-    const m = this.entry()?.value;
+    const m = this.current();
     const out: [UK, UV][] = [];
     if (m === undefined) return out;
     for (const [k, v] of m.prim) out.push([k as UK, v]);
@@ -111,7 +110,7 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   }
 
   isEmpty(): boolean {
-    const m = this.entry()?.value;
+    const m = this.current();
     return m === undefined || m.size === 0;
   }
 

@@ -30,18 +30,63 @@ export function idToBytes(id: string): Uint8Array {
   return out;
 }
 
+/**
+ * What identifies one serialized key+namespace in a state's table: a number for the common shapes (a key of 8 or 4
+ * bytes in no namespace, i.e. a long or int key with VoidNamespace), else the bytes as a {@link bytesToId} string.
+ * Numbers cost no allocation and hash fast; the mapping is one to one, so equal bytes always give the same id.
+ */
+export type EntryId = number | string;
+
+const TWO_32 = 2 ** 32;
+/** Longs up to ±2^51 become numbers (×2, so ints can take the odd numbers); others stay strings. */
+const LONG_HI_LIMIT = 2 ** 19;
+
+/** The {@link EntryId} of serialized key+namespace bytes. */
+export function entryId(b: Uint8Array): EntryId {
+  const n = b.length;
+  if (n === 10 && b[8] === 0x2a && b[9] === 0) {
+    const hi = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+    if (hi >= -LONG_HI_LIMIT && hi < LONG_HI_LIMIT) {
+      const lo = ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0;
+      return (hi * TWO_32 + lo) * 2;
+    }
+  } else if (n === 6 && b[4] === 0x2a && b[5] === 0) {
+    return ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) * 2 + 1;
+  }
+  return bytesToId(b);
+}
+
+/** The bytes an {@link EntryId} stands for. */
+export function entryIdBytes(id: EntryId): Uint8Array {
+  if (typeof id === "string") return idToBytes(id);
+  if (id % 2 !== 0) {
+    const v = (id - 1) / 2;
+    return new Uint8Array([v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff, 0x2a, 0]);
+  }
+  const v = id / 2;
+  const hi = Math.floor(v / TWO_32), lo = v - hi * TWO_32;
+  return new Uint8Array([hi >>> 24 & 0xff, (hi >>> 16) & 0xff, (hi >>> 8) & 0xff, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff, 0x2a, 0]);
+}
+
+/** The key length a number {@link EntryId} implies (8 for a long, 4 for an int). */
+function impliedKeyLength(id: number): number {
+  return id % 2 === 0 ? 8 : 4;
+}
+
 /** What a state needs from its backend: which key and namespace are current. */
 export interface KeyContext {
-  /** The id (see {@link bytesToId}) of the current key+namespace bytes; throws when no key is set. */
-  currentId(stateName: string): string;
-  readonly currentKey: unknown;
-  readonly currentNamespace: unknown;
+  /** The id of the current key+namespace bytes (see {@link entryId}); throws when no key is set. */
+  currentId(stateName: string): EntryId;
   /** Told after every write of state `stateName` for the current key (its key group's version moves on). */
-  written?(stateName: string): void;
+  written(stateName: string): void;
   /** The current key's key group (after the id: {@link currentId} computes both). */
-  readonly currentKeyGroup?: number;
+  readonly currentKeyGroup: number;
   /** Bytes of the current key in the id (the id is key ‖ 0x2A ‖ namespace). */
-  readonly currentKeyLength?: number;
+  readonly currentKeyLength: number;
+  /** A key from its serialized bytes. */
+  keyFromBytes(bytes: Uint8Array): unknown;
+  /** The serialized bytes of a namespace, as each of the backend's namespace serializers writes it. */
+  namespaceBytes(namespace: unknown): Uint8Array[];
 }
 
 /** One page of a key listing: keys in (key group, key bytes) order, and whether the key groups asked for are done. */
@@ -52,15 +97,122 @@ export interface KeyPage {
   readonly complete: boolean;
 }
 
-interface Entry<S> {
-  readonly key: unknown;
-  readonly namespace: unknown;
-  /** The key's key group and its bytes in the id (for key listings); -1 when the backend does not say. */
-  readonly keyGroup: number;
-  readonly keyLength: number;
-  value: S;
-  /** Serialized value, computed by the first query after a change; never mutated once set. */
-  bytes: Uint8Array | undefined;
+/**
+ * The ids with a value in one key group (for key listings). Number ids of a long or int key in no namespace sit in a
+ * plain array (8 bytes each, where a set would take about four times that): a removal only counts, and the array is
+ * compacted once most of it is stale; so it may hold removed ids and repeats, which {@link forEach} skips. Every
+ * other id sits in a map with its key's length.
+ */
+class KeyGroupIds {
+  #nums: number[] = [];
+  #liveNums = 0;
+  #other: Map<EntryId, number> | undefined;
+  readonly #table: Map<EntryId, unknown>;
+
+  constructor(table: Map<EntryId, unknown>) {
+    this.#table = table;
+  }
+
+  get size(): number {
+    return this.#liveNums + (this.#other?.size ?? 0);
+  }
+
+  /** Adds an id new to the table. */
+  add(id: EntryId, keyLength: number): void {
+    if (typeof id === "number" && keyLength === impliedKeyLength(id)) {
+      this.#nums.push(id);
+      this.#liveNums++;
+    } else (this.#other ??= new Map()).set(id, keyLength);
+  }
+
+  /** Drops an id just removed from the table. */
+  delete(id: EntryId): void {
+    if (this.#other?.delete(id) === true || typeof id !== "number") return;
+    this.#liveNums--;
+    if (this.#nums.length > 2 * this.#liveNums + 64) this.#compact();
+  }
+
+  /** Keeps the ids still in the table, each once. */
+  #compact(): void {
+    const kept = Float64Array.from(this.#nums.filter((id) => this.#table.has(id))).sort();
+    const nums: number[] = [];
+    for (let i = 0; i < kept.length; i++) if (i === 0 || kept[i] !== kept[i - 1]) nums.push(kept[i]);
+    this.#nums = nums;
+  }
+
+  /** Calls `f` with the bytes and the key length of each id with a value (a number id may come more than once). */
+  forEach(f: (bytes: Uint8Array, keyLength: number) => void): void {
+    const nums = this.#nums;
+    for (let i = 0; i < nums.length; i++) if (this.#table.has(nums[i])) f(entryIdBytes(nums[i]), impliedKeyLength(nums[i]));
+    if (this.#other !== undefined) for (const [id, keyLength] of this.#other) f(entryIdBytes(id), keyLength);
+  }
+}
+
+/**
+ * Small answers are cut from shared slabs: each part is handed out once and never written again, so bytes handed out
+ * never change; a slab lives as long as one of its answers does (answers are short-lived: a frame is written and they
+ * are gone; cached answers are never cut from a slab).
+ */
+const SLAB_SIZE = 4096;
+const MAX_SLAB_ANSWER = 64;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+function slabCopy(from: Uint8Array, n: number): Uint8Array {
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  for (let i = 0; i < n; i++) out[i] = from[i];
+  slabUsed += n;
+  return out;
+}
+
+/** Serialized answers kept per state, at most (about: see {@link AnswerCache}). */
+const CACHE_ENTRIES = 16_384;
+const CACHE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Serialized answers by id, in two generations: new answers go to the young one, and when that is full it becomes
+ * the old one (the previous old one is dropped). Bounded, and every operation takes constant time (dropping one
+ * oldest entry at a time from a Map does not: engines skip the deleted slots at its front on every drop).
+ */
+class AnswerCache {
+  #young = new Map<EntryId, Uint8Array>();
+  #youngBytes = 0;
+  #old = new Map<EntryId, Uint8Array>();
+
+  get(id: EntryId): Uint8Array | undefined {
+    if (this.#young.size > 0) {
+      const bytes = this.#young.get(id);
+      if (bytes !== undefined) return bytes;
+    }
+    return this.#old.size > 0 ? this.#old.get(id) : undefined;
+  }
+
+  /** Forgets the answer of `id` (its value changed). */
+  drop(id: EntryId): void {
+    if (this.#young.size > 0) {
+      const bytes = this.#young.get(id);
+      if (bytes !== undefined) {
+        this.#young.delete(id);
+        this.#youngBytes -= bytes.length;
+      }
+    }
+    if (this.#old.size > 0) this.#old.delete(id);
+  }
+
+  keep(id: EntryId, bytes: Uint8Array): void {
+    if (bytes.length > CACHE_BYTES / 16) return;
+    this.#young.set(id, bytes);
+    this.#youngBytes += bytes.length;
+    if (this.#young.size >= CACHE_ENTRIES / 2 || this.#youngBytes >= CACHE_BYTES / 2) {
+      this.#old = this.#young;
+      this.#young = new Map();
+      this.#youngBytes = 0;
+    }
+  }
 }
 
 /**
@@ -75,20 +227,24 @@ export function copyValue<T>(value: T, serializer: TypeSerializer<T>): T {
 }
 
 /**
- * Base of the heap states: the entry table of one state, the current entry, and the
- * KvState query. `S` is what is stored per key (a value, an array, a map store).
+ * Base of the heap states: the entry table of one state and the KvState query. `S` is what is stored per key (a
+ * value, an array, a map store). The table maps each {@link EntryId} to its value and nothing else (a key costs a
+ * table slot and its value); the key groups' ids sit in small per-group sets for key listings, and serialized answers
+ * in a bounded cache.
  *
- * Subclasses mutate a stored value only through {@link changed} or {@link store}, which drop
- * the cached bytes; a query serializes into a fresh array, so bytes handed out earlier are
- * never changed by later updates.
+ * Subclasses mutate a stored value only through {@link changed} or {@link store}, which drop the cached bytes; a
+ * query serializes into a fresh array, so bytes handed out earlier are never changed by later updates.
  */
 export abstract class HeapState<S> {
   readonly name: string;
   abstract readonly kind: StateKind;
   protected readonly ctx: KeyContext;
-  readonly #table = new Map<string, Entry<S>>();
+  /** Each id's value, as {@link pack} keeps it. */
+  readonly #table = new Map<EntryId, unknown>();
   /** The ids with a value, per key group (for key listings). */
-  readonly #byKeyGroup = new Map<number, Set<string>>();
+  readonly #byKeyGroup = new Map<number, KeyGroupIds>();
+  /** Serialized answers (only while {@link cacheAnswers}). */
+  readonly #cache = new AnswerCache();
   #scratch: ByteWriter | undefined;
 
   constructor(name: string, ctx: KeyContext) {
@@ -96,56 +252,69 @@ export abstract class HeapState<S> {
     this.ctx = ctx;
   }
 
-  /** The current key's entry, if it has a value. */
-  protected entry(): Entry<S> | undefined {
-    return this.#table.get(this.ctx.currentId(this.name));
+  /**
+   * Whether answers are worth keeping between queries: false where serializing is cheaper than a cache
+   * (values of a fixed length, such as longs).
+   */
+  protected get cacheAnswers(): boolean {
+    return true;
+  }
+
+  /**
+   * How a value is kept in the table (by default as it is). A state may keep values in a cheaper form, e.g. small
+   * longs as numbers, which a table holds without an object per value; {@link unpack} gives the value back.
+   */
+  protected pack(value: S): unknown {
+    return value;
+  }
+
+  /** The value {@link pack} kept as `stored`. */
+  protected unpack(stored: unknown): S {
+    return stored as S;
+  }
+
+  /** The current key's value, if it has one. */
+  protected current(): S | undefined {
+    const stored = this.#table.get(this.ctx.currentId(this.name));
+    return stored === undefined ? undefined : this.unpack(stored);
   }
 
   /** The value stored for serialized key+namespace bytes, if any (what a query finds). */
   protected storedFor(serializedKeyAndNamespace: Uint8Array): S | undefined {
-    return this.#table.get(bytesToId(serializedKeyAndNamespace))?.value;
+    const stored = this.#table.get(entryId(serializedKeyAndNamespace));
+    return stored === undefined ? undefined : this.unpack(stored);
   }
 
   /** Stores `value` for the current key (null/undefined removes it). */
   protected store(value: S | null | undefined): void {
     const id = this.ctx.currentId(this.name);
-    if (value === null || value === undefined) {
-      this.#remove(id);
-      this.ctx.written?.(this.name);
-      return;
-    }
-    const e = this.#table.get(id);
-    if (e !== undefined) {
-      e.value = value;
-      e.bytes = undefined;
-    } else {
-      const keyGroup = this.ctx.currentKeyGroup ?? -1;
-      this.#table.set(id, {
-        key: this.ctx.currentKey,
-        namespace: this.ctx.currentNamespace,
-        keyGroup,
-        keyLength: this.ctx.currentKeyLength ?? -1,
-        value,
-        bytes: undefined,
-      });
-      if (keyGroup >= 0) {
+    if (value === null || value === undefined) this.#remove(id);
+    else {
+      const size = this.#table.size;
+      this.#table.set(id, this.pack(value));
+      if (this.#table.size !== size) {
+        const keyGroup = this.ctx.currentKeyGroup;
         let ids = this.#byKeyGroup.get(keyGroup);
-        if (ids === undefined) this.#byKeyGroup.set(keyGroup, ids = new Set());
-        ids.add(id);
-      }
+        if (ids === undefined) this.#byKeyGroup.set(keyGroup, ids = new KeyGroupIds(this.#table));
+        ids.add(id, this.ctx.currentKeyLength);
+      } else this.#uncache(id);
     }
-    this.ctx.written?.(this.name);
+    this.ctx.written(this.name);
   }
 
-  #remove(id: string): void {
-    const e = this.#table.get(id);
-    if (e === undefined) return;
-    this.#table.delete(id);
-    const ids = this.#byKeyGroup.get(e.keyGroup);
+  #remove(id: EntryId): void {
+    if (!this.#table.delete(id)) return;
+    this.#uncache(id);
+    const keyGroup = this.ctx.currentKeyGroup;
+    const ids = this.#byKeyGroup.get(keyGroup);
     if (ids !== undefined) {
       ids.delete(id);
-      if (ids.size === 0) this.#byKeyGroup.delete(e.keyGroup);
+      if (ids.size === 0) this.#byKeyGroup.delete(keyGroup);
     }
+  }
+
+  #uncache(id: EntryId): void {
+    this.#cache.drop(id);
   }
 
   /**
@@ -154,24 +323,24 @@ export abstract class HeapState<S> {
    * the cached bytes are dropped so queries never serve bytes of a value that has changed.
    */
   protected transform(initial: () => S, fn: (current: S) => S | null | undefined): void {
-    const e = this.entry();
+    const current = this.current();
     try {
-      this.store(fn(e === undefined ? initial() : e.value));
+      this.store(fn(current === undefined ? initial() : current));
     } catch (err) {
-      if (e !== undefined) e.bytes = undefined;
+      if (current !== undefined) this.#uncache(this.ctx.currentId(this.name));
       throw err;
     }
   }
 
-  /** Call after mutating `e.value` in place. */
-  protected changed(e: Entry<S>): void {
-    e.bytes = undefined;
-    this.ctx.written?.(this.name);
+  /** Call after mutating the current key's value in place. */
+  protected changed(): void {
+    this.#uncache(this.ctx.currentId(this.name));
+    this.ctx.written(this.name);
   }
 
   clear(): void {
     this.#remove(this.ctx.currentId(this.name));
-    this.ctx.written?.(this.name);
+    this.ctx.written(this.name);
   }
 
   /**
@@ -181,23 +350,23 @@ export abstract class HeapState<S> {
    */
   listKeys(fromKeyGroup: number, toKeyGroup: number, after: Uint8Array | null, namespace: Uint8Array, limit: number): KeyPage {
     const keys: { keyGroup: number; key: Uint8Array }[] = [];
-    const ns = bytesToId(namespace);
+    const ns = namespace;
     const afterId = after === null ? undefined : bytesToId(after);
     // Only the key groups that hold values are visited, in order.
     const groups = [...this.#byKeyGroup.keys()].filter((kg) => kg >= fromKeyGroup && kg <= toKeyGroup).sort((a, b) => a - b);
     for (let g = 0; g < groups.length; g++) {
       const kg = groups[g];
       const found: string[] = [];
-      for (const id of this.#byKeyGroup.get(kg)!) {
-        const e = this.#table.get(id)!;
-        if (e.keyLength < 0 || id.length !== e.keyLength + 1 + ns.length || !id.endsWith(ns)) continue;
-        const key = id.slice(0, e.keyLength);
-        if (kg === fromKeyGroup && afterId !== undefined && key <= afterId) continue;
+      this.#byKeyGroup.get(kg)!.forEach((bytes, keyLength) => {
+        if (!hasNamespace(bytes, keyLength, ns)) return;
+        const key = bytesToId(bytes.subarray(0, keyLength));
+        if (kg === fromKeyGroup && afterId !== undefined && key <= afterId) return;
         found.push(key);
-      }
+      });
       // Latin1 ids compare as their bytes do.
       found.sort();
       for (let i = 0; i < found.length; i++) {
+        if (i > 0 && found[i] === found[i - 1]) continue;
         if (keys.length === limit) return { keys, complete: false };
         keys.push({ keyGroup: kg, key: idToBytes(found[i]) });
       }
@@ -211,24 +380,30 @@ export abstract class HeapState<S> {
   /**
    * The serialized value for serialized key+namespace bytes, or null when there is none.
    * Bytes of keys outside this backend's key groups, of other namespaces or of other key
-   * types simply match no entry. The returned array is shared with later queries: read it only.
+   * types simply match no entry. The returned array may be shared with later queries: read it only.
    */
   getSerializedValue(serializedKeyAndNamespace: Uint8Array): Uint8Array | null {
     if (!(serializedKeyAndNamespace instanceof Uint8Array)) {
       throw new InvalidArgumentError(`getSerializedValue of state '${this.name}' needs a Uint8Array, got ${typeof serializedKeyAndNamespace}.`);
     }
-    const e = this.#table.get(bytesToId(serializedKeyAndNamespace));
-    if (e === undefined) return null;
-    if (e.bytes !== undefined) return e.bytes;
-    const bytes = this.serialize(e.value);
-    if (bytes !== null) e.bytes = bytes;
+    const id = entryId(serializedKeyAndNamespace);
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    const stored = this.#table.get(id);
+    if (stored === undefined) return null;
+    const bytes = this.serialize(this.unpack(stored));
+    if (bytes !== null && this.cacheAnswers) this.#cache.keep(id, bytes);
     return bytes;
   }
 
-  /** Runs `write` on a reused writer and returns a copy of what it wrote. */
+  /**
+   * Runs `write` on a reused writer and returns a copy of what it wrote. Small answers that are not cached are
+   * copied into a shared slab (a fresh small array costs far more than its bytes on some engines, Deno's above all).
+   */
   protected written(write: (w: ByteWriter) => void): Uint8Array {
     const w = (this.#scratch ??= new ByteWriter(64)).reset();
     write(w);
+    if (w.length <= MAX_SLAB_ANSWER && !this.cacheAnswers) return slabCopy(w.rawBuffer, w.length);
     const bytes = w.toBytes();
     // Do not keep a buffer sized for one huge value alive for the state's lifetime.
     if (w.rawBuffer.length > MAX_KEPT_SCRATCH) this.#scratch = undefined;
@@ -247,12 +422,31 @@ export abstract class HeapState<S> {
     return this.#table.size;
   }
 
-  /** Keys with a value, in `namespace` (compared with Object.is) or in any namespace when omitted. */
+  /**
+   * Keys with a value (deserialized from their bytes), in `namespace` (the same serialized bytes) or in any namespace
+   * when omitted; in no particular order.
+   */
   storedKeys(namespace?: unknown): unknown[] {
     const out: unknown[] = [];
-    for (const e of this.#table.values()) {
-      if (namespace === undefined || Object.is(e.namespace, namespace)) out.push(e.key);
+    const wanted = namespace === undefined ? undefined : this.ctx.namespaceBytes(namespace);
+    if (wanted !== undefined && wanted.length === 0) return out;
+    const seen = new Set<string>();
+    for (const ids of this.#byKeyGroup.values()) {
+      ids.forEach((bytes, keyLength) => {
+        if (wanted !== undefined && !wanted.some((ns) => hasNamespace(bytes, keyLength, ns))) return;
+        const id = bytesToId(bytes);
+        if (seen.has(id)) return;
+        seen.add(id);
+        out.push(this.ctx.keyFromBytes(bytes.subarray(0, keyLength)));
+      });
     }
     return out;
   }
+}
+
+/** Whether key+namespace bytes with a key of `keyLength` bytes are in namespace `ns` (its bytes). */
+function hasNamespace(bytes: Uint8Array, keyLength: number, ns: Uint8Array): boolean {
+  if (bytes.length !== keyLength + 1 + ns.length) return false;
+  for (let i = 0; i < ns.length; i++) if (bytes[keyLength + 1 + i] !== ns[i]) return false;
+  return true;
 }

@@ -10,14 +10,46 @@ import type {
 } from "./descriptors.ts";
 import { copyValue, HeapState, type KeyContext } from "./heap-state-table.ts";
 import type { AggregatingState, FoldingState, ReducingState, ValueState } from "./keyed-states.ts";
+import { longSerializer } from "../types/primitive-serializers.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
+
+/** Longs kept as numbers where a number needs no object of its own (a small integer on every engine). */
+const SMALL = 2 ** 30;
+
+/** A value of a long state that is not a bigint (a number, or a value the serializer will refuse), kept as it is. */
+class Kept {
+  readonly value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
+}
 
 abstract class HeapSingleValueState<S> extends HeapState<S> {
   readonly #serializer: TypeSerializer<S>;
+  /** Values of longSerializer: small bigints are kept as numbers (no object per key, no pointer to follow). */
+  readonly #longs: boolean;
 
   constructor(name: string, ctx: KeyContext, serializer: TypeSerializer<S>) {
     super(name, ctx);
     this.#serializer = serializer;
+    this.#longs = (serializer as unknown) === longSerializer;
+  }
+
+  protected override pack(value: S): unknown {
+    if (!this.#longs) return value;
+    if (typeof value === "bigint") return value >= -SMALL && value < SMALL ? Number(value) : value;
+    return new Kept(value);
+  }
+
+  protected override unpack(stored: unknown): S {
+    if (!this.#longs) return stored as S;
+    if (typeof stored === "number") return BigInt(stored) as S;
+    return (stored instanceof Kept ? stored.value : stored) as S;
+  }
+
+  /** Values of a fixed length (longs, ints, doubles) are serialized again rather than cached. */
+  protected override get cacheAnswers(): boolean {
+    return !(this.#serializer.length > 0);
   }
 
   protected serialize(value: S): Uint8Array {
@@ -36,8 +68,8 @@ export class HeapValueState<V> extends HeapSingleValueState<V> implements ValueS
   }
 
   value(): V | undefined {
-    const e = this.entry();
-    if (e !== undefined) return e.value;
+    const v = this.current();
+    if (v !== undefined) return v;
     // As Flink: the default is a local answer only; a query for this key still finds nothing.
     const d = this.descriptor.defaultValue;
     return d === undefined ? undefined : copyValue(d, this.descriptor.valueSerializer);
@@ -59,13 +91,12 @@ export class HeapReducingState<T> extends HeapSingleValueState<T> implements Red
   }
 
   get(): T | undefined {
-    return this.entry()?.value;
+    return this.current();
   }
 
   add(value: T | null | undefined): void {
     if (value === null || value === undefined) return this.clear();
-    const e = this.entry();
-    if (e === undefined) this.store(value);
+    if (this.current() === undefined) this.store(value);
     else this.transform(() => value, (current) => this.descriptor.reduce(current, value));
   }
 }
@@ -81,8 +112,8 @@ export class HeapAggregatingState<IN, ACC, OUT> extends HeapSingleValueState<ACC
   }
 
   get(): OUT | undefined {
-    const e = this.entry();
-    return e === undefined ? undefined : this.descriptor.aggregateFunction.getResult(e.value);
+    const acc = this.current();
+    return acc === undefined ? undefined : this.descriptor.aggregateFunction.getResult(acc);
   }
 
   add(value: IN | null | undefined): void {
@@ -103,7 +134,7 @@ export class HeapFoldingState<T, ACC> extends HeapSingleValueState<ACC> implemen
   }
 
   get(): ACC | undefined {
-    return this.entry()?.value;
+    return this.current();
   }
 
   add(value: T | null | undefined): void {

@@ -2,7 +2,7 @@
  * The keyed state of one subtask of one operator, kept on the heap (Flink's
  * `HeapKeyedStateBackend`), and the KvStates through which it is queried.
  */
-import { ByteWriter } from "../core/bytes.ts";
+import { ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { computeKeyGroupForKeyHash, KeyGroupRange, UPPER_BOUND_MAX_PARALLELISM } from "../core/key-groups.ts";
 import type { KeySerializer, TypeSerializer } from "../types/type-serializer.ts";
@@ -19,7 +19,7 @@ import type {
 import { DuplicateQueryableStateNameError, KeyGroupOutOfRangeError, NoCurrentKeyError, StateKindMismatchError } from "./errors.ts";
 import { HeapListState } from "./heap-list-state.ts";
 import { HeapMapState } from "./heap-map-state.ts";
-import { bytesToId, type HeapState, type KeyContext } from "./heap-state-table.ts";
+import { type EntryId, entryId, type HeapState, type KeyContext } from "./heap-state-table.ts";
 import { HeapAggregatingState, HeapFoldingState, HeapReducingState, HeapValueState } from "./heap-value-states.ts";
 import type { AggregatingState, FoldingState, ListState, MapState, ReducingState, ValueState } from "./keyed-states.ts";
 import { KEY_NAMESPACE_MAGIC } from "./kv-state-serializer.ts";
@@ -123,8 +123,10 @@ export class HeapKeyedStateBackend<K> {
   #keyGroup = -1;
   #namespace: unknown = VoidNamespace;
   #namespaceSerializer: TypeSerializer<unknown> = voidNamespaceSerializer as TypeSerializer<unknown>;
+  /** Every namespace serializer other than VoidNamespace's passed to setCurrentNamespace (for {@link keys}). */
+  readonly #namespaceSerializers = new Set<TypeSerializer<unknown>>();
   /** Id of the current key+namespace bytes; computed on first use, dropped when either changes. */
-  #id: string | undefined;
+  #id: EntryId | undefined;
   readonly #now: () => number;
   readonly #progress: (() => number) | undefined;
   /** Bytes of the current key in the current id. */
@@ -155,26 +157,20 @@ export class HeapKeyedStateBackend<K> {
     this.#onQueryableState = options.onQueryableState;
     this.#now = options.now ?? Date.now;
     this.#progress = options.progress;
-    const key = () => this.#key;
-    const namespace = () => this.#namespace;
-    this.#ctx = {
-      currentId: (stateName) => this.#currentId(stateName),
-      get currentKey() {
-        return key();
-      },
-      get currentNamespace() {
-        return namespace();
-      },
-      written: (stateName) => this.#written(stateName),
-      currentKeyGroup: 0,
-      currentKeyLength: 0,
-    };
     const keyGroup = () => this.#keyGroup;
     const keyLength = () => this.#keyLength;
-    Object.defineProperties(this.#ctx, {
-      currentKeyGroup: { get: keyGroup },
-      currentKeyLength: { get: keyLength },
-    });
+    this.#ctx = {
+      currentId: (stateName) => this.#currentId(stateName),
+      written: (stateName) => this.#written(stateName),
+      get currentKeyGroup() {
+        return keyGroup();
+      },
+      get currentKeyLength() {
+        return keyLength();
+      },
+      keyFromBytes: (bytes) => keySerializer.deserialize(new ByteReader(bytes)),
+      namespaceBytes: (namespace) => this.#namespaceBytes(namespace),
+    };
   }
 
   /**
@@ -218,6 +214,7 @@ export class HeapKeyedStateBackend<K> {
     }
     this.#namespace = namespace;
     this.#namespaceSerializer = s;
+    if (s !== voidNamespaceSerializer) this.#namespaceSerializers.add(s);
     this.#id = undefined;
   }
 
@@ -330,7 +327,10 @@ export class HeapKeyedStateBackend<K> {
     return [...this.#states.keys()];
   }
 
-  /** Keys that have a value in state `stateName`, in `namespace` (by Object.is) or in any namespace. */
+  /**
+   * Keys that have a value in state `stateName` (read back from their serialized bytes), in `namespace` (the same
+   * serialized bytes, as written by a namespace serializer used so far) or in any namespace; in no particular order.
+   */
   keys(stateName: string, namespace?: unknown): K[] {
     return (this.#states.get(stateName)?.storedKeys(namespace) ?? []) as K[];
   }
@@ -360,7 +360,7 @@ export class HeapKeyedStateBackend<K> {
     }
   }
 
-  #currentId(stateName: string): string {
+  #currentId(stateName: string): EntryId {
     if (this.#id !== undefined) return this.#id;
     if (!this.#hasKey) throw new NoCurrentKeyError(stateName);
     const w = this.#scratch.reset();
@@ -368,6 +368,22 @@ export class HeapKeyedStateBackend<K> {
     this.#keyLength = w.length;
     w.writeUint8(KEY_NAMESPACE_MAGIC);
     this.#namespaceSerializer.serialize(this.#namespace, w);
-    return (this.#id = bytesToId(w.view()));
+    return (this.#id = entryId(w.view()));
+  }
+
+  /** The bytes of `namespace` as each namespace serializer used so far writes it (none: no state can hold it). */
+  #namespaceBytes(namespace: unknown): Uint8Array[] {
+    if (namespace === VoidNamespace) return [new Uint8Array([0])];
+    const out: Uint8Array[] = [];
+    for (const s of this.#namespaceSerializers) {
+      try {
+        const w = new ByteWriter(16);
+        s.serialize(namespace, w);
+        out.push(w.toBytes());
+      } catch {
+        // Not a namespace this serializer writes.
+      }
+    }
+    return out;
   }
 }

@@ -475,15 +475,15 @@ for (const t of transports) {
 }
 
 describe("Deno's read buffer", () => {
-  test("starts small, doubles while reads fill it up to 64 KiB, drops back after a small read", () => {
-    assert.equal(MIN_READ_BUFFER, 4096);
+  test("starts small, quadruples while reads fill it up to 64 KiB, drops back after a small read", () => {
+    assert.equal(MIN_READ_BUFFER, 512);
     let size = MIN_READ_BUFFER;
     const sizes: number[] = [];
-    for (const n of [4096, 8192, 16384, 32768, 65536, 65536, 20000, 9000, 100, 4096]) {
+    for (const n of [512, 2048, 8192, 32768, 65536, 65536, 20000, 9000, 100, 512]) {
       size = nextReadBufferSize(size, n);
       sizes.push(size);
     }
-    assert.deepEqual(sizes, [8192, 16384, 32768, 65536, 65536, 65536, 65536, 65536, 4096, 8192]);
+    assert.deepEqual(sizes, [2048, 8192, 32768, 65536, 65536, 65536, 65536, 65536, 512, 2048]);
     assert.equal(nextReadBufferSize(MAX_READ_BUFFER, 8192), MIN_READ_BUFFER, "an eighth of a grown buffer is small");
     assert.equal(nextReadBufferSize(MIN_READ_BUFFER, 1), MIN_READ_BUFFER, "never below the smallest");
   });

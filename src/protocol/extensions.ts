@@ -20,6 +20,7 @@ import { InvalidFrameError } from "./errors.ts";
 import type { JavaThrowableInit } from "./remote-errors.ts";
 import { decodeUtf8, encodeUtf8Java } from "./utf8.ts";
 import { decodeScanBody, type ScanInternalRequest, ScanOp, type ScanRequest } from "./scan.ts";
+import { decodeWatchBody, type WatchCancelRequest, type WatchInternalRequest, WatchOp, type WatchRequest } from "./watch.ts";
 
 /** The 16 reserved id bytes, ASCII `QSTATE:EXTENSION`: the JobID of client → proxy and the KvStateID of proxy → server extension requests. */
 export const EXTENSION_ID: Uint8Array = new TextEncoder().encode("QSTATE:EXTENSION");
@@ -435,6 +436,9 @@ export type ExtensionRequest =
   | KeysInternalRequest
   | ScanRequest
   | ScanInternalRequest
+  | WatchRequest
+  | WatchInternalRequest
+  | WatchCancelRequest
   | UnsupportedRequest;
 
 function writeNullableBytes(w: ByteWriter, b: Uint8Array | null): void {
@@ -678,6 +682,11 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
       case ScanOp.SCAN:
       case ScanOp.SCAN_INTERNAL:
         return decodeScanBody(op, r);
+      case WatchOp.WATCH:
+      case WatchOp.WATCH_INTERNAL:
+      case WatchOp.WATCH_CANCEL:
+      case WatchOp.WATCH_CANCEL_INTERNAL:
+        return decodeWatchBody(op, r);
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };
     }

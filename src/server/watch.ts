@@ -13,7 +13,7 @@
  * Held polls are bounded ({@link SERVER_MAX_HELD_WATCHES} per server), answered at once on WATCH_CANCEL_INTERNAL,
  * released when their connection closes, and answered when the server stops: no timer outlives its poll.
  */
-import { type Clock, type TimerHandle } from "../core/clock.ts";
+import type { Clock, TimerHandle } from "../core/clock.ts";
 import { idKeyOfBytes, KvStateID } from "../core/ids.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { BadRequestError, type JavaThrowableInit, UnknownKeyGroupLocationError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
@@ -50,10 +50,10 @@ const max = (...vs: bigint[]): bigint => vs.reduce((a, b) => (b > a ? b : a));
 
 /** The writes of one watched state, while it is watched. */
 class Tracker {
-  readonly keys = new Map<string, KeyVersion>();
+  readonly keys: Map<string, KeyVersion> = new Map();
   /** Per key group: every write with a version above this one was recorded. */
-  readonly base = new Map<number, bigint>();
-  readonly held = new Set<HeldPoll>();
+  readonly base: Map<number, bigint> = new Map();
+  readonly held: Set<HeldPoll> = new Set();
   lastPollAt: number;
   readonly #stop: () => void;
 
@@ -159,9 +159,12 @@ class HeldPoll {
 
 /** The watches of one state server: its trackers and held polls. */
 export class WatchHub {
-  readonly trackers = new Map<KvState, Tracker>();
-  readonly held = new Set<HeldPoll>();
-  readonly byId = new Map<bigint, Set<HeldPoll>>();
+  /** The trackers of watched states. */
+  readonly trackers: Map<KvState, Tracker> = new Map();
+  /** Polls held now. */
+  readonly held: Set<HeldPoll> = new Set();
+  /** Held polls by their id (for WATCH_CANCEL_INTERNAL). */
+  readonly byId: Map<bigint, Set<HeldPoll>> = new Map();
   #closed = false;
 
   readonly registry: KvStateRegistry;

@@ -8,7 +8,7 @@ import type { WatchEvent } from "../../src/client/watch.ts";
 import { LocalCluster } from "../../src/cluster/local-cluster.ts";
 import { WatchEndedError } from "../../src/core/errors.ts";
 import { UnsupportedByPeerError } from "../../src/protocol/extensions.ts";
-import { type ImmutableReducingState } from "../../src/client/immutable-states.ts";
+import type { ImmutableReducingState } from "../../src/client/immutable-states.ts";
 import { reducingState } from "../../src/state/descriptors.ts";
 import { longSerializer } from "../../src/types/primitive-serializers.ts";
 import { stringSerializer } from "../../src/types/string-serializer.ts";
@@ -17,7 +17,7 @@ import { startDeployment } from "../helpers/batch-setup.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { counts, halfOf, oneUserPerHalf, pages, startWatchDeployment, type WatchDeployment } from "../helpers/watch-setup.ts";
 
-type CountEvent = WatchEvent<string, ImmutableReducingState<bigint>>;
+type CountEvent = WatchEvent<string | null, ImmutableReducingState<bigint>>;
 
 async function withDeployment(fn: (d: WatchDeployment, client: QueryableStateClient) => Promise<void>) {
   const d = await startWatchDeployment();

@@ -5,7 +5,7 @@
  */
 import { Coordinator } from "../../src/cluster/coordinator.ts";
 import { computeKeyGroupForKeyHash, KeyGroupRange } from "../../src/core/key-groups.ts";
-import { JobID } from "../../src/core/ids.ts";
+import { JobID, type KvStateID } from "../../src/core/ids.ts";
 import { KvStateClientProxy, type KvStateClientProxyOptions } from "../../src/proxy/kv-state-client-proxy.ts";
 import { KvStateServer } from "../../src/server/kv-state-server.ts";
 import { mapState, reducingState } from "../../src/state/descriptors.ts";
@@ -42,6 +42,8 @@ export interface WatchDeployment {
   readonly addresses: readonly [Endpoint, Endpoint];
   readonly proxy: KvStateClientProxy;
   readonly proxyAddress: Endpoint;
+  /** The KvStateID of state `name` on server `i`. */
+  idOf(i: 0 | 1, name: string): KvStateID;
   /** Adds `n` to `user`'s count; resolves with the version of the write. */
   add(user: string, n: bigint): bigint;
   /** Puts (or with null removes) a page of `user`'s map. */
@@ -55,6 +57,7 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
   coordinator.registerJob(jobId, new Map([["op", NUM_KEY_GROUPS]]));
   const servers: [KvStateServer, KvStateServer] = [new KvStateServer({ shutdownTimeoutMs: 200 }), new KvStateServer({ shutdownTimeoutMs: 200 })];
   const addresses = await Promise.all([servers[0].start(), servers[1].start()]) as [Endpoint, Endpoint];
+  const ids = new Map<string, KvStateID>();
   const backends = RANGES.map((range, i) =>
     new HeapKeyedStateBackend({
       keySerializer: stringSerializer,
@@ -62,6 +65,7 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
       numberOfKeyGroups: NUM_KEY_GROUPS,
       onQueryableState: (entry) => {
         const id = servers[i].registry.register(entry.kvState, { name: entry.queryableStateName });
+        ids.set(`${i}/${entry.queryableStateName}`, id);
         coordinator.notifyKvStateRegistered(jobId, "op", range, entry.queryableStateName, id, addresses[i]);
       },
     })
@@ -83,6 +87,7 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
     addresses,
     proxy,
     proxyAddress,
+    idOf: (i, name) => ids.get(`${i}/${name}`)!,
     add(user, n) {
       const b = backendOf(user);
       b.getState(counts).add(n);

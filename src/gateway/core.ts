@@ -37,6 +37,7 @@ export {
   toJsonValue,
   toPrometheus,
   TransportError,
+  UnsupportedByPeerError,
   type TypeExpressionOptions,
   valueFromJson,
   valueFromText,

@@ -122,7 +122,7 @@ export {
   writeScanAnswer,
   writeScanInternalAnswer,
 } from "./src/protocol/scan.ts";
-export type { WatchLookup } from "./src/server/watch.ts";
+export type { WatchLookup, WatchPolls } from "./src/server/watch.ts";
 export {
   ChangeTag,
   decodeWatchBody,

@@ -32,7 +32,7 @@ import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
 import { EXT_SCAN, ScanOp, scanAnswerSize, writeScanInternalAnswer } from "../protocol/scan.ts";
 import { lookUpScan, SERVER_MAX_SCAN_PAGE } from "./scan.ts";
 import { EXT_WATCH, watchAnswerSize, WatchOp, writeWatchInternalAnswer } from "../protocol/watch.ts";
-import { SERVER_MAX_HELD_WATCHES, SERVER_MAX_PREFIX_ENTRIES, SERVER_MAX_WATCH_KEYS, SERVER_MAX_WATCH_WAIT_MS, type WatchHub, type WatchLookup } from "./watch.ts";
+import { SERVER_MAX_HELD_WATCHES, SERVER_MAX_PREFIX_ENTRIES, SERVER_MAX_WATCH_KEYS, SERVER_MAX_WATCH_WAIT_MS, type WatchLookup, type WatchPolls } from "./watch.ts";
 import { BadRequestError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvStateRegistry } from "../state/kv-state-registry.ts";
@@ -181,7 +181,7 @@ export function answerServerExtension(
   serverName: string,
   requestId: bigint,
   payload: Uint8Array,
-  watch?: { readonly hub: WatchHub; readonly signal?: AbortSignal },
+  watch?: { readonly hub: WatchPolls; readonly signal?: AbortSignal },
 ): KvStateResponse | Promise<KvStateResponse> {
   let req;
   try {

@@ -15,7 +15,7 @@ import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, 
 import type { KeysInternalRequest } from "../protocol/extensions.ts";
 import type { ScanInternalRequest } from "../protocol/scan.ts";
 import { lookUpScan, type ScanLookup } from "./scan.ts";
-import { WatchHub, type WatchLookup } from "./watch.ts";
+import { WatchHub, type WatchLookup, type WatchPolls } from "./watch.ts";
 import type { WatchInternalRequest } from "../protocol/watch.ts";
 import { realClock } from "../core/clock.ts";
 
@@ -39,7 +39,7 @@ export class StateLookupError extends QueryableStateError {
 }
 
 /** The request handler of a state server over `registry` (usable without sockets, e.g. in tests). */
-export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME, watches?: WatchHub): RequestHandler<KvStateInternalRequest> {
+export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME, watches?: WatchPolls): RequestHandler<KvStateInternalRequest> {
   const answer = (requestId: bigint, bytes: Uint8Array | null): KvStateResponse => {
     if (bytes === null || bytes === undefined) throw UnknownKeyOrNamespaceError.forServer(serverName);
     if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));

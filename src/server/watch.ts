@@ -157,8 +157,16 @@ class HeldPoll {
   }
 }
 
+/** What a state server's request handler needs of its watches (a {@link KvStateServer}'s are built in). */
+export interface WatchPolls {
+  /** Answers a WATCH_INTERNAL now, or holds it (see the module's comment); `signal`: the request's connection. */
+  watch(requestId: bigint, req: Omit<WatchInternalRequest, "op">, signal?: AbortSignal): WatchLookup | Promise<WatchLookup>;
+  /** Answers the held polls of this id from this connection now. */
+  cancel(pollId: bigint, signal?: AbortSignal): void;
+}
+
 /** The watches of one state server: its trackers and held polls. */
-export class WatchHub {
+export class WatchHub implements WatchPolls {
   /** The trackers of watched states. */
   readonly trackers: Map<KvState, Tracker> = new Map();
   /** Polls held now. */

@@ -13,7 +13,7 @@ import type { DiagnosticsHook } from "../net/diagnostics.ts";
 import { parseAddressList } from "../transport/address.ts";
 import { ClientClosedError } from "../net/errors.ts";
 import { positiveNumber } from "../core/checks.ts";
-import { ProxyRouter } from "./proxy-router.ts";
+import { defaultAttemptTimeout, ProxyRouter } from "./proxy-router.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
@@ -161,6 +161,8 @@ export class QueryableStateClient implements AsyncDisposable {
   /** Picks a proxy per query when there are several. */
   readonly #router: ProxyRouter | undefined;
   readonly #clock: Clock;
+  /** The per-attempt deadline over several proxies (undefined: the router's default). */
+  readonly #attemptTimeoutMs: number | undefined;
   /** What the proxy speaks beyond Flink's protocol (asked on first use). */
   readonly #extensions: ExtensionSession;
   #closing: Promise<void> | undefined;
@@ -204,6 +206,7 @@ export class QueryableStateClient implements AsyncDisposable {
     this.#timeoutMs = timeout;
     const attemptTimeoutMs = options.attemptTimeoutMs;
     if (attemptTimeoutMs !== undefined && attemptTimeoutMs !== Infinity) positiveNumber("attemptTimeoutMs", attemptTimeoutMs, "milliseconds");
+    this.#attemptTimeoutMs = attemptTimeoutMs;
     if (options.hedgeAfterMs !== undefined) positiveNumber("hedgeAfterMs", options.hedgeAfterMs, "milliseconds");
     const demotionMs = positiveNumber("demotionMs", options.demotionMs ?? 2000, "milliseconds");
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
@@ -538,9 +541,15 @@ export class QueryableStateClient implements AsyncDisposable {
   }
 
   /** Sends to the proxy (with several: see {@link ProxyRouter}). */
-  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
+  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number; longPollMs?: number }): Promise<KvStateResponse> {
     if (this.#router === undefined) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
     if (options.timeoutMs !== undefined && options.timeoutMs !== Infinity) positiveNumber("timeoutMs", options.timeoutMs, "milliseconds");
+    if (options.longPollMs !== undefined) {
+      // A watch's poll is held up to longPollMs by design: each attempt gets that on top of its usual deadline, no hedging.
+      const total = options.timeoutMs ?? this.#timeoutMs;
+      const attemptTimeoutMs = options.longPollMs + (this.#attemptTimeoutMs ?? defaultAttemptTimeout(total - options.longPollMs));
+      return this.#router.send(request, total, options.signal, { attemptTimeoutMs, hedge: false });
+    }
     return this.#router.send(request, options.timeoutMs ?? this.#timeoutMs, options.signal);
   }
 

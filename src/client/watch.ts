@@ -184,7 +184,7 @@ async function* poll<K>(
           keys: serialized.map((s, i) => ({ keyHash: s.keyHash, fromVersion: from[i], keyAndNamespace: s.keyAndNamespace })),
           prefix: plan.prefix,
         });
-        answer = await host.session.request(WatchOp.WATCH, payload, { signal: stop.signal, timeoutMs: waitMs + timeoutMs });
+        answer = await host.session.request(WatchOp.WATCH, payload, { signal: stop.signal, timeoutMs: waitMs + timeoutMs, longPollMs: waitMs });
       } catch (e) {
         if (stop.signal.aborted || e instanceof RequestAbortedError) return;
         if (e instanceof PlainPeer) throw unsupported("the proxy answered as a Flink proxy does", e);

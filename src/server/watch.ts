@@ -213,6 +213,7 @@ export class WatchHub implements WatchPolls {
           return { failure: { className: WATCH_ENDED_CLASS, message: "This state cannot be watched (a KvState without watchWrites() and freshness())." } };
         }
         if (req.prefix !== null && typeof state.scan !== "function") return bad("A prefix watch needs a map state.");
+        if (this.#closed) continue; // stopping: answered at once, nothing recorded
         let t = this.trackers.get(state);
         if (t === undefined) this.trackers.set(state, t = new Tracker(this, state));
         t.lastPollAt = this.clock.now();

@@ -189,6 +189,31 @@ describe("watch", () => {
     }
   });
 
+  test("through several proxies: a poll held past the per-attempt deadline is not a failure (no failover, no hedge)", async () => {
+    const d = await startWatchDeployment();
+    const other = await startWatchDeployment(); // a second proxy address that would take over
+    const events: string[] = [];
+    try {
+      const proxies = `${formatHostPort(d.proxyAddress)},${formatHostPort(other.proxyAddress)}`;
+      // Attempts of 100 ms (a third of 300), hedging after 50 ms: a 1 s poll outlives both.
+      await using client = new QueryableStateClient(proxies, { requestTimeoutMs: 300, hedgeAfterMs: 50, diagnostics: (e) => events.push(e.type) });
+      const it = client.watch(d.jobId, "counts", ["ada"], stringSerializer, counts, { waitMs: 1000 });
+      const pending = next(it);
+      await eventually("the poll is held", () => assert.equal(d.servers[0].watchStats().heldPolls + d.servers[1].watchStats().heldPolls, 1));
+      // Let the poll be held past the attempt deadline and the hedge delay, then end empty and be sent again.
+      await eventually("the first poll ended empty (HELLO and the poll answered)", () => assert.ok(d.proxy.stats().successful >= 2, `${d.proxy.stats().successful} answered`));
+      d.add("ada", 4n);
+      const e: CountEvent = await pending;
+      assert.equal(e.state?.get(), 4n);
+      assert.deepEqual(events.filter((t) => t === "failover" || t === "retry"), []);
+      assert.equal(other.proxy.stats().requests, 0, "the other proxy was never asked");
+      await it.return();
+    } finally {
+      await d.close();
+      await other.close();
+    }
+  });
+
   test("a subtask relocated during a watch: the watch follows it and loses nothing", async () => {
     const sums = reducingState("sums", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "sums" });
     const queue: [string, bigint][] = [];

@@ -214,6 +214,34 @@ describe("watch", () => {
     }
   });
 
+  test("the proxy holding the poll stops: the watch goes on through another proxy from the versions delivered", async () => {
+    const d = await startWatchDeployment();
+    try {
+      const second = await d.anotherProxy();
+      await using client = new QueryableStateClient(`${formatHostPort(d.proxyAddress)},${formatHostPort(second.address)}`);
+      d.add("ada", 1n);
+      const it = client.watch(d.jobId, "counts", ["ada", "bob"], stringSerializer, counts, { waitMs: 10_000 });
+      assert.equal((await next(it) as CountEvent).state?.get(), 1n);
+      const pending = next(it);
+      await eventually("the poll is held", () => assert.equal(d.servers[0].watchStats().heldPolls + d.servers[1].watchStats().heldPolls, 1));
+      await d.proxy.close(); // answers its held poll now; the next poll cannot connect and goes to the other proxy
+      d.add("ada", 2n);
+      d.add("bob", 5n);
+      const got = new Map<string | null, bigint | undefined>();
+      const first: CountEvent = await pending;
+      got.set(first.key, first.state?.get());
+      while (got.size < 2) {
+        const e: CountEvent = await next(it);
+        got.set(e.key, e.state?.get());
+      }
+      assert.deepEqual([got.get("ada"), got.get("bob")], [3n, 5n]);
+      assert.ok(second.proxy.stats().requests > 0, "the other proxy took over");
+      await it.return();
+    } finally {
+      await d.close();
+    }
+  });
+
   test("a subtask relocated during a watch: the watch follows it and loses nothing", async () => {
     const sums = reducingState("sums", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "sums" });
     const queue: [string, bigint][] = [];

@@ -44,6 +44,8 @@ export interface WatchDeployment {
   readonly proxyAddress: Endpoint;
   /** The KvStateID of state `name` on server `i`. */
   idOf(i: 0 | 1, name: string): KvStateID;
+  /** Another proxy over the same coordinator and state servers. */
+  anotherProxy(): Promise<{ proxy: KvStateClientProxy; address: Endpoint }>;
   /** Adds `n` to `user`'s count; resolves with the version of the write. */
   add(user: string, n: bigint): bigint;
   /** Puts (or with null removes) a page of `user`'s map. */
@@ -75,6 +77,7 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
     b.getState(pages);
   }
   const proxy = new KvStateClientProxy({ oracle: coordinator, shutdownTimeoutMs: 200, ...proxyOptions });
+  const extras: KvStateClientProxy[] = [];
   const proxyAddress = await proxy.start();
   const backendOf = (user: string) => {
     const b = backends[halfOf(user)];
@@ -88,6 +91,12 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
     proxy,
     proxyAddress,
     idOf: (i, name) => ids.get(`${i}/${name}`)!,
+    async anotherProxy() {
+      const extra = new KvStateClientProxy({ oracle: coordinator, shutdownTimeoutMs: 200, ...proxyOptions });
+      const address = await extra.start();
+      extras.push(extra);
+      return { proxy: extra, address };
+    },
     add(user, n) {
       const b = backendOf(user);
       b.getState(counts).add(n);
@@ -100,7 +109,7 @@ export async function startWatchDeployment(proxyOptions: Partial<KvStateClientPr
       return b.version("pages");
     },
     async close() {
-      await proxy.close();
+      await Promise.all([proxy, ...extras].map((p) => p.close()));
       await Promise.all([servers[0].close(), servers[1].close()]);
     },
   };

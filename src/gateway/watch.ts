@@ -2,8 +2,9 @@
  * The gateway's watch: `GET /v1/jobs/{job}/states/{state}/watch?key=…` as Server-Sent Events. Each change is an event
  * `change` whose `id:` is the watch's resume version, so a browser's `EventSource` (or any client sending
  * `Last-Event-ID`) resumes after the last event it got; a comment line every `heartbeatMs` keeps proxies and load
- * balancers from closing a quiet stream. The upstream poll is released when the HTTP client goes away or the gateway
- * closes; a watch that fails after the stream began ends with an event `error` holding the problem document.
+ * balancers from closing a quiet stream. The stream pulls: the watch polls again only when the HTTP client has read
+ * what came before (backpressure). The upstream poll is released when the HTTP client goes away or the gateway closes;
+ * a watch that fails after the stream began ends with an event `error` holding the problem document.
  */
 import type { CatalogStateTypes, JsonValue, QueryableStateClient } from "./core.ts";
 import { toJsonValue } from "./core.ts";
@@ -49,60 +50,78 @@ export function watchStream(r: WatchStreamRequest): Response {
     ...(namespaceType === undefined ? {} : { namespace: r.namespace, namespaceType }),
   };
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  stop.signal.addEventListener("abort", () => clearInterval(heartbeat), { once: true });
   const finish = () => {
     clearInterval(heartbeat);
     r.signal?.removeEventListener("abort", onGone);
     r.streams.delete(stop);
     stop.abort();
   };
+  const base = { job: r.jobRef, state: entry.state.name };
+  // One event's data from the iterator's next item; the iterator polls again only when the stream wants more
+  // (pull): an HTTP client that stops reading stops the watch's polls (backpressure).
+  const events: AsyncIterator<{ id: bigint; data: unknown }> = (async function* () {
+    if (r.prefix !== undefined) {
+      const it = r.client.watch(r.jobId, entry.queryableName, { key: r.keys[0], prefix: r.prefix }, keyType, descriptor as never, options);
+      for await (const e of it as AsyncIterable<{ key: unknown; userKey: unknown; value: unknown; deleted: boolean; version: bigint; node: string; resumeVersion: bigint }>) {
+        yield {
+          id: e.resumeVersion,
+          data: {
+            ...base,
+            key: toJsonValue(e.key),
+            userKey: toJsonValue(e.userKey),
+            ...(e.deleted ? { deleted: true } : { value: toJsonValue(e.value) }),
+            version: String(e.version),
+            node: e.node,
+            resumeVersion: String(e.resumeVersion),
+          },
+        };
+      }
+      return;
+    }
+    for await (const e of r.client.watch(r.jobId, entry.queryableName, r.keys, keyType, descriptor, options)) {
+      yield {
+        id: e.resumeVersion,
+        data: {
+          ...base,
+          key: toJsonValue(e.key),
+          ...(e.deleted ? { deleted: true } : { value: toJsonValue(plain(descriptor.kind, e.state)) as JsonValue }),
+          version: String(e.version),
+          node: e.node,
+          resumeVersion: String(e.resumeVersion),
+        },
+      };
+    }
+  })();
   const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
+    start(controller) {
       const send = (text: string) => {
         if (!stop.signal.aborted) controller.enqueue(ENCODER.encode(text));
       };
-      const event = (id: bigint, data: unknown) => send(`id: ${id}\nevent: change\ndata: ${JSON.stringify(data)}\n\n`);
       send(`: watching ${entry.state.name}\nretry: 1000\n\n`);
       heartbeat = setInterval(() => send(": heartbeat\n\n"), r.heartbeatMs);
-      try {
-        const base = { job: r.jobRef, state: entry.state.name };
-        if (r.prefix !== undefined) {
-          const it = r.client.watch(r.jobId, entry.queryableName, { key: r.keys[0], prefix: r.prefix }, keyType, descriptor as never, options);
-          for await (const e of it as AsyncIterable<{ key: unknown; userKey: unknown; value: unknown; deleted: boolean; version: bigint; node: string; resumeVersion: bigint }>) {
-            event(e.resumeVersion, {
-              ...base,
-              key: toJsonValue(e.key),
-              userKey: toJsonValue(e.userKey),
-              ...(e.deleted ? { deleted: true } : { value: toJsonValue(e.value) }),
-              version: String(e.version),
-              node: e.node,
-              resumeVersion: String(e.resumeVersion),
-            });
-          }
-        } else {
-          for await (const e of r.client.watch(r.jobId, entry.queryableName, r.keys, keyType, descriptor, options)) {
-            event(e.resumeVersion, {
-              ...base,
-              key: toJsonValue(e.key),
-              ...(e.deleted ? { deleted: true } : { value: toJsonValue(plain(descriptor.kind, e.state)) as JsonValue }),
-              version: String(e.version),
-              node: e.node,
-              resumeVersion: String(e.resumeVersion),
-            });
-          }
-        }
-      } catch (e) {
-        if (!stop.signal.aborted) send(`event: error\ndata: ${JSON.stringify(problemOf(e))}\n\n`);
-      } finally {
+    },
+    async pull(controller) {
+      const end = () => {
         finish();
         try {
           controller.close();
         } catch {
           // The client went away: the stream is cancelled already.
         }
+      };
+      try {
+        const next = await events.next();
+        if (next.done || stop.signal.aborted) return end();
+        controller.enqueue(ENCODER.encode(`id: ${next.value.id}\nevent: change\ndata: ${JSON.stringify(next.value.data)}\n\n`));
+      } catch (e) {
+        if (!stop.signal.aborted) controller.enqueue(ENCODER.encode(`event: error\ndata: ${JSON.stringify(problemOf(e))}\n\n`));
+        end();
       }
     },
     cancel() {
       finish();
+      events.return?.(undefined).catch(() => {});
     },
   });
   return new Response(body, {

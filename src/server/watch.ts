@@ -31,7 +31,7 @@ export const SERVER_MAX_HELD_WATCHES = 1024;
 /** Most map entries a prefix watch delivers in one change; a prefix with more ends the watch. */
 export const SERVER_MAX_PREFIX_ENTRIES = 10_000;
 /** A tracker that records more keys than this starts again (its key groups are then answered conservatively). */
-const TRACKER_MAX_KEYS = 1_000_000;
+const TRACKER_MAX_KEYS = 100_000;
 /** A tracker ends when its state was not polled for this long (checked on its next write). */
 export const TRACKER_IDLE_MS = 60_000;
 /** A from-version more than this ahead of the server's wall clock cannot be honoured. */

@@ -17,9 +17,14 @@ import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../../src/types/void-namespace.ts";
 import { Rng } from "../helpers/random.ts";
 import { eventually } from "../helpers/eventually.ts";
-import { halfOf, NUM_KEY_GROUPS, startWatchDeployment } from "../helpers/watch-setup.ts";
+import { FakeClock } from "../helpers/fake-clock.ts";
+import { KvStateServer } from "../../src/server/kv-state-server.ts";
+import { HeapKeyedStateBackend } from "../../src/state/keyed-state-backend.ts";
+import { KeyGroupRange } from "../../src/core/key-groups.ts";
+import { counts, halfOf, NUM_KEY_GROUPS, startWatchDeployment } from "../helpers/watch-setup.ts";
 
 const key = (user: string) => serializeKeyAndNamespace(user, stringSerializer, VoidNamespace, voidNamespaceSerializer);
+const STATE_ID = KvStateID.random();
 
 describe("hostile watch frames", () => {
   test("the state server answers each as bad input, holds nothing, and keeps the connection", async () => {
@@ -137,5 +142,67 @@ describe("hostile watch frames", () => {
     } finally {
       await d.close();
     }
+  });
+});
+
+describe("a state server's held polls (in-process)", () => {
+  test("exact answers once a state is watched: a neighbour's write wakes nothing; the wait ends on the clock; idle recording stops", async () => {
+    const clock = new FakeClock();
+    const server = new KvStateServer({ clock });
+    const backend = new HeapKeyedStateBackend({
+      keySerializer: stringSerializer,
+      keyGroupRange: new KeyGroupRange(0, NUM_KEY_GROUPS - 1),
+      numberOfKeyGroups: NUM_KEY_GROUPS,
+      onQueryableState: (e) => server.registry.register(e.kvState, { id: STATE_ID }),
+    });
+    const c = backend.getState(counts);
+    const keyGroupOf = (u: string) => computeKeyGroupForKeyHash(stringSerializer.hashCode(u), NUM_KEY_GROUPS);
+    // A neighbour: another key in ada's key group.
+    let neighbour = "";
+    for (let i = 0; neighbour === ""; i++) if (keyGroupOf(`n-${i}`) === keyGroupOf("ada")) neighbour = `n-${i}`;
+    const poll = (fromVersion: bigint, waitMs: number, signal?: AbortSignal) =>
+      server.watchLocally({ flags: 0, waitMs, pollId: 1n, keys: [{ kvStateId: STATE_ID.toBytes(), keyGroup: keyGroupOf("ada"), fromVersion, keyAndNamespace: key("ada") }], prefix: null }, signal);
+    backend.setCurrentKey("ada");
+    c.add(1n);
+    // From 0, before the state was watched: the current value, at the key group's version.
+    const first = await poll(0n, 0);
+    assert.ok("changes" in first && first.changes[0].tag === ChangeTag.VALUE);
+    const resume = first.changes[0].resumeVersion;
+    assert.equal(server.watchStats().trackedStates, 1);
+    // Held; a neighbour's write leaves it held; ada's write answers it with that write's version.
+    const held = poll(resume, 10_000);
+    assert.ok(held instanceof Promise);
+    assert.equal(server.watchStats().heldPolls, 1);
+    backend.setCurrentKey(neighbour);
+    c.add(7n);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(server.watchStats().heldPolls, 1, "a neighbour's write does not answer the poll");
+    backend.setCurrentKey("ada");
+    c.add(2n);
+    const v = backend.version("counts");
+    const woken = await held;
+    assert.ok("changes" in woken);
+    const change = woken.changes[0];
+    assert.equal(change.tag, ChangeTag.VALUE);
+    if (change.tag === ChangeTag.VALUE) assert.equal(change.version, v);
+    // Nothing changes: the wait ends on the server's clock, with the key's resume version moved on.
+    const quiet = poll(change.resumeVersion, 5000);
+    assert.equal(server.watchStats().heldPolls, 1);
+    await clock.tick(5000);
+    const empty = await quiet;
+    assert.ok("changes" in empty && empty.changes[0].tag === ChangeTag.UNCHANGED && empty.changes[0].resumeVersion >= change.resumeVersion);
+    assert.equal(clock.pending, 0, "no timer left behind");
+    // An abort answers a held poll at once.
+    const ac = new AbortController();
+    const aborted = poll(empty.changes[0].resumeVersion, 5000, ac.signal);
+    ac.abort();
+    assert.ok("changes" in await aborted);
+    assert.equal(server.watchStats().heldPolls, 0);
+    // A minute without polls: the next write ends the recording (writes cost nothing more).
+    await clock.tick(61_000);
+    backend.setCurrentKey("ada");
+    c.add(1n);
+    assert.equal(server.watchStats().trackedStates, 0);
+    await server.close();
   });
 });

@@ -71,7 +71,7 @@ export const watchCommand: Command = {
     const mapKeyType = asUsage("watch", () => serializerForType(f["map-key-type"] as string, types));
     const keyText = optionalString(f, "key"), keysText = optionalString(f, "keys");
     if ((keyText === undefined) === (keysText === undefined)) throw new UsageError("Give --key or --keys (one of them).", "watch");
-    const texts = keyText !== undefined ? [keyText] : parseKeyList(keysText!, false);
+    const texts = keyText !== undefined ? [keyText] : parseKeyList(keysText!, false, "watch");
     const keys = texts.map((t) => asUsage("watch", () => parseValue(f["key-type"] as string, t, keyType)));
     const prefixText = optionalString(f, "prefix");
     if (prefixText !== undefined && (kind !== "map" || keys.length !== 1)) throw new UsageError("--prefix watches one --key of a --kind map state.", "watch");

@@ -30,7 +30,7 @@
 
 // core: bytes, ids, key groups, errors
 export { ByteReader, ByteWriter } from "./src/core/bytes.ts";
-export { InvalidArgumentError, QueryableStateError, SerializationError, TruncatedInputError } from "./src/core/errors.ts";
+export { InvalidArgumentError, QueryableStateError, SerializationError, TruncatedInputError, WatchEndedError } from "./src/core/errors.ts";
 export type { ErrorCode } from "./src/core/error-codes.ts";
 export { fromHex, toHex } from "./src/core/hex.ts";
 export { AbstractId, JobID, KvStateID } from "./src/core/ids.ts";
@@ -110,6 +110,7 @@ export {
   type KvState,
   type KvStateFreshness,
   type KvStateKeyPage,
+  type KvStateWriteListener,
   type KvStateRegistration,
   KvStateRegistry,
   type KvStateRegistryListener,
@@ -199,6 +200,7 @@ export type { GetKvStatesOptions, KvStateResult } from "./src/client/batch.ts";
 export type { ExtensionsMode, PeerExtensions } from "./src/client/extensions.ts";
 export type { KeyPage, ListKeysOptions } from "./src/client/keys.ts";
 export type { MapPage, ScanMapOptions } from "./src/client/scan.ts";
+export type { MapWatchEvent, WatchEvent, WatchOptions } from "./src/client/watch.ts";
 export { type Freshness, FreshnessBoundError, InvalidCursorError, UnsupportedByPeerError } from "./src/protocol/extensions.ts";
 export type { ProxyExtensionOptions } from "./src/proxy/extensions.ts";
 export {

@@ -122,5 +122,30 @@ export {
   writeScanAnswer,
   writeScanInternalAnswer,
 } from "./src/protocol/scan.ts";
+export type { WatchLookup, WatchPolls } from "./src/server/watch.ts";
+export {
+  ChangeTag,
+  decodeWatchBody,
+  encodeWatch,
+  encodeWatchCancel,
+  encodeWatchInternal,
+  EXT_WATCH,
+  readChange,
+  readWatchAnswer,
+  readWatchInternalAnswer,
+  WATCH_ENDED_CLASS,
+  watchAnswerSize,
+  type WatchCancelRequest,
+  type WatchChange,
+  type WatchEntry,
+  type WatchInternalKey,
+  type WatchInternalRequest,
+  type WatchKey,
+  WatchOp,
+  type WatchRequest,
+  writeChange,
+  writeWatchAnswer,
+  writeWatchInternalAnswer,
+} from "./src/protocol/watch.ts";
 export { PROXY_CLIENT_NAME, PROXY_SERVER_NAME } from "./src/proxy/kv-state-client-proxy.ts";
 export { QUERYABLE_STATE_CLIENT_NAME } from "./src/client/queryable-state-client.ts";

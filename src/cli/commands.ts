@@ -8,6 +8,7 @@ import { freshnessFlags, parseKeyList, printOutcomes, readKeysFile, runCatalogGe
 import { gatewayCommand } from "./gateway-command.ts";
 import { keysCommand } from "./keys-command.ts";
 import { scanCommand } from "./scan-command.ts";
+import { watchCommand } from "./watch-command.ts";
 import { runDemo, runLocal } from "./local.ts";
 import { ETCD_FLAGS, etcdOptionsFromFlags } from "./etcd-flags.ts";
 import { CLUSTER_COMMANDS } from "./cluster-commands.ts";
@@ -297,4 +298,4 @@ const states: Command = {
 };
 
 /** Every command, in the order `qstate --help` lists them. */
-export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, keysCommand, scanCommand, states, schemaCommand, explain, stats, gatewayCommand];
+export const COMMANDS: readonly Command[] = [local, demo, ...CLUSTER_COMMANDS, get, keysCommand, scanCommand, watchCommand, states, schemaCommand, explain, stats, gatewayCommand];

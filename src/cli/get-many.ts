@@ -34,7 +34,7 @@ export interface FreshnessFlags {
  * The keys of `--keys` (a JSON array, or text split at commas) or of `--keys-file` (one key per line, blank lines
  * skipped). A key with a comma needs the JSON form: `--keys '["a,b","c"]'`.
  */
-export function parseKeyList(text: string, fromFile: boolean): string[] {
+export function parseKeyList(text: string, fromFile: boolean, command = "get"): string[] {
   const trimmed = text.trim();
   let keys: string[];
   if (!fromFile && trimmed.startsWith("[")) {
@@ -42,12 +42,12 @@ export function parseKeyList(text: string, fromFile: boolean): string[] {
     try {
       parsed = JSON.parse(trimmed);
     } catch (e) {
-      throw new UsageError(`--keys starts with '[' but is not a JSON array: ${(e as Error).message}`, "get");
+      throw new UsageError(`--keys starts with '[' but is not a JSON array: ${(e as Error).message}`, command);
     }
-    if (!Array.isArray(parsed)) throw new UsageError("--keys as JSON must be an array of keys.", "get");
+    if (!Array.isArray(parsed)) throw new UsageError("--keys as JSON must be an array of keys.", command);
     keys = parsed.map((k) => (typeof k === "string" ? k : JSON.stringify(k)));
   } else keys = fromFile ? trimmed.split(/\r?\n/).filter((l) => l.trim() !== "") : trimmed.split(",");
-  if (keys.length === 0 || (keys.length === 1 && keys[0] === "")) throw new UsageError("--keys lists no key.", "get");
+  if (keys.length === 0 || (keys.length === 1 && keys[0] === "")) throw new UsageError("--keys lists no key.", command);
   return keys;
 }
 

@@ -36,7 +36,7 @@ export interface PeerExtensions {
 }
 
 /** How a session sends one request to its proxy (the client's failover and deadline rules apply). */
-export type ExtensionSender = (request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }) => Promise<KvStateResponse>;
+export type ExtensionSender = (request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number; longPollMs?: number }) => Promise<KvStateResponse>;
 
 /** Thrown inside the client when the peer answered an extension request as a Flink peer would: fall back. */
 export class PlainPeer extends Error {
@@ -110,7 +110,7 @@ export class ExtensionSession {
    * answered as a Flink peer (a REQUEST_FAILURE, or a result that is no extension answer), and with the
    * transport's error (timeout, connection) otherwise.
    */
-  async request(op: number, payload: Uint8Array, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<ExtensionAnswer> {
+  async request(op: number, payload: Uint8Array, options: { signal?: AbortSignal; timeoutMs?: number; longPollMs?: number }): Promise<ExtensionAnswer> {
     let response: KvStateResponse;
     try {
       response = await this.#send(new KvStateRequest(EXTENSION_ID, EXTENSION_STATE_NAME, 0, payload), options);

@@ -113,12 +113,19 @@ export class ProxyRouter {
    * aborts, and otherwise, once no proxy is left to ask, with RequestTimeoutError when the deadline
    * passed or the last connection failure.
    */
-  send(request: KvStateRequest, totalMs: number, signal: AbortSignal | undefined): Promise<KvStateResponse> {
+  send(
+    request: KvStateRequest,
+    totalMs: number,
+    signal: AbortSignal | undefined,
+    overrides?: { readonly attemptTimeoutMs?: number; readonly hedge?: boolean },
+  ): Promise<KvStateResponse> {
     const s = this.#s;
     const clock = s.clock;
     const start = clock.now();
     const deadline = start + totalMs;
-    const attemptMs = s.attemptTimeoutMs ?? defaultAttemptTimeout(totalMs);
+    // A long poll (a watch) overrides the per-attempt deadline (its answer may come late by design) and never hedges.
+    const attemptMs = overrides?.attemptTimeoutMs ?? s.attemptTimeoutMs ?? defaultAttemptTimeout(totalMs);
+    const hedgeAfterMs = overrides?.hedge === false ? undefined : s.hedgeAfterMs;
     const { order, probe } = this.#plan(start);
     if (probe !== undefined) this.#probe(probe, request, attemptMs);
     return new Promise<KvStateResponse>((resolve, reject) => {
@@ -185,11 +192,11 @@ export class ProxyRouter {
       const armHedge = (): void => {
         clock.clearTimeout(hedgeTimer);
         hedgeTimer = undefined;
-        if (s.hedgeAfterMs === undefined || next >= order.length) return;
+        if (hedgeAfterMs === undefined || next >= order.length) return;
         hedgeTimer = clock.setTimeout(() => {
           hedgeTimer = undefined;
           launch();
-        }, s.hedgeAfterMs, { unref: true });
+        }, hedgeAfterMs, { unref: true });
       };
       if (signal !== undefined) {
         if (signal.aborted) return onAbort();

@@ -13,7 +13,7 @@ import type { DiagnosticsHook } from "../net/diagnostics.ts";
 import { parseAddressList } from "../transport/address.ts";
 import { ClientClosedError } from "../net/errors.ts";
 import { positiveNumber } from "../core/checks.ts";
-import { ProxyRouter } from "./proxy-router.ts";
+import { defaultAttemptTimeout, ProxyRouter } from "./proxy-router.ts";
 import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint, Transport } from "../transport/transport.ts";
 import { KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
@@ -26,6 +26,7 @@ import { getKvStatesBatch, type GetKvStatesOptions, type KvStateResult } from ".
 import type { Freshness } from "../protocol/extensions.ts";
 import { type KeyPage, listKeysPage, type ListKeysOptions } from "./keys.ts";
 import { type MapPage, scanMapPage, type ScanMapOptions } from "./scan.ts";
+import { type MapWatchEvent, type WatchEvent, watchKeys, watchMapPrefix, type WatchHost, type WatchOptions } from "./watch.ts";
 import {
   ImmutableAggregatingState,
   ImmutableFoldingState,
@@ -160,6 +161,8 @@ export class QueryableStateClient implements AsyncDisposable {
   /** Picks a proxy per query when there are several. */
   readonly #router: ProxyRouter | undefined;
   readonly #clock: Clock;
+  /** The per-attempt deadline over several proxies (undefined: the router's default). */
+  readonly #attemptTimeoutMs: number | undefined;
   /** What the proxy speaks beyond Flink's protocol (asked on first use). */
   readonly #extensions: ExtensionSession;
   #closing: Promise<void> | undefined;
@@ -203,6 +206,7 @@ export class QueryableStateClient implements AsyncDisposable {
     this.#timeoutMs = timeout;
     const attemptTimeoutMs = options.attemptTimeoutMs;
     if (attemptTimeoutMs !== undefined && attemptTimeoutMs !== Infinity) positiveNumber("attemptTimeoutMs", attemptTimeoutMs, "milliseconds");
+    this.#attemptTimeoutMs = attemptTimeoutMs;
     if (options.hedgeAfterMs !== undefined) positiveNumber("hedgeAfterMs", options.hedgeAfterMs, "milliseconds");
     const demotionMs = positiveNumber("demotionMs", options.demotionMs ?? 2000, "milliseconds");
     this.#client = new Client(QUERYABLE_STATE_CLIENT_NAME, KvStateResponse.decode, {
@@ -459,6 +463,74 @@ export class QueryableStateClient implements AsyncDisposable {
   }
 
   /**
+   * Watches keys of a state: an async iterator of their changes as they happen (the `watch` extension of our proxies;
+   * README "Watch"). Pass a list of keys for `{ key, version, state | deleted, node, resumeVersion }` events, or
+   * `{ key, prefix }` with a map descriptor for the changes of the entries of that key's map whose user keys start
+   * with `prefix` (`{ key, userKey, value | deleted, … }`). Without `fromVersion`, the first events are the keys'
+   * current values. Delivery is of latest values, at least once: a key written twice between two polls comes once,
+   * with its newest value. The iteration ends on `break` or when `signal` aborts (the proxy's held poll is released),
+   * survives a proxy or state server going away and relocated state, and throws `WatchEndedError` (`WATCH_ENDED`) when
+   * it cannot go on, `UnsupportedByPeerError` (`UNSUPPORTED_BY_PEER`) with a Flink proxy.
+   *
+   * @example
+   * ```ts
+   * import { type JobID, longSerializer, type QueryableStateClient, reducingState, stringSerializer } from "queryable-state";
+   *
+   * async function follow(client: QueryableStateClient, jobId: JobID, signal: AbortSignal) {
+   *   const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer);
+   *   for await (const e of client.watch(jobId, "clicks", ["ada", "bob"], stringSerializer, clicks, { signal })) {
+   *     console.log(e.key, e.deleted ? "deleted" : e.state?.get(), e.resumeVersion);
+   *   }
+   * }
+   * ```
+   */
+  watch<K, D extends StateDescriptor, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    keys: readonly K[],
+    keyType: TypeSerializer<K>,
+    descriptor: D,
+    options?: WatchOptions<N>,
+  ): AsyncGenerator<WatchEvent<K, ImmutableStateFor<D>>, void, undefined>;
+  /** Watches the entries of one key's MapState whose user keys start with `prefix` (see the other overload). */
+  watch<K, UK, UV, N = VoidNamespace>(
+    jobId: JobID | string,
+    queryableStateName: string,
+    target: { readonly key: K; readonly prefix: UK },
+    keyType: TypeSerializer<K>,
+    descriptor: MapStateDescriptor<UK, UV>,
+    options?: WatchOptions<N>,
+  ): AsyncGenerator<MapWatchEvent<K, UK, UV>, void, undefined>;
+  watch(
+    jobId: JobID | string,
+    queryableStateName: string,
+    target: readonly unknown[] | { readonly key: unknown; readonly prefix: unknown },
+    keyType: TypeSerializer<unknown>,
+    descriptor: StateDescriptor,
+    options: WatchOptions<unknown> = {},
+  ): AsyncGenerator<unknown, void, undefined> {
+    if (this.#closing) throw new ClientClosedError(QUERYABLE_STATE_CLIENT_NAME);
+    const job = toJobId(jobId);
+    if (typeof queryableStateName !== "string" || queryableStateName === "") {
+      throw new InvalidArgumentError(`The queryable state name must be a non-empty string, got ${JSON.stringify(queryableStateName)}.`);
+    }
+    checkDescriptor(descriptor);
+    const host: WatchHost = {
+      session: this.#extensions,
+      clock: this.#clock,
+      defaultTimeoutMs: this.#timeoutMs,
+      serializeKey: (k, o) => serializeQueryKey(k, keyType, o as GetKvStateOptions<unknown>),
+      decode: (bytes) => decodeState(descriptor, bytes, queryableStateName, job),
+    };
+    if (Array.isArray(target)) return watchKeys(host, job, queryableStateName, target, options);
+    if (target === null || typeof target !== "object" || !("key" in target) || !("prefix" in target)) {
+      throw new InvalidArgumentError("watch takes a list of keys, or { key, prefix } for the entries of one key's map under a prefix.");
+    }
+    const t = target as { readonly key: unknown; readonly prefix: unknown };
+    return watchMapPrefix(host, job, queryableStateName, t.key, t.prefix, descriptor as MapStateDescriptor<unknown, unknown>, options);
+  }
+
+  /**
    * What the proxy speaks beyond Flink's protocol: its extensions and limits, or null for a proxy that speaks
    * none (Flink's, an older one of ours, or `extensions: "off"`). Asks the proxy once (one harmless request that
    * a Flink proxy answers as a query of an unknown job) and remembers the answer.
@@ -469,9 +541,15 @@ export class QueryableStateClient implements AsyncDisposable {
   }
 
   /** Sends to the proxy (with several: see {@link ProxyRouter}). */
-  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<KvStateResponse> {
+  #send(request: KvStateRequest, options: { signal?: AbortSignal; timeoutMs?: number; longPollMs?: number }): Promise<KvStateResponse> {
     if (this.#router === undefined) return this.#client.sendRequest(this.addresses[0], request, { signal: options.signal, timeoutMs: options.timeoutMs });
     if (options.timeoutMs !== undefined && options.timeoutMs !== Infinity) positiveNumber("timeoutMs", options.timeoutMs, "milliseconds");
+    if (options.longPollMs !== undefined) {
+      // A watch's poll is held up to longPollMs by design: each attempt gets that on top of its usual deadline, no hedging.
+      const total = options.timeoutMs ?? this.#timeoutMs;
+      const attemptTimeoutMs = options.longPollMs + (this.#attemptTimeoutMs ?? defaultAttemptTimeout(total - options.longPollMs));
+      return this.#router.send(request, total, options.signal, { attemptTimeoutMs, hedge: false });
+    }
     return this.#router.send(request, options.timeoutMs ?? this.#timeoutMs, options.signal);
   }
 

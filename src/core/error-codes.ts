@@ -46,6 +46,7 @@ export type ErrorCode =
   | "UNSUPPORTED_BY_PEER"
   | "FRESHNESS_BOUND_NOT_MET"
   | "INVALID_CURSOR"
+  | "WATCH_ENDED"
   // requests and connections
   | "CONNECT_FAILED"
   | "CONNECTION_CLOSED"

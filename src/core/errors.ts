@@ -82,6 +82,25 @@ export class TruncatedInputError extends QueryableStateError {
   }
 }
 
+/**
+ * A watch cannot go on: its resume version cannot be honoured (a version from the future, not of this state), the
+ * state cannot be watched, the server holds too many watches, or a map prefix holds more entries than a change may
+ * carry. Watch again without `fromVersion` (a new snapshot) or with other arguments, as the message says.
+ */
+export class WatchEndedError extends QueryableStateError {
+  /** The watch's resume version when it ended (what it delivered or passed), when known. */
+  readonly resumeVersion: bigint | undefined;
+  /**
+   * An error with code `WATCH_ENDED`.
+   * @param message why the watch ended and what to do
+   * @param resumeVersion the last version the watch delivered or passed, when known
+   */
+  constructor(message: string, resumeVersion?: bigint, options?: { cause?: unknown }) {
+    super("WATCH_ENDED", message, options);
+    this.resumeVersion = resumeVersion;
+  }
+}
+
 /** An argument is out of its allowed range or malformed (Java's `IllegalArgumentException`). */
 export class InvalidArgumentError extends QueryableStateError {
   /** The Java class Flink uses for this failure (what {@link QueryableStateError.javaClassName} returns). */

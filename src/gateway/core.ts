@@ -39,6 +39,7 @@ export {
   toJsonValue,
   toPrometheus,
   TransportError,
+  UnsupportedByPeerError,
   type TypeExpressionOptions,
   valueFromJson,
   valueFromText,

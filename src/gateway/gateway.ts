@@ -13,8 +13,10 @@ import {
   type CatalogDocument, type CatalogEntry, type CatalogStateTypes, catalogStateTypes, type ClientTlsOptions, computeKeyGroupForKeyHash,
   computeOperatorIndexForKeyGroup, CoordinatorClient, type Endpoint, formatHostPort, InvalidArgumentError, InvalidCursorError, JobID, type JsonValue,
   type KvStateLocationOracle, type MapStateDescriptor, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, queryCatalogStates, type ServerTlsOptions,
-  StateCatalog, stringSerializer, toJsonValue, TransportError, type TypeExpressionOptions, valueFromJson, valueFromText, valueState,
+  StateCatalog, stringSerializer, toJsonValue, TransportError, type TypeExpressionOptions, UnsupportedByPeerError, valueFromJson, valueFromText,
+  valueState,
 } from "./core.ts";
+import { watchStream } from "./watch.ts";
 import { GatewayRequestError, problemOf } from "./errors.ts";
 import { coordinatorLister, flinkRestLister, type JobLister, JobResolver, type ResolvedJob } from "./jobs.ts";
 import { GatewayMetrics, type MeasuredRoute } from "./metrics.ts";
@@ -64,6 +66,8 @@ export interface GatewayOptions {
   jobs?: JobLister;
   /** How long a job listing is reused, in ms. @default 5000 */
   jobCacheMs?: number;
+  /** How often a watch stream (Server-Sent Events) sends a heartbeat comment while nothing changes, in ms. @default 15000 */
+  watchHeartbeatMs?: number;
   /** Bearer tokens that may use `/v1/*` and `/metrics` (compared in constant time); none: no authentication. */
   tokens?: readonly string[];
   /** Cross-origin requests to allow. */
@@ -352,6 +356,48 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return { maxStalenessMs: ms("maxStalenessMs"), minVersion: minVersion === undefined ? undefined : BigInt(minVersion), waitMs: ms("waitMs") };
   }
 
+  const streams = new Set<AbortController>();
+  const heartbeatMs = positive(options.watchHeartbeatMs, 15_000, "watchHeartbeatMs");
+  app.get("/v1/jobs/:job/states/:state/watch", async (c) => {
+    const { job, entry, types: t, jobRef } = await target(c);
+    const texts = c.req.queries("key") ?? [];
+    if (texts.length === 0) throw new InvalidArgumentError(`Give the keys to watch: ?key=…&key=… (each a ${expression(entry.state.key)}).`);
+    if (texts.length > limits.maxBatchKeys) {
+      throw new GatewayRequestError("REQUEST_TOO_LARGE", `The watch has ${texts.length} keys; at most ${limits.maxBatchKeys} are allowed: watch fewer at once.`);
+    }
+    const keys = texts.map((text) => valueFromText(t.keyType, text, "key", expression(entry.state.key)));
+    const prefixText = c.req.query("prefix");
+    let prefix: unknown;
+    if (prefixText !== undefined) {
+      if (t.descriptor.kind !== "map" || keys.length !== 1) throw new InvalidArgumentError(`"prefix" watches the entries of one key of a map state; ${entry.label} is a ${t.descriptor.kind} state.`);
+      prefix = valueFromText(t.descriptor.userKeySerializer, prefixText, "prefix", "the map's key type");
+    }
+    const namespace = namespaceOf(c.req.query("namespace"), undefined, t);
+    // A reconnecting EventSource sends the last event's id: it takes precedence over fromVersion.
+    const from = c.req.header("last-event-id") ?? c.req.query("fromVersion");
+    if (from !== undefined && !/^\d{1,19}$/.test(from)) {
+      throw new InvalidArgumentError(`The version to resume from (Last-Event-ID or fromVersion) must be a version as the events give it (digits), got '${from}'.`);
+    }
+    // A proxy that cannot watch fails now, with its status, rather than inside the stream.
+    const peer = await client.peerExtensions({ timeoutMs: limits.timeoutMs });
+    if (!peer?.extensions.has("watch")) {
+      throw new UnsupportedByPeerError("watch", peer === null ? "the proxy speaks no protocol extensions (a Flink proxy): read the state with GET instead" : `the proxy (${peer.implementation}) does not offer it`);
+    }
+    return watchStream({
+      client,
+      jobId: job.id.toString(),
+      types: t,
+      jobRef,
+      keys,
+      prefix,
+      namespace,
+      fromVersion: from === undefined ? undefined : BigInt(from),
+      heartbeatMs,
+      signal: c.req.raw.signal,
+      streams,
+    });
+  });
+
   app.get("/v1/jobs/:job/states/:state/route", async (c) => {
     const { job, entry, types: t, jobRef } = await target(c);
     const key = keyOf(c, t);
@@ -536,7 +582,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     c.header("allow", allow);
     throw new GatewayRequestError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here: use ${allow}.`);
   };
-  for (const p of ["/", "/openapi.json", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/jobs", "/v1/jobs/:job/states/:state", "/v1/jobs/:job/states/:state/route", "/v1/jobs/:job/states/:state/keys", "/v1/jobs/:job/states/:state/scan"]) {
+  for (const p of ["/", "/openapi.json", "/healthz", "/readyz", "/metrics", "/v1/stats", "/v1/jobs", "/v1/jobs/:job/states/:state", "/v1/jobs/:job/states/:state/route", "/v1/jobs/:job/states/:state/keys", "/v1/jobs/:job/states/:state/scan", "/v1/jobs/:job/states/:state/watch"]) {
     app.on(["POST", "PUT", "PATCH", "DELETE"], p, only("GET"));
   }
   app.on(["GET", "PUT", "PATCH", "DELETE"], "/v1/jobs/:job/states/:state/batch", only("POST"));
@@ -589,6 +635,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
     close(graceMs = 5000) {
       return closing ??= (async () => {
+        for (const s of [...streams]) s.abort(); // watch streams end (their upstream polls are released)
         const until = Date.now() + graceMs;
         while (metrics.inFlight > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
         await client.close();

@@ -37,7 +37,7 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
       413: "A body or batch above its limit.",
       422: "A state whose type the catalog lists as unmapped.",
       500: "A bug of the gateway.",
-      501: "The proxy cannot do this: Flink's proxy (and Flink's state servers) neither list keys nor scan maps.",
+      501: "The proxy does not speak the extension the request needs: Flink's proxy (and Flink's state servers) neither list keys, scan maps nor watch.",
       502: "An answer the catalog's types do not decode, or a failure the proxy reported.",
       503: "The proxy, a state server or the job listing cannot be reached, or the gateway is shutting down.",
       504: `No answer within the time limit (${o.timeoutMs} ms).`,
@@ -112,6 +112,31 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
           parameters: [jobParam, stateParam],
           requestBody: { required: true, content: { "application/json": { schema: ref("BatchRequest") } } },
           responses: { "200": json(ref("BatchResponse"), "One result per key, in the order of the keys."), ...errors([...queryErrors, 413]) },
+        },
+      },
+      "/v1/jobs/{job}/states/{state}/watch": {
+        get: {
+          operationId: "watchKeys",
+          summary: "The changes of keys as they happen, as Server-Sent Events (through a proxy of ours): an event `change` per " +
+            "change (a JSON `WatchEvent`) whose `id` is the version to resume from (`Last-Event-ID`), a comment line as a heartbeat, " +
+            "an event `error` (a `Problem`) if the watch ends; latest values, at least once",
+          security,
+          parameters: [
+            jobParam,
+            stateParam,
+            { ...keyParam, description: `${keyParam.description} Repeat it for several keys (at most ${o.maxBatchKeys}).` },
+            namespaceParam,
+            { name: "prefix", in: "query", required: false, schema: { type: "string" }, description: "Map states, one key: watch the entries whose map keys start with this." },
+            { name: "fromVersion", in: "query", required: false, schema: { type: "string", pattern: "^[0-9]+$" }, description: "Resume after this version (an event's id); the Last-Event-ID header takes precedence. Without it the first events are the keys' current values." },
+            { name: "Last-Event-ID", in: "header", required: false, schema: { type: "string", pattern: "^[0-9]+$" }, description: "The id of the last event received (sent by EventSource when it reconnects)." },
+          ],
+          responses: {
+            "200": {
+              description: "A stream of Server-Sent Events; each `change` event's data is a `WatchEvent`.",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            ...errors([...queryErrors, 413, 501]),
+          },
         },
       },
       "/v1/jobs/{job}/states/{state}/route": {
@@ -284,6 +309,23 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
             lastUpdateMs: { type: ["integer", "null"], description: "The last write, ms since the epoch (null: never)." },
             asOfMs: { type: "integer", description: "Every record the subtask received before this time is applied." },
             stalenessMs: { type: "integer", minimum: 0, description: "How far behind its input the state was." },
+          },
+          additionalProperties: false,
+        },
+        WatchEvent: {
+          type: "object",
+          description: "The data of a `change` event: a key's new value (or its deletion); with `prefix`, one map entry's.",
+          required: ["job", "state", "key", "version", "node", "resumeVersion"],
+          properties: {
+            job: ref("JobRef"),
+            state: { type: "string" },
+            key: ref("Json"),
+            userKey: { ...ref("Json"), description: "Prefix watches: the map entry's key." },
+            value: ref("Json"),
+            deleted: { const: true, description: "The key (or map entry) has no value any more." },
+            version: { type: "string", pattern: "^[0-9]+$", description: "The version of the newest write of the key." },
+            node: { type: "string", description: "host:port of the state server that served it." },
+            resumeVersion: { type: "string", pattern: "^[0-9]+$", description: "The event's id: resume after it with fromVersion or Last-Event-ID." },
           },
           additionalProperties: false,
         },

@@ -23,6 +23,7 @@ import { BatchFlags, EXTENSION_VERSION, ExtOp, ExtStatus } from "./extension-ops
 import type { KeysInternalRequest, KeysRequest } from "./keys.ts";
 import type { JavaThrowableInit } from "./remote-errors.ts";
 import { decodeScanBody, type ScanInternalRequest, ScanOp, type ScanRequest } from "./scan.ts";
+import { decodeWatchBody, type WatchCancelRequest, type WatchInternalRequest, WatchOp, type WatchRequest } from "./watch.ts";
 export * from "./extension-ops.ts";
 export * from "./extension-errors.ts";
 export * from "./freshness-records.ts";
@@ -57,6 +58,9 @@ export type ExtensionRequest =
   | KeysInternalRequest
   | ScanRequest
   | ScanInternalRequest
+  | WatchRequest
+  | WatchInternalRequest
+  | WatchCancelRequest
   | UnsupportedRequest;
 
 /** The payload of a HELLO: `[u8 1][u8 1][i32 n][n × string]`. */
@@ -135,6 +139,11 @@ export function decodeExtensionRequest(payload: Uint8Array): ExtensionRequest {
       case ScanOp.SCAN:
       case ScanOp.SCAN_INTERNAL:
         return decodeScanBody(op, r);
+      case WatchOp.WATCH:
+      case WatchOp.WATCH_INTERNAL:
+      case WatchOp.WATCH_CANCEL:
+      case WatchOp.WATCH_CANCEL_INTERNAL:
+        return decodeWatchBody(op, r);
       default:
         return { op: "unsupported", rawOp: op, reason: `extension op ${op} is unknown to this peer` };
     }

@@ -61,6 +61,9 @@ import { failOrBackOff, UnsupportedByPeerSignal } from "./extension-retry.ts";
 import type { ScanLookup } from "../server/scan.ts";
 import { EXT_SCAN, type ScanInternalRequest, ScanOp } from "../protocol/scan.ts";
 import { answerScan } from "./scan.ts";
+import { EXT_WATCH, type WatchInternalRequest, WatchOp } from "../protocol/watch.ts";
+import type { WatchLookup } from "../server/watch.ts";
+import { ProxyWatches } from "./watch.ts";
 import { VERSION } from "../version.ts";
 
 /** Options of a proxy's protocol extensions (part of `KvStateClientProxyOptions`). */
@@ -80,6 +83,10 @@ export interface ProxyExtensionOptions {
   keysPageTimeMs?: number;
   /** Most entries one page of a map scan may ask for. @default 10000 */
   maxScanPageSize?: number;
+  /** Most keys one watch poll may carry. @default 4096 */
+  maxWatchKeys?: number;
+  /** Longest a watch poll is held when nothing changes (state servers hold up to 30 s). @default 30000 */
+  maxWatchWaitMs?: number;
 }
 
 /** What the extension handler uses of its proxy (a private object the proxy builds; no import of the proxy class). */
@@ -107,6 +114,8 @@ export interface ProxyExtensionHost {
   keysLocally(address: Endpoint, request: Omit<KeysInternalRequest, "op">): KeysLookup | undefined;
   /** One page of a map from a state server in this process, or undefined when the server at `address` is not one. */
   scanLocally(address: Endpoint, request: Omit<ScanInternalRequest, "op">): ScanLookup | undefined;
+  /** A watch poll held by a state server in this process, or undefined when the server at `address` is not one. */
+  watchLocally(address: Endpoint, request: Omit<WatchInternalRequest, "op">, signal: AbortSignal): WatchLookup | Promise<WatchLookup> | undefined;
   /** Whether a failure may be cured by a fresh lookup (a stale location, a lost connection). */
   isRetryable(e: unknown): boolean;
   /** The failure to report for a location that could not be resolved (the single-request path's rule). */
@@ -148,6 +157,9 @@ export class ProxyExtensions {
   readonly #maxPage: number;
   readonly #maxScanPage: number;
   readonly #pageTimeMs: number;
+  readonly #watches: ProxyWatches;
+  readonly #maxWatchKeys: number;
+  readonly #maxWatchWaitMs: number;
   /** State servers that do not speak extensions (a Flink server), until when. */
   readonly #plainServers = new Map<string, number>();
 
@@ -158,6 +170,14 @@ export class ProxyExtensions {
     this.#maxPage = options.maxKeysPageSize ?? 10_000;
     this.#maxScanPage = options.maxScanPageSize ?? 10_000;
     this.#pageTimeMs = options.keysPageTimeMs ?? 1000;
+    this.#maxWatchKeys = options.maxWatchKeys ?? 4096;
+    this.#maxWatchWaitMs = options.maxWatchWaitMs ?? 30_000;
+    this.#watches = new ProxyWatches(host, { maxKeys: this.#maxWatchKeys, maxWaitMs: this.#maxWatchWaitMs });
+  }
+
+  /** The proxy stops: held watch polls are answered now. */
+  close(): void {
+    this.#watches.close();
   }
 
   /** Answers a client's extension request (its key bytes are the payload). Never rejects for bad input. */
@@ -174,12 +194,14 @@ export class ProxyExtensions {
       case ExtOp.HELLO:
         return encodeHelloAnswer({
           implementation: `queryable-state ${VERSION} (proxy)`,
-          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
+          extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1], [EXT_WATCH, 1]]),
           limits: new Map([
             ["batch-get.max-keys", this.#maxKeys],
             ["batch-get.max-answer-bytes", this.#maxAnswerBytes],
             ["keys.max-page-size", this.#maxPage],
             ["map-scan.max-page-size", this.#maxScanPage],
+            ["watch.max-keys", this.#maxWatchKeys],
+            ["watch.max-wait-ms", this.#maxWatchWaitMs],
           ]),
         });
       case ExtOp.BATCH_GET:
@@ -188,9 +210,15 @@ export class ProxyExtensions {
         return await this.#keys(requestId, req, signal);
       case ScanOp.SCAN:
         return await answerScan(this.#host, (a, r) => this.#host.scanLocally(a, r), this.#maxScanPage, requestId, req, signal);
+      case WatchOp.WATCH:
+        return await this.#watches.answer(requestId, req, signal);
+      case WatchOp.WATCH_CANCEL:
+        return this.#watches.cancel(req.pollId, signal);
       case ExtOp.BATCH_GET_INTERNAL:
       case ExtOp.KEYS_INTERNAL:
       case ScanOp.SCAN_INTERNAL:
+      case WatchOp.WATCH_INTERNAL:
+      case WatchOp.WATCH_CANCEL_INTERNAL:
         return encodeUnsupportedAnswer(req.op, "this is a state server's op; a proxy takes the ops without _INTERNAL");
       default:
         return encodeUnsupportedAnswer(req.rawOp, req.reason);

@@ -167,6 +167,13 @@ export class KvStateClientProxy implements AsyncDisposable {
       diagnostics: this.#diagnostics,
       lookup: (request, force) => this.#lookup(request, force),
       send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
+      watchLocally: (address, request, signal) => {
+        for (const local of this.#localServers) {
+          const a = local.servingAddress;
+          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.watchLocally(request, signal);
+        }
+        return undefined;
+      },
       scanLocally: (address, request) => {
         for (const local of this.#localServers) {
           const a = local.servingAddress;
@@ -353,6 +360,7 @@ export class KvStateClientProxy implements AsyncDisposable {
 
   /** Stops serving (in-flight requests finish within the timeout) and closes the forwarding client. */
   async close(options?: { timeoutMs?: number }): Promise<void> {
+    this.#extensions?.close(); // held watch polls are answered now
     await this.#server.close(options);
     await this.#client.close();
   }

@@ -31,6 +31,8 @@ import { KvStateResponse } from "../protocol/messages.ts";
 import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
 import { EXT_SCAN, ScanOp, scanAnswerSize, writeScanInternalAnswer } from "../protocol/scan.ts";
 import { lookUpScan, SERVER_MAX_SCAN_PAGE } from "./scan.ts";
+import { EXT_WATCH, watchAnswerSize, WatchOp, writeWatchInternalAnswer } from "../protocol/watch.ts";
+import { SERVER_MAX_HELD_WATCHES, SERVER_MAX_PREFIX_ENTRIES, SERVER_MAX_WATCH_KEYS, SERVER_MAX_WATCH_WAIT_MS, type WatchLookup, type WatchPolls } from "./watch.ts";
 import { BadRequestError, UnknownKeyOrNamespaceError, UnknownKvStateIdError } from "../protocol/remote-errors.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvStateRegistry } from "../state/kv-state-registry.ts";
@@ -44,17 +46,30 @@ export const SERVER_MAX_KEYS_PAGE = 100_000;
 export const SERVER_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 
 /** The state server's HELLO: what it speaks and its limits. */
-function hello(): Uint8Array {
-  return encodeHelloAnswer({
-    implementation: `queryable-state ${VERSION} (state server)`,
-    extensions: new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]),
-    limits: new Map([
-      ["batch-get.max-keys", SERVER_MAX_BATCH_KEYS],
-      ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES],
-      ["keys.max-page-size", SERVER_MAX_KEYS_PAGE],
-      ["map-scan.max-page-size", SERVER_MAX_SCAN_PAGE],
-    ]),
-  });
+function hello(watch: boolean): Uint8Array {
+  const extensions = new Map([[EXT_BATCH_GET, 1], [EXT_FRESHNESS, 1], [EXT_KEYS, 1], [EXT_SCAN, 1]]);
+  const limits = new Map([
+    ["batch-get.max-keys", SERVER_MAX_BATCH_KEYS],
+    ["batch-get.max-answer-bytes", SERVER_MAX_ANSWER_BYTES],
+    ["keys.max-page-size", SERVER_MAX_KEYS_PAGE],
+    ["map-scan.max-page-size", SERVER_MAX_SCAN_PAGE],
+  ]);
+  if (watch) {
+    extensions.set(EXT_WATCH, 1);
+    limits.set("watch.max-keys", SERVER_MAX_WATCH_KEYS);
+    limits.set("watch.max-wait-ms", SERVER_MAX_WATCH_WAIT_MS);
+    limits.set("watch.max-held-polls", SERVER_MAX_HELD_WATCHES);
+    limits.set("watch.max-prefix-entries", SERVER_MAX_PREFIX_ENTRIES);
+  }
+  return encodeHelloAnswer({ implementation: `queryable-state ${VERSION} (state server)`, extensions, limits });
+}
+
+/** A watch's answer as an extension answer. */
+export function watchAnswer(r: WatchLookup): Uint8Array {
+  if ("failure" in r) return encodeFailedAnswer(WatchOp.WATCH_INTERNAL, r.failure);
+  const w = beginAnswer(WatchOp.WATCH_INTERNAL, ExtStatus.OK, watchAnswerSize(r.changes));
+  writeWatchInternalAnswer(w, r.changes);
+  return w.view();
 }
 
 /** What a state lookup gave, as a batch entry (`StateLookupError` texts as single requests get them). */
@@ -166,6 +181,7 @@ export function answerServerExtension(
   serverName: string,
   requestId: bigint,
   payload: Uint8Array,
+  watch?: { readonly hub: WatchPolls; readonly signal?: AbortSignal },
 ): KvStateResponse | Promise<KvStateResponse> {
   let req;
   try {
@@ -176,7 +192,7 @@ export function answerServerExtension(
   }
   switch (req.op) {
     case ExtOp.HELLO:
-      return answer(hello());
+      return answer(hello(watch !== undefined));
     case ExtOp.BATCH_GET_INTERNAL: {
       const op = ExtOp.BATCH_GET_INTERNAL;
       if ((req.flags & ~BatchFlags.FRESHNESS) !== 0) {
@@ -207,9 +223,19 @@ export function answerServerExtension(
       writeScanInternalAnswer(w, r.entries, r.complete);
       return answer(w.view());
     }
+    case WatchOp.WATCH_INTERNAL: {
+      if (watch === undefined) return answer(encodeUnsupportedAnswer(req.op, "this state server does not hold watches"));
+      const r = watch.hub.watch(requestId, req, watch.signal);
+      return r instanceof Promise ? r.then((x) => answer(watchAnswer(x))) : answer(watchAnswer(r));
+    }
+    case WatchOp.WATCH_CANCEL_INTERNAL:
+      watch?.hub.cancel(req.pollId, watch.signal);
+      return answer(beginAnswer(req.op, ExtStatus.OK, 4).view());
     case ExtOp.BATCH_GET:
     case ExtOp.KEYS:
     case ScanOp.SCAN:
+    case WatchOp.WATCH:
+    case WatchOp.WATCH_CANCEL:
       return answer(encodeUnsupportedAnswer(req.op, "this is a proxy's op; a state server takes the _INTERNAL ones"));
     default:
       return answer(encodeUnsupportedAnswer(req.rawOp, req.reason));

@@ -15,6 +15,9 @@ import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, 
 import type { KeysInternalRequest } from "../protocol/extensions.ts";
 import type { ScanInternalRequest } from "../protocol/scan.ts";
 import { lookUpScan, type ScanLookup } from "./scan.ts";
+import { WatchHub, type WatchLookup, type WatchPolls } from "./watch.ts";
+import type { WatchInternalRequest } from "../protocol/watch.ts";
+import { realClock } from "../core/clock.ts";
 
 const LOCAL_CONTEXT: RequestContext = { signal: new AbortController().signal };
 
@@ -36,7 +39,7 @@ export class StateLookupError extends QueryableStateError {
 }
 
 /** The request handler of a state server over `registry` (usable without sockets, e.g. in tests). */
-export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME): RequestHandler<KvStateInternalRequest> {
+export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME, watches?: WatchPolls): RequestHandler<KvStateInternalRequest> {
   const answer = (requestId: bigint, bytes: Uint8Array | null): KvStateResponse => {
     if (bytes === null || bytes === undefined) throw UnknownKeyOrNamespaceError.forServer(serverName);
     if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));
@@ -44,11 +47,14 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
   };
   return {
     decode: KvStateInternalRequest.decode,
-    handle(requestId, request) {
+    handle(requestId, request, context) {
       const state = registry.getByKey(request.kvStateIdKey);
       if (state === undefined) {
         // The reserved id (never registered) carries our protocol extensions; a Flink server answers it as unknown.
-        if (request.kvStateIdKey === EXTENSION_ID_KEY) return answerServerExtension(registry, serverName, requestId, request.serializedKeyAndNamespace);
+        if (request.kvStateIdKey === EXTENSION_ID_KEY) {
+          const watch = watches === undefined ? undefined : { hub: watches, signal: context?.signal };
+          return answerServerExtension(registry, serverName, requestId, request.serializedKeyAndNamespace, watch);
+        }
         throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
       }
       let result: Uint8Array | null | Promise<Uint8Array | null>;
@@ -100,6 +106,7 @@ export class KvStateServer implements AsyncDisposable {
   readonly #local = new StatsCounter();
   #localRequests = 0n;
   #serving = false;
+  readonly #watches: WatchHub;
 
   /**
    * A server for `options.registry` (a new one by default); nothing is bound before {@link start}.
@@ -107,7 +114,8 @@ export class KvStateServer implements AsyncDisposable {
    */
   constructor(options: KvStateServerOptions = {}) {
     this.registry = options.registry ?? new KvStateRegistry();
-    this.#handler = kvStateRequestHandler(this.registry);
+    this.#watches = new WatchHub(this.registry, KV_STATE_SERVER_NAME, options.clock ?? realClock);
+    this.#handler = kvStateRequestHandler(this.registry, KV_STATE_SERVER_NAME, this.#watches);
     this.#server = new ServerBase(KV_STATE_SERVER_NAME, this.#handler, options);
   }
 
@@ -156,6 +164,20 @@ export class KvStateServer implements AsyncDisposable {
     return this.#local.track(() => lookUpScan(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as ScanLookup;
   }
 
+  /**
+   * A watch poll in this process (a co-located proxy's shortcut for the watch extension): answered at once when a key
+   * changed, else held until one does, its wait is over, `signal` aborts or the server stops.
+   */
+  watchLocally(request: Omit<WatchInternalRequest, "op">, signal?: AbortSignal): WatchLookup | Promise<WatchLookup> {
+    const requestId = this.#localRequests++;
+    return this.#local.track(() => this.#watches.watch(requestId, request, signal)) as WatchLookup | Promise<WatchLookup>;
+  }
+
+  /** The watch extension's load: polls held now, and states whose writes are being recorded for watchers. */
+  watchStats(): { readonly heldPolls: number; readonly trackedStates: number } {
+    return { heldPolls: this.#watches.heldPolls, trackedStates: this.#watches.trackedStates };
+  }
+
   /** Where the server serves, while it does (undefined before start() and after close()). */
   get servingAddress(): Endpoint | undefined {
     return this.#serving ? this.#server.address : undefined;
@@ -179,6 +201,7 @@ export class KvStateServer implements AsyncDisposable {
   /** Graceful shutdown: stop accepting, finish in-flight requests (up to `timeoutMs`), close. */
   close(options?: { timeoutMs?: number }): Promise<void> {
     this.#serving = false;
+    this.#watches.close(); // held polls are answered now, not after the shutdown timeout
     return this.#server.close(options);
   }
 

@@ -19,11 +19,11 @@ import type {
 import { DuplicateQueryableStateNameError, KeyGroupOutOfRangeError, NoCurrentKeyError, StateKindMismatchError } from "./errors.ts";
 import { HeapListState } from "./heap-list-state.ts";
 import { HeapMapState } from "./heap-map-state.ts";
-import { type EntryId, entryId, type HeapState, type KeyContext } from "./heap-state-table.ts";
+import { bytesToId, type EntryId, entryId, entryIdBytes, type HeapState, type KeyContext } from "./heap-state-table.ts";
 import { HeapAggregatingState, HeapFoldingState, HeapReducingState, HeapValueState } from "./heap-value-states.ts";
 import type { AggregatingState, FoldingState, ListState, MapState, ReducingState, ValueState } from "./keyed-states.ts";
 import { KEY_NAMESPACE_MAGIC } from "./kv-state-serializer.ts";
-import type { KvState, KvStateFreshness } from "./kv-state-registry.ts";
+import type { KvState, KvStateFreshness, KvStateWriteListener } from "./kv-state-registry.ts";
 
 /** A state that can be queried from outside, as the backend exposes it for registration. */
 export interface QueryableStateEntry {
@@ -79,6 +79,8 @@ class HeapFreshness implements KvStateFreshness {
 interface Versions {
   readonly ms: Float64Array;
   readonly seq: Float64Array;
+  /** Told of every write while someone watches the state (undefined otherwise: a write costs nothing more). */
+  listeners: KvStateWriteListener[] | undefined;
 }
 
 type AnyHeapState = HeapState<unknown> & { readonly kind: StateDescriptor["kind"] };
@@ -255,7 +257,8 @@ export class HeapKeyedStateBackend<K> {
     const state = this.#create(descriptor);
     this.#states.set(descriptor.name, state);
     const n = this.keyGroupRange.numberOfKeyGroups;
-    this.#versions.set(descriptor.name, { ms: new Float64Array(n), seq: new Float64Array(n) });
+    const versions: Versions = { ms: new Float64Array(n), seq: new Float64Array(n), listeners: undefined };
+    this.#versions.set(descriptor.name, versions);
     if (qName !== undefined) {
       const entry: QueryableStateEntry = Object.freeze({
         name: descriptor.name,
@@ -267,6 +270,7 @@ export class HeapKeyedStateBackend<K> {
           keys: (from: number, to: number, after: Uint8Array | null, namespace: Uint8Array, limit: number) =>
             state.listKeys(Math.max(from, this.keyGroupRange.startKeyGroup), Math.min(to, this.keyGroupRange.endKeyGroup), from < this.keyGroupRange.startKeyGroup ? null : after, namespace, limit),
           ...(state instanceof HeapMapState ? { scan: state.scan.bind(state) } : {}),
+          watchWrites: (listener: KvStateWriteListener) => watchWrites(versions, listener),
         }),
       });
       this.#queryable.set(qName, entry);
@@ -319,6 +323,13 @@ export class HeapKeyedStateBackend<K> {
     else {
       v.ms[i]++;
       v.seq[i] = 0;
+    }
+    const listeners = v.listeners;
+    if (listeners !== undefined) {
+      // Listeners take the key+namespace bytes as one char per byte; a long or int key's id is a number here.
+      const entry = this.#currentId(stateName);
+      const id = typeof entry === "string" ? entry : bytesToId(entryIdBytes(entry));
+      for (const l of listeners) l(this.#keyGroup, id, v.ms[i], v.seq[i]);
     }
   }
 
@@ -386,4 +397,13 @@ export class HeapKeyedStateBackend<K> {
     }
     return out;
   }
+}
+
+/** Adds a write listener to a state's versions; the returned function removes it. */
+function watchWrites(versions: Versions, listener: KvStateWriteListener): () => void {
+  versions.listeners = [...(versions.listeners ?? []), listener];
+  return () => {
+    const rest = (versions.listeners ?? []).filter((l) => l !== listener);
+    versions.listeners = rest.length === 0 ? undefined : rest;
+  };
 }

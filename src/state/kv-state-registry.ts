@@ -40,7 +40,20 @@ export interface KvState {
       readonly limit: number;
     },
   ): { readonly entries: readonly { readonly key: Uint8Array; readonly value: Uint8Array | null }[]; readonly complete: boolean } | null;
+  /**
+   * Optional: calls `listener` after every write of this state (for the watch extension) until the returned function
+   * is called. A state that has it must also have {@link freshness}: the version a write gives is its key group's new
+   * version. States of a `HeapKeyedStateBackend` have it; a write costs nothing more while nobody listens.
+   */
+  watchWrites?(listener: KvStateWriteListener): () => void;
 }
+
+/**
+ * Told of one write of a state: the key group, the written key+namespace bytes as a string of one char per byte
+ * (`String.fromCharCode(...bytes)`), and the key group's new version as its millisecond and count
+ * (`version = ms << 16 | count`, see {@link KvStateFreshness.version}).
+ */
+export type KvStateWriteListener = (keyGroup: number, keyId: string, versionMs: number, versionSeq: number) => void;
 
 /** One page of {@link KvState.keys}. */
 export interface KvStateKeyPage {

@@ -2,7 +2,7 @@
 // on Node, Deno and Bun; this test's client (on whichever runtime runs it) reads every key of the demo job in one
 // getKvStates call through each proxy of another runtime, whose batch goes to its own server in-process and as
 // BATCH_GET_INTERNAL over TCP to the servers on the two other runtimes: client, proxy and server each on a runtime of
-// its own; key listings and map scans the same way. Every process is killed in `after`.
+// its own; key listings, map scans and watches the same way. Every process is killed in `after`.
 import assert from "node:assert/strict";
 import type { ChildProcess } from "node:child_process";
 import process from "node:process";
@@ -18,7 +18,7 @@ const TOKEN = "batch-cross-runtime-7c1d";
 interface TmInfo { index: number; pid: number; runtime: string; proxy: string; keys: string[] }
 interface ClusterInfo { jobId: string; coordinatorPid: number; taskManagers: TmInfo[] }
 
-describe(`batch get across runtimes (client on ${runtime})`, () => {
+describe(`batch get and watch across runtimes (client on ${runtime})`, () => {
   let supervisor: ChildProcess;
   let info: ClusterInfo;
   let stderr = "";
@@ -98,6 +98,35 @@ describe(`batch get across runtimes (client on ${runtime})`, () => {
         for await (const [type] of client.scanMap(info.jobId, "events-by-type", key, stringSerializer, eventsByType, { pageSize: 2 })) scanned.push(type);
         assert.ok(scanned.length > 0 && scanned.every((t, i) => i === 0 || scanned[i - 1]! < t!), `${key}: ${scanned}`);
       }
+    }
+  });
+
+  test("a watch of keys on every runtime's server through a proxy of another runtime: each key's changes, values only growing", async () => {
+    const keys = info.taskManagers.flatMap((t) => t.keys);
+    for (const tm of info.taskManagers.filter((t) => t.runtime !== runtime)) {
+      await using client = new QueryableStateClient(tm.proxy, { requestTimeoutMs: 15_000 });
+      assert.equal((await client.peerExtensions())?.extensions.get("watch"), 1, `the ${tm.runtime} proxy offers watch`);
+      const last = new Map<string, bigint>();
+      const deliveries = new Map<string, number>();
+      const nodes = new Set<string>();
+      const ac = new AbortController();
+      const timer = setTimeout(() => ac.abort(), 60_000);
+      try {
+        // The demo job keeps counting: every key changes again and again. Watch until each was delivered twice.
+        for await (const e of client.watch(info.jobId, "event-counts", keys, stringSerializer, eventCounts, { signal: ac.signal, waitMs: 5000 })) {
+          const v = e.state!.get()!;
+          const before = last.get(e.key!);
+          assert.ok(before === undefined || v > before, `${e.key}: ${v} after ${before}`);
+          last.set(e.key!, v);
+          deliveries.set(e.key!, (deliveries.get(e.key!) ?? 0) + 1);
+          nodes.add(e.node);
+          if (keys.every((k) => (deliveries.get(k) ?? 0) >= 2)) break;
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.ok(keys.every((k) => (deliveries.get(k) ?? 0) >= 2), `via ${tm.runtime}: ${JSON.stringify([...deliveries])}`);
+      assert.equal(nodes.size, 3, `changes from the three state servers: ${[...nodes]}`);
     }
   });
 });

@@ -9,19 +9,17 @@ import { cors } from "hono/cors";
 import { secretEquals } from "../core/secrets.ts";
 import { VERSION } from "../version.ts";
 import { withAvro } from "../catalog/file.ts";
-import {
-  type CatalogDocument, type CatalogEntry, type CatalogStateTypes, catalogStateTypes, type ClientTlsOptions, computeKeyGroupForKeyHash,
-  computeOperatorIndexForKeyGroup, CoordinatorClient, type Endpoint, formatHostPort, InvalidArgumentError, InvalidCursorError, JobID, type JsonValue,
-  type KvStateLocationOracle, type MapStateDescriptor, murmurHash, parseAddressList, QueryableStateClient, QueryableStateError, queryCatalogState, queryCatalogStates, type ServerTlsOptions,
-  StateCatalog, stringSerializer, toJsonValue, TransportError, type TypeExpressionOptions, UnsupportedByPeerError, valueFromJson, valueFromText,
-  valueState,
-} from "./core.ts";
-import { watchStream } from "./watch.ts";
+import { type CatalogDocument, type CatalogEntry, type CatalogStateTypes, catalogStateTypes, type ClientTlsOptions, CoordinatorClient, type Endpoint, InvalidArgumentError, JobID, type KvStateLocationOracle, parseAddressList, QueryableStateClient, type ServerTlsOptions, StateCatalog, stringSerializer, TransportError, type TypeExpressionOptions, valueFromJson, valueFromText, valueState } from "./core.ts";
+import { CONSOLE_HTML } from "./console-page.ts";
+import { expression, type GatewayContext, NO_STORE } from "./context.ts";
 import { GatewayRequestError, problemOf } from "./errors.ts";
 import { coordinatorLister, flinkRestLister, type JobLister, JobResolver, type ResolvedJob } from "./jobs.ts";
-import { GatewayMetrics, type MeasuredRoute } from "./metrics.ts";
+import { GatewayMetrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
-import { CONSOLE_HTML } from "./console-page.ts";
+import { pageRoutes } from "./page-routes.ts";
+import { pick, positive, problemResponse, routeOf } from "./request-helpers.ts";
+import { stateRoutes } from "./state-routes.ts";
+import { watchRoute } from "./watch.ts";
 
 /** Limits of one gateway. */
 export interface GatewayLimits {
@@ -95,11 +93,7 @@ export interface Gateway {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The page size of `/keys` and `/scan` without `?pageSize=` (the client's default). */
-const DEFAULT_PAGE_SIZE = 1000;
 const JSON_TYPE = "application/json; charset=utf-8";
-const PROBLEM_TYPE = "application/problem+json; charset=utf-8";
-const NO_STORE = { "cache-control": "no-store" };
 // The console loads nothing from elsewhere: its script and style are inline, its requests go to this gateway.
 const CONSOLE_CSP = {
   "content-security-policy": "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
@@ -154,8 +148,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return { job, entry, types: types(entry), jobRef: { id: job.id.toString(), ...(job.name === undefined ? {} : { name: job.name }) } };
   };
 
-  const expression = (t: unknown) => (typeof t === "string" ? t : "its type");
-
   const keyOf = (c: Context, t: CatalogStateTypes): unknown => {
     const text = c.req.query("key");
     if (text === undefined) throw new InvalidArgumentError(`Give the key to read: ?key=… (a ${expression(t.entry.state.key)}).`);
@@ -171,6 +163,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     const e = expression(t.entry.state.namespace);
     return text !== undefined ? valueFromText(t.namespaceType, text, "namespace", e) : valueFromJson(t.namespaceType, json, "namespace", e);
   };
+
+  const g: GatewayContext = { client, limits, metrics, coordinator, flinkRest: options.flinkRest, target, keyOf, namespaceOf };
+  const streams = new Set<AbortController>();
+  const heartbeatMs = positive(options.watchHeartbeatMs, 15_000, "watchHeartbeatMs");
 
   const app = new Hono();
 
@@ -270,312 +266,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     }, 200, NO_STORE);
   });
 
-  app.get("/v1/jobs/:job/states/:state", async (c) => {
-    const { job, entry, types: t, jobRef } = await target(c);
-    const key = keyOf(c, t);
-    const namespace = namespaceOf(c.req.query("namespace"), undefined, t);
-    let value: unknown;
-    try {
-      value = await queryCatalogState(client, job.id, t, key, { namespace, timeoutMs: limits.timeoutMs });
-      metrics.keys("found");
-    } catch (e) {
-      metrics.keys((e as { code?: string }).code === "UNKNOWN_KEY_OR_NAMESPACE" ? "missing" : "failed");
-      throw e;
-    }
-    return c.json({
-      job: jobRef,
-      state: entry.state.name,
-      key: toJsonValue(key),
-      ...(namespace === undefined ? {} : { namespace: toJsonValue(namespace) }),
-      value: toJsonValue(value),
-    }, 200, NO_STORE);
-  });
-
-  app.post("/v1/jobs/:job/states/:state/batch", async (c) => {
-    const body = await readJson(c.req.raw, limits.maxBodyBytes);
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      throw new InvalidArgumentError('The body must be a JSON object {"keys": [...], "namespace"?: ...}.');
-    }
-    const members = ["keys", "namespace", "maxStalenessMs", "minVersion", "waitMs"];
-    const extra = Object.keys(body).filter((k) => !members.includes(k));
-    if (extra.length > 0) throw new InvalidArgumentError(`Unknown member ${JSON.stringify(extra[0])} in the body: it takes ${members.map((m) => `"${m}"`).join(", ")}.`);
-    const bounds = freshnessBounds(body as Record<string, unknown>);
-    const keys = (body as { keys?: unknown }).keys;
-    if (!Array.isArray(keys) || keys.length === 0) throw new InvalidArgumentError('"keys" must be a non-empty array of keys (as JSON).');
-    if (keys.length > limits.maxBatchKeys) {
-      throw new GatewayRequestError("REQUEST_TOO_LARGE", `The batch has ${keys.length} keys; at most ${limits.maxBatchKeys} are allowed: split it.`);
-    }
-    const { job, entry, types: t, jobRef } = await target(c);
-    const namespace = namespaceOf(undefined, (body as { namespace?: unknown }).namespace, t);
-    const keyExpression = expression(entry.state.key);
-    // Keys that do not fit the key type are their own errors; the others go in one getKvStates call (the batch-get
-    // extension through a proxy of ours, concurrent single queries through Flink's).
-    type Result = { key: JsonValue; value: JsonValue; freshness?: unknown } | { key: JsonValue; error: unknown; freshness?: unknown };
-    const results: Result[] = new Array(keys.length);
-    const parsed: unknown[] = [];
-    const at: number[] = [];
-    keys.forEach((k, i) => {
-      try {
-        parsed.push(valueFromJson(t.keyType, k, "key", keyExpression));
-        at.push(i);
-      } catch (e) {
-        if (!(e instanceof QueryableStateError)) throw e;
-        metrics.keys("failed");
-        results[i] = { key: k as JsonValue, error: problemOf(e) };
-      }
-    });
-    if (parsed.length > 0) {
-      const answers = await queryCatalogStates(client, job.id, t, parsed, { namespace, timeoutMs: limits.timeoutMs, ...bounds });
-      answers.forEach((r, j) => {
-        const i = at[j];
-        const fresh = r.freshness === undefined ? {} : { freshness: { ...r.freshness, version: String(r.freshness.version) } };
-        if (r.ok) {
-          metrics.keys("found");
-          results[i] = { key: keys[i] as JsonValue, value: toJsonValue(r.value), ...fresh };
-        } else {
-          metrics.keys(r.error.code === "UNKNOWN_KEY_OR_NAMESPACE" ? "missing" : "failed");
-          results[i] = { key: keys[i] as JsonValue, error: problemOf(r.error), ...fresh };
-        }
-      });
-    }
-    return c.json({ job: jobRef, state: entry.state.name, results }, 200, NO_STORE);
-  });
-
-  /** The freshness bounds of a batch body (`maxStalenessMs`, `minVersion` as digits, `waitMs`). */
-  function freshnessBounds(body: Record<string, unknown>): { maxStalenessMs?: number; minVersion?: bigint; waitMs?: number } {
-    const ms = (name: string) => {
-      const v = body[name];
-      if (v === undefined) return undefined;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw new InvalidArgumentError(`"${name}" must be a whole number of milliseconds, at least 0.`);
-      return v;
-    };
-    const minVersion = body.minVersion;
-    if (minVersion !== undefined && (typeof minVersion !== "string" || !/^\d+$/.test(minVersion))) {
-      throw new InvalidArgumentError('"minVersion" must be a version as the answers give it: a string of digits.');
-    }
-    return { maxStalenessMs: ms("maxStalenessMs"), minVersion: minVersion === undefined ? undefined : BigInt(minVersion), waitMs: ms("waitMs") };
-  }
-
-  const streams = new Set<AbortController>();
-  const heartbeatMs = positive(options.watchHeartbeatMs, 15_000, "watchHeartbeatMs");
-  app.get("/v1/jobs/:job/states/:state/watch", async (c) => {
-    const { job, entry, types: t, jobRef } = await target(c);
-    const texts = c.req.queries("key") ?? [];
-    if (texts.length === 0) throw new InvalidArgumentError(`Give the keys to watch: ?key=…&key=… (each a ${expression(entry.state.key)}).`);
-    if (texts.length > limits.maxBatchKeys) {
-      throw new GatewayRequestError("REQUEST_TOO_LARGE", `The watch has ${texts.length} keys; at most ${limits.maxBatchKeys} are allowed: watch fewer at once.`);
-    }
-    const keys = texts.map((text) => valueFromText(t.keyType, text, "key", expression(entry.state.key)));
-    const prefixText = c.req.query("prefix");
-    let prefix: unknown;
-    if (prefixText !== undefined) {
-      if (t.descriptor.kind !== "map" || keys.length !== 1) throw new InvalidArgumentError(`"prefix" watches the entries of one key of a map state; ${entry.label} is a ${t.descriptor.kind} state.`);
-      prefix = valueFromText(t.descriptor.userKeySerializer, prefixText, "prefix", "the map's key type");
-    }
-    const namespace = namespaceOf(c.req.query("namespace"), undefined, t);
-    // A reconnecting EventSource sends the last event's id: it takes precedence over fromVersion.
-    const from = c.req.header("last-event-id") ?? c.req.query("fromVersion");
-    if (from !== undefined && !/^\d{1,19}$/.test(from)) {
-      throw new InvalidArgumentError(`The version to resume from (Last-Event-ID or fromVersion) must be a version as the events give it (digits), got '${from}'.`);
-    }
-    // A proxy that cannot watch fails now, with its status, rather than inside the stream.
-    const peer = await client.peerExtensions({ timeoutMs: limits.timeoutMs });
-    if (!peer?.extensions.has("watch")) {
-      throw new UnsupportedByPeerError("watch", peer === null ? "the proxy speaks no protocol extensions (a Flink proxy): read the state with GET instead" : `the proxy (${peer.implementation}) does not offer it`);
-    }
-    return watchStream({
-      client,
-      jobId: job.id.toString(),
-      types: t,
-      jobRef,
-      keys,
-      prefix,
-      namespace,
-      fromVersion: from === undefined ? undefined : BigInt(from),
-      heartbeatMs,
-      signal: c.req.raw.signal,
-      streams,
-    });
-  });
-
-  app.get("/v1/jobs/:job/states/:state/route", async (c) => {
-    const { job, entry, types: t, jobRef } = await target(c);
-    const key = keyOf(c, t);
-    if (typeof t.keyType.hashCode !== "function") {
-      throw new InvalidArgumentError(`${entry.label}: keys of ${expression(entry.state.key)} have no value-based Java hash, so no route can be computed.`);
-    }
-    const javaHashCode = t.keyType.hashCode(key) | 0;
-    const notes: string[] = [];
-    const out: Record<string, unknown> = { job: jobRef, state: entry.state.name, key: toJsonValue(key), javaHashCode, murmurHash: murmurHash(javaHashCode) };
-    let maxParallelism = entry.state.maxParallelism;
-    if (maxParallelism !== undefined) notes.push("maxParallelism from the catalog");
-    if (coordinator !== undefined) {
-      try {
-        const location = await coordinator.requestKvStateLocation(job.id, entry.queryableName, { signal: AbortSignal.timeout(limits.timeoutMs) });
-        maxParallelism = location.numKeyGroups;
-        const keyGroup = computeKeyGroupForKeyHash(javaHashCode, maxParallelism);
-        const server = location.getKvStateServerAddress(keyGroup);
-        if (server !== null) out.server = formatHostPort(server);
-        out.vertex = location.jobVertexId;
-        notes.push("key groups and server from the coordinator's location of the state");
-      } catch (e) {
-        notes.push(`the coordinator could not locate the state: ${(e as Error).message}`);
-      }
-    }
-    if (maxParallelism === undefined) {
-      notes.push('the key group needs the operator\'s max parallelism: add "maxParallelism" to the catalog entry, or run the gateway with --coordinator');
-    } else {
-      const keyGroup = computeKeyGroupForKeyHash(javaHashCode, maxParallelism);
-      out.maxParallelism = maxParallelism;
-      out.keyGroup = keyGroup;
-      const parallelism = await parallelismOf(job, entry);
-      if (parallelism !== undefined) {
-        out.parallelism = parallelism.parallelism;
-        out.operatorIndex = computeOperatorIndexForKeyGroup(maxParallelism, parallelism.parallelism, keyGroup);
-        if (parallelism.vertex !== undefined) out.vertex ??= parallelism.vertex;
-        if (parallelism.hosts?.[out.operatorIndex as number] !== undefined) out.server ??= parallelism.hosts[out.operatorIndex as number];
-        notes.push(parallelism.note);
-      }
-    }
-    out.notes = notes;
-    return c.json(out, 200, NO_STORE);
-  });
-
-  // Key listing and map scans (the `keys` and `map-scan` extensions): a page at a time, the cursor of the next page in
-  // the body (null after the last) and in a `Link: <…>; rel="next"` header.
-  app.get("/v1/jobs/:job/states/:state/keys", async (c) => {
-    const { job, entry, types: t, jobRef } = await target(c);
-    const requested = pageSizeOf(c);
-    const cursor = cursorOf(c);
-    const keyGroups = keyGroupsOf(c.req.query("keyGroups"));
-    const namespace = requiredNamespace(c, t);
-    const pageSize = Math.min(requested, await peerLimit("keys.max-page-size"));
-    let page;
-    try {
-      page = await client.listKeys(job.id, entry.queryableName, t.keyType, {
-        pageSize,
-        cursor,
-        keyGroups,
-        ...(t.namespaceType === undefined ? {} : { namespace, namespaceType: t.namespaceType }),
-        timeoutMs: limits.timeoutMs,
-      });
-    } catch (e) {
-      throw namingEntry(e, entry);
-    }
-    nextLink(c, page.cursor);
-    return c.json({
-      job: jobRef,
-      state: entry.state.name,
-      ...(namespace === undefined ? {} : { namespace: toJsonValue(namespace) }),
-      keys: page.keys.map(toJsonValue),
-      cursor: page.cursor ?? null,
-    }, 200, NO_STORE);
-  });
-
-  app.get("/v1/jobs/:job/states/:state/scan", async (c) => {
-    const { job, entry, types: t, jobRef } = await target(c);
-    if (t.descriptor.kind !== "map") {
-      throw new InvalidArgumentError(
-        `${entry.label} is a ${entry.state.kind} state: only map states scan. Read its value with GET /v1/jobs/{job}/states/{state}?key=….`,
-      );
-    }
-    const descriptor = t.descriptor as MapStateDescriptor<unknown, unknown>;
-    const key = keyOf(c, t);
-    const requested = pageSizeOf(c);
-    const cursor = cursorOf(c);
-    const namespace = requiredNamespace(c, t);
-    const userKeyType = descriptor.userKeySerializer;
-    const userKeyExpression = expression(entry.state.userKey);
-    const bound = (name: "prefix" | "from" | "to") => {
-      const text = c.req.query(name);
-      return text === undefined ? undefined : valueFromText(userKeyType, text, name, userKeyExpression);
-    };
-    const prefix = bound("prefix"), from = bound("from"), to = bound("to");
-    if (prefix !== undefined && userKeyType !== stringSerializer) {
-      throw new InvalidArgumentError(`${entry.label} has map keys of ${userKeyExpression}: "prefix" needs string map keys; give a range with "from" and "to".`);
-    }
-    if (prefix !== undefined && (from !== undefined || to !== undefined)) throw new InvalidArgumentError('Give "prefix" or a range ("from", "to"), not both.');
-    const pageSize = Math.min(requested, await peerLimit("map-scan.max-page-size"));
-    let page;
-    try {
-      page = await client.scanMapState(job.id, entry.queryableName, key, t.keyType, descriptor, {
-        pageSize,
-        cursor,
-        prefix,
-        from,
-        to,
-        ...(t.namespaceType === undefined ? {} : { namespace, namespaceType: t.namespaceType }),
-        timeoutMs: limits.timeoutMs,
-      });
-    } catch (e) {
-      throw namingEntry(e, entry);
-    }
-    nextLink(c, page.cursor);
-    return c.json({
-      job: jobRef,
-      state: entry.state.name,
-      key: toJsonValue(key),
-      ...(namespace === undefined ? {} : { namespace: toJsonValue(namespace) }),
-      entries: page.entries.map(([k, v]) => ({ userKey: toJsonValue(k), value: toJsonValue(v) })),
-      cursor: page.cursor ?? null,
-    }, 200, NO_STORE);
-  });
-
-  /** `?keyGroups=FROM-TO` (inclusive). */
-  function keyGroupsOf(text: string | undefined): { from: number; to: number } | undefined {
-    if (text === undefined) return undefined;
-    const m = /^(\d{1,10})-(\d{1,10})$/.exec(text);
-    const from = Number(m?.[1]), to = Number(m?.[2]);
-    if (m === null || from > to || to > 0x7fffffff) {
-      throw new InvalidArgumentError(`keyGroups must be FROM-TO, two key groups with FROM ≤ TO (e.g. 0-63), got ${JSON.stringify(text)}.`);
-    }
-    return { from, to };
-  }
-
-  /** `?pageSize=` (default 1000, at most `limits.maxPageSize`). */
-  function pageSizeOf(c: Context): number {
-    const text = c.req.query("pageSize");
-    if (text === undefined) return Math.min(DEFAULT_PAGE_SIZE, limits.maxPageSize);
-    if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`pageSize must be a whole number from 1 to ${limits.maxPageSize}, got ${JSON.stringify(text)}.`);
-    const n = Number(text);
-    if (n > limits.maxPageSize) {
-      throw new InvalidArgumentError(`pageSize ${text} is above the gateway's limit of ${limits.maxPageSize}: ask for fewer and follow the cursor to the next page.`);
-    }
-    return n;
-  }
-
-  /** `?cursor=` as a page gave it (base64url); anything else is INVALID_CURSOR before the proxy is asked. */
-  function cursorOf(c: Context): string | undefined {
-    const text = c.req.query("cursor");
-    if (text === undefined) return undefined;
-    if (!/^[A-Za-z0-9_-]+$/.test(text) || text.length % 4 === 1) {
-      throw new InvalidCursorError('The cursor is not one a page gave (base64url text expected): pass the "cursor" of the last page as it came, or leave it out to start again.');
-    }
-    return text;
-  }
-
-  /** The namespace of a listing or scan: required for namespaced states (but globalwindow's one value). */
-  function requiredNamespace(c: Context, t: CatalogStateTypes): unknown {
-    const namespace = namespaceOf(c.req.query("namespace"), undefined, t);
-    if (namespace === undefined && t.namespaceType !== undefined) {
-      throw new InvalidArgumentError(`${t.entry.label} is kept per namespace of ${expression(t.entry.state.namespace)}: give it as ?namespace=… (JSON).`);
-    }
-    return namespace;
-  }
-
-  /** The page size the proxy allows (it says so in its extension handshake); a peer without extensions fails later. */
-  async function peerLimit(name: string): Promise<number> {
-    const peer = await client.peerExtensions({ timeoutMs: limits.timeoutMs });
-    return peer?.limits.get(name) ?? Infinity;
-  }
-
-  /** `Link: <this path with the next cursor>; rel="next"` when there is a next page. */
-  function nextLink(c: Context, cursor: string | undefined): void {
-    if (cursor === undefined) return;
-    const url = new URL(c.req.url);
-    url.searchParams.set("cursor", cursor);
-    c.header("link", `<${url.pathname}${url.search}>; rel="next"`);
-  }
+  stateRoutes(app, g);
+  watchRoute(app, g, streams, heartbeatMs);
+  pageRoutes(app, g);
 
   // A known path with another method: 405 with the methods it takes.
   const only = (allow: string) => (c: Context) => {
@@ -589,28 +282,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   app.notFound((c) => problemResponse(c, new GatewayRequestError("ROUTE_NOT_FOUND", `No such path: ${c.req.path}. The API is described at /openapi.json.`)));
   app.onError((e, c) => problemResponse(c, e));
-
-  /** Flink's REST API for the operator's parallelism and subtask hosts (when --flink-rest is given). */
-  async function parallelismOf(job: ResolvedJob, entry: CatalogEntry): Promise<{ parallelism: number; vertex?: string; hosts?: string[]; note: string } | undefined> {
-    if (options.flinkRest === undefined) return undefined;
-    const base = options.flinkRest.replace(/\/+$/, "");
-    try {
-      const res = await fetch(`${base}/jobs/${job.id}`, { signal: AbortSignal.timeout(limits.timeoutMs) });
-      if (!res.ok) return undefined;
-      const vertices = ((await res.json()) as { vertices?: { id: string; name: string; parallelism: number }[] }).vertices ?? [];
-      const op = entry.state.operator?.toLowerCase();
-      const vertex = vertices.find((v) => v.id === entry.state.operatorId) ?? (op === undefined ? undefined : vertices.find((v) => v.name.toLowerCase().includes(op))) ??
-        (vertices.length === 1 ? vertices[0] : undefined);
-      if (vertex === undefined) return undefined;
-      const detail = await fetch(`${base}/jobs/${job.id}/vertices/${vertex.id}`, { signal: AbortSignal.timeout(limits.timeoutMs) });
-      const subtasks = detail.ok ? ((await detail.json()) as { subtasks?: { subtask: number; host?: string; endpoint?: string }[] }).subtasks ?? [] : [];
-      const hosts: string[] = [];
-      for (const s of subtasks) if (typeof s.subtask === "number") hosts[s.subtask] = s.endpoint ?? s.host ?? "";
-      return { parallelism: vertex.parallelism, vertex: vertex.name, hosts, note: `parallelism and subtask hosts of vertex "${vertex.name}" from Flink's REST API` };
-    } catch {
-      return undefined;
-    }
-  }
 
   /** Why the gateway is not ready (a proxy answering anything, even an error, is ready); cached for a second. */
   function readiness(): Promise<string | undefined> {
@@ -648,83 +319,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 /** What `/readyz` asks the proxy for: a state of a random job, whose "unknown" answer proves the proxy is up. */
 const PROBE = valueState("__qstate_gateway_readyz__", stringSerializer);
 const UNREACHABLE = new Set(["CONNECT_FAILED", "CONNECTION_CLOSED", "TIMEOUT", "CLIENT_CLOSED", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "TLS"]);
-
-function problemResponse(c: Context, e: unknown): Response {
-  const p = problemOf(e);
-  if (p.status === 500 && !(e instanceof QueryableStateError)) console.error("queryable-state gateway: unexpected error", e);
-  return c.body(JSON.stringify(p), p.status as 500, { "content-type": PROBLEM_TYPE, ...NO_STORE });
-}
-
-function routeOf(method: string, path: string): MeasuredRoute {
-  if (!path.startsWith("/v1/jobs")) return "other";
-  if (path === "/v1/jobs") return "jobs";
-  if (method === "POST" && path.endsWith("/batch")) return "batch";
-  if (path.endsWith("/route")) return "route";
-  if (path.endsWith("/keys")) return "keys";
-  if (path.endsWith("/scan")) return "scan";
-  return /^\/v1\/jobs\/[^/]+\/states\/[^/]+$/.test(path) ? "get" : "other";
-}
-
-/** A page the catalog's types did not decode names the entry to fix. */
-function namingEntry(e: unknown, entry: CatalogEntry): unknown {
-  if (e instanceof QueryableStateError && DECODING.has(e.code)) {
-    e.message += ` The catalog's ${entry.label} gives the types the page was read with: fix that entry if the job's types differ.`;
-  }
-  return e;
-}
-const DECODING = new Set(["SERIALIZATION", "TRUNCATED_INPUT", "POJO_SUBCLASS", "AVRO_DECODE"]);
-
-function pick<T extends object>(o: T, keys: readonly (keyof T)[]): Partial<T> {
-  const out: Partial<T> = {};
-  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
-  return out;
-}
-
-function positive(v: number | undefined, fallback: number, name: string): number {
-  if (v === undefined) return fallback;
-  if (typeof v !== "number" || !(v > 0) || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a positive number, got ${String(v)}.`);
-  return v;
-}
-
-/** The request's body as JSON, refusing more than `max` bytes (413) before reading them all. */
-async function readJson(request: Request, max: number): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  const tooLarge = () => new GatewayRequestError("REQUEST_TOO_LARGE", `The body is larger than ${max} bytes: send fewer keys per batch.`);
-  if (declared > max) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body !== null) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  }
-  const text = new TextDecoder().decode(concat(chunks, size));
-  if (text.trim() === "") throw new InvalidArgumentError('The body is empty: send {"keys": [...]} as JSON.');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InvalidArgumentError(`The body is not JSON (${(e as Error).message}).`);
-  }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
 
 async function loadCatalog(options: GatewayOptions): Promise<{ catalog: StateCatalog; typeOptions: TypeExpressionOptions }> {
   const c = options.catalog;

@@ -6,9 +6,11 @@
  * what came before (backpressure). The upstream poll is released when the HTTP client goes away or the gateway closes;
  * a watch that fails after the stream began ends with an event `error` holding the problem document.
  */
+import type { Hono } from "hono";
 import type { CatalogStateTypes, JsonValue, QueryableStateClient } from "./core.ts";
-import { toJsonValue } from "./core.ts";
-import { problemOf } from "./errors.ts";
+import { InvalidArgumentError, toJsonValue, UnsupportedByPeerError, valueFromText } from "./core.ts";
+import { expression, type GatewayContext } from "./context.ts";
+import { GatewayRequestError, problemOf } from "./errors.ts";
 
 /** What one watch stream reads. */
 export interface WatchStreamRequest {
@@ -128,4 +130,48 @@ export function watchStream(r: WatchStreamRequest): Response {
     status: 200,
     headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
   });
+}
+
+/** Adds `GET …/watch` to `app`: its streams are kept in `streams` (the gateway aborts them when it closes). */
+export function watchRoute(app: Hono, g: GatewayContext, streams: Set<AbortController>, heartbeatMs: number): void {
+  app.get("/v1/jobs/:job/states/:state/watch", async (c) => {
+    const { job, entry, types: t, jobRef } = await g.target(c);
+    const texts = c.req.queries("key") ?? [];
+    if (texts.length === 0) throw new InvalidArgumentError(`Give the keys to watch: ?key=…&key=… (each a ${expression(entry.state.key)}).`);
+    if (texts.length > g.limits.maxBatchKeys) {
+      throw new GatewayRequestError("REQUEST_TOO_LARGE", `The watch has ${texts.length} keys; at most ${g.limits.maxBatchKeys} are allowed: watch fewer at once.`);
+    }
+    const keys = texts.map((text) => valueFromText(t.keyType, text, "key", expression(entry.state.key)));
+    const prefixText = c.req.query("prefix");
+    let prefix: unknown;
+    if (prefixText !== undefined) {
+      if (t.descriptor.kind !== "map" || keys.length !== 1) throw new InvalidArgumentError(`"prefix" watches the entries of one key of a map state; ${entry.label} is a ${t.descriptor.kind} state.`);
+      prefix = valueFromText(t.descriptor.userKeySerializer, prefixText, "prefix", "the map's key type");
+    }
+    const namespace = g.namespaceOf(c.req.query("namespace"), undefined, t);
+    // A reconnecting EventSource sends the last event's id: it takes precedence over fromVersion.
+    const from = c.req.header("last-event-id") ?? c.req.query("fromVersion");
+    if (from !== undefined && !/^\d{1,19}$/.test(from)) {
+      throw new InvalidArgumentError(`The version to resume from (Last-Event-ID or fromVersion) must be a version as the events give it (digits), got '${from}'.`);
+    }
+    // A proxy that cannot watch fails now, with its status, rather than inside the stream.
+    const peer = await g.client.peerExtensions({ timeoutMs: g.limits.timeoutMs });
+    if (!peer?.extensions.has("watch")) {
+      throw new UnsupportedByPeerError("watch", peer === null ? "the proxy speaks no protocol extensions (a Flink proxy): read the state with GET instead" : `the proxy (${peer.implementation}) does not offer it`);
+    }
+    return watchStream({
+      client: g.client,
+      jobId: job.id.toString(),
+      types: t,
+      jobRef,
+      keys,
+      prefix,
+      namespace,
+      fromVersion: from === undefined ? undefined : BigInt(from),
+      heartbeatMs,
+      signal: c.req.raw.signal,
+      streams,
+    });
+  });
+
 }

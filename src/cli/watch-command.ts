@@ -3,7 +3,6 @@
  * extension), one line per change, until Ctrl-C (exit 0).
  */
 import process from "node:process";
-import { QueryableStateClient } from "../client/queryable-state-client.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import { JobID } from "../core/ids.ts";
 import { listState, mapState, type StateDescriptor, valueState } from "../state/descriptors.ts";
@@ -14,7 +13,7 @@ import type { Command } from "./commands.ts";
 import { toJsonValue, toText } from "./format.ts";
 import { parseKeyList } from "./get-many.ts";
 import { KINDS } from "./get.ts";
-import { CLIENT_TLS_FLAGS, clientTlsOf } from "./security.ts";
+import { openQueryClient, QUERY_CLIENT_FLAGS, queryClientFlags } from "./query-client.ts";
 import { parseValue, serializerForType, typeOptionsFor } from "./types.ts";
 
 /** The value of a read-only state as the CLI prints it. */
@@ -49,7 +48,7 @@ export const watchCommand: Command = {
     { name: "from-version", value: "V", help: "resume after this version (a resumeVersion printed earlier)" },
     { name: "wait", value: "MS", help: "how long the proxy may hold each poll (default: its limit, at most 20000)" },
     { name: "timeout", value: "MS", help: "time for a poll's answer beyond --wait", default: "5000", env: "QSTATE_TIMEOUT_MS" },
-    ...CLIENT_TLS_FLAGS,
+    ...QUERY_CLIENT_FLAGS,
     { name: "json", help: "one JSON object per line (errors too, as {\"error\": {code, message}})" },
   ],
   examples: [
@@ -89,7 +88,7 @@ export const watchCommand: Command = {
     });
     const waitMs = optionalString(f, "wait") === undefined ? undefined : positiveInt(f, "wait", "watch");
     const timeoutMs = positiveInt(f, "timeout", "watch");
-    const client = asUsage("watch", () => new QueryableStateClient(f.proxy as string, { requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, tls: clientTlsOf(f, "watch") }));
+    const client = openQueryClient("watch", { proxy: f.proxy as string, timeoutMs, ...queryClientFlags(f, "watch") });
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.on("SIGINT", onSignal);

@@ -8,6 +8,8 @@ import { requestFailureThrowable } from "../net/failures.ts";
 import { encodeFailedAnswer } from "../protocol/extension-codec.ts";
 import { UNSUPPORTED_BY_PEER_CLASS } from "../protocol/extension-ops.ts";
 import type { KvStateRequest } from "../protocol/messages.ts";
+import { BadRequestError } from "../protocol/remote-errors.ts";
+import type { JavaThrowableInit } from "../protocol/remote-errors.ts";
 import type { ProxyExtensionHost } from "./extensions.ts";
 
 /** A state server cannot do what the extension needs (a Flink state server, a state without the operation): the request fails with UNSUPPORTED_BY_PEER. */
@@ -44,4 +46,9 @@ export async function failOrBackOff(host: ProxyExtensionHost, a: ExtensionAttemp
     return encodeFailedAnswer(a.op, requestFailureThrowable(a.requestId, failure));
   }
   return null;
+}
+
+/** A request the proxy refuses as malformed, as the failure record of its answer (Flink's `BadRequestException`). */
+export function badRequestThrowable(host: ProxyExtensionHost, message: string): JavaThrowableInit {
+  return BadRequestError.create(host.serverName, message).toJavaThrowable();
 }

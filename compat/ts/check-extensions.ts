@@ -172,7 +172,11 @@ async function batchFallback(c: Cluster, label: string): Promise<void> {
     const scan = await client.scanMapState(c.jobId, map.name, keyOf(map.keyType, map.entries[0].key), serializer(map.keyType), descriptor("map", map.name, map.valueType) as never)
       .then(() => "resolved", (e) => (e as { code?: string }).code);
     if (scan !== "UNSUPPORTED_BY_PEER") bad.push(`a map scan against Flink's proxy gave ${scan}, not UNSUPPORTED_BY_PEER`);
-    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok freshness=none bound=UNSUPPORTED_BY_PEER listKeys=UNSUPPORTED_BY_PEER scan=UNSUPPORTED_BY_PEER`);
+    // Nor watch a key.
+    const watched = await client.watch(c.jobId, "value", [value.entries[0].key], serializer("string"), vd, { signal: AbortSignal.timeout(20_000) })
+      [Symbol.asyncIterator]().next().then(() => "an event", (e) => (e as { code?: string }).code);
+    if (watched !== "UNSUPPORTED_BY_PEER") bad.push(`a watch against Flink's proxy gave ${watched}, not UNSUPPORTED_BY_PEER`);
+    if (bad.length === 0) ok(label, `states=${c.states.length} keys=${keysRead} peerExtensions=null then-single=ok freshness=none bound=UNSUPPORTED_BY_PEER listKeys=UNSUPPORTED_BY_PEER scan=UNSUPPORTED_BY_PEER watch=UNSUPPORTED_BY_PEER`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));
@@ -228,7 +232,31 @@ async function ours(proxy: string, jobs: { user: string; id: string }, proxyRunt
         scanned += got.size;
       }
     }
-    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")} freshness-from=${nodes.size}-servers listed=${listed} scanned=${scanned}`);
+    // A watch of every key of each state first delivers each key's value (a snapshot), the peer's value.
+    let watchedKeys = 0;
+    for (const s of clusters[0].states.filter((s) => !s.namespaceType && s.name !== "window-count")) {
+      const want = new Map(s.entries.map((e) => [String(e.key), e.value]));
+      const seen = new Map<string, unknown>();
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), 20_000);
+      try {
+        const keys = s.entries.map((e) => keyOf(s.keyType, e.key));
+        for await (const e of client.watch(s.keyType === "long" ? jobs.id : jobs.user, s.name, keys, serializer(s.keyType), descriptor(s.kind, s.name, s.valueType), { signal: stop.signal })) {
+          if (!e.deleted) seen.set(String(e.key), toJson(contentOf(s.kind, e.state)));
+          if (seen.size === want.size) break;
+        }
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+      } finally {
+        clearTimeout(timer);
+      }
+      for (const [k, v] of want) {
+        if (!seen.has(k)) bad.push(`watch of ${s.name}: no event for ${k} within 20 s`);
+        else if (!sameJson(seen.get(k), v)) bad.push(`watch of ${s.name}[${k}] = ${JSON.stringify(seen.get(k))}, expected ${JSON.stringify(v)}`);
+      }
+      watchedKeys += seen.size;
+    }
+    if (bad.length === 0) ok(label, `keys=${keysRead} via=${peer.implementation.replace(/ /g, "_")} freshness-from=${nodes.size}-servers listed=${listed} scanned=${scanned} watched=${watchedKeys}`);
     else fail(label, bad.slice(0, 5).join("; "));
   } catch (e) {
     fail(label, (e as Error).stack ?? String(e));

@@ -37,6 +37,7 @@ export const gatewayCommand: Command = {
     { name: "max-batch", value: "N", help: "the most keys one batch may have", default: "1000" },
     { name: "max-body", value: "BYTES", help: "the largest request body", default: "1048576" },
     { name: "max-page-size", value: "N", help: "the most keys or map entries one page of /keys or /scan may ask for", default: "10000" },
+    { name: "max-watch-streams", value: "N", help: "the most watch streams (Server-Sent Events) open at once", default: "1000" },
     { name: "duration", value: "SEC", help: "stop after this many seconds" },
     { name: "json", help: "print {\"url\"} as JSON once listening" },
   ],
@@ -75,6 +76,7 @@ export const gatewayCommand: Command = {
           maxBatchKeys: positiveInt(f, "max-batch", "gateway"),
           maxBodyBytes: positiveInt(f, "max-body", "gateway"),
           maxPageSize: positiveInt(f, "max-page-size", "gateway"),
+          maxWatchStreams: positiveInt(f, "max-watch-streams", "gateway"),
         },
       });
     } catch (e) {

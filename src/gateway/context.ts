@@ -13,6 +13,7 @@ export interface ResolvedGatewayLimits {
   readonly maxBatchKeys: number;
   readonly timeoutMs: number;
   readonly maxPageSize: number;
+  readonly maxWatchStreams: number;
 }
 
 /** The job, the catalog entry and its types of one request. */

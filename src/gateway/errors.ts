@@ -54,12 +54,13 @@ export class JobListingError extends QueryableStateError {
 }
 
 /** The codes of {@link GatewayRequestError}: HTTP-level refusals. */
-export type GatewayRequestCode = "UNAUTHORIZED" | "REQUEST_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "GATEWAY_CLOSING";
+export type GatewayRequestCode = "UNAUTHORIZED" | "REQUEST_TOO_LARGE" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "TOO_MANY_STREAMS" | "GATEWAY_CLOSING";
 
 /**
  * A request the gateway refuses before querying anything: no or a wrong bearer token (`UNAUTHORIZED`, 401), a body
  * or batch above its limit (`REQUEST_TOO_LARGE`, 413), an unknown path (`ROUTE_NOT_FOUND`, 404), a method the path
- * does not take (`METHOD_NOT_ALLOWED`, 405), or a gateway shutting down (`GATEWAY_CLOSING`, 503).
+ * does not take (`METHOD_NOT_ALLOWED`, 405), a watch over the gateway's number of open streams (`TOO_MANY_STREAMS`, 429),
+ * or a gateway shutting down (`GATEWAY_CLOSING`, 503).
  */
 export class GatewayRequestError extends QueryableStateError {
   /**
@@ -89,6 +90,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   AMBIGUOUS_JOB: 409,
   FRESHNESS_BOUND_NOT_MET: 412,
   REQUEST_TOO_LARGE: 413,
+  TOO_MANY_STREAMS: 429,
   UNSUPPORTED_TYPE: 422,
   SERIALIZATION: 502,
   TRUNCATED_INPUT: 502,

@@ -35,6 +35,8 @@ export interface GatewayLimits {
    * @default 10000
    */
   maxPageSize?: number;
+  /** The most watch streams (`GET …/watch`) open at once; more get 429 TOO_MANY_STREAMS. @default 1000 */
+  maxWatchStreams?: number;
 }
 
 /** Cross-origin requests the gateway allows (CORS); without this option browsers of other origins are refused. */
@@ -111,6 +113,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBatchKeys: positive(options.limits?.maxBatchKeys, 1000, "limits.maxBatchKeys"),
     timeoutMs: positive(options.limits?.timeoutMs, 10_000, "limits.timeoutMs"),
     maxPageSize: Math.floor(positive(options.limits?.maxPageSize, 10_000, "limits.maxPageSize")),
+    maxWatchStreams: Math.floor(positive(options.limits?.maxWatchStreams, 1000, "limits.maxWatchStreams")),
   };
   const { catalog, typeOptions } = await loadCatalog(options);
   const client = new QueryableStateClient(options.proxies, {

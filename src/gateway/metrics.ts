@@ -7,7 +7,7 @@ import { LatencyHistogram, LATENCY_BUCKET_LABELS } from "../net/histogram.ts";
 import { estimateQuantile, LATENCY_BUCKETS_MS, type MetricsSource, toPrometheus } from "./core.ts";
 
 /** The routes measured (the `route` label). */
-export const MEASURED_ROUTES = ["get", "batch", "keys", "scan", "route", "jobs", "other"] as const;
+export const MEASURED_ROUTES = ["get", "batch", "keys", "scan", "watch", "route", "jobs", "other"] as const;
 /** One of {@link MEASURED_ROUTES}. */
 export type MeasuredRoute = typeof MEASURED_ROUTES[number];
 

@@ -15,6 +15,7 @@ export interface OpenApiOptions {
   readonly timeoutMs: number;
   /** The largest `pageSize` of a key listing or map scan. */
   readonly maxPageSize: number;
+  readonly maxWatchStreams: number;
 }
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -35,6 +36,7 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
       404: "An unknown job, state, key (and namespace) or path.",
       409: "A job name that several running jobs have (`candidates` lists their ids).",
       413: "A body or batch above its limit.",
+      429: `As many watch streams open as the gateway allows (${o.maxWatchStreams}); retry after the Retry-After seconds.`,
       422: "A state whose type the catalog lists as unmapped.",
       500: "A bug of the gateway.",
       501: "The proxy does not speak the extension the request needs: Flink's proxy (and Flink's state servers) neither list keys, scan maps nor watch.",
@@ -135,7 +137,7 @@ export function openApiDocument(o: OpenApiOptions): Record<string, unknown> {
               description: "A stream of Server-Sent Events; each `change` event's data is a `WatchEvent`.",
               content: { "text/event-stream": { schema: { type: "string" } } },
             },
-            ...errors([...queryErrors, 413, 501]),
+            ...errors([...queryErrors, 413, 429, 501]),
           },
         },
       },

@@ -23,6 +23,7 @@ export function routeOf(method: string, path: string): MeasuredRoute {
   if (path.endsWith("/route")) return "route";
   if (path.endsWith("/keys")) return "keys";
   if (path.endsWith("/scan")) return "scan";
+  if (path.endsWith("/watch")) return "watch";
   return /^\/v1\/jobs\/[^/]+\/states\/[^/]+$/.test(path) ? "get" : "other";
 }
 

@@ -135,6 +135,13 @@ export function watchStream(r: WatchStreamRequest): Response {
 /** Adds `GET …/watch` to `app`: its streams are kept in `streams` (the gateway aborts them when it closes). */
 export function watchRoute(app: Hono, g: GatewayContext, streams: Set<AbortController>, heartbeatMs: number): void {
   app.get("/v1/jobs/:job/states/:state/watch", async (c) => {
+    if (streams.size >= g.limits.maxWatchStreams) {
+      c.header("retry-after", "5");
+      throw new GatewayRequestError(
+        "TOO_MANY_STREAMS",
+        `The gateway holds ${streams.size} watch streams, its limit (maxWatchStreams, --max-watch-streams): close one, or watch through another instance.`,
+      );
+    }
     const { job, entry, types: t, jobRef } = await g.target(c);
     const texts = c.req.queries("key") ?? [];
     if (texts.length === 0) throw new InvalidArgumentError(`Give the keys to watch: ?key=…&key=… (each a ${expression(entry.state.key)}).`);

@@ -200,6 +200,41 @@ describe(`gateway watch (Server-Sent Events), on ${runtime}`, () => {
     assert.equal(res.status, 405);
   });
 
+  test("streams beyond maxWatchStreams: 429 TOO_MANY_STREAMS with Retry-After; a closed stream frees its place", async () => {
+    const gw = await serveGateway({
+      proxies: cluster.proxyAddresses.map(formatHostPort).join(","),
+      catalog: { catalogVersion: 1, jobs: [{ name: "visits", jobId, states: [{ name: "clicks", kind: "reducing", key: "string", value: "long" }] }] },
+      port: 0,
+      limits: { maxWatchStreams: 1 },
+    });
+    const url = `${gw.url}/v1/jobs/visits/states/clicks/watch?key=ada`;
+    try {
+      const stop = new AbortController();
+      const first = await fetch(url, { signal: stop.signal });
+      assert.equal(first.status, 200);
+      const second = await fetch(url);
+      const text = await second.text();
+      assert.equal(second.status, 429, text);
+      assert.equal(JSON.parse(text).code, "TOO_MANY_STREAMS");
+      assert.equal(second.headers.get("retry-after"), "5");
+      const doc = new OpenApiChecker(await (await fetch(`${gw.url}/openapi.json`)).json());
+      doc.check("GET", url, second.status, second.headers.get("content-type") ?? "", text);
+      stop.abort();
+      await first.body?.cancel().catch(() => {});
+      let again: Response | undefined;
+      for (let i = 0; i < 100; i++) {
+        again = await fetch(url);
+        if (again.status === 200) break;
+        await again.body?.cancel();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(again!.status, 200);
+      await again!.body?.cancel();
+    } finally {
+      await gw.close();
+    }
+  });
+
   test("a proxy that cannot watch: 501 UNSUPPORTED_BY_PEER", async () => {
     const d = await startDeployment(4, { extensions: false });
     const gw = await serveGateway({ proxies: formatHostPort(d.proxyAddress), catalog: { catalogVersion: 1, jobs: [{ name: "j", jobId: d.jobId.toString(), states: [{ name: "counts", kind: "value", key: "string", value: "long" }] }] }, port: 0 });

@@ -66,15 +66,6 @@ function typeArg(generic: JavaType | undefined, index: number): JavaType | undef
   return generic?.kind === "class" ? generic.args[index] : undefined;
 }
 
-/**
- * One element, key or value: with its class when the type argument names no final class (`known`), else with a
- * reference marker (Kryo 5's flag said whether nulls are among them: `nullable`) or without one.
- */
-function readSlot(r: KryoReader, known: string | undefined, nullable: boolean, g: JavaType | undefined): unknown {
-  if (known === undefined) return r.readClassAndObject(g);
-  return nullable ? r.readObjectOrNull(known, g) : r.readObjectOf(known, g);
-}
-
 /** Kryo's EnumSetSerializer: the enum's class, the size, each constant's ordinal + 1. */
 function enumSet(r: KryoReader, cls: string, at: number): Set<unknown> {
   const c = r.readClass();
@@ -190,7 +181,7 @@ function elements(
   const g = r.gen2 ? generic : undefined;
   for (let k = 0; k < n; k++) {
     r.path.push(`[${k}]`);
-    const v = readSlot(r, elementClass, nullable, g);
+    const v = r.readSlot(elementClass, nullable, g);
     r.path.pop();
     notes.push(r.slotNote(v));
     if (shape === "list") (out as unknown[]).push(v);
@@ -224,11 +215,11 @@ function map(r: KryoReader, cls: string, generic: JavaType | undefined, canBeNul
   const notes: (SlotNote | undefined)[] = [];
   for (let k = 0; k < n; k++) {
     r.path.push(`{key ${k}}`);
-    const key = readSlot(r, keyKnown, canBeNull, kg);
+    const key = r.readSlot(keyKnown, canBeNull, kg);
     r.path.pop();
     notes.push(r.slotNote(key));
     r.path.push(`{value ${k}}`);
-    const value = readSlot(r, valueKnown, canBeNull, vg);
+    const value = r.readSlot(valueKnown, canBeNull, vg);
     r.path.pop();
     notes.push(r.slotNote(value));
     out.set(key, value);

@@ -3,7 +3,7 @@
 import { bigIntFromJavaBytes, Decimal } from "../big-number-serializers.ts";
 import type { KryoInput } from "./io.ts";
 import type { JavaType, PrimitiveName } from "./java-type.ts";
-import { type JdkKind, shapeOf } from "./jdk-classes.ts";
+import { isTimeKind, type JdkKind, shapeOf } from "./jdk-classes.ts";
 import { localeText, readJavaLocale } from "./locale.ts";
 import type { KryoReader } from "./read.ts";
 import { readContainer } from "./read-collections.ts";
@@ -38,6 +38,7 @@ export function readPrimitive(i: KryoInput, p: PrimitiveName): unknown {
 /** A value of a JDK class of `kind`, whose bytes start at `at`. */
 export function readJdk(r: KryoReader, kind: JdkKind, cls: string, at: number, generic: JavaType | undefined): unknown {
   if (shapeOf(kind) !== "leaf") return readContainer(r, kind, cls, at, generic);
+  if (isTimeKind(kind)) return readTime(r, kind, cls, at);
   const i = r.in;
   switch (kind) {
     case "int":
@@ -137,22 +138,6 @@ export function readJdk(r: KryoReader, kind: JdkKind, cls: string, at: number, g
       return i.varInt(false);
     case "atomicbool":
       return i.varInt(false) !== 0;
-    case "timestamp":
-    case "localdate":
-    case "localtime":
-    case "localdatetime":
-    case "instant":
-    case "duration":
-    case "period":
-    case "zoneoffset":
-    case "zoneregion":
-    case "offsettime":
-    case "offsetdatetime":
-    case "zoneddatetime":
-    case "year":
-    case "yearmonth":
-    case "monthday":
-      return readTime(r, kind, cls, at);
   }
 }
 

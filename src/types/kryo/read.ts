@@ -88,6 +88,15 @@ export class KryoReader {
     return this.#readObject(cls, this.in.position, generic, false);
   }
 
+  /**
+   * One element, key or value: with its class when no final class is `known` for it, else with a reference marker
+   * when it may be null (`nullable`), or without one.
+   */
+  readSlot(known: string | undefined, nullable: boolean, generic: JavaType | undefined): unknown {
+    if (known === undefined) return this.readClassAndObject(generic);
+    return nullable ? this.readObjectOrNull(known, generic) : this.readObjectOf(known, generic);
+  }
+
   #readObject(cls: string, at: number, generic: JavaType | undefined, mayBeNull: boolean): unknown {
     this.lastRef = undefined;
     this.lastInner = undefined;
@@ -255,7 +264,7 @@ export class KryoReader {
     const known = this.model.isFinal(e);
     for (let k = 0; k < len; k++) {
       this.path.push(`[${k}]`);
-      out[k] = known ? this.readObjectOrNull(elementClass, undefined) : this.readClassAndObject(undefined);
+      out[k] = this.readSlot(known ? elementClass : undefined, true, undefined);
       this.path.pop();
       notes[k] = this.slotNote(out[k]);
     }

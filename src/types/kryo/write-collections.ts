@@ -2,7 +2,7 @@
 import type { JavaType } from "./java-type.ts";
 import type { JdkKind } from "./jdk-classes.ts";
 import { enumsHolding } from "./model.ts";
-import { KryoTyped, notedComponent, notedSlots, type SlotNote } from "./values.ts";
+import { KryoTyped, notedComponent, notedSlots } from "./values.ts";
 import { classOf, enumOf } from "./write-classes.ts";
 import { type KryoWriter, slotOf } from "./write.ts";
 
@@ -100,10 +100,7 @@ function gen1Elements(w: KryoWriter, v: unknown, generic: JavaType | undefined):
   const known = elemT !== undefined && w.model.isFinal(elemT) ? w.model.className(elemT) : undefined;
   w.out.varInt(items.length, true);
   const notes = notedSlots(v);
-  items.forEach((x, i) => {
-    if (known) w.writeObjectOrNull(known, x, undefined, slotOf(notes, i));
-    else w.writeClassAndObject(x, undefined, slotOf(notes, i), elemT);
-  });
+  items.forEach((x, i) => w.writeSlot(x, known, true, undefined, slotOf(notes, i), elemT));
 }
 
 /** Kryo 5's CollectionSerializer (see read.ts for the layout). */
@@ -125,10 +122,7 @@ function writeCollection(w: KryoWriter, v: unknown, generic: JavaType | undefine
     if (canBeNull) o.varIntFlag(hasNull, n + 1);
     else o.varInt(n + 1, true);
     if (header) o.varInt(0, true);
-    items.forEach((x, i) => {
-      if (canBeNull && hasNull) w.writeObjectOrNull(cls, x, elemT, slotOf(notes, i));
-      else w.writeObjectOf(cls, x, elemT, slotOf(notes, i));
-    });
+    items.forEach((x, i) => w.writeSlot(x, cls, canBeNull && hasNull, elemT, slotOf(notes, i)));
     return;
   }
   const classes = items.map((x, i) => classOf(w, x, elemT, slotOf(notes, i)));
@@ -147,10 +141,7 @@ function writeCollection(w: KryoWriter, v: unknown, generic: JavaType | undefine
   if (same === null) return o.u8(0);
   w.writeClass(same);
   if (canBeNull) o.boolean(hasNull);
-  classes.forEach(([, x], i) => {
-    if (canBeNull && hasNull) w.writeObjectOrNull(same, x, elemT, slotOf(notes, i));
-    else w.writeObjectOf(same, x, elemT, slotOf(notes, i));
-  });
+  classes.forEach(([, x], i) => w.writeSlot(x, same, canBeNull && hasNull, elemT, slotOf(notes, i)));
 }
 
 /** Kryo's MapSerializer: Kryo 2.24 writes the comparator before the size, Kryo 5 after it (`header`). */
@@ -160,11 +151,6 @@ function writeMap(w: KryoWriter, m: Map<unknown, unknown>, generic: JavaType | u
   const keyKnown = keyT !== undefined && w.model.isFinal(keyT) ? w.model.className(keyT) : undefined;
   const valueKnown = valueT !== undefined && w.model.isFinal(valueT) ? w.model.className(valueT) : undefined;
   if (w.gen2) {
-    if (m.size === 0) {
-      o.u8(1);
-      if (header) o.varInt(0, true);
-      return;
-    }
     o.varInt(m.size + 1, true);
     if (header) o.varInt(0, true);
   } else {
@@ -180,14 +166,9 @@ function writeMap(w: KryoWriter, m: Map<unknown, unknown>, generic: JavaType | u
     if (fit.length === 1) keyChoice = { kind: "class", name: fit[0].name, args: [] };
   }
   let i = 0;
-  const write = (x: unknown, known: string | undefined, g: JavaType | undefined, t: JavaType | undefined, n: SlotNote | undefined) => {
-    if (known === undefined) w.writeClassAndObject(x, g, n, t);
-    else if (canBeNull) w.writeObjectOrNull(known, x, g, n);
-    else w.writeObjectOf(known, x, g, n);
-  };
   for (const [k, x] of m) {
-    write(k, keyKnown, kg, keyChoice, slotOf(notes, 2 * i));
-    write(x, valueKnown, vg, valueT, slotOf(notes, 2 * i + 1));
+    w.writeSlot(k, keyKnown, canBeNull, kg, slotOf(notes, 2 * i), keyChoice);
+    w.writeSlot(x, valueKnown, canBeNull, vg, slotOf(notes, 2 * i + 1), valueT);
     i++;
   }
 }

@@ -3,7 +3,7 @@
 // apart. The mirror of read-jdk.ts.
 import { bigIntToJavaBytes, type Decimal } from "../big-number-serializers.ts";
 import type { JavaType } from "./java-type.ts";
-import { type JdkKind, shapeOf } from "./jdk-classes.ts";
+import { isTimeKind, type JdkKind, shapeOf } from "./jdk-classes.ts";
 import { localeFields, writeJavaLocale } from "./locale.ts";
 import { notedSlots, notedWords, type Optional, type Pattern, type Uuid } from "./values.ts";
 import { fits } from "./write-classes.ts";
@@ -17,6 +17,7 @@ export function writeJdk(w: KryoWriter, kind: JdkKind, cls: string, v: unknown, 
     throw w.bad(cls, "a value of that class as reading gives it", v);
   }
   if (shapeOf(kind) !== "leaf") return writeContainer(w, kind, cls, v, generic);
+  if (isTimeKind(kind)) return writeTime(w, kind, cls, v);
   const o = w.out;
   switch (kind) {
     case "int":
@@ -115,22 +116,6 @@ export function writeJdk(w: KryoWriter, kind: JdkKind, cls: string, v: unknown, 
       return o.varInt(v as number, false);
     case "atomicbool":
       return o.varInt(v ? 1 : 0, false);
-    case "timestamp":
-    case "localdate":
-    case "localtime":
-    case "localdatetime":
-    case "instant":
-    case "duration":
-    case "period":
-    case "zoneoffset":
-    case "zoneregion":
-    case "offsettime":
-    case "offsetdatetime":
-    case "zoneddatetime":
-    case "year":
-    case "yearmonth":
-    case "monthday":
-      return writeTime(w, kind, cls, v);
   }
 }
 

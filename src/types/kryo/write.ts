@@ -86,6 +86,23 @@ export class KryoWriter {
     this.#body(cls, v instanceof KryoTyped ? v.value : v, generic, note, false);
   }
 
+  /**
+   * One element, key or value: with its class when no final class is `known` for it (`choice` helps pick the class),
+   * else with a reference marker when it may be null (`nullable`), or without one.
+   */
+  writeSlot(
+    v: unknown,
+    known: string | undefined,
+    nullable: boolean,
+    generic: JavaType | undefined,
+    note: SlotNote | undefined,
+    choice = generic,
+  ): void {
+    if (known === undefined) this.writeClassAndObject(v, generic, note, choice);
+    else if (nullable) this.writeObjectOrNull(known, v, generic, note);
+    else this.writeObjectOf(known, v, generic, note);
+  }
+
   #body(cls: string, v: unknown, generic: JavaType | undefined, note: SlotNote | undefined, mayBeNull: boolean): void {
     if (v === null || v === undefined) {
       if (!mayBeNull) throw new InvalidArgumentError(`Kryo cannot write a null ${cls} here: the slot holds no null marker.`);
@@ -256,9 +273,6 @@ export class KryoWriter {
     const notes = notedSlots(v);
     const known = this.model.isFinal(e);
     const elementClass = this.model.className(e);
-    v.forEach((x, i) => {
-      if (known) this.writeObjectOrNull(elementClass, x, undefined, slotOf(notes, i));
-      else this.writeClassAndObject(x, undefined, slotOf(notes, i), e);
-    });
+    v.forEach((x, i) => this.writeSlot(x, known ? elementClass : undefined, true, undefined, slotOf(notes, i), e));
   }
 }

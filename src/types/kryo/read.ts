@@ -272,11 +272,13 @@ export class KryoReader {
     return out;
   }
 
+  /** `v` with its class noted (for writing it back as that class). */
   noted<T extends object>(v: T, cls: string): T {
     note(v, cls);
     return v;
   }
 
+  /** `make()`, its range errors reported as corrupt bytes at `at`. */
   checked<T>(make: () => T, at: number, what: string): T {
     try {
       return make();
@@ -285,6 +287,7 @@ export class KryoReader {
     }
   }
 
+  /** Checks a collection's count against the bytes left (each element takes one at least). */
   checkCount(n: number): void {
     if (n < 0 || n > this.in.r.remaining) {
       throw new SerializationError(
@@ -296,10 +299,12 @@ export class KryoReader {
 
   // ------------------------------------------------------------------ errors
 
+  /** Where in the value the reader is, for messages (empty at the top). */
   where(): string {
     return this.path.length ? ` (at ${this.path.join(".").replaceAll(".[", "[").replaceAll(".{", " {")})` : "";
   }
 
+  /** The error for bytes at `at` that hold `what`, which Flink's KryoSerializer does not write. */
   corrupt(at: number, what: string): SerializationError {
     return new SerializationError(
       `Kryo bytes at offset ${at}${this.where()} hold ${what}: they are not what Flink's KryoSerializer writes for this ` +
@@ -346,6 +351,7 @@ export class KryoReader {
     );
   }
 
+  /** The type expression's name of this generation, for messages. */
   kryo(): string {
     return this.gen2 ? "kryo" : "kryo1";
   }

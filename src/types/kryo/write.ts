@@ -162,10 +162,9 @@ export class KryoWriter {
     return undefined;
   }
 
-
-
   // ------------------------------------------------------------------ objects
 
+  /** The error for a value that is not what class `cls` takes here. */
   bad(cls: string, expected: string, v: unknown): InvalidArgumentError {
     return new InvalidArgumentError(`Kryo cannot write ${describeValue(v)} as ${cls}: expected ${expected}.`);
   }
@@ -213,6 +212,7 @@ export class KryoWriter {
     this.writeClassAndObject(v, generic, note, t);
   }
 
+  /** A Java primitive (a field's, an array element's, or a boxed one's value), range-checked. */
   primitive(p: PrimitiveName, v: unknown, what: string): void {
     const o = this.out;
     const int = (min: number, max: number) => {
@@ -241,6 +241,7 @@ export class KryoWriter {
     }
   }
 
+  /** `v` as a Java long (a safe integer number or a bigint in range). */
   long(v: unknown, what: string): bigint {
     if (typeof v === "number" && Number.isSafeInteger(v)) return BigInt(v);
     if (typeof v !== "bigint" || v < MIN_LONG || v > MAX_LONG) throw this.bad(what, "a bigint in [-2^63, 2^63-1]", v);

@@ -88,6 +88,18 @@ export function shapeOf(kind: JdkKind): JsShape {
   }
 }
 
+/** Whether a kind is a java.time class (or java.sql.Timestamp, an instant): read-time.ts and write-time.ts. */
+export function isTimeKind(kind: JdkKind): boolean {
+  switch (kind) {
+    case "timestamp": case "localdate": case "localtime": case "localdatetime": case "instant": case "duration":
+    case "period": case "zoneoffset": case "zoneregion": case "offsettime": case "offsetdatetime": case "zoneddatetime":
+    case "year": case "yearmonth": case "monthday":
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Primitive wrappers: Kryo tracks no references for them (and writes no reference marker). */
 export const WRAPPERS: ReadonlySet<string> = new Set(
   ["Integer", "Long", "Short", "Byte", "Float", "Double", "Boolean", "Character"].map((n) => L + n),

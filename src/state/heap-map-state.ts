@@ -235,8 +235,8 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   readonly #compare = (a: unknown, b: unknown): number => {
     const ka = isByBytes<UK, UV>(a) ? a.key : a;
     const kb = isByBytes<UK, UV>(b) ? b.key : b;
-    const t = typeof ka;
-    if (t === typeof kb) {
+    const t = typeof ka, tb = typeof kb;
+    if (t === tb) {
       if (t === "number") return compareNumbers(ka as number, kb as number);
       if (t === "string" || t === "bigint" || t === "boolean") return (ka as string) < (kb as string) ? -1 : (ka as string) > (kb as string) ? 1 : 0;
     }

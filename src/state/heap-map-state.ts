@@ -167,8 +167,10 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
 
   /**
    * One page of the map stored for serialized key+namespace bytes (null when there is none): its entries in user-key
-   * order (strings, numbers, bigints and booleans by value, as Java compares them; other keys by their bytes), those
-   * with a prefix (string user keys) or in `[from, to)`, after `after`; bounds are serialized user keys.
+   * order (strings, numbers, bigints and booleans by value, as Java compares them, doubles as `Double.compare`; other
+   * keys by their bytes), those with a prefix (string user keys) or in `[from, to)`, after `after`; bounds are serialized
+   * user keys. The map's first scan sorts its keys into an index that later writes keep up to date, so a page costs a
+   * binary search and its own entries.
    * @throws InvalidArgumentError when a bound does not deserialize with the user-key serializer, or a prefix is not a string
    */
   scan(

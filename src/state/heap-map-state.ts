@@ -5,11 +5,30 @@
 import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MapStateDescriptor } from "./descriptors.ts";
-import { HeapState, type KeyContext } from "./heap-state-table.ts";
+import { bytesToId, HeapState, idToBytes, type KeyContext } from "./heap-state-table.ts";
 import type { MapState } from "./keyed-states.ts";
 
 /** Marks a user key that is matched by its serialized bytes rather than by JS equality. */
 const BY_BYTES: unique symbol = Symbol("by bytes");
+
+/** An entry matched by its key's bytes: the key, its value, and its bytes as a {@link bytesToId} string. */
+interface ByBytesEntry<UK, UV> {
+  readonly key: UK;
+  value: UV;
+  readonly id: string;
+}
+
+/**
+ * One map's user keys in scan order, for {@link HeapMapState.scan}: built by the map's first scan, then kept up to
+ * date by its writes. An element is a primitive user key (of `prim`) or a {@link ByBytesEntry} (of `byBytes`), so the
+ * index costs one array slot per entry and no copy of a key. A write does not sort: a new key goes to `pending` (merged
+ * in by the next scan), a removed one stays in `sorted` until a scan skips or compacts it (`dead` counts them).
+ */
+interface ScanIndex {
+  sorted: unknown[];
+  pending: unknown[];
+  dead: number;
+}
 
 /**
  * The entries of one key's map. Primitive user keys (string, number, bigint, boolean, null)
@@ -18,11 +37,42 @@ const BY_BYTES: unique symbol = Symbol("by bytes");
  */
 class MapStore<UK, UV> {
   readonly prim = new Map<unknown, UV>();
-  byBytes: Map<string, { readonly key: UK; value: UV }> | undefined;
+  byBytes: Map<string, ByBytesEntry<UK, UV>> | undefined;
+  /** The scan index, once the map has been scanned (dropped when writes outgrow it). */
+  index: ScanIndex | undefined;
 
   get size(): number {
     return this.prim.size + (this.byBytes?.size ?? 0);
   }
+
+  /** A key new to the map: the index (if any) takes it, or is dropped when its backlog outgrows the map. */
+  added(entry: unknown): void {
+    const idx = this.index;
+    if (idx === undefined) return;
+    idx.pending.push(entry);
+    this.#bound(idx);
+  }
+
+  /** A key removed from the map. */
+  removed(): void {
+    const idx = this.index;
+    if (idx === undefined) return;
+    idx.dead++;
+    this.#bound(idx);
+  }
+
+  /** Writes between scans cost the index at most about the map's size again; beyond that a rebuild is cheaper. */
+  #bound(idx: ScanIndex): void {
+    if (idx.pending.length + idx.dead > Math.max(MIN_INDEX_BACKLOG, idx.sorted.length)) this.index = undefined;
+  }
+}
+
+/** Writes an index absorbs between scans however small the map (above this and above the map's size: dropped). */
+const MIN_INDEX_BACKLOG = 1024;
+
+/** Whether an index element is a {@link ByBytesEntry} (primitive keys are never objects). */
+function isByBytes<UK, UV>(e: unknown): e is ByBytesEntry<UK, UV> {
+  return typeof e === "object" && e !== null;
 }
 
 export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements MapState<UK, UV> {
@@ -87,6 +137,7 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
     const p = this.#primKey(key);
     const removed = p !== BY_BYTES ? m.prim.delete(p) : m.byBytes?.delete(this.#idOf(key)) === true;
     if (!removed) return;
+    m.removed();
     // As Flink's heap backend: a map that becomes empty is removed, so queries find nothing.
     if (m.size === 0) this.clear();
     else this.changed();
@@ -116,8 +167,10 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
 
   /**
    * One page of the map stored for serialized key+namespace bytes (null when there is none): its entries in user-key
-   * order (strings, numbers, bigints and booleans by value, as Java compares them; other keys by their bytes), those
-   * with a prefix (string user keys) or in `[from, to)`, after `after`; bounds are serialized user keys.
+   * order (strings, numbers, bigints and booleans by value, as Java compares them, doubles as `Double.compare`; other
+   * keys by their bytes), those with a prefix (string user keys) or in `[from, to)`, after `after`; bounds are serialized
+   * user keys. The map's first scan sorts its keys into an index that later writes keep up to date, so a page costs a
+   * binary search and its own entries.
    * @throws InvalidArgumentError when a bound does not deserialize with the user-key serializer, or a prefix is not a string
    */
   scan(
@@ -141,22 +194,93 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
     };
     const from = bound(q.from, "start"), to = bound(q.to, "end"), prefix = bound(q.prefix, "prefix"), after = bound(q.after, "cursor");
     if (prefix !== undefined && typeof prefix.value !== "string") throw new InvalidArgumentError(`A prefix scan needs string map keys; ${ks.name} keys take a range (from, to).`);
-    const all: { key: UK; value: UV; bytes: Uint8Array }[] = [];
-    const keyBytes = (k: UK) => this.written((w) => ks.serialize(k, w));
-    for (const [k, v] of m.prim) all.push({ key: k as UK, value: v, bytes: keyBytes(k as UK) });
-    if (m.byBytes !== undefined) for (const { key, value } of m.byBytes.values()) all.push({ key, value, bytes: keyBytes(key) });
-    const cmp = (a: { key: UK; bytes: Uint8Array }, b: { key: UK; bytes: Uint8Array }) => compareKeys(a.key, b.key, a.bytes, b.bytes);
-    const picked = all.filter((e) =>
-      (prefix === undefined || (typeof e.key === "string" && e.key.startsWith(prefix.value as string))) &&
-      (from === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: from.value, bytes: from.bytes }) >= 0) &&
-      (to === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: to.value, bytes: to.bytes }) < 0) &&
-      (after === undefined || cmp({ key: e.key, bytes: e.bytes }, { key: after.value, bytes: after.bytes }) > 0)
-    ).sort(cmp);
-    const page = picked.slice(0, q.limit).map((e) => ({
-      key: e.bytes,
-      value: e.value === null || e.value === undefined ? null : this.written((w) => vs.serialize(e.value, w)),
-    }));
-    return { entries: page, complete: picked.length <= q.limit };
+    const sorted = this.#sortedKeys(m);
+    const cmp = this.#compare;
+    const probe = (b: { value: UK; bytes: Uint8Array }): ByBytesEntry<UK, null> => ({ key: b.value, value: null, id: bytesToId(b.bytes) });
+    // The first position past every lower bound, by binary search.
+    let start = 0;
+    if (from !== undefined) start = Math.max(start, lowerBound(sorted, probe(from), cmp, false));
+    if (prefix !== undefined) start = Math.max(start, lowerBound(sorted, probe(prefix), cmp, false));
+    if (after !== undefined) start = Math.max(start, lowerBound(sorted, probe(after), cmp, true));
+    const end = to === undefined ? undefined : probe(to);
+    const p = prefix === undefined ? undefined : prefix.value as string;
+    const entries: { key: Uint8Array; value: Uint8Array | null }[] = [];
+    for (let i = start; i < sorted.length; i++) {
+      const e = sorted[i];
+      if (end !== undefined && cmp(e, end) >= 0) break;
+      const byBytes = isByBytes<UK, UV>(e);
+      const k = byBytes ? e.key : e as UK;
+      if (p !== undefined) {
+        if (typeof k !== "string") continue;
+        // Strings with the prefix are contiguous in UTF-16 order: one past them ends the page.
+        if (!k.startsWith(p)) {
+          if (k > p) break;
+          continue;
+        }
+      }
+      // Removed since the index was sorted (or revived: a primitive key that is back is live again).
+      if (byBytes ? m.byBytes?.get(e.id) !== e : !m.prim.has(k)) continue;
+      if (entries.length === q.limit) return { entries, complete: false };
+      const v = byBytes ? e.value : m.prim.get(k) as UV;
+      entries.push({
+        key: byBytes ? idToBytes(e.id) : this.written((w) => ks.serialize(k, w)),
+        value: v === null || v === undefined ? null : this.written((w) => vs.serialize(v, w)),
+      });
+    }
+    return { entries, complete: true };
+  }
+
+  /**
+   * Java's order of two index elements (or probes): strings by UTF-16 units, numbers as `Double.compare` (NaN last),
+   * bigints by value; others (and keys of two types) by their bytes.
+   */
+  readonly #compare = (a: unknown, b: unknown): number => {
+    const ka = isByBytes<UK, UV>(a) ? a.key : a;
+    const kb = isByBytes<UK, UV>(b) ? b.key : b;
+    const t = typeof ka, tb = typeof kb;
+    if (t === tb) {
+      if (t === "number") return compareNumbers(ka as number, kb as number);
+      if (t === "string" || t === "bigint" || t === "boolean") return (ka as string) < (kb as string) ? -1 : (ka as string) > (kb as string) ? 1 : 0;
+    }
+    // Latin1 ids compare as their bytes do.
+    const ia = isByBytes<UK, UV>(a) ? a.id : this.#idOf(ka as UK);
+    const ib = isByBytes<UK, UV>(b) ? b.id : this.#idOf(kb as UK);
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+
+  /**
+   * The map's index in scan order, brought up to date: built on the first scan (n log n), then the keys added since
+   * are sorted and merged in, and removed ones dropped (linear, no key serialized); the elements may still include keys
+   * removed since, which a scan skips.
+   */
+  #sortedKeys(m: MapStore<UK, UV>): unknown[] {
+    const cmp = this.#compare;
+    let idx = m.index;
+    if (idx === undefined) {
+      const sorted: unknown[] = [...m.prim.keys()];
+      if (m.byBytes !== undefined) for (const e of m.byBytes.values()) sorted.push(e);
+      sorted.sort(cmp);
+      m.index = idx = { sorted, pending: [], dead: 0 };
+      return sorted;
+    }
+    if (idx.pending.length === 0 && idx.dead <= idx.sorted.length / 4) return idx.sorted;
+    const live = (e: unknown) => isByBytes<UK, UV>(e) ? m.byBytes?.get(e.id) === e : m.prim.has(e);
+    const added = idx.pending.sort(cmp);
+    const old = idx.sorted;
+    const out: unknown[] = [];
+    const emit = (e: unknown) => {
+      if (!live(e)) return;
+      // A key removed and added again may be in both lists (the added one comes later): keep it once, the newest (a
+      // NaN key put again may be another NaN, and the map keeps that one).
+      if (out.length > 0 && cmp(out[out.length - 1], e) === 0) out[out.length - 1] = e;
+      else out.push(e);
+    };
+    let i = 0, j = 0;
+    while (i < old.length && j < added.length) emit(cmp(old[i], added[j]) <= 0 ? old[i++] : added[j++]);
+    while (i < old.length) emit(old[i++]);
+    while (j < added.length) emit(added[j++]);
+    m.index = { sorted: out, pending: [], dead: 0 };
+    return out;
   }
 
   protected serialize(m: MapStore<UK, UV>): Uint8Array | null {
@@ -179,13 +303,19 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
 
   #set(m: MapStore<UK, UV>, p: unknown, id: string | undefined, key: UK, value: UV): void {
     if (id === undefined) {
+      const size = m.prim.size;
       m.prim.set(p, value);
+      if (m.prim.size !== size) m.added(p);
       return;
     }
     const map = (m.byBytes ??= new Map());
     const slot = map.get(id);
     if (slot !== undefined) slot.value = value;
-    else map.set(id, { key, value });
+    else {
+      const entry: ByBytesEntry<UK, UV> = { key, value, id };
+      map.set(id, entry);
+      m.added(entry);
+    }
   }
 
   /** The JS Map key for a primitive user key, or BY_BYTES. */
@@ -211,15 +341,23 @@ export class HeapMapState<UK, UV> extends HeapState<MapStore<UK, UV>> implements
   }
 }
 
-/** Java's order of map keys of one type: strings by UTF-16 units, numbers and bigints by value; others by their bytes. */
-function compareKeys(a: unknown, b: unknown, ab: Uint8Array, bb: Uint8Array): number {
-  const t = typeof a;
-  if (t === typeof b && (t === "string" || t === "bigint" || t === "boolean" || (t === "number" && !Number.isNaN(a) && !Number.isNaN(b)))) {
-    if ((a as number) < (b as number)) return -1;
-    if ((a as number) > (b as number)) return 1;
-    if (t !== "number" || Object.is(a, b)) return 0;
+/** Java's `Double.compare`: by value, -0 before 0, NaN after everything (and equal to itself): a total order. */
+function compareNumbers(a: number, b: number): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  if (a === b) return a !== 0 || Object.is(a, b) ? 0 : Object.is(a, -0) ? -1 : 1;
+  const an = Number.isNaN(a), bn = Number.isNaN(b);
+  return an === bn ? 0 : an ? 1 : -1;
+}
+
+/** The first position in `sorted` whose element is past `probe` (`strict`) or not before it. */
+function lowerBound(sorted: readonly unknown[], probe: unknown, cmp: (a: unknown, b: unknown) => number, strict: boolean): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = cmp(sorted[mid], probe);
+    if (c < 0 || (strict && c === 0)) lo = mid + 1;
+    else hi = mid;
   }
-  const n = Math.min(ab.length, bb.length);
-  for (let i = 0; i < n; i++) if (ab[i] !== bb[i]) return ab[i] - bb[i];
-  return ab.length - bb.length;
+  return lo;
 }

@@ -107,6 +107,10 @@ class KeyGroupIds {
   #nums: number[] = [];
   #liveNums = 0;
   #other: Map<EntryId, number> | undefined;
+  /** Ids added so far (a listing's sorted keys of this group are current while this stays). */
+  adds = 0;
+  /** Ids removed so far (a listing's sorted keys may hold removed keys when this moved). */
+  removes = 0;
   readonly #table: Map<EntryId, unknown>;
 
   constructor(table: Map<EntryId, unknown>) {
@@ -119,6 +123,7 @@ class KeyGroupIds {
 
   /** Adds an id new to the table. */
   add(id: EntryId, keyLength: number): void {
+    this.adds++;
     if (typeof id === "number" && keyLength === impliedKeyLength(id)) {
       this.#nums.push(id);
       this.#liveNums++;
@@ -127,6 +132,7 @@ class KeyGroupIds {
 
   /** Drops an id just removed from the table. */
   delete(id: EntryId): void {
+    this.removes++;
     if (this.#other?.delete(id) === true || typeof id !== "number") return;
     this.#liveNums--;
     if (this.#nums.length > 2 * this.#liveNums + 64) this.#compact();
@@ -243,6 +249,10 @@ export abstract class HeapState<S> {
   readonly #table = new Map<EntryId, unknown>();
   /** The ids with a value, per key group (for key listings). */
   readonly #byKeyGroup = new Map<number, KeyGroupIds>();
+  /** The key groups of {@link #byKeyGroup} in order; undefined once one is added or dropped. */
+  #groupOrder: number[] | undefined;
+  /** Sorted keys of the key groups where key listings stopped mid-group (a few, the latest last). */
+  readonly #listed = new Map<number, ListedGroup>();
   /** Serialized answers (only while {@link cacheAnswers}). */
   readonly #cache = new AnswerCache();
   #scratch: ByteWriter | undefined;
@@ -295,7 +305,10 @@ export abstract class HeapState<S> {
       if (this.#table.size !== size) {
         const keyGroup = this.ctx.currentKeyGroup;
         let ids = this.#byKeyGroup.get(keyGroup);
-        if (ids === undefined) this.#byKeyGroup.set(keyGroup, ids = new KeyGroupIds(this.#table));
+        if (ids === undefined) {
+          this.#byKeyGroup.set(keyGroup, ids = new KeyGroupIds(this.#table));
+          this.#groupOrder = undefined;
+        }
         ids.add(id, this.ctx.currentKeyLength);
       } else this.#uncache(id);
     }
@@ -309,7 +322,11 @@ export abstract class HeapState<S> {
     const ids = this.#byKeyGroup.get(keyGroup);
     if (ids !== undefined) {
       ids.delete(id);
-      if (ids.size === 0) this.#byKeyGroup.delete(keyGroup);
+      if (ids.size === 0) {
+        this.#byKeyGroup.delete(keyGroup);
+        this.#groupOrder = undefined;
+        this.#listed.delete(keyGroup);
+      }
     }
   }
 
@@ -351,25 +368,33 @@ export abstract class HeapState<S> {
   listKeys(fromKeyGroup: number, toKeyGroup: number, after: Uint8Array | null, namespace: Uint8Array, limit: number): KeyPage {
     const keys: { keyGroup: number; key: Uint8Array }[] = [];
     const ns = namespace;
+    const nsId = bytesToId(ns);
     const afterId = after === null ? undefined : bytesToId(after);
     // Only the key groups that hold values are visited, in order.
-    const groups = [...this.#byKeyGroup.keys()].filter((kg) => kg >= fromKeyGroup && kg <= toKeyGroup).sort((a, b) => a - b);
-    for (let g = 0; g < groups.length; g++) {
+    const groups = (this.#groupOrder ??= [...this.#byKeyGroup.keys()].sort((a, b) => a - b));
+    for (let g = firstAtLeast(groups, fromKeyGroup); g < groups.length && groups[g] <= toKeyGroup; g++) {
       const kg = groups[g];
-      const found: string[] = [];
-      this.#byKeyGroup.get(kg)!.forEach((bytes, keyLength) => {
-        if (!hasNamespace(bytes, keyLength, ns)) return;
-        const key = bytesToId(bytes.subarray(0, keyLength));
-        if (kg === fromKeyGroup && afterId !== undefined && key <= afterId) return;
-        found.push(key);
-      });
-      // Latin1 ids compare as their bytes do.
-      found.sort();
-      for (let i = 0; i < found.length; i++) {
-        if (i > 0 && found[i] === found[i - 1]) continue;
-        if (keys.length === limit) return { keys, complete: false };
-        keys.push({ keyGroup: kg, key: idToBytes(found[i]) });
+      const ids = this.#byKeyGroup.get(kg)!;
+      let listed = this.#listed.get(kg);
+      if (listed === undefined || listed.ids !== ids || listed.ns !== nsId || listed.adds !== ids.adds) {
+        listed = { ids, ns: nsId, adds: ids.adds, removes: ids.removes, keys: sortedKeys(ids, ns) };
       }
+      const sorted = listed.keys;
+      // Keys removed since the group was sorted are skipped (their entry is gone).
+      const check = listed.removes !== ids.removes;
+      let i = kg === fromKeyGroup && afterId !== undefined ? firstAfter(sorted, afterId) : 0;
+      for (; i < sorted.length; i++) {
+        if (check && !this.#table.has(entryId(keyAndNamespace(sorted[i], ns)))) continue;
+        if (keys.length === limit) {
+          // The next page starts here: keep this group's order for it (a few groups at most, the oldest dropped).
+          this.#listed.delete(kg);
+          if (this.#listed.size >= MAX_LISTED_GROUPS) this.#listed.delete(this.#listed.keys().next().value!);
+          this.#listed.set(kg, listed);
+          return { keys, complete: false };
+        }
+        keys.push({ keyGroup: kg, key: idToBytes(sorted[i]) });
+      }
+      this.#listed.delete(kg);
     }
     return { keys, complete: true };
   }
@@ -442,6 +467,65 @@ export abstract class HeapState<S> {
     }
     return out;
   }
+}
+
+/** Key groups whose sorted keys a state keeps for listings that stopped in them. */
+const MAX_LISTED_GROUPS = 8;
+
+/** One key group's keys in one namespace, sorted, as a listing left them (current while `ids` saw no additions). */
+interface ListedGroup {
+  readonly ids: KeyGroupIds;
+  /** The namespace's bytes as a {@link bytesToId} id. */
+  readonly ns: string;
+  readonly adds: number;
+  readonly removes: number;
+  /** The keys' bytes as {@link bytesToId} ids, in byte order, each once. */
+  readonly keys: string[];
+}
+
+/** The keys (as ids of their bytes) of a key group's entries in namespace `ns`, in byte order, each once. */
+function sortedKeys(ids: KeyGroupIds, ns: Uint8Array): string[] {
+  const found: string[] = [];
+  ids.forEach((bytes, keyLength) => {
+    if (hasNamespace(bytes, keyLength, ns)) found.push(bytesToId(bytes.subarray(0, keyLength)));
+  });
+  // Latin1 ids compare as their bytes do.
+  found.sort();
+  let n = 0;
+  for (let i = 0; i < found.length; i++) if (i === 0 || found[i] !== found[i - 1]) found[n++] = found[i];
+  found.length = n;
+  return found;
+}
+
+/** Key+namespace bytes of a key (as the id of its bytes) in namespace `ns`. */
+function keyAndNamespace(key: string, ns: Uint8Array): Uint8Array {
+  const out = new Uint8Array(key.length + 1 + ns.length);
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
+  out[key.length] = 0x2a;
+  out.set(ns, key.length + 1);
+  return out;
+}
+
+/** The first position in ascending `xs` not below `x`. */
+function firstAtLeast(xs: readonly number[], x: number): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first position in ascending `xs` above `x`. */
+function firstAfter(xs: readonly string[], x: string): number {
+  let lo = 0, hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Whether key+namespace bytes with a key of `keyLength` bytes are in namespace `ns` (its bytes). */

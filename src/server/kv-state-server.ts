@@ -10,6 +10,11 @@ import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, S
 import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import type { KvState } from "../state/kv-state-registry.ts";
+import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST } from "../net/request-handler.ts";
+import type { DecodedFrame } from "../protocol/frame-decoder.ts";
+import { int32At } from "../core/bytes.ts";
+import { idKeyOfBytes } from "../core/ids.ts";
 import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
 import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, lookUpKeys } from "./extensions.ts";
 import type { KeysInternalRequest } from "../protocol/extensions.ts";
@@ -42,8 +47,35 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
     if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));
     return new KvStateResponse(bytes);
   };
+  const lookUp = (requestId: bigint | DecodedFrame, state: KvState, keyAndNamespace: Uint8Array) => {
+    let result: Uint8Array | null | Promise<Uint8Array | null>;
+    try {
+      result = state.getSerializedValue(keyAndNamespace);
+    } catch (e) {
+      throw new StateLookupError(idOf(requestId), e);
+    }
+    if (result instanceof Promise) {
+      return result.then((bytes) => answer(idOf(requestId), bytes), (e) => {
+        throw new StateLookupError(idOf(requestId), e);
+      });
+    }
+    // The id is needed only for a failure's message: a frame makes its bigint then.
+    if (result !== null && result instanceof Uint8Array) return new KvStateResponse(result);
+    return answer(idOf(requestId), result);
+  };
   return {
     decode: KvStateInternalRequest.decode,
+    [ANSWER_FRAME](frame: DecodedFrame) {
+      // [16-byte KvStateID][i32 n][n bytes of key and namespace], read in place; anything else takes the
+      // ordinary path (which reports it), as do the reserved extension id and unknown ids.
+      const b = frame.bytes, at = frame.bodyStart;
+      if (frame.bodyEnd - at < 20) return NOT_FAST;
+      const n = int32At(b, at + 16);
+      if (n < 0 || n > frame.bodyEnd - at - 20) return NOT_FAST;
+      const state = registry.getByKey(idKeyOfBytes(b, at));
+      if (state === undefined) return NOT_FAST;
+      return lookUp(frame, state, b.subarray(at + 20, at + 20 + n));
+    },
     handle(requestId, request) {
       const state = registry.getByKey(request.kvStateIdKey);
       if (state === undefined) {
@@ -51,20 +83,13 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
         if (request.kvStateIdKey === EXTENSION_ID_KEY) return answerServerExtension(registry, serverName, requestId, request.serializedKeyAndNamespace);
         throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
       }
-      let result: Uint8Array | null | Promise<Uint8Array | null>;
-      try {
-        result = state.getSerializedValue(request.serializedKeyAndNamespace);
-      } catch (e) {
-        throw new StateLookupError(requestId, e);
-      }
-      if (result instanceof Promise) {
-        return result.then((bytes) => answer(requestId, bytes), (e) => {
-          throw new StateLookupError(requestId, e);
-        });
-      }
-      return answer(requestId, result);
+      return lookUp(requestId, state, request.serializedKeyAndNamespace);
     },
-  };
+  } as RequestHandler<KvStateInternalRequest> & FastRequestHandler;
+}
+
+function idOf(requestId: bigint | DecodedFrame): bigint {
+  return typeof requestId === "bigint" ? requestId : requestId.requestId;
 }
 
 /** Options of a {@link KvStateServer}: a server's options and the registry it serves. */

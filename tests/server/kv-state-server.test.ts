@@ -202,6 +202,41 @@ describe("KvStateServer", () => {
     }
   });
 
+  test("answers and failures carry the request's own id, high bits included; the state sees exactly the key bytes", async () => {
+    const server = new KvStateServer();
+    cleanup.push(() => server.close());
+    const seen: number[][] = [];
+    const echo = server.registry.register({ getSerializedValue: (b) => (seen.push([...b]), new Uint8Array([b.length, ...b])) });
+    const broken = server.registry.register({ getSerializedValue: () => { throw new Error("disk on fire"); } });
+    const rejecting = server.registry.register({ getSerializedValue: () => Promise.reject(new Error("later fire")) });
+    const wrongType = server.registry.register({ getSerializedValue: () => "text" as unknown as Uint8Array });
+    await server.start();
+    const raw = await rawConnect(server.address!);
+    const big = (1n << 40n) + 5n; // a non-zero high half
+    const key = new Uint8Array([9, 8, 7]);
+    raw.conn.write(encodeRequestFrame(big, new KvStateInternalRequest(echo, key)));
+    raw.conn.write(encodeRequestFrame(big + 1n, new KvStateInternalRequest(broken, key)));
+    raw.conn.write(encodeRequestFrame(big + 2n, new KvStateInternalRequest(rejecting, key)));
+    raw.conn.write(encodeRequestFrame(big + 3n, new KvStateInternalRequest(wrongType, key)));
+    await raw.waitFor(() => raw.frames.length === 4);
+    assert.deepEqual(seen, [[9, 8, 7]]);
+    const byId = new Map(raw.frames.map((f) => [f.requestId, f]));
+    const ok = byId.get(big)!;
+    assert.equal(ok.type, MessageType.REQUEST_RESULT);
+    assert.deepEqual([...KvStateResponse.decode(ok.body).content], [3, 9, 8, 7]);
+    for (const [id, text] of [[big + 1n, "disk on fire"], [big + 2n, "later fire"], [big + 3n, "must return a Uint8Array or null"]] as const) {
+      const f = byId.get(id);
+      assert.ok(f, `an answer to request ${id}`);
+      assert.equal(f.type, MessageType.REQUEST_FAILURE);
+      const e = decodeFailureError(f.body);
+      assert.ok(e.remoteMessage!.includes(`Error while processing request with ID ${id}.`), String(e.remoteMessage));
+      assert.ok(e.remoteMessage!.includes(text), String(e.remoteMessage));
+    }
+    const s = server.stats();
+    assert.deepEqual([s.requests, s.successful, s.failed], [4, 1, 3]);
+    await raw.conn.close();
+  });
+
   test("raw bytes that break the framing get a SERVER_FAILURE and only that connection closes", async () => {
     const server = await startFixtureServer(10);
     const client = newClient();

@@ -42,12 +42,25 @@ export class StateLookupError extends QueryableStateError {
 
 /** The request handler of a state server over `registry` (usable without sockets, e.g. in tests). */
 export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME): RequestHandler<KvStateInternalRequest> {
+  return kvStateHandler(registry, serverName);
+}
+
+/** The handler with its internal fast paths: from a frame's bytes, and for in-process requests. */
+type KvStateHandler = RequestHandler<KvStateInternalRequest> & FastRequestHandler & {
+  /** {@link KvStateServer.answerLocally}'s path: the id as a number, a bigint only for a failure. */
+  [ANSWER_LOCAL](requestId: number, request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse>;
+};
+
+/** Key of {@link KvStateHandler}'s in-process method. */
+const ANSWER_LOCAL: unique symbol = Symbol("answerLocal");
+
+function kvStateHandler(registry: KvStateRegistry, serverName: string): KvStateHandler {
   const answer = (requestId: bigint, bytes: Uint8Array | null): KvStateResponse => {
     if (bytes === null || bytes === undefined) throw UnknownKeyOrNamespaceError.forServer(serverName);
     if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));
     return new KvStateResponse(bytes);
   };
-  const lookUp = (requestId: bigint | DecodedFrame, state: KvState, keyAndNamespace: Uint8Array) => {
+  const lookUp = (requestId: bigint | number | DecodedFrame, state: KvState, keyAndNamespace: Uint8Array) => {
     let result: Uint8Array | null | Promise<Uint8Array | null>;
     try {
       result = state.getSerializedValue(keyAndNamespace);
@@ -76,7 +89,12 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
       if (state === undefined) return NOT_FAST;
       return lookUp(frame, state, b.subarray(at + 20, at + 20 + n));
     },
-    handle(requestId, request) {
+    [ANSWER_LOCAL](requestId: number, request: KvStateInternalRequest) {
+      const state = registry.getByKey(request.kvStateIdKey);
+      if (state === undefined) return this.handle(BigInt(requestId), request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>;
+      return lookUp(requestId, state, request.serializedKeyAndNamespace);
+    },
+    handle(requestId: bigint, request: KvStateInternalRequest) {
       const state = registry.getByKey(request.kvStateIdKey);
       if (state === undefined) {
         // The reserved id (never registered) carries our protocol extensions; a Flink server answers it as unknown.
@@ -85,11 +103,11 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
       }
       return lookUp(requestId, state, request.serializedKeyAndNamespace);
     },
-  } as RequestHandler<KvStateInternalRequest> & FastRequestHandler;
+  };
 }
 
-function idOf(requestId: bigint | DecodedFrame): bigint {
-  return typeof requestId === "bigint" ? requestId : requestId.requestId;
+function idOf(requestId: bigint | number | DecodedFrame): bigint {
+  return typeof requestId === "bigint" ? requestId : typeof requestId === "number" ? BigInt(requestId) : requestId.requestId;
 }
 
 /** Options of a {@link KvStateServer}: a server's options and the registry it serves. */
@@ -120,10 +138,11 @@ export class KvStateServer implements AsyncDisposable {
   /** The states it serves, by KvStateID; register and unregister them at any time. */
   readonly registry: KvStateRegistry;
   readonly #server: ServerBase<KvStateInternalRequest>;
-  readonly #handler: RequestHandler<KvStateInternalRequest>;
+  readonly #handler: KvStateHandler;
   /** Requests answered in-process by {@link answerLocally}; stats() adds them to the socket ones. */
   readonly #local = new StatsCounter();
-  #localRequests = 0n;
+  /** Ids of in-process requests (a number: a bigint is made only for a failure's message). */
+  #localRequests = 0;
   #serving = false;
 
   /**
@@ -132,7 +151,7 @@ export class KvStateServer implements AsyncDisposable {
    */
   constructor(options: KvStateServerOptions = {}) {
     this.registry = options.registry ?? new KvStateRegistry();
-    this.#handler = kvStateRequestHandler(this.registry);
+    this.#handler = kvStateHandler(this.registry, KV_STATE_SERVER_NAME);
     this.#server = new ServerBase(KV_STATE_SERVER_NAME, this.#handler, options);
   }
 
@@ -153,9 +172,7 @@ export class KvStateServer implements AsyncDisposable {
    */
   answerLocally(request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse> {
     const requestId = this.#localRequests++;
-    return this.#local.track(() =>
-      this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>
-    );
+    return this.#local.track(() => this.#handler[ANSWER_LOCAL](requestId, request));
   }
 
 
@@ -165,19 +182,19 @@ export class KvStateServer implements AsyncDisposable {
    * one per key, are given); counted in {@link stats} as one request.
    */
   answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[], keyGroups?: readonly number[]): BatchLookup | Promise<BatchLookup> {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys, keyGroups));
   }
 
   /** One page of a state's keys in this process (a co-located proxy's shortcut for the key-listing extension). */
   listKeysLocally(request: Omit<KeysInternalRequest, "op">): KeysLookup {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpKeys(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as KeysLookup;
   }
 
   /** One page of one key's map in this process (a co-located proxy's shortcut for the map-scan extension). */
   scanLocally(request: Omit<ScanInternalRequest, "op">): ScanLookup {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpScan(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as ScanLookup;
   }
 

@@ -237,6 +237,24 @@ describe("KvStateServer", () => {
     await raw.conn.close();
   });
 
+  test("answerLocally: the same answers and failures as over a socket, ids counted per server", async () => {
+    const server = new KvStateServer();
+    const echo = server.registry.register({ getSerializedValue: (b) => (b.length === 0 ? null : b.slice()) });
+    const broken = server.registry.register({ getSerializedValue: () => { throw new Error("disk on fire"); } });
+    const later = server.registry.register({ getSerializedValue: () => Promise.reject(new Error("later fire")) });
+    const ask = (id: KvStateID, key: number[]) => server.answerLocally(new KvStateInternalRequest(id, new Uint8Array(key)));
+    const answer = ask(echo, [4, 2]);
+    assert.ok(answer instanceof KvStateResponse);
+    assert.deepEqual([...answer.content], [4, 2]);
+    assert.throws(() => ask(echo, []), UnknownKeyOrNamespaceError);
+    const other = new KvStateID(9n, 9n);
+    assert.throws(() => ask(other, [1]), (e: unknown) => e instanceof UnknownKvStateIdError && e.message.includes(String(other)));
+    assert.throws(() => ask(broken, [1]), (e: unknown) => e instanceof Error && /request with ID 3\. Caused by: .*disk on fire/.test(e.message));
+    await assert.rejects(Promise.resolve(ask(later, [1])), (e: unknown) => e instanceof Error && /request with ID 4\. Caused by: .*later fire/.test(e.message));
+    const s = server.stats();
+    assert.deepEqual([s.requests, s.successful, s.failed], [5, 1, 4]);
+  });
+
   test("raw bytes that break the framing get a SERVER_FAILURE and only that connection closes", async () => {
     const server = await startFixtureServer(10);
     const client = newClient();

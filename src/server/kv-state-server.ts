@@ -14,7 +14,6 @@ import type { KvState } from "../state/kv-state-registry.ts";
 import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST } from "../net/request-handler.ts";
 import type { DecodedFrame } from "../protocol/frame-decoder.ts";
 import { int32At } from "../core/bytes.ts";
-import { idKeyOfBytes } from "../core/ids.ts";
 import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
 import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, lookUpKeys } from "./extensions.ts";
 import type { KeysInternalRequest } from "../protocol/extensions.ts";
@@ -85,7 +84,7 @@ function kvStateHandler(registry: KvStateRegistry, serverName: string): KvStateH
       if (frame.bodyEnd - at < 20) return NOT_FAST;
       const n = int32At(b, at + 16);
       if (n < 0 || n > frame.bodyEnd - at - 20) return NOT_FAST;
-      const state = registry.getByKey(idKeyOfBytes(b, at));
+      const state = registry.getByIdBytes(b, at);
       if (state === undefined) return NOT_FAST;
       return lookUp(frame, state, b.subarray(at + 20, at + 20 + n));
     },

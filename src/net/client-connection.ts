@@ -3,9 +3,9 @@ import type { QueryableStateError } from "../core/errors.ts";
 import { InvalidFrameError, ProtocolError } from "../protocol/errors.ts";
 import { decodeFailureError } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, requestIdNumber } from "../protocol/frame.ts";
-import { FrameDecoder } from "../protocol/frame-decoder.ts";
+import { type DecodedFrame, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType } from "../protocol/message-type.ts";
-import type { MessageBody } from "../protocol/messages.ts";
+import { decodeKvStateResponseAt, KvStateResponse, type MessageBody } from "../protocol/messages.ts";
 import { ConnectError, ConnectionClosedError, ServerFailureError } from "./errors.ts";
 import { FrameSink } from "./frame-sink.ts";
 import { PendingTable } from "./pending-table.ts";
@@ -79,6 +79,8 @@ export class ClientConnection<Res> {
   #conn: Conn | undefined;
   #sink: FrameSink | undefined;
   #decoder: FrameDecoder;
+  /** The client decodes KvStateResponses (the query client's and the proxy's): they are read in place. */
+  readonly #kvResponses: boolean;
   /** The clock read of the write batch being filled (see {@link Pending.startedAt}). */
   #batchAt = 0;
   #closed = false;
@@ -90,6 +92,7 @@ export class ClientConnection<Res> {
     this.label = formatHostPort(address);
     this.#version = version;
     this.#decoder = new FrameDecoder({ maxFrameLength, version });
+    this.#kvResponses = client.decodeResponse === KvStateResponse.decode;
   }
 
   /** True once the connection failed or closed (a new request needs a new connection). */
@@ -172,7 +175,10 @@ export class ClientConnection<Res> {
           if (f.type === MessageType.REQUEST_RESULT) {
             let res: Res;
             try {
-              res = this.#client.decodeResponse(f.body);
+              // Our KvState answers are read in place (no view of the body first).
+              res = this.#kvResponses
+                ? decodeKvStateResponseAt((f as DecodedFrame).bytes, (f as DecodedFrame).bodyStart, (f as DecodedFrame).bodyEnd) as Res
+                : this.#client.decodeResponse(f.body);
             } catch (e) {
               this.#client.settle(p, undefined, e);
               continue;

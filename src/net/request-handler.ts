@@ -3,6 +3,7 @@
  * apart from the server so that its connections can use it without importing the server class.
  */
 
+import type { DecodedFrame } from "../protocol/frame-decoder.ts";
 import type { MessageBody } from "../protocol/messages.ts";
 
 /**
@@ -42,4 +43,22 @@ export interface RequestHandler<Req> {
 export interface RequestContext {
   /** Aborted when the requesting connection closes: stop work nobody will receive. */
   readonly signal: AbortSignal;
+}
+
+/**
+ * Internal fast path of a {@link RequestHandler} (our state server's): answers a REQUEST frame straight from its
+ * bytes, without a request object or a bigint request id (made only for a failure's message). Returns
+ * {@link NOT_FAST} for anything it does not take (an odd body, an extension, an unknown id): the connection then
+ * decodes and handles the frame the ordinary way, so every answer and failure stays as before.
+ * @internal
+ */
+export const ANSWER_FRAME: unique symbol = Symbol("answerFrame");
+
+/** What an {@link ANSWER_FRAME} method returns for a frame it leaves to the ordinary path. @internal */
+export const NOT_FAST: unique symbol = Symbol("notFast");
+
+/** A handler with the internal fast path. @internal */
+export interface FastRequestHandler {
+  /** The answer to `frame` (its body is `frame.bytes[bodyStart, bodyEnd)`), or {@link NOT_FAST}. */
+  [ANSWER_FRAME](frame: DecodedFrame): MessageBody | null | Promise<MessageBody | null> | typeof NOT_FAST;
 }

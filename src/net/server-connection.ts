@@ -4,13 +4,13 @@ import { InvalidArgumentError, QueryableStateError } from "../core/errors.ts";
 import { FrameTimeoutError, ProtocolError } from "../protocol/errors.ts";
 import { writeRequestFailureFrame, writeServerFailureFrame } from "../protocol/failure-frames.ts";
 import { beginFrameWithId, endFrame, type Frame } from "../protocol/frame.ts";
-import { FrameDecoder } from "../protocol/frame-decoder.ts";
+import { type DecodedFrame, FrameDecoder } from "../protocol/frame-decoder.ts";
 import { MessageType, messageTypeName } from "../protocol/message-type.ts";
 import { KvStateResponse, type MessageBody } from "../protocol/messages.ts";
 import { BadRequestError } from "../protocol/remote-errors.ts";
 import { incomingMessageFailureThrowable, requestFailureThrowable, unexpectedMessageTypeThrowable } from "./failures.ts";
 import { FrameSink } from "./frame-sink.ts";
-import type { RequestContext, RequestHandler } from "./request-handler.ts";
+import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST, type RequestContext, type RequestHandler } from "./request-handler.ts";
 import type { StatsCounter } from "./stats.ts";
 import type { Conn } from "../transport/transport.ts";
 
@@ -53,6 +53,8 @@ export class ServerConnection<Req> {
   readonly #decoder: FrameDecoder;
   readonly #sink: FrameSink;
   readonly #context: RequestContext;
+  /** The handler's fast path, when it has one (our state server's). */
+  readonly #fast: FastRequestHandler | undefined;
   readonly #abort = new AbortController();
   #inFlight = 0;
   #readPaused = false;
@@ -84,6 +86,8 @@ export class ServerConnection<Req> {
     this.#decoder = new FrameDecoder({ maxFrameLength, version });
     this.#sink = new FrameSink(conn, () => this.#updateReading());
     this.#context = { signal: this.#abort.signal };
+    const h = server.handler as RequestHandler<Req> & Partial<FastRequestHandler>;
+    this.#fast = typeof h[ANSWER_FRAME] === "function" ? (h as FastRequestHandler) : undefined;
   }
 
   get inFlight(): number {
@@ -216,23 +220,35 @@ export class ServerConnection<Req> {
   }
 
   #onRequest(frame: Frame): void {
-    let request: Req;
-    try {
-      request = this.#server.handler.decode(frame.body);
-    } catch (e) {
-      this.#frameFailure(e);
-      return;
+    let result: MessageBody | null | Promise<MessageBody | null> | typeof NOT_FAST = NOT_FAST;
+    const fast = this.#fast;
+    if (fast !== undefined) {
+      // The state server's own path: no request object, no bigint id (frames of our decoder carry their bytes).
+      try {
+        result = fast[ANSWER_FRAME](frame as DecodedFrame);
+      } catch (e) {
+        this.#server.counters.requests++;
+        this.#fail(frame, e);
+        return;
+      }
     }
-    const stats = this.#server.counters;
-    stats.requests++;
+    if (result === NOT_FAST) {
+      let request: Req;
+      try {
+        request = this.#server.handler.decode(frame.body);
+      } catch (e) {
+        this.#frameFailure(e);
+        return;
+      }
+      this.#server.counters.requests++;
+      try {
+        result = this.#server.handler.handle(frame.requestId, request, this.#context);
+      } catch (e) {
+        this.#fail(frame, e);
+        return;
+      }
+    } else this.#server.counters.requests++;
     const startedAt = this.#readAt;
-    let result: MessageBody | null | Promise<MessageBody | null>;
-    try {
-      result = this.#server.handler.handle(frame.requestId, request, this.#context);
-    } catch (e) {
-      this.#fail(frame, e);
-      return;
-    }
     if (result instanceof Promise) {
       this.#inFlight++;
       result.then(

@@ -22,17 +22,31 @@ const EMPTY = new Uint8Array(0);
 /** First buffer for a frame split across chunks; it doubles as the rest arrives. */
 const INITIAL_PARTIAL = 64 * 1024;
 
-/** A frame whose bigint request id is made only when someone asks for it. */
-class DecodedFrame implements Frame {
+/**
+ * A frame whose bigint request id and body view are made only when someone asks for them. Internal:
+ * a server's hot path reads the body from `bytes[bodyStart, bodyEnd)` without making a view.
+ */
+export class DecodedFrame implements Frame {
   readonly type: MessageType;
   readonly requestIdHigh: number;
   readonly requestIdLow: number;
-  readonly body: Uint8Array;
-  constructor(type: MessageType, requestIdHigh: number, requestIdLow: number, body: Uint8Array) {
+  /** The bytes the frame lies in (shared with the frames around it: read only). */
+  readonly bytes: Uint8Array;
+  /** Where the body starts in {@link bytes}. */
+  readonly bodyStart: number;
+  /** Where the body ends in {@link bytes} (exclusive). */
+  readonly bodyEnd: number;
+  #body: Uint8Array | undefined;
+  constructor(type: MessageType, requestIdHigh: number, requestIdLow: number, bytes: Uint8Array, bodyStart: number, bodyEnd: number) {
     this.type = type;
     this.requestIdHigh = requestIdHigh;
     this.requestIdLow = requestIdLow;
-    this.body = body;
+    this.bytes = bytes;
+    this.bodyStart = bodyStart;
+    this.bodyEnd = bodyEnd;
+  }
+  get body(): Uint8Array {
+    return this.#body ??= this.bytes.subarray(this.bodyStart, this.bodyEnd);
   }
   get requestId(): bigint {
     if (this.type === 3) return -1n;
@@ -188,7 +202,7 @@ export class FrameDecoder {
     const type = int32At(b, start + 4);
     if (type < 0 || type > 3) throw new UnknownMessageTypeError(type);
     let at = start + HEADER_LENGTH;
-    if (type === 3) return new DecodedFrame(3, 0, -1, b.subarray(at, end));
+    if (type === 3) return new DecodedFrame(3, 0, -1, b, at, end);
     if (end - at < REQUEST_ID_SIZE) {
       throw new InvalidFrameError(
         `Frame of type ${type} is ${end - start} bytes, too short for its 8-byte request id.`,
@@ -198,6 +212,6 @@ export class FrameDecoder {
     const hi = int32At(b, at);
     const lo = int32At(b, at + 4);
     at += REQUEST_ID_SIZE;
-    return new DecodedFrame(type as MessageType, hi, lo, b.subarray(at, end));
+    return new DecodedFrame(type as MessageType, hi, lo, b, at, end);
   }
 }

@@ -212,6 +212,18 @@ export class KvStateResponse implements MessageBody {
   }
 }
 
+/**
+ * {@link KvStateResponse.decode} of the body `bytes[start, end)` without a view of the body first (a client's hot
+ * path: one view, the content, per answer). Internal.
+ */
+export function decodeKvStateResponseAt(bytes: Uint8Array, start: number, end: number): KvStateResponse {
+  if (end - start >= 4) {
+    const n = int32At(bytes, start);
+    if (n >= 0 && n <= end - start - 4) return new KvStateResponse(bytes.subarray(start + 4, start + 4 + n));
+  }
+  return KvStateResponse.decode(bytes.subarray(start, end));
+}
+
 /** Appends a whole REQUEST frame to `w`. */
 export function writeRequestFrame(w: ByteWriter, requestId: bigint, body: MessageBody): void {
   const start = beginFrame(w, MessageType.REQUEST, requestId);

@@ -10,6 +10,10 @@ import { type ConnectionDiagnostics, type RequestContext, type RequestHandler, S
 import { type RequestStats, StatsCounter, sumStats } from "../net/stats.ts";
 import type { Endpoint } from "../transport/transport.ts";
 import { KvStateRegistry } from "../state/kv-state-registry.ts";
+import type { KvState } from "../state/kv-state-registry.ts";
+import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST } from "../net/request-handler.ts";
+import type { DecodedFrame } from "../protocol/frame-decoder.ts";
+import { int32At } from "../core/bytes.ts";
 import { EXTENSION_ID_KEY } from "../protocol/extensions.ts";
 import { answerServerExtension, type BatchLookup, type KeysLookup, lookUpBatch, lookUpKeys } from "./extensions.ts";
 import type { KeysInternalRequest } from "../protocol/extensions.ts";
@@ -40,14 +44,59 @@ export class StateLookupError extends QueryableStateError {
 
 /** The request handler of a state server over `registry` (usable without sockets, e.g. in tests). */
 export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV_STATE_SERVER_NAME, watches?: WatchPolls): RequestHandler<KvStateInternalRequest> {
+  return kvStateHandler(registry, serverName, watches);
+}
+
+/** The handler with its internal fast paths: from a frame's bytes, and for in-process requests. */
+type KvStateHandler = RequestHandler<KvStateInternalRequest> & FastRequestHandler & {
+  /** {@link KvStateServer.answerLocally}'s path: the id as a number, a bigint only for a failure. */
+  [ANSWER_LOCAL](requestId: number, request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse>;
+};
+
+/** Key of {@link KvStateHandler}'s in-process method. */
+const ANSWER_LOCAL: unique symbol = Symbol("answerLocal");
+
+function kvStateHandler(registry: KvStateRegistry, serverName: string, watches?: WatchPolls): KvStateHandler {
   const answer = (requestId: bigint, bytes: Uint8Array | null): KvStateResponse => {
     if (bytes === null || bytes === undefined) throw UnknownKeyOrNamespaceError.forServer(serverName);
     if (!(bytes instanceof Uint8Array)) throw new StateLookupError(requestId, new TypeError("getSerializedValue must return a Uint8Array or null"));
     return new KvStateResponse(bytes);
   };
+  const lookUp = (requestId: bigint | number | DecodedFrame, state: KvState, keyAndNamespace: Uint8Array) => {
+    let result: Uint8Array | null | Promise<Uint8Array | null>;
+    try {
+      result = state.getSerializedValue(keyAndNamespace);
+    } catch (e) {
+      throw new StateLookupError(idOf(requestId), e);
+    }
+    if (result instanceof Promise) {
+      return result.then((bytes) => answer(idOf(requestId), bytes), (e) => {
+        throw new StateLookupError(idOf(requestId), e);
+      });
+    }
+    // The id is needed only for a failure's message: a frame makes its bigint then.
+    if (result !== null && result instanceof Uint8Array) return new KvStateResponse(result);
+    return answer(idOf(requestId), result);
+  };
   return {
     decode: KvStateInternalRequest.decode,
-    handle(requestId, request, context) {
+    [ANSWER_FRAME](frame: DecodedFrame) {
+      // [16-byte KvStateID][i32 n][n bytes of key and namespace], read in place; anything else takes the
+      // ordinary path (which reports it), as do the reserved extension id and unknown ids.
+      const b = frame.bytes, at = frame.bodyStart;
+      if (frame.bodyEnd - at < 20) return NOT_FAST;
+      const n = int32At(b, at + 16);
+      if (n < 0 || n > frame.bodyEnd - at - 20) return NOT_FAST;
+      const state = registry.getByIdBytes(b, at);
+      if (state === undefined) return NOT_FAST;
+      return lookUp(frame, state, b.subarray(at + 20, at + 20 + n));
+    },
+    [ANSWER_LOCAL](requestId: number, request: KvStateInternalRequest) {
+      const state = registry.getByKey(request.kvStateIdKey);
+      if (state === undefined) return this.handle(BigInt(requestId), request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>;
+      return lookUp(requestId, state, request.serializedKeyAndNamespace);
+    },
+    handle(requestId: bigint, request: KvStateInternalRequest, context?: RequestContext) {
       const state = registry.getByKey(request.kvStateIdKey);
       if (state === undefined) {
         // The reserved id (never registered) carries our protocol extensions; a Flink server answers it as unknown.
@@ -57,20 +106,13 @@ export function kvStateRequestHandler(registry: KvStateRegistry, serverName = KV
         }
         throw UnknownKvStateIdError.forId(serverName, request.kvStateId);
       }
-      let result: Uint8Array | null | Promise<Uint8Array | null>;
-      try {
-        result = state.getSerializedValue(request.serializedKeyAndNamespace);
-      } catch (e) {
-        throw new StateLookupError(requestId, e);
-      }
-      if (result instanceof Promise) {
-        return result.then((bytes) => answer(requestId, bytes), (e) => {
-          throw new StateLookupError(requestId, e);
-        });
-      }
-      return answer(requestId, result);
+      return lookUp(requestId, state, request.serializedKeyAndNamespace);
     },
   };
+}
+
+function idOf(requestId: bigint | number | DecodedFrame): bigint {
+  return typeof requestId === "bigint" ? requestId : typeof requestId === "number" ? BigInt(requestId) : requestId.requestId;
 }
 
 /** Options of a {@link KvStateServer}: a server's options and the registry it serves. */
@@ -101,10 +143,11 @@ export class KvStateServer implements AsyncDisposable {
   /** The states it serves, by KvStateID; register and unregister them at any time. */
   readonly registry: KvStateRegistry;
   readonly #server: ServerBase<KvStateInternalRequest>;
-  readonly #handler: RequestHandler<KvStateInternalRequest>;
+  readonly #handler: KvStateHandler;
   /** Requests answered in-process by {@link answerLocally}; stats() adds them to the socket ones. */
   readonly #local = new StatsCounter();
-  #localRequests = 0n;
+  /** Ids of in-process requests (a number: a bigint is made only for a failure's message). */
+  #localRequests = 0;
   #serving = false;
   readonly #watches: WatchHub;
 
@@ -115,7 +158,7 @@ export class KvStateServer implements AsyncDisposable {
   constructor(options: KvStateServerOptions = {}) {
     this.registry = options.registry ?? new KvStateRegistry();
     this.#watches = new WatchHub(this.registry, KV_STATE_SERVER_NAME, options.clock ?? realClock);
-    this.#handler = kvStateRequestHandler(this.registry, KV_STATE_SERVER_NAME, this.#watches);
+    this.#handler = kvStateHandler(this.registry, KV_STATE_SERVER_NAME, this.#watches);
     this.#server = new ServerBase(KV_STATE_SERVER_NAME, this.#handler, options);
   }
 
@@ -136,9 +179,7 @@ export class KvStateServer implements AsyncDisposable {
    */
   answerLocally(request: KvStateInternalRequest): KvStateResponse | Promise<KvStateResponse> {
     const requestId = this.#localRequests++;
-    return this.#local.track(() =>
-      this.#handler.handle(requestId, request, LOCAL_CONTEXT) as KvStateResponse | Promise<KvStateResponse>
-    );
+    return this.#local.track(() => this.#handler[ANSWER_LOCAL](requestId, request));
   }
 
 
@@ -148,19 +189,19 @@ export class KvStateServer implements AsyncDisposable {
    * one per key, are given); counted in {@link stats} as one request.
    */
   answerBatchLocally(kvStateId: Uint8Array, keys: readonly Uint8Array[], keyGroups?: readonly number[]): BatchLookup | Promise<BatchLookup> {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpBatch(this.registry, KV_STATE_SERVER_NAME, requestId, kvStateId, keys, keyGroups));
   }
 
   /** One page of a state's keys in this process (a co-located proxy's shortcut for the key-listing extension). */
   listKeysLocally(request: Omit<KeysInternalRequest, "op">): KeysLookup {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpKeys(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as KeysLookup;
   }
 
   /** One page of one key's map in this process (a co-located proxy's shortcut for the map-scan extension). */
   scanLocally(request: Omit<ScanInternalRequest, "op">): ScanLookup {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => lookUpScan(this.registry, KV_STATE_SERVER_NAME, requestId, request)) as ScanLookup;
   }
 
@@ -169,7 +210,7 @@ export class KvStateServer implements AsyncDisposable {
    * changed, else held until one does, its wait is over, `signal` aborts or the server stops.
    */
   watchLocally(request: Omit<WatchInternalRequest, "op">, signal?: AbortSignal): WatchLookup | Promise<WatchLookup> {
-    const requestId = this.#localRequests++;
+    const requestId = BigInt(this.#localRequests++);
     return this.#local.track(() => this.#watches.watch(requestId, request, signal)) as WatchLookup | Promise<WatchLookup>;
   }
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from "../core/errors.ts";
-import { KvStateID } from "../core/ids.ts";
+import { int32At } from "../core/bytes.ts";
+import { idKeyOfBytes, KvStateID } from "../core/ids.ts";
 
 /**
  * What a state server needs from a queryable state: the serialized value for serialized
@@ -104,6 +105,12 @@ export type KvStateRegistryListener = (event: "registered" | "unregistered", reg
  */
 export class KvStateRegistry {
   readonly #states = new Map<string, KvStateRegistration>();
+  // The last state found by getByIdBytes, with its id as four 32-bit words: most requests ask for it again.
+  #lastState: KvState | undefined;
+  #last0 = 0;
+  #last1 = 0;
+  #last2 = 0;
+  #last3 = 0;
   readonly #listeners = new Set<KvStateRegistryListener>();
 
   /** Registers `state` under a new random id (or `id`) and returns the id. */
@@ -121,6 +128,7 @@ export class KvStateRegistry {
     }
     const registration: KvStateRegistration = { kvStateId, state, name: options.name };
     this.#states.set(key, registration);
+    this.#lastState = undefined;
     for (const l of this.#listeners) l("registered", registration);
     return kvStateId;
   }
@@ -131,6 +139,7 @@ export class KvStateRegistry {
     const registration = this.#states.get(key);
     if (!registration) return false;
     this.#states.delete(key);
+    this.#lastState = undefined;
     for (const l of this.#listeners) l("unregistered", registration);
     return true;
   }
@@ -143,6 +152,26 @@ export class KvStateRegistry {
   /** The state registered under the id with this map key (`KvStateID.key`): the server's hot path. */
   getByKey(key: string): KvState | undefined {
     return this.#states.get(key)?.state;
+  }
+
+  /**
+   * The state registered under the id whose 16 wire bytes start at `bytes[at]` (the server's hot path: no key string
+   * is made when the same state is asked for again).
+   */
+  getByIdBytes(bytes: Uint8Array, at: number): KvState | undefined {
+    const w0 = int32At(bytes, at), w1 = int32At(bytes, at + 4), w2 = int32At(bytes, at + 8), w3 = int32At(bytes, at + 12);
+    if (this.#lastState !== undefined && w0 === this.#last0 && w1 === this.#last1 && w2 === this.#last2 && w3 === this.#last3) {
+      return this.#lastState;
+    }
+    const state = this.#states.get(idKeyOfBytes(bytes, at))?.state;
+    if (state !== undefined) {
+      this.#lastState = state;
+      this.#last0 = w0;
+      this.#last1 = w1;
+      this.#last2 = w2;
+      this.#last3 = w3;
+    }
+    return state;
   }
 
   /** How many states are registered. */

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { ByteWriter, fromHex, InvalidFrameError, JobID, KvStateID, toHex } from "../../mod.ts";
 import { encodeRequestFrame, encodeResponseFrame, FrameDecoder, KvStateInternalRequest, KvStateRequest, KvStateResponse, MessageType } from "../../protocol.ts";
 import { withSeed } from "../helpers/random.ts";
+import { decodeKvStateResponseAt } from "../../src/protocol/messages.ts";
 
 function decode(frame: Uint8Array) {
   const d = new FrameDecoder();
@@ -56,6 +57,31 @@ describe("message bodies", () => {
         const f = decode(encodeResponseFrame(id, res));
         assert.equal(f.type, MessageType.REQUEST_RESULT);
         assert.deepEqual(KvStateResponse.decode(f.body).content, res.content);
+      }
+    });
+  });
+
+  test("a KvStateResponse read in place from a frame's bytes equals KvStateResponse.decode of its body", () => {
+    withSeed((rng) => {
+      for (let i = 0; i < 200; i++) {
+        const before = rng.bytes(rng.int(0, 8)), after = rng.bytes(rng.int(0, 8));
+        const w = new ByteWriter();
+        const content = rng.bytes(rng.int(0, 40));
+        // Valid bodies, trailing bytes, and lengths that are negative or run past the body.
+        const length = [content.length, -1, content.length + 1][rng.int(0, 2)];
+        w.writeInt32(length);
+        w.writeBytes(content);
+        const body = rng.int(0, 4) === 0 ? rng.bytes(rng.int(0, 3)) : w.toBytes();
+        const bytes = new Uint8Array([...before, ...body, ...after]);
+        const at = () => decodeKvStateResponseAt(bytes, before.length, before.length + body.length);
+        let expected: KvStateResponse | Error;
+        try {
+          expected = KvStateResponse.decode(body);
+        } catch (e) {
+          expected = e as Error;
+        }
+        if (expected instanceof Error) assert.throws(at, { message: expected.message });
+        else assert.deepEqual([...at().content], [...expected.content]);
       }
     });
   });

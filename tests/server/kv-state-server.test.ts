@@ -202,6 +202,59 @@ describe("KvStateServer", () => {
     }
   });
 
+  test("answers and failures carry the request's own id, high bits included; the state sees exactly the key bytes", async () => {
+    const server = new KvStateServer();
+    cleanup.push(() => server.close());
+    const seen: number[][] = [];
+    const echo = server.registry.register({ getSerializedValue: (b) => (seen.push([...b]), new Uint8Array([b.length, ...b])) });
+    const broken = server.registry.register({ getSerializedValue: () => { throw new Error("disk on fire"); } });
+    const rejecting = server.registry.register({ getSerializedValue: () => Promise.reject(new Error("later fire")) });
+    const wrongType = server.registry.register({ getSerializedValue: () => "text" as unknown as Uint8Array });
+    await server.start();
+    const raw = await rawConnect(server.address!);
+    const big = (1n << 40n) + 5n; // a non-zero high half
+    const key = new Uint8Array([9, 8, 7]);
+    raw.conn.write(encodeRequestFrame(big, new KvStateInternalRequest(echo, key)));
+    raw.conn.write(encodeRequestFrame(big + 1n, new KvStateInternalRequest(broken, key)));
+    raw.conn.write(encodeRequestFrame(big + 2n, new KvStateInternalRequest(rejecting, key)));
+    raw.conn.write(encodeRequestFrame(big + 3n, new KvStateInternalRequest(wrongType, key)));
+    await raw.waitFor(() => raw.frames.length === 4);
+    assert.deepEqual(seen, [[9, 8, 7]]);
+    const byId = new Map(raw.frames.map((f) => [f.requestId, f]));
+    const ok = byId.get(big)!;
+    assert.equal(ok.type, MessageType.REQUEST_RESULT);
+    assert.deepEqual([...KvStateResponse.decode(ok.body).content], [3, 9, 8, 7]);
+    for (const [id, text] of [[big + 1n, "disk on fire"], [big + 2n, "later fire"], [big + 3n, "must return a Uint8Array or null"]] as const) {
+      const f = byId.get(id);
+      assert.ok(f, `an answer to request ${id}`);
+      assert.equal(f.type, MessageType.REQUEST_FAILURE);
+      const e = decodeFailureError(f.body);
+      assert.ok(e.remoteMessage!.includes(`Error while processing request with ID ${id}.`), String(e.remoteMessage));
+      assert.ok(e.remoteMessage!.includes(text), String(e.remoteMessage));
+    }
+    const s = server.stats();
+    assert.deepEqual([s.requests, s.successful, s.failed], [4, 1, 3]);
+    await raw.conn.close();
+  });
+
+  test("answerLocally: the same answers and failures as over a socket, ids counted per server", async () => {
+    const server = new KvStateServer();
+    const echo = server.registry.register({ getSerializedValue: (b) => (b.length === 0 ? null : b.slice()) });
+    const broken = server.registry.register({ getSerializedValue: () => { throw new Error("disk on fire"); } });
+    const later = server.registry.register({ getSerializedValue: () => Promise.reject(new Error("later fire")) });
+    const ask = (id: KvStateID, key: number[]) => server.answerLocally(new KvStateInternalRequest(id, new Uint8Array(key)));
+    const answer = ask(echo, [4, 2]);
+    assert.ok(answer instanceof KvStateResponse);
+    assert.deepEqual([...answer.content], [4, 2]);
+    assert.throws(() => ask(echo, []), UnknownKeyOrNamespaceError);
+    const other = new KvStateID(9n, 9n);
+    assert.throws(() => ask(other, [1]), (e: unknown) => e instanceof UnknownKvStateIdError && e.message.includes(String(other)));
+    assert.throws(() => ask(broken, [1]), (e: unknown) => e instanceof Error && /request with ID 3\. Caused by: .*disk on fire/.test(e.message));
+    await assert.rejects(Promise.resolve(ask(later, [1])), (e: unknown) => e instanceof Error && /request with ID 4\. Caused by: .*later fire/.test(e.message));
+    const s = server.stats();
+    assert.deepEqual([s.requests, s.successful, s.failed], [5, 1, 4]);
+  });
+
   test("raw bytes that break the framing get a SERVER_FAILURE and only that connection closes", async () => {
     const server = await startFixtureServer(10);
     const client = newClient();

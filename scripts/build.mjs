@@ -8,7 +8,7 @@
 //     - `#private;` (TypeScript's mark of a class with ES private fields) becomes a TypeScript-private property,
 //       which keeps the class nominal: targets below ES2015 refuse `#` names, even in declarations;
 //     - each file references the parts of the standard library it names (Map, Iterable, Symbol.hasInstance,
-//       AsyncIterable, BigInt64Array, AsyncDisposable), whatever the consumer's `lib`;
+//       AsyncIterable, AsyncGenerator, BigInt64Array, AsyncDisposable), whatever the consumer's `lib`;
 //     - AbortSignal, a DOM and @types/node global, is declared minimally for programs that have neither
 //       (it merges with theirs when they have one);
 //  3. writes dist/{mod,protocol,avro}.d.ts, the ESM build's declarations: each re-exports its .d.cts (the two builds
@@ -43,6 +43,7 @@ const PRELUDE = `/// <reference lib="es2015.collection" />
 /// <reference lib="es2015.iterable" />
 /// <reference lib="es2015.symbol.wellknown" />
 /// <reference lib="es2018.asynciterable" />
+/// <reference lib="es2018.asyncgenerator" />
 /// <reference lib="es2020.bigint" />
 /// <reference lib="esnext.disposable" />
 declare global {

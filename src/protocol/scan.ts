@@ -14,7 +14,7 @@
  */
 import { type ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidFrameError } from "./errors.ts";
-import { readExtension, readExtString, writeExtString } from "./extension-codec.ts";
+import { readExtension, readExtString, readNullableBytes as readBytes, writeExtString, writeNullableBytes as writeBytes } from "./extension-codec.ts";
 
 /** Op numbers of the map-scan extension (they continue `ExtOp`). */
 export const ScanOp = { SCAN: 6, SCAN_INTERNAL: 7 } as const;
@@ -71,22 +71,6 @@ export interface ScanEntry {
   readonly key: Uint8Array;
   /** The value's bytes, or null for a null value. */
   readonly value: Uint8Array | null;
-}
-
-function writeBytes(w: ByteWriter, b: Uint8Array | null): void {
-  if (b === null) {
-    w.writeInt32(-1);
-    return;
-  }
-  w.writeInt32(b.length);
-  w.writeBytes(b);
-}
-
-function readBytes(r: ByteReader, what: string): Uint8Array | null {
-  const n = r.readInt32();
-  if (n === -1) return null;
-  if (n < 0) throw new InvalidFrameError(`Negative length ${n} for ${what} in a scan message.`, false);
-  return r.readBytes(n);
 }
 
 function size(...bs: (Uint8Array | null)[]): number {

@@ -19,7 +19,7 @@
  */
 import { type ByteReader, ByteWriter } from "../core/bytes.ts";
 import { InvalidFrameError } from "./errors.ts";
-import { readExtension, readExtString, writeExtString } from "./extension-codec.ts";
+import { readExtension, readExtString, readNullableBytes as readBytes, writeExtString, writeNullableBytes as writeBytes } from "./extension-codec.ts";
 
 /** Op numbers of the watch extension (they continue `ScanOp`). */
 export const WatchOp = { WATCH: 8, WATCH_INTERNAL: 9, WATCH_CANCEL: 10, WATCH_CANCEL_INTERNAL: 11 } as const;
@@ -123,22 +123,6 @@ export type WatchChange =
   | { readonly tag: typeof ChangeTag.DELETED; readonly resumeVersion: bigint; readonly version: bigint }
   | { readonly tag: typeof ChangeTag.ENTRIES; readonly resumeVersion: bigint; readonly version: bigint; readonly entries: readonly WatchEntry[] }
   | { readonly tag: typeof ChangeTag.ENDED; readonly resumeVersion: bigint; readonly reason: string };
-
-function writeBytes(w: ByteWriter, b: Uint8Array | null): void {
-  if (b === null) {
-    w.writeInt32(-1);
-    return;
-  }
-  w.writeInt32(b.length);
-  w.writeBytes(b);
-}
-
-function readBytes(r: ByteReader, what: string): Uint8Array | null {
-  const n = r.readInt32();
-  if (n === -1) return null;
-  if (n < 0) throw new InvalidFrameError(`Negative length ${n} for ${what} in a watch message.`, false);
-  return r.readBytes(n);
-}
 
 function readVersion(r: ByteReader, what: string): bigint {
   const v = r.readInt64();

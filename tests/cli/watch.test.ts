@@ -11,6 +11,7 @@ import { mapState, reducingState } from "../../src/state/descriptors.ts";
 import { longSerializer } from "../../src/types/primitive-serializers.ts";
 import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { qstate, run, runtime } from "../helpers/cli.ts";
+import { fedSource } from "../helpers/fed-source.ts";
 
 const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
 const pages = mapState("pages", stringSerializer, longSerializer, { queryable: "pages" });
@@ -61,24 +62,12 @@ describe(`qstate watch, on ${runtime}`, () => {
   let cluster: LocalCluster;
   let jobId: string;
   let proxy: string;
-  const queue: Visit[] = [];
-  let wake: (() => void) | undefined;
-  const push = (v: Visit) => {
-    queue.push(v);
-    wake?.();
-  };
+  const { source, push } = fedSource<Visit>();
   before(async () => {
     cluster = await LocalCluster.start({ taskManagers: 2 });
     const job = cluster.submit({
       parallelism: 2,
-      sources: [() => ({
-        async *[Symbol.asyncIterator]() {
-          for (;;) {
-            while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-            yield queue.shift()!;
-          }
-        },
-      })],
+      sources: [source],
       keyBy: (v: Visit) => v[0],
       keyType: stringSerializer,
       steps: [{
@@ -96,7 +85,6 @@ describe(`qstate watch, on ${runtime}`, () => {
     push(["ada", "/docs/a"]);
   });
   after(async () => {
-    wake = undefined;
     await cluster?.close();
   });
 

@@ -15,33 +15,14 @@ import { stringSerializer } from "../../src/types/string-serializer.ts";
 import { formatHostPort } from "../../src/transport/address.ts";
 import { startDeployment } from "../helpers/batch-setup.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { fedSource } from "../helpers/fed-source.ts";
 
 const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
 
 interface Event { user: string; n: bigint; gate?: Promise<void>; seen?: (version: bigint) => void }
 
-/** A source the test feeds: push() hands a record to the job. */
-function feed(): { source: () => AsyncIterable<Event>; push(e: Event): void } {
-  const queue: Event[] = [];
-  let wake: (() => void) | undefined;
-  return {
-    push(e) {
-      queue.push(e);
-      wake?.();
-    },
-    source: () => ({
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-          yield queue.shift()!;
-        }
-      },
-    }),
-  };
-}
-
 async function withJob(fn: (ctx: { cluster: LocalCluster; client: QueryableStateClient; jobId: string; push(e: Event): void; maxParallelism: number }) => Promise<void>) {
-  const input = feed();
+  const input = fedSource<Event>();
   await using cluster = await LocalCluster.start({ taskManagers: 2 });
   const job = cluster.submit({
     sources: [input.source],

@@ -16,6 +16,7 @@ import { formatHostPort } from "../../src/transport/address.ts";
 import { startDeployment } from "../helpers/batch-setup.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { counts, halfOf, oneUserPerHalf, pages, startWatchDeployment, type WatchDeployment } from "../helpers/watch-setup.ts";
+import { fedSource } from "../helpers/fed-source.ts";
 
 type CountEvent = WatchEvent<string | null, ImmutableReducingState<bigint>>;
 
@@ -244,23 +245,11 @@ describe("watch", () => {
 
   test("a subtask relocated during a watch: the watch follows it and loses nothing", async () => {
     const sums = reducingState("sums", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "sums" });
-    const queue: [string, bigint][] = [];
-    let wake: (() => void) | undefined;
-    const push = (r: [string, bigint]) => {
-      queue.push(r);
-      wake?.();
-    };
+    const { source, push } = fedSource<[string, bigint]>();
     await using cluster = await LocalCluster.start({ taskManagers: 2 });
     const job = cluster.submit({
       parallelism: 2,
-      sources: [() => ({
-        async *[Symbol.asyncIterator]() {
-          for (;;) {
-            while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-            yield queue.shift()!;
-          }
-        },
-      })],
+      sources: [source],
       keyBy: (r: [string, bigint]) => r[0],
       keyType: stringSerializer,
       steps: [{ name: "sum", states: [sums], process: (r, ctx) => ctx.state(sums).add(r[1]) }],

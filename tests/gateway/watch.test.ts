@@ -14,6 +14,7 @@ import { formatHostPort } from "../../src/transport/address.ts";
 import { startDeployment } from "../helpers/batch-setup.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { OpenApiChecker } from "../helpers/openapi.ts";
+import { fedSource } from "../helpers/fed-source.ts";
 
 const runtime = detectRuntime();
 const clicks = reducingState("clicks", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "clicks" });
@@ -72,12 +73,7 @@ function sse(res: Response): { next(): Promise<SseEvent>; comment(): Promise<str
 
 describe(`gateway watch (Server-Sent Events), on ${runtime}`, () => {
   let cluster: LocalCluster, served: ServedGateway, openapi: OpenApiChecker, jobId: string;
-  const queue: Visit[] = [];
-  let wake: (() => void) | undefined;
-  const push = (v: Visit) => {
-    queue.push(v);
-    wake?.();
-  };
+  const { source, push } = fedSource<Visit>();
   const held = () => cluster.taskManagers.reduce((n, tm) => n + tm.server.watchStats().heldPolls, 0);
 
   before(async () => {
@@ -85,14 +81,7 @@ describe(`gateway watch (Server-Sent Events), on ${runtime}`, () => {
     const job = cluster.submit({
       name: "visits",
       parallelism: 2,
-      sources: [() => ({
-        async *[Symbol.asyncIterator]() {
-          for (;;) {
-            while (queue.length === 0) await new Promise<void>((r) => (wake = r));
-            yield queue.shift()!;
-          }
-        },
-      })],
+      sources: [source],
       keyBy: (v: Visit) => v[0],
       keyType: stringSerializer,
       steps: [{

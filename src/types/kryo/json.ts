@@ -61,6 +61,23 @@ export function kryoFromJson(model: KryoModel, json: unknown, serializer: string
   return new FromJson(model, serializer).value({ kind: "class", name: model.declared, args: [] }, json);
 }
 
+
+/** The java.time kinds read from their ISO-8601 text: an example for messages, and the parser. */
+const ISO_TEXT: Partial<Record<JdkKind, [example: string, parse: (s: string) => unknown]>> = {
+  localdate: ["2024-02-29", LocalDate.parse],
+  localtime: ["13:45:30", LocalTime.parse],
+  localdatetime: ["2024-02-29T13:45", LocalDateTime.parse],
+  instant: ["2023-11-14T22:13:20Z", Instant.parse],
+  duration: ["PT1M30S", Duration.parse],
+  period: ["P1Y2M3D", Period.parse],
+  zoneddatetime: ["2024-02-29T13:45+01:00[Europe/Paris]", ZonedDateTime.parse],
+  offsetdatetime: ["2024-02-29T13:45+05:30", OffsetDateTime.parse],
+  offsettime: ["13:45-08:00", OffsetTime.parse],
+  year: ["2024", Year.parse],
+  yearmonth: ["2024-02", YearMonth.parse],
+  monthday: ["--02-29", MonthDay.parse],
+};
+
 class FromJson {
   readonly model: KryoModel;
   readonly name: string;
@@ -222,21 +239,14 @@ class FromJson {
   #jdk(kind: JdkKind, t: Extract<JavaType, { kind: "class" }>, json: unknown): unknown {
     switch (kind) {
       case "int":
-        return this.#primitive("int", json);
       case "short":
-        return this.#primitive("short", json);
       case "byte":
-        return this.#primitive("byte", json);
       case "long":
-        return this.#primitive("long", json);
       case "float":
-        return this.#primitive("float", json);
       case "double":
-        return this.#primitive("double", json);
       case "boolean":
-        return this.#primitive("boolean", json);
       case "char":
-        return this.#primitive("char", json);
+        return this.#primitive(kind, json);
       case "string":
       case "uri":
         return jsonString(this.name, json);
@@ -251,30 +261,21 @@ class FromJson {
         return sqlTimestampSerializer.fromJson!(json);
       case "uuid":
         return jsonParsed(this.name, json, "a UUID (8-4-4-4-12 hex digits)", Uuid.parse);
-      case "localdate":
-        return this.#text(json, "2024-02-29", LocalDate.parse);
-      case "localtime":
-        return this.#text(json, "13:45:30", LocalTime.parse);
-      case "localdatetime":
-        return this.#text(json, "2024-02-29T13:45", LocalDateTime.parse);
-      case "instant":
-        return this.#text(json, "2023-11-14T22:13:20Z", Instant.parse);
-      case "duration":
-        return this.#text(json, "PT1M30S", Duration.parse);
-      case "period":
-        return this.#text(json, "P1Y2M3D", Period.parse);
-      case "zoneddatetime":
-        return this.#text(json, "2024-02-29T13:45+01:00[Europe/Paris]", ZonedDateTime.parse);
-      case "offsetdatetime":
-        return this.#text(json, "2024-02-29T13:45+05:30", OffsetDateTime.parse);
-      case "offsettime":
-        return this.#text(json, "13:45-08:00", OffsetTime.parse);
       case "year":
-        return typeof json === "number" ? new Year(jsonInteger(this.name, json, -999999999, 999999999)) : this.#text(json, "2024", Year.parse);
+        if (typeof json === "number") return new Year(jsonInteger(this.name, json, -999999999, 999999999));
+        return this.#text(json, ...ISO_TEXT.year!);
+      case "localdate":
+      case "localtime":
+      case "localdatetime":
+      case "instant":
+      case "duration":
+      case "period":
+      case "zoneddatetime":
+      case "offsetdatetime":
+      case "offsettime":
       case "yearmonth":
-        return this.#text(json, "2024-02", YearMonth.parse);
       case "monthday":
-        return this.#text(json, "--02-29", MonthDay.parse);
+        return this.#text(json, ...ISO_TEXT[kind]!);
       case "zoneoffset": {
         const s = zoneOffsetSeconds(jsonString(this.name, json, "a zone offset such as +01:00").trim());
         if (s === undefined) throw badJson(this.name, "a zone offset such as Z, +01:00 or -05:30", json);

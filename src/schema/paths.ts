@@ -5,7 +5,7 @@
  *
  * - **relative** (savepoints; Flink 2.x checkpoints too): a path relative to the checkpoint's own directory (the one
  *   holding `_metadata`), e.g. `3f2a…`. It is resolved against that directory; a path that climbs out of the
- *   directory given (`../shared/x` when the checkpoint's own directory was given) is refused.
+ *   directory given (a sibling of the checkpoint's own directory, when that was given) is refused.
  * - **absolute** (Flink 1.x checkpoints): the path as the JVM that wrote it saw it, e.g. `file:/tmp/ck/<job>/chk-3/3f2a…`
  *   or `s3://bucket/ck/<job>/chk-3/3f2a…`. The directory may have been copied or moved since, so the path is mapped by
  *   its part relative to the writer's checkpoint directory: the last segment named `chk-<the metadata's checkpoint id>`

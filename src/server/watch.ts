@@ -20,7 +20,7 @@ import { BadRequestError, type JavaThrowableInit, UnknownKeyGroupLocationError, 
 import { ChangeTag, WATCH_ENDED_CLASS, type WatchChange, type WatchInternalRequest } from "../protocol/watch.ts";
 import { describeError, requestFailureThrowable } from "../net/failures.ts";
 import type { KvState, KvStateRegistry } from "../state/kv-state-registry.ts";
-import { bytesToId } from "../state/heap-state-table.ts";
+import { bytesToId } from "../state/entry-ids.ts";
 
 /** Longest a state server holds a poll. */
 export const SERVER_MAX_WATCH_WAIT_MS = 30_000;

@@ -5,7 +5,8 @@
 import { ByteReader } from "../core/bytes.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { MapStateDescriptor } from "./descriptors.ts";
-import { bytesToId, HeapState, idToBytes, type KeyContext } from "./heap-state-table.ts";
+import { HeapState, type KeyContext } from "./heap-state-table.ts";
+import { bytesToId, idToBytes } from "./entry-ids.ts";
 import type { MapState } from "./keyed-states.ts";
 
 /** Marks a user key that is matched by its serialized bytes rather than by JS equality. */

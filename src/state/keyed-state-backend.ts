@@ -19,7 +19,8 @@ import type {
 import { DuplicateQueryableStateNameError, KeyGroupOutOfRangeError, NoCurrentKeyError, StateKindMismatchError } from "./errors.ts";
 import { HeapListState } from "./heap-list-state.ts";
 import { HeapMapState } from "./heap-map-state.ts";
-import { bytesToId, type EntryId, entryId, entryIdBytes, type HeapState, type KeyContext } from "./heap-state-table.ts";
+import type { HeapState, KeyContext } from "./heap-state-table.ts";
+import { bytesToId, type EntryId, entryId, entryIdBytes } from "./entry-ids.ts";
 import { HeapAggregatingState, HeapFoldingState, HeapReducingState, HeapValueState } from "./heap-value-states.ts";
 import type { AggregatingState, FoldingState, ListState, MapState, ReducingState, ValueState } from "./keyed-states.ts";
 import { KEY_NAMESPACE_MAGIC } from "./kv-state-serializer.ts";

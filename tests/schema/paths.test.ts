@@ -19,19 +19,22 @@ const pathOf = (m: PathMapper, h: Parameters<PathMapper["resolve"]>[0]) => {
 const refused = (fn: () => unknown, pattern: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof SnapshotPathError && e.code === "SNAPSHOT_PATH" && pattern.test(e.message));
 
+/** The directory Flink keeps an incremental checkpoint's shared files in, beside chk-N (a checkpoint's own layout). */
+const SHARED = "shared";
+
 describe("PathMapper", () => {
   test("relative paths resolve in the checkpoint's directory; climbing out of the directory given is refused", () => {
     const m = new PathMapper("", 3n, "chk-3");
     assert.equal(pathOf(m, relative("0d8a-4f")), "0d8a-4f");
     assert.equal(pathOf(m, relative("./sub/../0d8a")), "0d8a");
-    refused(() => m.resolve(relative("../shared/x"), "f"), /climbs out of the directory given/);
+    refused(() => m.resolve(relative(`../${SHARED}/x`), "f"), /climbs out of the directory given/);
     refused(() => m.resolve(relative("../../etc/passwd"), "f"), /outside the directory given/);
     refused(() => m.resolve(relative("/etc/passwd"), "f"), /empty or absolute/);
     refused(() => m.resolve(relative("file:/etc/passwd"), "f"), /empty or absolute/);
     refused(() => m.resolve(relative("."), "f"), /names the directory given itself/);
     // From a job's directory, a checkpoint's relative path may name its sibling shared/ files.
     const job = new PathMapper("chk-3", 3n, "chk-3");
-    assert.equal(pathOf(job, relative("../shared/x")), "shared/x");
+    assert.equal(pathOf(job, relative(`../${SHARED}/x`)), `${SHARED}/x`);
     refused(() => job.resolve(relative("../../x"), "f"), /climbs out/);
   });
 

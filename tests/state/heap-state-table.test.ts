@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { toHex } from "../../src/core/hex.ts";
 import { computeKeyGroupForKeyHash, computeKeyGroupRangeForOperatorIndex } from "../../src/core/key-groups.ts";
 import { reducingState, valueState } from "../../src/state/descriptors.ts";
-import { entryId, entryIdBytes } from "../../src/state/heap-state-table.ts";
+import { entryId, entryIdBytes } from "../../src/state/entry-ids.ts";
 import { HeapKeyedStateBackend } from "../../src/state/keyed-state-backend.ts";
 import { deserializeValue, serializeKeyAndNamespace } from "../../src/state/kv-state-serializer.ts";
 import type { KvState } from "../../src/state/kv-state-registry.ts";

@@ -241,7 +241,6 @@ export class KvStateClientProxy implements AsyncDisposable {
           `(it begins '${request.stateName.slice(0, 64)}'). Use the name given to the state's queryable option.`,
       );
     }
-    const deadline = this.#clock.now() + this.#timeoutMs;
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;
     if (location === undefined || !sameBytes(request.jobIdBytes, this.#lastJob!) || !sameBytes(request.stateNameBytes, this.#lastName!)) {
@@ -257,18 +256,29 @@ export class KvStateClientProxy implements AsyncDisposable {
       if (this.#extensions !== undefined && isExtensionId(request.jobIdBytes)) {
         return this.#extensions.answer(requestId, request, signal).then((content) => new KvStateResponse(content));
       }
-      return this.#attempt(request, signal, deadline, 1, false);
+      return this.#attempt(request, signal, this.#deadline(), 1, false);
     }
+    // The clock is read only when the request's deadline matters: not for an answer given at once in this process
+    // (the common case on a task manager), which needs none.
     let forwarded: KvStateResponse | Promise<KvStateResponse>;
     try {
-      forwarded = this.#forward(request, location, deadline);
+      forwarded = this.#forward(request, location, undefined);
     } catch (e) {
-      return this.#retry(request, signal, deadline, 1, e);
+      return this.#retry(request, signal, this.#deadline(), 1, e);
     }
-    return forwarded instanceof Promise ? forwarded.catch((e) => this.#retry(request, signal, deadline, 1, e)) : forwarded;
+    if (!(forwarded instanceof Promise)) return forwarded;
+    // Read in the same turn as the send began: the deadline of the forward's own timeout, to the clock's grain.
+    const deadline = this.#deadline();
+    return forwarded.catch((e) => this.#retry(request, signal, deadline, 1, e));
   }
 
-  #forward(request: KvStateRequest, location: KvStateLocation, deadline: number): KvStateResponse | Promise<KvStateResponse> {
+  /** The deadline of a request starting now. */
+  #deadline(): number {
+    return this.#clock.now() + this.#timeoutMs;
+  }
+
+  /** Forwards to the key group's server; `deadline` undefined: the request starts now (its timeout is whole). */
+  #forward(request: KvStateRequest, location: KvStateLocation, deadline: number | undefined): KvStateResponse | Promise<KvStateResponse> {
     const keyGroup = computeKeyGroupForKeyHash(request.keyHashCode, location.numKeyGroups);
     const address = location.getKvStateServerAddress(keyGroup);
     const kvStateId = location.getKvStateID(keyGroup);
@@ -280,7 +290,7 @@ export class KvStateClientProxy implements AsyncDisposable {
   #sendTo(
     address: Endpoint,
     internal: KvStateInternalRequest,
-    deadline: number,
+    deadline: number | undefined,
     request: KvStateRequest | string,
   ): KvStateResponse | Promise<KvStateResponse> {
     // A state server in this process (as on every task manager) is asked directly.
@@ -290,7 +300,7 @@ export class KvStateClientProxy implements AsyncDisposable {
         return this.#forwardLocally(local, internal, deadline);
       }
     }
-    const remaining = deadline - this.#clock.now();
+    const remaining = deadline === undefined ? this.#timeoutMs : deadline - this.#clock.now();
     if (remaining <= 0) {
       const name = typeof request === "string" ? request : request.stateName;
       throw new RequestTimeoutError(`${PROXY_SERVER_NAME}: request for state '${name}'`, this.#timeoutMs);
@@ -300,11 +310,11 @@ export class KvStateClientProxy implements AsyncDisposable {
     return this.#client.sendRequest(address, internal, { timeoutMs: remaining });
   }
 
-  #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number): KvStateResponse | Promise<KvStateResponse> {
+  #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number | undefined): KvStateResponse | Promise<KvStateResponse> {
     return this.#localForwards.track(() => {
       const result = server.answerLocally(request);
       // An asynchronous state (rare: heap states answer at once) gets the same deadline as a socket.
-      return result instanceof Promise ? withDeadline(this.#clock, result, deadline, this.#timeoutMs) : result;
+      return result instanceof Promise ? withDeadline(this.#clock, result, deadline ?? this.#deadline(), this.#timeoutMs) : result;
     });
   }
 

@@ -151,7 +151,8 @@ describe("QueryableStateClient routing over several proxies", () => {
     assert.equal(p[1].received, 0);
   });
 
-  test("a demoted proxy that answers a probe is preferred again once it answers first", async () => {
+  /** Proxies a and b; a holds the first query, which fails over to b after its 1 s attempt (a fake clock's). */
+  async function failedOverFromHeldA() {
     const { p, addresses } = await proxies("a", "b");
     const clock = new FakeClock();
     const client = new QueryableStateClient(addresses, { clock, requestTimeoutMs: 9000, attemptTimeoutMs: 1000 });
@@ -160,6 +161,11 @@ describe("QueryableStateClient routing over several proxies", () => {
     const first = ask(client);
     await arrived(() => p[0].received, 1);
     assert.equal(await settlesAt(clock, 1000, first, "the query"), "b:1");
+    return { p, clock, client };
+  }
+
+  test("a demoted proxy that answers a probe is preferred again once it answers first", async () => {
+    const { p, clock, client } = await failedOverFromHeldA();
     p[0].mode = "answer";
     p[0].release(); // the late answer to the abandoned attempt: dropped
     await clock.tick(2000);
@@ -173,14 +179,7 @@ describe("QueryableStateClient routing over several proxies", () => {
   });
 
   test("a late answer of an abandoned attempt never reaches another query", async () => {
-    const { p, addresses } = await proxies("a", "b");
-    const clock = new FakeClock();
-    const client = new QueryableStateClient(addresses, { clock, requestTimeoutMs: 9000, attemptTimeoutMs: 1000 });
-    cleanup.push(() => client.close());
-    p[0].mode = "hold";
-    const first = ask(client);
-    await arrived(() => p[0].received, 1);
-    assert.equal(await settlesAt(clock, 1000, first, "the query"), "b:1");
+    const { p, clock, client } = await failedOverFromHeldA();
     // b goes away; the next query finds a (demoted, asked last) and its own answer, not the held one.
     await p[1].close();
     const second = ask(client);

@@ -179,7 +179,7 @@ describe("QueryableStateClient routing over several proxies", () => {
   });
 
   test("a late answer of an abandoned attempt never reaches another query", async () => {
-    const { p, clock, client } = await failedOverFromHeldA();
+    const { p, client } = await failedOverFromHeldA();
     // b goes away; the next query finds a (demoted, asked last) and its own answer, not the held one.
     await p[1].close();
     const second = ask(client);

@@ -3,13 +3,15 @@
  * server) at several value sizes and in-flight concurrencies, client and server in separate
  * processes of the same runtime; plus latency against state size and heap bytes per key.
  *
- *   npm run bench [-- --quick]   (Node: bundled to plain JS by scripts/run-bench.mjs first) [--json] [--runs N] [--modes raw,direct,proxy] [--sizes 8,1024,65536]
+ *   npm run bench [-- --quick]   (Node: bundled to plain JS by scripts/run-bench.mjs first) [--json] [--runs N] [--modes raw,floor,direct,proxy] [--sizes 8,1024,65536]
  *                 [--concurrency 1,16,128,1024] [--requests N] [--connections N] [--throughput-only]
  *                 [--save FILE] [--compare FILE]
  *   --connections N   spread the requests in flight over N client connections (raw: N raw loops)
  *   --save FILE       also write the rows as JSON lines (the --json format) to FILE
  *   --compare FILE    print each new point beside the same point of a saved run (ratio columns)
  *   --throughput-only skip the latency-vs-keys and heap-per-key points
+ *   modes: raw (the TCP ceiling), floor (raw plus one awaited promise per request: the runtime's part),
+ *   direct, proxy (co-located), proxy-remote; the default is raw,direct,proxy,proxy-remote
  * CPU per request: user + system CPU time of the client process and of the server process (each
  * from process.cpuUsage() in its own process) over the measured requests, divided by them.
  *   npm run bench -- --target HOST:PORT --state-id HEX [--keys N]   (load any server speaking the protocol)
@@ -209,6 +211,61 @@ async function loadRaw(address: Endpoint, frame: Uint8Array, responseLength: num
   return { requests: total, seconds, latenciesMs: latencies };
 }
 
+/**
+ * The floor of a promise-per-request API, against the raw server: every request is its own awaited promise
+ * in the same closed loop of async workers as {@link loadClient}, the frames of one tick go out in one write
+ * (a microtask, like our clients' write batches), and answers settle in order by counting bytes: no request
+ * ids, no decoding, no answer objects. What direct costs above this is the protocol's; what this costs above
+ * raw is the runtime's price of one promise and one continuation per request.
+ */
+async function loadFloor(address: Endpoint, frame: Uint8Array, responseLength: number, total: number, concurrency: number): Promise<Measured> {
+  const conn = await (await defaultTransport()).connect(address);
+  let waiting: (() => void)[] = [];
+  let head = 0, batch = 0, scheduled = false, buffered = 0;
+  const flush = () => {
+    scheduled = false;
+    const out = new Uint8Array(batch * frame.length);
+    for (let i = 0; i < batch; i++) out.set(frame, i * frame.length);
+    batch = 0;
+    conn.write(out);
+  };
+  conn.onData((chunk) => {
+    buffered += chunk.length;
+    let n = Math.floor(buffered / responseLength);
+    buffered -= n * responseLength;
+    while (n-- > 0) waiting[head++]();
+    if (head > 4096) {
+      waiting = waiting.slice(head);
+      head = 0;
+    }
+  });
+  const ask = () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      batch++;
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
+    });
+  const latencies = new Float64Array(total);
+  let issued = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (issued < total) {
+      const i = issued++;
+      const t0 = performance.now();
+      await ask();
+      latencies[i] = performance.now() - t0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, total)) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  conn.abort();
+  await conn.closed;
+  return { requests: total, seconds, latenciesMs: latencies };
+}
+
 async function rawLoop(conn: Conn, frame: Uint8Array, responseLength: number, total: number, concurrency: number, latencies: Float64Array): Promise<void> {
   if (total === 0) return;
   const sentAt = new Float64Array(total);
@@ -307,9 +364,10 @@ function keyBytes(key: number): Uint8Array {
 
 async function measureMode(mode: string, valueBytes: number, server: ServerProcess, concurrency: number, total: number): Promise<Measured> {
   const address = { hostname: "127.0.0.1", port: server.port };
-  if (mode === "raw") {
+  if (mode === "raw" || mode === "floor") {
     const sample = encodeRequestFrame(0n, new KvStateInternalRequest(new KvStateID(1n, 2n), keyBytes(1)));
-    return metered(server, () => loadRaw(address, sample, 4 + 16 + 4 + valueBytes, total, concurrency));
+    const load = mode === "raw" ? loadRaw : loadFloor;
+    return metered(server, () => load(address, sample, 4 + 16 + 4 + valueBytes, total, concurrency));
   }
   const keys = Array.from({ length: KEYS }, (_, k) => keyBytes(k));
   if (mode === "direct") {
@@ -340,11 +398,11 @@ async function throughputPoints(): Promise<Row[]> {
     for (const mode of modes) {
       const perConcurrency = new Map<number, Row[]>();
       for (let run = 0; run < runs; run++) {
-        const server = await startServer(mode, valueBytes, KEYS);
+        const server = await startServer(mode === "floor" ? "raw" : mode, valueBytes, KEYS);
         try {
           for (const c of concurrencies) {
             const total = requestsFor(valueBytes);
-            if (mode === "raw") await measureMode(mode, valueBytes, server, c, Math.min(total, 20_000)); // warm-up
+            if (mode === "raw" || mode === "floor") await measureMode(mode, valueBytes, server, c, Math.min(total, 20_000)); // warm-up
             const m = await measureMode(mode, valueBytes, server, c, total);
             const row = summarize(mode, valueBytes, c, m, server);
             if (!perConcurrency.has(c)) perConcurrency.set(c, []);

@@ -19,8 +19,14 @@ export interface FrameDecoderOptions {
 }
 
 const EMPTY = new Uint8Array(0);
-/** First buffer for a frame split across chunks; it doubles as the rest arrives. */
+/** First buffer for a larger frame split across chunks; it doubles as the rest arrives. */
 const INITIAL_PARTIAL = 64 * 1024;
+/**
+ * A split frame up to this length gets its whole buffer at once: a 64 KiB value is then copied once, not
+ * twice (into 64 KiB, then into its full length). What a peer can make a connection hold with a frame it
+ * announces but never sends stays bounded by this.
+ */
+const WHOLE_PARTIAL = 128 * 1024;
 
 /**
  * A frame whose bigint request id and body view are made only when someone asks for them. Internal:
@@ -139,7 +145,7 @@ export class FrameDecoder {
       const n = Math.min(want - this.#partialFill, chunk.length - this.#off);
       if (this.#partialFill + n > part.length) {
         // Grow by doubling as bytes arrive, never past the announced length: a peer that announces
-        // 60 MiB and sends 10 bytes costs 64 KiB, not 60 MiB.
+        // 60 MiB and sends 10 bytes costs 64 KiB, not 60 MiB (a frame up to WHOLE_PARTIAL costs its length).
         const bigger = new Uint8Array(Math.min(want, Math.max(part.length * 2, this.#partialFill + n)));
         bigger.set(part.subarray(0, this.#partialFill));
         part = this.#partial = bigger;
@@ -173,7 +179,7 @@ export class FrameDecoder {
       this.#off += length;
       return this.#parse(chunk, at, at + length);
     }
-    const part = new Uint8Array(Math.min(length, Math.max(2 * avail, INITIAL_PARTIAL)));
+    const part = new Uint8Array(length <= WHOLE_PARTIAL ? length : Math.min(length, Math.max(2 * avail, INITIAL_PARTIAL)));
     part.set(chunk.subarray(this.#off));
     this.#off = chunk.length;
     this.#partial = part;

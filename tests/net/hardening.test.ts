@@ -198,6 +198,21 @@ describe("hardening", () => {
     assert.deepEqual(f.body, big.subarray(8));
   });
 
+  test("a split frame of up to 128 KiB gets its whole buffer at once and comes out intact", () => {
+    const value = new Uint8Array(65_536 + 16).map((_, i) => (i * 7) & 0xff);
+    const whole = frame(MessageType.REQUEST_RESULT, value);
+    const d = new FrameDecoder();
+    d.push(whole.slice(0, 100));
+    assert.equal(d.next(), undefined);
+    assert.equal(d.retainedBytes, whole.length - 4, "one buffer of the frame's length");
+    d.push(whole.slice(100, 40_000));
+    assert.equal(d.next(), undefined);
+    d.push(whole.slice(40_000));
+    assert.deepEqual(d.next()!.body, value.subarray(8));
+    assert.equal(d.next(), undefined);
+    assert.equal(d.bufferedBytes, 0);
+  });
+
   test("connections beyond maxConnections are closed at once and counted; the others are served", async () => {
     const server = await startFixtureServer(10, { maxConnections: 2 });
     cleanup.push(() => server.close({ timeoutMs: 100 }));

@@ -63,10 +63,11 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const bundled = /\.mjs$/.test(process.argv[1] ?? "");
 
 function runtimeCommand(script: string): [string, string[]] {
-  if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", script]];
-  if (runtime === "bun") return [process.execPath, [script]];
-  // BENCH_SERVER_FLAGS="--cpu-prof" profiles the server processes (Node).
+  // Runtime flags for the server processes, e.g. BENCH_SERVER_FLAGS="--cpu-prof" (Node, Bun) or
+  // "--v8-flags=--prof" (Deno: a V8 log per process in the working directory, for node --prof-process).
   const flags = (process.env.BENCH_SERVER_FLAGS ?? "").split(" ").filter(Boolean);
+  if (runtime === "deno") return [process.execPath, ["run", "-A", "--no-check", ...flags, script]];
+  if (runtime === "bun") return [process.execPath, [...flags, script]];
   if (bundled) return [process.execPath, [...flags, process.argv[1].replace(/bench\.mjs$/, "bench-server.mjs")]];
   return [process.execPath, ["--import", "tsx", script]];
 }

@@ -60,5 +60,5 @@ export const NOT_FAST: unique symbol = Symbol("notFast");
 /** A handler with the internal fast path. @internal */
 export interface FastRequestHandler {
   /** The answer to `frame` (its body is `frame.bytes[bodyStart, bodyEnd)`), or {@link NOT_FAST}. */
-  [ANSWER_FRAME](frame: DecodedFrame): MessageBody | null | Promise<MessageBody | null> | typeof NOT_FAST;
+  [ANSWER_FRAME](frame: DecodedFrame, context: RequestContext): MessageBody | null | Promise<MessageBody | null> | typeof NOT_FAST;
 }

@@ -225,7 +225,7 @@ export class ServerConnection<Req> {
     if (fast !== undefined) {
       // The state server's own path: no request object, no bigint id (frames of our decoder carry their bytes).
       try {
-        result = fast[ANSWER_FRAME](frame as DecodedFrame);
+        result = fast[ANSWER_FRAME](frame as DecodedFrame, this.#context);
       } catch (e) {
         this.#server.counters.requests++;
         this.#fail(frame, e);

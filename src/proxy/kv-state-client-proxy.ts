@@ -28,6 +28,9 @@ import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import { type KvStateLocationOracle, LocationNotReadyError } from "./location-oracle.ts";
 import { isExtensionId } from "../protocol/extensions.ts";
+import type { DecodedFrame } from "../protocol/frame-decoder.ts";
+import { int32At } from "../core/bytes.ts";
+import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST, type RequestContext, type RequestHandler } from "../net/request-handler.ts";
 import { ProxyExtensions, type ProxyExtensionOptions } from "./extensions.ts";
 
 /** The name Flink's proxy server uses in its messages (and the proxy's diagnostics component). */
@@ -152,10 +155,12 @@ export class KvStateClientProxy implements AsyncDisposable {
       diagnostics: options.diagnostics,
     });
     this.#oracle.onLocationChange?.((jobId, name) => this.invalidate(jobId, name));
-    this.#server = new ServerBase(PROXY_SERVER_NAME, {
+    const handler: RequestHandler<KvStateRequest> & FastRequestHandler = {
       decode: KvStateRequest.decode,
       handle: (id, request, context) => this.#execute(id, request, context.signal),
-    }, options);
+      [ANSWER_FRAME]: (frame, context) => this.#answerFrame(frame, context),
+    };
+    this.#server = new ServerBase(PROXY_SERVER_NAME, handler, options);
     this.#extensions = options.extensions === false ? undefined : new ProxyExtensions({
       serverName: PROXY_SERVER_NAME,
       clock: this.#clock,
@@ -168,32 +173,20 @@ export class KvStateClientProxy implements AsyncDisposable {
       lookup: (request, force) => this.#lookup(request, force),
       send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
       watchLocally: (address, request, signal) => {
-        for (const local of this.#localServers) {
-          const a = local.servingAddress;
-          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.watchLocally(request, signal);
-        }
-        return undefined;
+        const local = this.#localServerAt(address);
+        return local === undefined ? undefined : local.watchLocally(request, signal);
       },
       scanLocally: (address, request) => {
-        for (const local of this.#localServers) {
-          const a = local.servingAddress;
-          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.scanLocally(request);
-        }
-        return undefined;
+        const local = this.#localServerAt(address);
+        return local === undefined ? undefined : local.scanLocally(request);
       },
       keysLocally: (address, request) => {
-        for (const local of this.#localServers) {
-          const a = local.servingAddress;
-          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.listKeysLocally(request);
-        }
-        return undefined;
+        const local = this.#localServerAt(address);
+        return local === undefined ? undefined : local.listKeysLocally(request);
       },
       batchLocally: (address, kvStateId, keys, keyGroups) => {
-        for (const local of this.#localServers) {
-          const a = local.servingAddress;
-          if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local.answerBatchLocally(kvStateId, keys, keyGroups);
-        }
-        return undefined;
+        const local = this.#localServerAt(address);
+        return local === undefined ? undefined : local.answerBatchLocally(kvStateId, keys, keyGroups);
       },
       isRetryable,
       locationFailure,
@@ -294,12 +287,8 @@ export class KvStateClientProxy implements AsyncDisposable {
     request: KvStateRequest | string,
   ): KvStateResponse | Promise<KvStateResponse> {
     // A state server in this process (as on every task manager) is asked directly.
-    for (const local of this.#localServers) {
-      const a = local.servingAddress;
-      if (a !== undefined && a.port === address.port && a.hostname === address.hostname) {
-        return this.#forwardLocally(local, internal, deadline);
-      }
-    }
+    const local = this.#localServerAt(address);
+    if (local !== undefined) return this.#forwardLocally(local, internal, deadline);
     const remaining = deadline === undefined ? this.#timeoutMs : deadline - this.#clock.now();
     if (remaining <= 0) {
       const name = typeof request === "string" ? request : request.stateName;
@@ -308,6 +297,47 @@ export class KvStateClientProxy implements AsyncDisposable {
     // No signal here: one listener per forwarded request on the shared connection signal
     // would cost more than it saves; the signal is checked between attempts instead.
     return this.#client.sendRequest(address, internal, { timeoutMs: remaining });
+  }
+
+  /** The state server of this process serving at `address`, if any. */
+  #localServerAt(address: Endpoint): KvStateServer | undefined {
+    for (const local of this.#localServers) {
+      const a = local.servingAddress;
+      if (a !== undefined && a.port === address.port && a.hostname === address.hostname) return local;
+    }
+    return undefined;
+  }
+
+  /**
+   * The fast path (internal): a request for the state asked last whose key group's server runs in this process is
+   * answered from the frame's bytes, with no request object and no bigint id. Anything else (another state, a
+   * remote server, odd bytes, an extension) takes the ordinary path; a failure here is retried or reported as
+   * there, from the request decoded then.
+   */
+  #answerFrame(frame: DecodedFrame, context: RequestContext): KvStateResponse | Promise<KvStateResponse> | typeof NOT_FAST {
+    const location = this.#last;
+    if (location === undefined || this.#localServers.length === 0) return NOT_FAST;
+    // [16-byte job id][i32 name length][name][i32 key hash][i32 n][n bytes of key and namespace]
+    const b = frame.bytes, at = frame.bodyStart, name = this.#lastName!;
+    const hashAt = at + 20 + name.length;
+    if (hashAt + 8 > frame.bodyEnd || int32At(b, at + 16) !== name.length) return NOT_FAST;
+    if (!bytesAt(b, at, this.#lastJob!) || !bytesAt(b, at + 20, name)) return NOT_FAST;
+    const n = int32At(b, hashAt + 4);
+    if (n < 0 || n > frame.bodyEnd - hashAt - 8) return NOT_FAST;
+    const keyGroup = computeKeyGroupForKeyHash(int32At(b, hashAt), location.numKeyGroups);
+    const address = location.getKvStateServerAddress(keyGroup);
+    const kvStateId = location.getKvStateID(keyGroup);
+    const local = address === null ? undefined : this.#localServerAt(address);
+    if (local === undefined || kvStateId === null) return NOT_FAST;
+    let forwarded: KvStateResponse | Promise<KvStateResponse>;
+    try {
+      forwarded = this.#forwardLocally(local, new KvStateInternalRequest(kvStateId, b.subarray(hashAt + 8, hashAt + 8 + n)), undefined);
+    } catch (e) {
+      return this.#retry(KvStateRequest.decode(frame.body), context.signal, this.#deadline(), 1, e);
+    }
+    if (!(forwarded instanceof Promise)) return forwarded;
+    const deadline = this.#deadline();
+    return forwarded.catch((e) => this.#retry(KvStateRequest.decode(frame.body), context.signal, deadline, 1, e));
   }
 
   #forwardLocally(server: KvStateServer, request: KvStateInternalRequest, deadline: number | undefined): KvStateResponse | Promise<KvStateResponse> {
@@ -404,6 +434,12 @@ function withDeadline<T>(clock: Clock, result: Promise<T>, deadline: number, bud
     timer = clock.setTimeout(() => reject(new RequestTimeoutError(`${KV_STATE_SERVER_NAME} (in-process)`, budgetMs)), deadline - clock.now());
   });
   return Promise.race([result, timeout]).finally(() => clock.clearTimeout(timer));
+}
+
+/** Whether `b` holds `x`'s bytes from `at` on. */
+function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
+  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

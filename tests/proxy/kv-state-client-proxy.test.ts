@@ -94,6 +94,36 @@ for (const localShortcut of [true, false]) describe(`KvStateClientProxy (${local
     assert.match(text(await send(1, "counts", other))!, /^tm\d-1$/);
   });
 
+  test("once a state was asked, its next queries answer and fail as the first did (the proxy's fast path)", async () => {
+    const { send, client, proxy, jobId } = await setUp();
+    // A body whose key runs past its end: the ordinary decoder's verdict, cold and then warm.
+    const odd = {
+      writeTo(w: { writeBytes(b: Uint8Array): void; writeInt32(v: number): void }) {
+        const name = new TextEncoder().encode("counts");
+        w.writeBytes(jobId.toBytes());
+        w.writeInt32(name.length);
+        w.writeBytes(name);
+        w.writeInt32(intSerializer.hashCode(1));
+        w.writeInt32(1000);
+        w.writeBytes(new Uint8Array(4));
+      },
+    };
+    const failureOf = (p: Promise<unknown>) => p.then(() => assert.fail("answered"), (e: unknown) => e as Error);
+    const cold = await failureOf(client.sendRequest(proxy.address!, odd));
+    const coldMissing = await failureOf(send(5000));
+    assert.match(text(await send(1))!, /^tm\d-1$/);
+    for (let i = 0; i < 3; i++) {
+      const warm = await failureOf(client.sendRequest(proxy.address!, odd));
+      assert.equal(warm.constructor, cold.constructor);
+      assert.equal(warm.message, cold.message);
+      const missing = await failureOf(send(5000));
+      assert.ok(missing instanceof UnknownKeyOrNamespaceError, String(missing));
+      assert.equal(missing.message, coldMissing.message);
+      assert.match(text(await send(2 + i))!, new RegExp(`^tm\\d-${2 + i}$`));
+    }
+    assert.equal(proxy.stats().successful, 4);
+  });
+
   test("a stale location (state moved to another server under a new id) is refreshed through the retry path", async () => {
     const { send, coordinator, servers, ids, jobId, ranges, proxy, lookups } = await setUp();
     const key = Array.from({ length: 100 }, (_, i) => i).find((k) => ranges[0].contains(computeKeyGroupForKeyHash(k, MAX_P)))!;

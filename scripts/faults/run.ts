@@ -6,7 +6,6 @@
 // Every process it starts runs in its own process group and is killed when the suite ends.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
@@ -21,6 +20,7 @@ import {
   stringSerializer,
 } from "../../mod.ts";
 import { etcdBinary, startEtcdCluster, type TestEtcdCluster } from "../../tests/helpers/etcd.ts";
+import { freePort } from "../../tests/helpers/free-port.ts";
 import { FAULT_JOB, keysOf, valueOf, valueState } from "./role.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -116,16 +116,6 @@ class Proc {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // ---------------------------------------------------------------------------------------------- load
 

@@ -26,6 +26,7 @@ import {
 } from "../../mod.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { FakeClock } from "../helpers/fake-clock.ts";
+import { freePort } from "../helpers/free-port.ts";
 
 const counts = reducingState("counts", (a: bigint, b: bigint) => a + b, longSerializer, { queryable: "counts" });
 const KEYS = Array.from({ length: 12 }, (_, i) => `k-${i}`);
@@ -43,13 +44,6 @@ function job(): KeyedJob<string, string> {
 
 const addr = (a: Endpoint) => `${a.hostname}:${a.port}`;
 
-/** A loopback port nobody listens on (yet). */
-async function freePort(): Promise<number> {
-  const s = await Coordinator.serve();
-  const { port } = s.address!;
-  await s.close();
-  return port;
-}
 
 /** Runs the fake clock's timers as they are armed (after real I/O) until `p` settles. */
 async function runUntilSettled<T>(clock: FakeClock, p: Promise<T>, onTick: () => Promise<void> | void = () => {}): Promise<T> {

@@ -5,27 +5,17 @@
 // stopped (SIGSTOP), continued and started again on its data dir, as the fault suite needs.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { type FetchLike, fetchWithTls } from "../../src/transport/tls-fetch.ts";
+import { freePort } from "./free-port.ts";
 
 export function etcdBinary(): string | undefined {
   for (const p of ["/usr/bin/etcd", "/usr/local/bin/etcd"]) if (existsSync(p)) return p;
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * TLS for the members' client port (PEM file paths): `clientCertAuth` makes them require a client
@@ -87,8 +77,23 @@ function signal(child: ChildProcess | undefined, sig: NodeJS.Signals): void {
   }
 }
 
-/** `n` members forming one cluster, on loopback ephemeral ports; resolves when every member is healthy. */
-export async function startEtcdCluster(n: number, options: { tls?: EtcdTlsFiles; healthTimeoutMs?: number; extraArgs?: string[] } = {}): Promise<TestEtcdCluster> {
+type ClusterOptions = { tls?: EtcdTlsFiles; healthTimeoutMs?: number; extraArgs?: string[] };
+
+/**
+ * `n` members forming one cluster, on free loopback ports; resolves when every member is healthy. A member that
+ * finds its port taken meanwhile (another process bound it first) makes the cluster start again on new ports.
+ */
+export async function startEtcdCluster(n: number, options: ClusterOptions = {}): Promise<TestEtcdCluster> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startEtcdClusterOnce(n, options);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startEtcdClusterOnce(n: number, options: ClusterOptions): Promise<TestEtcdCluster> {
   const bin = etcdBinary()!;
   const dir = mkdtempSync(join(tmpdir(), "qs-etcd-"));
   const tls = options.tls;

@@ -26,6 +26,18 @@ import { counts, halfOf, NUM_KEY_GROUPS, startWatchDeployment } from "../helpers
 const key = (user: string) => serializeKeyAndNamespace(user, stringSerializer, VoidNamespace, voidNamespaceSerializer);
 const STATE_ID = KvStateID.random();
 
+/** Where the wait field begins: the first byte in which a body with no wait and one with a wait differ. */
+function waitAt(noWaitBody: Uint8Array, waitingBody: Uint8Array): number {
+  let i = 0;
+  while (noWaitBody[i] === waitingBody[i]) i++;
+  return i;
+}
+
+/** A fuzzed body that is still a valid poll with a positive wait would be held, as it should: its wait goes back to 0. */
+function noWait(p: Uint8Array, at: number): void {
+  if (p.length >= at + 4 && new DataView(p.buffer, p.byteOffset).getInt32(at) > 0) p.fill(0, at, at + 4);
+}
+
 describe("hostile watch frames", () => {
   test("the state server answers each as bad input, holds nothing, and keeps the connection", async () => {
     const d = await startWatchDeployment();
@@ -68,7 +80,10 @@ describe("hostile watch frames", () => {
       for (let i = 0; i < 200; i++) {
         const p = base.slice(0, rng.int(0, base.length));
         for (let m = rng.int(0, 3); m > 0 && p.length > 0; m--) p[rng.int(0, p.length - 1)] = rng.int(0, 255);
-        const r = await client.sendRequest(server, new KvStateInternalRequest(EXTENSION_ID, p));
+        noWait(p, waitAt(base, watch({ waitMs: 0x01010101 })));
+        const r = await client.sendRequest(server, new KvStateInternalRequest(EXTENSION_ID, p)).catch((e) => {
+          throw new Error(`seed ${rng.seed}, frame ${i}: ${e}`, { cause: e });
+        });
         assert.equal(r.content[0], 1, `seed ${rng.seed}: an extension answer`);
       }
       assert.equal(d.servers[half].watchStats().heldPolls, 0);
@@ -103,12 +118,12 @@ describe("hostile watch frames", () => {
       const proxy = d.proxyAddress;
       const ask = async (p: Uint8Array, op: number): Promise<ExtensionAnswer> =>
         decodeExtensionAnswer((await client.sendRequest(proxy, new KvStateRequest(EXTENSION_ID, EXTENSION_STATE_NAME, 0, p))).content, op);
-      const watch = (o: { flags?: number; n?: number; name?: string; prefix?: Uint8Array | null } = {}) =>
+      const watch = (o: { flags?: number; n?: number; name?: string; prefix?: Uint8Array | null; waitMs?: number } = {}) =>
         encodeWatch({
           jobId: d.jobId.toBytes(),
           stateName: o.name ?? "counts",
           flags: o.flags ?? 0,
-          waitMs: 0,
+          waitMs: o.waitMs ?? 0,
           pollId: 1n,
           keys: Array.from({ length: o.n ?? 1 }, () => ({ keyHash: stringSerializer.hashCode("ada"), fromVersion: 0n, keyAndNamespace: key("ada") })),
           prefix: o.prefix ?? null,
@@ -130,6 +145,7 @@ describe("hostile watch frames", () => {
       for (let i = 0; i < 200; i++) {
         const p = base.slice(0, rng.int(0, base.length));
         for (let m = rng.int(0, 3); m > 0 && p.length > 0; m--) p[rng.int(0, p.length - 1)] = rng.int(0, 255);
+        noWait(p, waitAt(base, watch({ waitMs: 0x01010101 })));
         const r = await client.sendRequest(proxy, new KvStateRequest(EXTENSION_ID, EXTENSION_STATE_NAME, 0, p)).then((x) => x, (e) => e);
         assert.ok(r instanceof KvStateResponse && r.content[0] === 1, `seed ${rng.seed}: ${r}`);
       }

@@ -3,13 +3,12 @@
  * layout, with the key's Java hash), a descriptor checked, and the answer's bytes decoded into a read-only state with
  * errors that say which side's types disagree.
  */
-import { ByteReader } from "../core/bytes.ts";
 import { describeValue } from "../core/describe.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError } from "../core/errors.ts";
 import { JobID } from "../core/ids.ts";
 import type { StateDescriptor } from "../state/descriptors.ts";
-import { deserializeList, deserializeMap, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
-import { carryLocation, finishDecode, isMismatchSymptom, leftoverHint } from "../types/decode-errors.ts";
+import { deserializeList, deserializeMap, readExactlyOne, serializeKeyAndNamespace } from "../state/kv-state-serializer.ts";
+import { carryLocation, isMismatchSymptom } from "../types/decode-errors.ts";
 import type { TypeSerializer } from "../types/type-serializer.ts";
 import { VoidNamespace, voidNamespaceSerializer } from "../types/void-namespace.ts";
 import { ImmutableAggregatingState, ImmutableFoldingState, ImmutableListState, ImmutableMapState, ImmutableReducingState, type ImmutableState, ImmutableValueState } from "./immutable-states.ts";
@@ -125,18 +124,7 @@ export function decodeState(d: StateDescriptor, bytes: Uint8Array, stateName: st
 }
 
 function readSingle<T>(bytes: Uint8Array, serializer: TypeSerializer<T>): T {
-  const r = new ByteReader(bytes);
-  let value: T;
-  try {
-    value = serializer.deserialize(r);
-  } catch (e) {
-    throw finishDecode(e);
-  }
-  if (r.remaining > 0) {
-    const hint = leftoverHint(serializer.name);
-    throw new SerializationError(`${r.remaining} byte(s) left over after reading one value with ${serializer.name}.${hint === undefined ? "" : ` ${hint}`}`);
-  }
-  return value;
+  return readExactlyOne(bytes, serializer, (n) => `${n} byte(s) left over after reading one value with ${serializer.name}.`);
 }
 
 /** The message of `e` and of the causes it wraps (Flink's generic texts wrap the specific one). */

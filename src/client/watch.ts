@@ -7,7 +7,7 @@
  * values, at least once: a key written twice between polls is delivered once, with its newest value and version.
  * Flink's proxy cannot watch: the iterator fails with `UNSUPPORTED_BY_PEER`.
  */
-import { ByteReader, ByteWriter } from "../core/bytes.ts";
+import { ByteReader, ByteWriter, bytesEqual } from "../core/bytes.ts";
 import { type Clock, sleep } from "../core/clock.ts";
 import { InvalidArgumentError, QueryableStateError, SerializationError, WatchEndedError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
@@ -253,10 +253,7 @@ async function* poll<K>(
 }
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return a === null || b === null ? a === b : bytesEqual(a, b);
 }
 
 function minOf(vs: readonly bigint[]): bigint {

@@ -245,3 +245,14 @@ export class ByteReader {
 export function int32At(b: Uint8Array, at: number): number {
   return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
+
+/** Whether `a` and `b` hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && bytesEqualAt(a, 0, b);
+}
+
+/** Whether `b` holds `x`'s bytes from `at` on. */
+export function bytesEqualAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
+  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
+  return true;
+}

@@ -10,16 +10,10 @@ import { InvalidArgumentError } from "../core/errors.ts";
 import type { JobID } from "../core/ids.ts";
 import { computeKeyGroupForKeyHash } from "../core/key-groups.ts";
 import { KvStateInternalRequest, KvStateRequest, KvStateResponse } from "../protocol/messages.ts";
-import {
-  BadRequestError,
-  UnknownJobError,
-  UnknownKeyGroupLocationError,
-  UnknownKvStateIdError,
-  UnknownLocationError,
-} from "../protocol/remote-errors.ts";
+import { BadRequestError, UnknownKeyGroupLocationError } from "../protocol/remote-errors.ts";
 import { type DiagnosticsHook, emitDiagnostic } from "../net/diagnostics.ts";
 import { Client } from "../net/client.ts";
-import { ConnectError, ConnectionClosedError, RequestAbortedError, RequestTimeoutError, ServerFailureError } from "../net/errors.ts";
+import { RequestAbortedError, RequestTimeoutError } from "../net/errors.ts";
 import { type ConnectionDiagnostics, ServerBase, type ServerOptions } from "../net/server-base.ts";
 import { KV_STATE_SERVER_NAME, type KvStateServer } from "../server/kv-state-server.ts";
 import { StatsCounter, sumStats } from "../net/stats.ts";
@@ -27,9 +21,10 @@ import type { RequestStats } from "../net/stats.ts";
 import type { ClientTlsOptions, Endpoint } from "../transport/transport.ts";
 import type { KvStateLocation } from "../state/kv-state-location.ts";
 import { type KvStateLocationOracle, LocationNotReadyError } from "./location-oracle.ts";
+import { isRetryable, locationFailure } from "./forward-failures.ts";
 import { isExtensionId } from "../protocol/extensions.ts";
 import type { DecodedFrame } from "../protocol/frame-decoder.ts";
-import { int32At } from "../core/bytes.ts";
+import { bytesEqual, bytesEqualAt, int32At } from "../core/bytes.ts";
 import { ANSWER_FRAME, type FastRequestHandler, NOT_FAST, type RequestContext, type RequestHandler } from "../net/request-handler.ts";
 import { ProxyExtensions, type ProxyExtensionOptions } from "./extensions.ts";
 
@@ -66,13 +61,6 @@ export interface KvStateClientProxyOptions extends ServerOptions, ProxyExtension
 }
 
 const EMPTY = new Uint8Array(0);
-
-/** Failures that mean "the location may be stale": look it up again and retry. */
-function isRetryable(e: unknown): boolean {
-  return e instanceof UnknownKvStateIdError || e instanceof UnknownKeyGroupLocationError ||
-    e instanceof UnknownLocationError || e instanceof ConnectError || e instanceof ConnectionClosedError ||
-    e instanceof ServerFailureError || e instanceof LocationNotReadyError;
-}
 
 /**
  * A client proxy (Flink's `KvStateClientProxy`): what a {@link QueryableStateClient} talks to. It
@@ -172,22 +160,10 @@ export class KvStateClientProxy implements AsyncDisposable {
       diagnostics: this.#diagnostics,
       lookup: (request, force) => this.#lookup(request, force),
       send: (address, request, deadline, stateName) => this.#sendTo(address, request, deadline, stateName),
-      watchLocally: (address, request, signal) => {
-        const local = this.#localServerAt(address);
-        return local === undefined ? undefined : local.watchLocally(request, signal);
-      },
-      scanLocally: (address, request) => {
-        const local = this.#localServerAt(address);
-        return local === undefined ? undefined : local.scanLocally(request);
-      },
-      keysLocally: (address, request) => {
-        const local = this.#localServerAt(address);
-        return local === undefined ? undefined : local.listKeysLocally(request);
-      },
-      batchLocally: (address, kvStateId, keys, keyGroups) => {
-        const local = this.#localServerAt(address);
-        return local === undefined ? undefined : local.answerBatchLocally(kvStateId, keys, keyGroups);
-      },
+      watchLocally: (address, request, signal) => this.#localServerAt(address)?.watchLocally(request, signal),
+      scanLocally: (address, request) => this.#localServerAt(address)?.scanLocally(request),
+      keysLocally: (address, request) => this.#localServerAt(address)?.listKeysLocally(request),
+      batchLocally: (address, kvStateId, keys, keyGroups) => this.#localServerAt(address)?.answerBatchLocally(kvStateId, keys, keyGroups),
       isRetryable,
       locationFailure,
     }, options);
@@ -236,7 +212,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     }
     // Most traffic asks for the same state again: compare its bytes with the last one's.
     let location = this.#last;
-    if (location === undefined || !sameBytes(request.jobIdBytes, this.#lastJob!) || !sameBytes(request.stateNameBytes, this.#lastName!)) {
+    if (location === undefined || !bytesEqual(request.jobIdBytes, this.#lastJob!) || !bytesEqual(request.stateNameBytes, this.#lastName!)) {
       location = this.#resolved.get(request.locationKey);
       if (location !== undefined) {
         this.#last = location;
@@ -321,7 +297,7 @@ export class KvStateClientProxy implements AsyncDisposable {
     const b = frame.bytes, at = frame.bodyStart, name = this.#lastName!;
     const hashAt = at + 20 + name.length;
     if (hashAt + 8 > frame.bodyEnd || int32At(b, at + 16) !== name.length) return NOT_FAST;
-    if (!bytesAt(b, at, this.#lastJob!) || !bytesAt(b, at + 20, name)) return NOT_FAST;
+    if (!bytesEqualAt(b, at, this.#lastJob!) || !bytesEqualAt(b, at + 20, name)) return NOT_FAST;
     const n = int32At(b, hashAt + 4);
     if (n < 0 || n > frame.bodyEnd - hashAt - 8) return NOT_FAST;
     const keyGroup = computeKeyGroupForKeyHash(int32At(b, hashAt), location.numKeyGroups);
@@ -411,21 +387,6 @@ export class KvStateClientProxy implements AsyncDisposable {
   }
 }
 
-/**
- * Unknown job or state name, as Flink's proxy reports them (checked against Flink 1.20 and 2.3
- * by the live-Flink suite): both go as the RuntimeException "Failed request N.\n Caused by: ..."
- * text. An unknown state name names flink-runtime's UnknownKvStateLocation; an unknown job names
- * UnknownLocationException, to which we add its cause (FlinkJobNotFoundException) as a Java
- * "Caused by:" line, so our client can still tell an unknown job from a state not yet ready. A
- * registry that was still not ready at the deadline (LocationNotReadyError) goes as that
- * UnknownLocationException ("the state is not ready"), with the registry's reason as its cause.
- */
-function locationFailure(e: unknown, request: KvStateRequest): unknown {
-  if (!(e instanceof UnknownJobError || e instanceof LocationNotReadyError)) return e;
-  const base = UnknownLocationError.forState(request.stateName, request.jobId);
-  return new UnknownLocationError({ className: UnknownLocationError.javaClassName, message: base.remoteMessage }, { cause: e });
-}
-
 /** `result`, or a RequestTimeoutError if it has not settled by `deadline`. */
 function withDeadline<T>(clock: Clock, result: Promise<T>, deadline: number, budgetMs: number): Promise<T> {
   let timer: TimerHandle | undefined;
@@ -435,17 +396,3 @@ function withDeadline<T>(clock: Clock, result: Promise<T>, deadline: number, bud
   });
   return Promise.race([result, timeout]).finally(() => clock.clearTimeout(timer));
 }
-
-/** Whether `b` holds `x`'s bytes from `at` on. */
-function bytesAt(b: Uint8Array, at: number, x: Uint8Array): boolean {
-  for (let i = 0; i < x.length; i++) if (b[at + i] !== x[i]) return false;
-  return true;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-

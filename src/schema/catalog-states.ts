@@ -2,20 +2,12 @@
  * A snapshot's state meta info turned into catalog states: the kind, the type expressions, the queryable name
  * and the operator's label.
  */
-import type { CatalogState, CatalogStateKind, CatalogType } from "../catalog/catalog.ts";
+import { CATALOG_STATE_KINDS, type CatalogState, type CatalogType } from "../catalog/catalog.ts";
 import { InvalidArgumentError } from "../core/errors.ts";
 import type { SnapshotOrLost, StateMetaInfo } from "./backend-proxy.ts";
 import { collectionParts, type MappingContext, typeOf } from "./expressions.ts";
 import type { OperatorMetadata } from "./metadata.ts";
 
-const KINDS: Readonly<Record<string, CatalogStateKind>> = {
-  VALUE: "value",
-  LIST: "list",
-  MAP: "map",
-  REDUCING: "reducing",
-  AGGREGATING: "aggregating",
-  FOLDING: "folding",
-};
 
 export function catalogState(
   op: OperatorMetadata,
@@ -26,7 +18,8 @@ export function catalogState(
   opLabel: string,
 ): Omit<CatalogState, "name"> | undefined {
   const typeName = info.options.get("KEYED_STATE_TYPE") ?? "";
-  const kind = Object.hasOwn(KINDS, typeName) ? KINDS[typeName] : undefined;
+  // Flink names the kind in upper case (StateDescriptor.Type).
+  const kind = CATALOG_STATE_KINDS.find((k) => k.toUpperCase() === typeName);
   if (kind === undefined) {
     notes.push(`State ${JSON.stringify(info.name)} of operator ${opLabel} has kind ${JSON.stringify(typeName)}: left out.`);
     return undefined;

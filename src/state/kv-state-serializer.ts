@@ -80,6 +80,14 @@ export function serializeValue<T>(value: T | null, serializer: TypeSerializer<T>
 /** Reads a single value; fails if bytes remain after it. Null bytes give null. */
 export function deserializeValue<T>(bytes: Uint8Array | null, serializer: TypeSerializer<T>): T | null {
   if (bytes === null || bytes === undefined) return null;
+  return readExactlyOne(bytes, serializer, () => VALUE_UNCONSUMED);
+}
+
+/**
+ * Reads exactly one value from `bytes`. A decoding failure keeps its location; bytes left after the value fail
+ * with a SerializationError worded by `leftover(remaining)`, plus a hint about the serializer when there is one.
+ */
+export function readExactlyOne<T>(bytes: Uint8Array, serializer: TypeSerializer<T>, leftover: (remaining: number) => string): T {
   const r = new ByteReader(bytes);
   let value: T;
   try {
@@ -89,7 +97,8 @@ export function deserializeValue<T>(bytes: Uint8Array | null, serializer: TypeSe
   }
   if (r.remaining > 0) {
     const hint = leftoverHint(serializer.name);
-    throw new SerializationError(hint === undefined ? VALUE_UNCONSUMED : `${VALUE_UNCONSUMED} ${hint}`);
+    const message = leftover(r.remaining);
+    throw new SerializationError(hint === undefined ? message : `${message} ${hint}`);
   }
   return value;
 }
